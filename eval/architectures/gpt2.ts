@@ -1,0 +1,99 @@
+/**
+ * GPT-2 (`GPT2LMHeadModel`), as Hugging Face stores it: Conv1D weights laid out (in, out), learned
+ * positions, pre-LayerNorm blocks, tanh-GELU MLP, output head tied to `wte` unless untied.
+ */
+import type { GraphBuilder } from "../onnx/graph_builder.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+
+/** A validated GPT-2 config. */
+export interface Gpt2Spec extends ModelSpec {
+  innerSize: number;
+  layerNormEps: number;
+  activation: "gelu_new" | "gelu_pytorch_tanh" | "gelu";
+}
+
+/** The GPT-2 architecture module. */
+export const gpt2: Architecture<Gpt2Spec> = {
+  names: ["GPT2LMHeadModel"],
+  keyPrefixes: ["transformer.", ""],
+  buffers: /^(transformer\.)?h\.\d+\.attn\.(bias|masked_bias)$/,
+
+  parseConfig(raw, architecture) {
+    const c = new ConfigReader(raw, architecture);
+    const hiddenSize = c.int("n_embd", LIMITS.hiddenSize);
+    const numHeads = c.int("n_head", LIMITS.numHeads);
+    c.divisible("n_embd", hiddenSize, "n_head", numHeads);
+    if (c.bool("scale_attn_by_inverse_layer_idx", false)) {
+      throw c.error("scale_attn_by_inverse_layer_idx", "= true is not supported");
+    }
+    if (!c.bool("scale_attn_weights", true)) throw c.error("scale_attn_weights", "= false is not supported");
+    return {
+      architecture,
+      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
+      hiddenSize,
+      numLayers: c.int("n_layer", LIMITS.numLayers),
+      numHeads,
+      maxPositions: c.int("n_positions", LIMITS.maxPositions),
+      innerSize: c.int("n_inner", LIMITS.intermediateSize, 4 * hiddenSize),
+      layerNormEps: c.positive("layer_norm_epsilon", 1e-5),
+      activation: c.oneOf("activation_function", ["gelu_new", "gelu_pytorch_tanh", "gelu"], "gelu_new"),
+      tieWordEmbeddings: c.bool("tie_word_embeddings", true),
+    };
+  },
+
+  tensors(s) {
+    const C = s.hiddenSize;
+    const t: TensorSpec[] = [
+      { name: "transformer.wte.weight", shape: [s.vocabSize, C] },
+      { name: "transformer.wpe.weight", shape: [s.maxPositions, C] },
+    ];
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      t.push(
+        { name: p + "ln_1.weight", shape: [C] },
+        { name: p + "ln_1.bias", shape: [C] },
+        { name: p + "attn.c_attn.weight", shape: [C, 3 * C] },
+        { name: p + "attn.c_attn.bias", shape: [3 * C] },
+        { name: p + "attn.c_proj.weight", shape: [C, C] },
+        { name: p + "attn.c_proj.bias", shape: [C] },
+        { name: p + "ln_2.weight", shape: [C] },
+        { name: p + "ln_2.bias", shape: [C] },
+        { name: p + "mlp.c_fc.weight", shape: [C, s.innerSize] },
+        { name: p + "mlp.c_fc.bias", shape: [s.innerSize] },
+        { name: p + "mlp.c_proj.weight", shape: [s.innerSize, C] },
+        { name: p + "mlp.c_proj.bias", shape: [C] },
+      );
+    }
+    t.push({ name: "transformer.ln_f.weight", shape: [C] }, { name: "transformer.ln_f.bias", shape: [C] });
+    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
+    return t;
+  },
+
+  headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
+
+  buildHidden(g, s, w, ids) {
+    const layerNorm = (x: string, p: string) =>
+      g.op("LayerNormalization", [x, w(p + ".weight"), w(p + ".bias")], {
+        axis: -1,
+        epsilon: { float: s.layerNormEps },
+      });
+    // Conv1D: x (B, T, in) @ W (in, out) + b
+    const conv1d = (x: string, p: string) => g.op("Add", [g.op("MatMul", [x, w(p + ".weight")]), w(p + ".bias")]);
+
+    const T = g.dim(ids, 1);
+    const positions = g.op("Slice", [w("transformer.wpe.weight"), g.i64([0]), T, g.i64([0])]); // (T, C)
+    let h = g.op("Add", [g.op("Gather", [w("transformer.wte.weight"), ids], { axis: 0 }), positions]); // (B, T, C)
+
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      const qkv = conv1d(layerNorm(h, p + "ln_1"), p + "attn.c_attn"); // (B, T, 3C)
+      const [q, k, v] = g.ops("Split", [qkv], 3, { axis: -1, num_outputs: 3 }); // 3 × (B, T, C)
+      const a = g.op("Attention", [q, k, v], { is_causal: 1, q_num_heads: s.numHeads, kv_num_heads: s.numHeads });
+      h = g.op("Add", [h, conv1d(a, p + "attn.c_proj")]);
+      const m = conv1d(layerNorm(h, p + "ln_2"), p + "mlp.c_fc"); // (B, T, inner)
+      const act = g.op("Gelu", [m], { approximate: s.activation === "gelu" ? "none" : "tanh" });
+      h = g.op("Add", [h, conv1d(act, p + "mlp.c_proj")]);
+    }
+    return layerNorm(h, "transformer.ln_f");
+  },
+};

@@ -1,0 +1,21 @@
+/** The allow-list of architectures the engine compiles, and lookup by `config.json` name. */
+import { gpt2 } from "./gpt2.ts";
+import { llama } from "./llama.ts";
+import type { Architecture } from "./spec.ts";
+
+export type { Architecture, ModelSpec, TensorSpec } from "./spec.ts";
+export { LIMITS } from "./spec.ts";
+export type { Gpt2Spec } from "./gpt2.ts";
+export type { LlamaSpec } from "./llama.ts";
+export { gpt2, llama };
+
+/** Every supported architecture module. */
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama] as Architecture[];
+
+/** The names accepted in `config.json`'s `architectures` field. */
+export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);
+
+/** The module for an architecture name, or undefined when it is not allowed. */
+export function findArchitecture(name: string): Architecture | undefined {
+  return ARCHITECTURES.find((a) => a.names.includes(name));
+}

@@ -1,0 +1,105 @@
+/**
+ * What every architecture module provides, and the config-reading helpers they share.
+ * A `ModelSpec` is the validated, normalised view of a `config.json`; the compiler reads only it.
+ */
+import type { GraphBuilder } from "../onnx/graph_builder.ts";
+
+/** The fields the shared loss head and the checks need, for every architecture. */
+export interface ModelSpec {
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  maxPositions: number;
+  tieWordEmbeddings: boolean;
+}
+
+/** One tensor a config requires: its state-dict key (without optional prefix) and shape. */
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+}
+
+/** An allow-listed architecture: config parsing, the exact tensor list, and the graph body. */
+export interface Architecture<S extends ModelSpec = ModelSpec> {
+  /** `architectures[0]` values in config.json that select this module. */
+  names: readonly string[];
+  parseConfig(raw: Record<string, unknown>, architecture: string): S;
+  /** Every parameter tensor the config implies, keyed by the canonical state-dict name. */
+  tensors(spec: S): TensorSpec[];
+  /** Key prefixes seen in the wild for the same tensors (e.g. GPT-2 with and without `transformer.`). */
+  keyPrefixes: readonly string[];
+  /** Keys of non-parameter buffers some checkpoints carry; they are ignored, never loaded. */
+  buffers: RegExp;
+  /** Canonical name of the (V, C) output embedding. */
+  headName(spec: S): string;
+  /**
+   * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
+   * `w(name)` returns the graph value of a parameter by canonical name (float32).
+   */
+  buildHidden(g: GraphBuilder, spec: S, w: (name: string) => string, ids: string): string;
+}
+
+/** Upper bounds on config dimensions; anything larger is rejected as absurd before loading. */
+export const LIMITS = {
+  vocabSize: 1_048_576,
+  hiddenSize: 65_536,
+  numLayers: 1_024,
+  numHeads: 1_024,
+  intermediateSize: 1_048_576,
+  maxPositions: 4_194_304,
+} as const;
+
+/** Reads config fields with a precise error for each kind of bad value. */
+export class ConfigReader {
+  constructor(readonly raw: Record<string, unknown>, readonly architecture: string) {}
+
+  /** A positive integer no larger than `max`; `fallback` when the key is absent or null. */
+  int(key: string, max: number, fallback?: number): number {
+    const v = this.raw[key] ?? fallback;
+    if (v === undefined) throw this.#error(key, "is missing");
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+      throw this.#error(key, `must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    if (v > max) throw this.#error(key, `= ${v} exceeds the limit ${max}`);
+    return v;
+  }
+
+  /** A finite positive number. */
+  positive(key: string, fallback: number): number {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw this.#error(key, `must be a finite positive number, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== "boolean") throw this.#error(key, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A string from an allowed set. */
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== "string" || !allowed.includes(v as T)) {
+      throw this.#error(key, `= ${JSON.stringify(v)} is not supported (allowed: ${allowed.join(", ")})`);
+    }
+    return v as T;
+  }
+
+  /** Throws unless `a` is divisible by `b`. */
+  divisible(aKey: string, a: number, bKey: string, b: number): void {
+    if (a % b !== 0) throw this.#error(aKey, `= ${a} is not divisible by ${bKey} = ${b}`);
+  }
+
+  error(key: string, message: string): RangeError {
+    return this.#error(key, message);
+  }
+
+  #error(key: string, message: string): RangeError {
+    return new RangeError(`config.json (${this.architecture}): ${key} ${message}`);
+  }
+}

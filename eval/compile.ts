@@ -1,0 +1,62 @@
+/**
+ * Compiles a checked model into an ONNX graph: architecture body + shared loss head, weights as
+ * external data pointing into the model's own safetensors files (no copy, no 2 GB limit).
+ */
+import { dirname, join, relative, sep } from "node:path";
+import type { CheckedModel } from "./model.ts";
+import { addLossHead } from "./loss_graph.ts";
+import { DataType, GraphBuilder } from "./onnx/mod.ts";
+
+/** A graph ready to be written into `graphDir` (the directory that really holds the weights). */
+export interface CompiledGraph {
+  bytes: Uint8Array;
+  graphDir: string;
+}
+
+/** Graph input and output names. */
+export const INPUT_IDS = "input_ids", OUTPUT_LOSS = "loss", OUTPUT_NEXT = "next_token";
+
+/**
+ * Builds the graph. ONNX Runtime refuses external data outside the graph file's directory after
+ * resolving symlinks (the Hugging Face cache links snapshots to blobs), so locations are computed
+ * from real paths and the graph must be written to `graphDir`.
+ */
+export async function compileModel(model: CheckedModel, maxSequenceLength: number): Promise<CompiledGraph> {
+  const real = new Map<string, string>();
+  for (const f of model.weights.files) {
+    const name = relative(model.dir, f.file);
+    real.set(name, await Deno.realPath(join(model.dir, name)));
+  }
+  const graphDir = commonDir([...real.values()]);
+  const g = new GraphBuilder((fileName) => relative(graphDir, real.get(fileName)!), maxSequenceLength);
+  const w = (name: string) => {
+    const ref = model.params.get(name);
+    if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
+    return g.weight(ref);
+  };
+  const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS);
+  const { loss, nextToken } = addLossHead(g, hidden, w(model.arch.headName(model.spec)), INPUT_IDS);
+  g.nodes.push(
+    { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },
+    { opType: "Identity", inputs: [nextToken], outputs: [OUTPUT_NEXT] },
+  );
+  const bytes = g.toBytes(
+    [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }],
+    [
+      { name: OUTPUT_LOSS, dataType: DataType.FLOAT, shape: ["B"] },
+      { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
+    ],
+  );
+  return { bytes, graphDir };
+}
+
+function commonDir(paths: string[]): string {
+  let parts = dirname(paths[0]).split(sep);
+  for (const p of paths.slice(1)) {
+    const other = dirname(p).split(sep);
+    let i = 0;
+    while (i < parts.length && i < other.length && parts[i] === other[i]) i++;
+    parts = parts.slice(0, i);
+  }
+  return parts.join(sep) || sep;
+}

@@ -1,0 +1,34 @@
+/**
+ * The evaluation engine: Hugging Face safetensors models (config.json + weights) checked from
+ * their headers, compiled by us into ONNX graphs for an allow-list of architectures, and run with
+ * ONNX Runtime to give each sequence's mean next-token loss (SN9 definition). No miner-supplied
+ * code or graph ever runs.
+ *
+ * Path of a model: checkModel → createLossSession (compileModel) → evaluateLosses / sanityCheck.
+ */
+export { ModelRejected, type RejectionCode } from "./rejected.ts";
+export { checkModel, type CheckedModel, type CheckOptions, type ModelLimits } from "./model.ts";
+export { matchTensors, type DeclaredTensor, type TensorMatch } from "./tensor_match.ts";
+export {
+  type Architecture,
+  ARCHITECTURES,
+  findArchitecture,
+  LIMITS,
+  type ModelSpec,
+  SUPPORTED_ARCHITECTURES,
+  type TensorSpec,
+} from "./architectures/mod.ts";
+export {
+  DTYPE_BYTES,
+  type Dtype,
+  parseSafetensorsHeader,
+  readModelWeights,
+  readSafetensorsHeader,
+  type SafetensorsHeader,
+  type TensorEntry,
+  type WeightRef,
+} from "./safetensors/mod.ts";
+export { compileModel, type CompiledGraph } from "./compile.ts";
+export { createLossSession, type Device, DEVICES, type LossSession, type SessionOptions } from "./session.ts";
+export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
+export { sanityCheck, type SanityResult } from "./sanity.ts";

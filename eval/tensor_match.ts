@@ -1,0 +1,67 @@
+/**
+ * Matches the tensors a file set declares against the exact list a config implies: every
+ * parameter present with its shape, nothing unknown. Works on headers alone, so it runs before
+ * any weight is read (locally or over HTTP range reads).
+ */
+import type { Architecture, ModelSpec } from "./architectures/mod.ts";
+
+/** What a header says about one tensor. */
+export interface DeclaredTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
+/** The outcome: canonical name → the key used in the files, plus totals. */
+export interface TensorMatch {
+  keys: Map<string, string>;
+  parameterCount: number;
+  /** Stored bytes of the parameters (ignored buffers excluded). */
+  parameterBytes: number;
+  ignoredBuffers: string[];
+}
+
+const DTYPE_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Throws `TypeError`/`RangeError` naming the first tensor that breaks a rule. */
+export function matchTensors(
+  arch: Architecture,
+  spec: ModelSpec,
+  declared: Iterable<DeclaredTensor>,
+): TensorMatch {
+  const present = new Map<string, DeclaredTensor>();
+  for (const t of declared) present.set(t.name, t);
+  const expected = arch.tensors(spec);
+  // The first prefix under which the first expected tensor exists decides the convention.
+  const prefix = arch.keyPrefixes.find((p) => present.has(keyFor(expected[0].name, arch, p))) ??
+    arch.keyPrefixes[0];
+
+  const keys = new Map<string, string>();
+  let parameterCount = 0, parameterBytes = 0;
+  for (const { name, shape } of expected) {
+    const key = keyFor(name, arch, prefix);
+    const t = present.get(key);
+    if (!t) throw new TypeError(`missing tensor "${key}" (required by config.json)`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`tensor "${key}" has shape ${JSON.stringify(t.shape)}, config.json implies ${JSON.stringify(shape)}`);
+    }
+    const n = shape.reduce((a, b) => a * b, 1);
+    parameterCount += n;
+    parameterBytes += n * (DTYPE_SIZE[t.dtype] ?? 0);
+    keys.set(name, key);
+    present.delete(key);
+  }
+  const ignoredBuffers: string[] = [];
+  for (const key of [...present.keys()].sort()) {
+    if (!arch.buffers.test(key)) throw new TypeError(`unexpected tensor "${key}" (not part of ${spec.architecture} for this config.json)`);
+    ignoredBuffers.push(key);
+  }
+  return { keys, parameterCount, parameterBytes, ignoredBuffers };
+}
+
+// Canonical names carry the first listed prefix; strip it and apply the chosen one.
+function keyFor(canonical: string, arch: Architecture, prefix: string): string {
+  const base = arch.keyPrefixes[0];
+  if (base && canonical.startsWith(base)) return prefix + canonical.slice(base.length);
+  return canonical;
+}

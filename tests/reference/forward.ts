@@ -1,0 +1,229 @@
+/**
+ * An independent reference for the engine: a plain TypeScript forward pass in float64 with
+ * loops, written from the Hugging Face modelling code's definitions (GPT-2 and the Llama family),
+ * reading config.json and safetensors on its own. Slow, obvious, and shares no code with eval/.
+ */
+import { join } from "node:path";
+
+type Weights = Map<string, { shape: number[]; data: Float64Array }>;
+type Vec = Float64Array;
+
+/** Reads every tensor of a model directory (single file or sharded) as float64. */
+export async function readWeights(dir: string): Promise<Weights> {
+  const files: string[] = [];
+  try {
+    const index = JSON.parse(await Deno.readTextFile(join(dir, "model.safetensors.index.json")));
+    files.push(...new Set<string>(Object.values(index.weight_map)));
+  } catch {
+    files.push("model.safetensors");
+  }
+  const out: Weights = new Map();
+  for (const f of files) {
+    const bytes = await Deno.readFile(join(dir, f));
+    const view = new DataView(bytes.buffer);
+    const n = Number(view.getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    for (const [name, e] of Object.entries<any>(header)) {
+      if (name === "__metadata__") continue;
+      const start = 8 + n + e.data_offsets[0];
+      const count = e.shape.reduce((a: number, b: number) => a * b, 1);
+      const data = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        if (e.dtype === "F32") data[i] = view.getFloat32(start + 4 * i, true);
+        else if (e.dtype === "BF16") data[i] = bf16(view.getUint16(start + 2 * i, true));
+        else data[i] = f16(view.getUint16(start + 2 * i, true));
+      }
+      out.set(name, { shape: e.shape, data });
+    }
+  }
+  return out;
+}
+
+function bf16(bits: number): number {
+  const b = new DataView(new ArrayBuffer(4));
+  b.setUint32(0, bits << 16);
+  return b.getFloat32(0);
+}
+
+function f16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Per-sequence mean next-token cross-entropy and the argmax token after the last position. */
+export async function referenceForward(
+  dir: string,
+  sequences: number[][],
+): Promise<{ losses: number[]; argmax: number[] }> {
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  const weights = await readWeights(dir);
+  const forward = config.architectures[0] === "GPT2LMHeadModel" ? gpt2Logits : llamaLogits;
+  const losses: number[] = [], argmax: number[] = [];
+  for (const ids of sequences) {
+    const logits = forward(config, weights, ids);
+    let total = 0;
+    for (let t = 0; t + 1 < ids.length; t++) total += logSumExp(logits[t]) - logits[t][ids[t + 1]];
+    losses.push(total / (ids.length - 1));
+    const last = logits[ids.length - 1];
+    argmax.push(last.indexOf(Math.max(...last)));
+  }
+  return { losses, argmax };
+}
+
+function gpt2Logits(c: any, W: Weights, ids: number[]): Vec[] {
+  const prefix = W.has("transformer.wte.weight") ? "transformer." : "";
+  const w = (n: string) => W.get(prefix + n)!.data;
+  const C = c.n_embd, H = c.n_head, D = C / H, eps = c.layer_norm_epsilon ?? 1e-5;
+  const inner = c.n_inner ?? 4 * C, T = ids.length;
+  const act = (c.activation_function ?? "gelu_new") === "gelu" ? geluErf : geluTanh;
+  let x = ids.map((id, t) => add(row(w("wte.weight"), id, C), row(w("wpe.weight"), t, C)));
+  for (let l = 0; l < c.n_layer; l++) {
+    const p = `h.${l}.`;
+    const a = x.map((v) => layerNorm(v, w(p + "ln_1.weight"), w(p + "ln_1.bias"), eps));
+    const qkv = a.map((v) => add(matVecIn(v, w(p + "attn.c_attn.weight"), 3 * C), w(p + "attn.c_attn.bias")));
+    const q = qkv.map((v) => v.slice(0, C)), k = qkv.map((v) => v.slice(C, 2 * C)), vv = qkv.map((v) => v.slice(2 * C));
+    const y = attention(q, k, vv, H, H, D, T, null);
+    x = x.map((v, t) => add(v, add(matVecIn(y[t], w(p + "attn.c_proj.weight"), C), w(p + "attn.c_proj.bias"))));
+    const m = x.map((v) => layerNorm(v, w(p + "ln_2.weight"), w(p + "ln_2.bias"), eps));
+    x = x.map((v, t) => {
+      const hdn = add(matVecIn(m[t], w(p + "mlp.c_fc.weight"), inner), w(p + "mlp.c_fc.bias")).map(act);
+      return add(v, add(matVecIn(hdn, w(p + "mlp.c_proj.weight"), C), w(p + "mlp.c_proj.bias")));
+    });
+  }
+  const head = c.tie_word_embeddings === false ? W.get("lm_head.weight")!.data : w("wte.weight");
+  return x.map((v) => matVecOut(layerNorm(v, w("ln_f.weight"), w("ln_f.bias"), eps), head, c.vocab_size));
+}
+
+function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get(n)?.data;
+  const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
+  const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-6;
+  const theta = c.rope_theta ?? 10000, T = ids.length;
+  const arch = c.architectures[0];
+  const window = arch === "MistralForCausalLM" || (arch === "Qwen2ForCausalLM" && c.use_sliding_window)
+    ? c.sliding_window ?? null
+    : null;
+  const linear = (v: Vec, p: string, out: number) => {
+    const y = matVecOut(v, w(p + ".weight")!, out);
+    const b = w(p + ".bias");
+    return b ? add(y, b) : y;
+  };
+  const rope = (v: Vec, heads: number, t: number) => {
+    const out = new Float64Array(v.length);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < D / 2; i++) {
+        const angle = t * Math.pow(theta, (-2 * i) / D);
+        const a = v[h * D + i], b = v[h * D + i + D / 2];
+        out[h * D + i] = a * Math.cos(angle) - b * Math.sin(angle);
+        out[h * D + i + D / 2] = b * Math.cos(angle) + a * Math.sin(angle);
+      }
+    }
+    return out;
+  };
+  let x = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    const a = x.map((v) => rmsNorm(v, w(p + "input_layernorm.weight")!, eps));
+    const q = a.map((v, t) => rope(linear(v, p + "self_attn.q_proj", H * D), H, t));
+    const k = a.map((v, t) => rope(linear(v, p + "self_attn.k_proj", Hkv * D), Hkv, t));
+    const vv = a.map((v) => linear(v, p + "self_attn.v_proj", Hkv * D));
+    const y = attention(q, k, vv, H, Hkv, D, T, window);
+    x = x.map((v, t) => add(v, linear(y[t], p + "self_attn.o_proj", C)));
+    const m = x.map((v) => rmsNorm(v, w(p + "post_attention_layernorm.weight")!, eps));
+    x = x.map((v, t) => {
+      const gate = linear(m[t], p + "mlp.gate_proj", I), up = linear(m[t], p + "mlp.up_proj", I);
+      const hdn = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]);
+      return add(v, linear(hdn, p + "mlp.down_proj", C));
+    });
+  }
+  const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
+  return x.map((v) => matVecOut(rmsNorm(v, w("model.norm.weight")!, eps), head, c.vocab_size));
+}
+
+/** Causal multi-head attention with grouped KV heads; key s is visible from t iff 0 ≤ t−s < window. */
+function attention(q: Vec[], k: Vec[], v: Vec[], H: number, Hkv: number, D: number, T: number, window: number | null): Vec[] {
+  const out = q.map(() => new Float64Array(H * D));
+  for (let h = 0; h < H; h++) {
+    const g = Math.floor(h / (H / Hkv));
+    for (let t = 0; t < T; t++) {
+      const scores: number[] = [];
+      for (let s = 0; s <= t; s++) {
+        if (window !== null && t - s >= window) {
+          scores.push(-Infinity);
+          continue;
+        }
+        let dot = 0;
+        for (let d = 0; d < D; d++) dot += q[t][h * D + d] * k[s][g * D + d];
+        scores.push(dot / Math.sqrt(D));
+      }
+      const lse = logSumExp(scores);
+      for (let s = 0; s <= t; s++) {
+        const p = Math.exp(scores[s] - lse);
+        for (let d = 0; d < D; d++) out[t][h * D + d] += p * v[s][g * D + d];
+      }
+    }
+  }
+  return out;
+}
+
+function row(m: Vec, i: number, n: number): Vec {
+  return m.slice(i * n, (i + 1) * n);
+}
+function add(a: Vec, b: Vec): Vec {
+  return a.map((x, i) => x + b[i]);
+}
+/** v (in) @ W (in, out), the GPT-2 Conv1D layout. */
+function matVecIn(v: Vec, W: Vec, out: number): Vec {
+  const y = new Float64Array(out);
+  for (let i = 0; i < v.length; i++) for (let j = 0; j < out; j++) y[j] += v[i] * W[i * out + j];
+  return y;
+}
+/** W (out, in) @ v (in), the nn.Linear layout. */
+function matVecOut(v: Vec, W: Vec, out: number): Vec {
+  const y = new Float64Array(out), n = v.length;
+  for (let j = 0; j < out; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += W[j * n + i] * v[i];
+    y[j] = s;
+  }
+  return y;
+}
+function layerNorm(v: Vec, g: Vec, b: Vec, eps: number): Vec {
+  const mean = v.reduce((a, x) => a + x, 0) / v.length;
+  const variance = v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length;
+  return v.map((x, i) => ((x - mean) / Math.sqrt(variance + eps)) * g[i] + b[i]);
+}
+function rmsNorm(v: Vec, g: Vec, eps: number): Vec {
+  const ms = v.reduce((a, x) => a + x * x, 0) / v.length;
+  return v.map((x, i) => (x / Math.sqrt(ms + eps)) * g[i]);
+}
+function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+}
+function geluErf(x: number): number {
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+/** erf by its Maclaurin series (|x| < 3) or continued fraction, to ~1e-15. */
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax, sum = ax;
+    for (let n = 1; n < 100; n++) {
+      term *= (-ax * ax) / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = (n / 2) / (ax + f);
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f));
+}
+function logSumExp(v: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
+  return m + Math.log(s);
+}
