@@ -14,14 +14,21 @@ export interface CompiledGraph {
 }
 
 /** Graph input and output names. */
-export const INPUT_IDS = "input_ids", OUTPUT_LOSS = "loss", OUTPUT_NEXT = "next_token";
+export const INPUT_IDS = "input_ids", OUTPUT_LOSS = "loss", OUTPUT_NEXT = "next_token", OUTPUT_LOGITS = "logits";
+
+/** What the graph returns: the in-graph loss (the engine), or raw logits (the benchmark's baseline). */
+export type GraphOutput = "loss" | "logits";
 
 /**
  * Builds the graph. ONNX Runtime refuses external data outside the graph file's directory after
  * resolving symlinks (the Hugging Face cache links snapshots to blobs), so locations are computed
  * from real paths and the graph must be written to `graphDir`.
  */
-export async function compileModel(model: CheckedModel, maxSequenceLength: number): Promise<CompiledGraph> {
+export async function compileModel(
+  model: CheckedModel,
+  maxSequenceLength: number,
+  output: GraphOutput = "loss",
+): Promise<CompiledGraph> {
   const real = new Map<string, string>();
   for (const f of model.weights.files) {
     const name = relative(model.dir, f.file);
@@ -35,19 +42,24 @@ export async function compileModel(model: CheckedModel, maxSequenceLength: numbe
     return g.weight(ref);
   };
   const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS);
-  const { loss, nextToken } = addLossHead(g, hidden, w(model.arch.headName(model.spec)), INPUT_IDS);
+  const head = w(model.arch.headName(model.spec));
+  const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }];
+  if (output === "logits") {
+    const logits = g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]); // (B, T, V)
+    g.nodes.push({ opType: "Identity", inputs: [logits], outputs: [OUTPUT_LOGITS] });
+    const outputs = [{ name: OUTPUT_LOGITS, dataType: DataType.FLOAT, shape: ["B", "T", model.spec.vocabSize] }];
+    return { bytes: g.toBytes(inputs, outputs), graphDir };
+  }
+  const { loss, nextToken } = addLossHead(g, hidden, head, INPUT_IDS);
   g.nodes.push(
     { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },
     { opType: "Identity", inputs: [nextToken], outputs: [OUTPUT_NEXT] },
   );
-  const bytes = g.toBytes(
-    [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }],
-    [
-      { name: OUTPUT_LOSS, dataType: DataType.FLOAT, shape: ["B"] },
-      { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
-    ],
-  );
-  return { bytes, graphDir };
+  const outputs = [
+    { name: OUTPUT_LOSS, dataType: DataType.FLOAT, shape: ["B"] },
+    { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
+  ];
+  return { bytes: g.toBytes(inputs, outputs), graphDir };
 }
 
 function commonDir(paths: string[]): string {

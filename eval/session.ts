@@ -1,10 +1,10 @@
 /**
  * ONNX Runtime sessions over compiled graphs: device choice with a stated fallback, thread
- * counts, and batched runs that return one loss and one greedy token per sequence.
+ * counts, and batched runs that return one loss and the two likeliest next tokens per sequence.
  */
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { compileModel, INPUT_IDS, OUTPUT_LOSS, OUTPUT_NEXT } from "./compile.ts";
+import { compileModel, type GraphOutput, INPUT_IDS, OUTPUT_LOSS, OUTPUT_NEXT } from "./compile.ts";
 import type { CheckedModel } from "./model.ts";
 import { ModelRejected } from "./rejected.ts";
 
@@ -38,50 +38,14 @@ export interface LossSession {
 /** Compiles `model` and builds its session on the requested device, falling back to CPU. */
 export async function createLossSession(model: CheckedModel, options: SessionOptions): Promise<LossSession> {
   const start = performance.now();
-  const log = options.log ?? (() => {});
-  let device = options.device ?? "cpu";
-  const available = ort.listSupportedBackends().map((b) => b.name);
-  if (!available.includes(device)) {
-    log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
-    device = "cpu";
-  }
-  const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength);
-  const graphPath = join(graphDir, `.sn9-graph-${crypto.randomUUID()}.onnx`);
-  await Deno.writeFile(graphPath, bytes);
-  let session: ort.InferenceSession;
-  try {
-    session = await build(graphPath, device, options.threads);
-  } catch (e) {
-    if (device === "cpu") {
-      throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, { cause: e });
-    }
-    log(`device ${device}: session failed (${(e as Error).message.split("\n")[0]}); using cpu`);
-    device = "cpu";
-    session = await build(graphPath, device, options.threads);
-  } finally {
-    await Deno.remove(graphPath).catch(() => {});
-  }
-  const { vocabSize } = model.spec;
+  const { session, device } = await openSession(model, options, "loss");
   const maxLength = options.maxSequenceLength;
   return {
     model,
     device,
     loadMs: performance.now() - start,
     async run(batch) {
-      const T = batch[0]?.length ?? 0;
-      if (T < 2 || T > maxLength) throw new RangeError(`sequence length ${T} is outside [2, ${maxLength}]`);
-      const ids = new BigInt64Array(batch.length * T);
-      batch.forEach((seq, b) => {
-        if (seq.length !== T) throw new RangeError(`sequence ${b} has ${seq.length} tokens, expected ${T}`);
-        for (let t = 0; t < T; t++) {
-          const id = seq[t];
-          if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-            throw new RangeError(`sequence ${b}, position ${t}: token ${id} is outside the vocabulary [0, ${vocabSize})`);
-          }
-          ids[b * T + t] = BigInt(id);
-        }
-      });
-      const out = await session.run({ [INPUT_IDS]: new ort.Tensor("int64", ids, [batch.length, T]) });
+      const out = await session.run({ [INPUT_IDS]: toInputIds(batch, model.spec.vocabSize, maxLength) });
       const losses = Array.from(out[OUTPUT_LOSS].data as Float32Array);
       const top = Array.from(out[OUTPUT_NEXT].data as BigInt64Array, Number);
       const nextTokens = losses.map((_, b) => [top[2 * b], top[2 * b + 1]] as [number, number]);
@@ -89,6 +53,55 @@ export async function createLossSession(model: CheckedModel, options: SessionOpt
     },
     release: () => session.release(),
   };
+}
+
+/** Compiles and opens a session for either graph output; the graph file is removed once loaded. */
+export async function openSession(
+  model: CheckedModel,
+  options: SessionOptions,
+  output: GraphOutput,
+): Promise<{ session: ort.InferenceSession; device: Device }> {
+  const log = options.log ?? (() => {});
+  let device = options.device ?? "cpu";
+  const available = ort.listSupportedBackends().map((b) => b.name);
+  if (!available.includes(device)) {
+    log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
+    device = "cpu";
+  }
+  const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength, output);
+  const graphPath = join(graphDir, `.sn9-graph-${crypto.randomUUID()}.onnx`);
+  await Deno.writeFile(graphPath, bytes);
+  try {
+    try {
+      return { session: await build(graphPath, device, options.threads), device };
+    } catch (e) {
+      if (device === "cpu") throw e;
+      log(`device ${device}: session failed (${(e as Error).message.split("\n")[0]}); using cpu`);
+      return { session: await build(graphPath, "cpu", options.threads), device: "cpu" };
+    }
+  } catch (e) {
+    throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await Deno.remove(graphPath).catch(() => {});
+  }
+}
+
+/** Packs equal-length token sequences into an int64 (B, T) tensor, checking every id. */
+export function toInputIds(batch: readonly ArrayLike<number>[], vocabSize: number, maxLength: number): ort.Tensor {
+  const T = batch[0]?.length ?? 0;
+  if (T < 2 || T > maxLength) throw new RangeError(`sequence length ${T} is outside [2, ${maxLength}]`);
+  const ids = new BigInt64Array(batch.length * T);
+  batch.forEach((seq, b) => {
+    if (seq.length !== T) throw new RangeError(`sequence ${b} has ${seq.length} tokens, expected ${T}`);
+    for (let t = 0; t < T; t++) {
+      const id = seq[t];
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new RangeError(`sequence ${b}, position ${t}: token ${id} is outside the vocabulary [0, ${vocabSize})`);
+      }
+      ids[b * T + t] = BigInt(id);
+    }
+  });
+  return new ort.Tensor("int64", ids, [batch.length, T]);
 }
 
 function build(path: string, device: Device, threads?: number): Promise<ort.InferenceSession> {

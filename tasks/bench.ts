@@ -1,0 +1,60 @@
+/**
+ * `deno task bench`: engine benchmark on a GPT-2-small shape and a Llama GQA shape with random
+ * weights. Measures the peak MatMul rate first, then each model in a child process (so peak
+ * memory is that model's alone), and prints tokens/s, FLOP/s, MFU, load time, memory, and the
+ * in-graph loss against the logits-out path.
+ */
+import { parseArgs } from "node:util";
+import { benchModel, type ModelBenchResult, peakMatmulGflops } from "../eval/bench/mod.ts";
+import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    models: { type: "string", default: Object.keys(BENCH_MODELS).join(",") },
+    seq: { type: "string", default: "1024" },
+    batch: { type: "string", default: "1" },
+    reps: { type: "string", default: "3" },
+    threads: { type: "string" },
+    cache: { type: "string", default: ".cache/bench" },
+    json: { type: "boolean", default: false },
+    child: { type: "string" }, // internal: benchmark one model and print its JSON
+  },
+});
+const threads = flags.threads ? Number(flags.threads) : undefined;
+
+if (flags.child) {
+  const dir = await ensureBenchModel(flags.child, flags.cache);
+  const result = await benchModel(dir, { sequenceLength: Number(flags.seq), batchSize: Number(flags.batch), reps: Number(flags.reps), threads });
+  console.log(JSON.stringify(result));
+  Deno.exit(0);
+}
+
+const peak = await peakMatmulGflops({ threads });
+const line = (label: string, value: string) => console.log(`${label.padEnd(34)} ${value}`);
+console.log(`engine benchmark: ${navigator.hardwareConcurrency} threads, peak float32 MatMul ${peak.toFixed(1)} GFLOP/s (2048³, best of 8)`);
+const results: ModelBenchResult[] = [];
+for (const name of flags.models.split(",")) {
+  await ensureBenchModel(name, flags.cache); // generate outside the timed child
+  const args = ["run", "-A", import.meta.filename!, `--child=${name}`, `--seq=${flags.seq}`, `--batch=${flags.batch}`, `--reps=${flags.reps}`, `--cache=${flags.cache}`];
+  if (flags.threads) args.push(`--threads=${flags.threads}`);
+  const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).output();
+  if (!out.success) {
+    console.error(`bench: ${name} failed (exit ${out.code})`);
+    Deno.exit(1);
+  }
+  const r: ModelBenchResult = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  results.push(r);
+  const achieved = r.tokensPerSecond * r.flopsPerToken / 1e9;
+  const achievedNonEmb = r.tokensPerSecond * r.nonEmbeddingFlopsPerToken / 1e9;
+  console.log(`\n${name} (${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, B=${r.batchSize} T=${r.sequenceLength})`);
+  line("  tokens/s (in-graph loss)", r.tokensPerSecond.toFixed(0));
+  line("  achieved GFLOP/s", `${achieved.toFixed(1)} (${(r.flopsPerToken / 1e6).toFixed(0)} MFLOP/token incl. head)`);
+  line("  MFU vs peak MatMul", `${(100 * achieved / peak).toFixed(1)}%  (head excluded: ${(100 * achievedNonEmb / peak).toFixed(1)}%)`);
+  line("  header check + NaN scan", `${r.checkMs.toFixed(0)} ms`);
+  line("  session build (load), each", r.loadMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
+  line("  run times", r.runMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
+  line("  peak memory (RSS)", `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  line("  logits-out path tokens/s", `${r.logitsTokensPerSecond.toFixed(0)} (in-graph is ${(r.tokensPerSecond / r.logitsTokensPerSecond).toFixed(2)}× faster; losses agree to ${r.pathsMaxDiff.toExponential(1)})`);
+}
+if (flags.json) console.log(JSON.stringify({ peakGflops: peak, results }));
