@@ -26,10 +26,9 @@ export function addLossHead(g: GraphBuilder, hidden: string, head: string, ids: 
   const inputs = g.op("Slice", [hidden, g.i64([0]), g.i64([-1]), axis1]); // (B, T−1, C)
   const targets = g.op("Slice", [ids, g.i64([1]), g.i64([Number.MAX_SAFE_INTEGER]), axis1]); // (B, T−1)
   const logits = g.op("MatMul", [inputs, headT]); // (B, T−1, V)
-  const logZ = g.op("ReduceLogSumExp", [logits, g.i64([-1])], { keepdims: 0 }); // (B, T−1)
-  const picked = g.op("GatherElements", [logits, g.op("Unsqueeze", [targets, g.i64([-1])])], { axis: -1 }); // (B, T−1, 1)
-  const nll = g.op("Sub", [logZ, g.op("Squeeze", [picked, g.i64([-1])])]); // (B, T−1)
-  const loss = g.op("ReduceMean", [nll, axis1], { keepdims: 0 }); // (B)
+  const logp = g.op("LogSoftmax", [logits], { axis: -1 }); // (B, T−1, V)
+  const picked = g.op("GatherElements", [logp, g.op("Unsqueeze", [targets, g.i64([-1])])], { axis: -1 }); // (B, T−1, 1)
+  const loss = g.op("Neg", [g.op("ReduceMean", [picked, g.i64([1, 2])], { keepdims: 0 })]); // (B)
 
   const last = g.op("Slice", [hidden, g.i64([-1]), g.i64([Number.MAX_SAFE_INTEGER]), axis1]); // (B, 1, C)
   const lastLogits = g.op("MatMul", [last, headT]); // (B, 1, V)

@@ -62,6 +62,12 @@ export async function openSession(
   output: GraphOutput,
 ): Promise<{ session: ort.InferenceSession; device: Device }> {
   const log = options.log ?? (() => {});
+  if (options.maxSequenceLength > model.spec.maxPositions) {
+    throw new ModelRejected(
+      "config",
+      `${model.label}: the model has ${model.spec.maxPositions} positions, fewer than the sequence length ${options.maxSequenceLength}`,
+    );
+  }
   let device = options.device ?? "cpu";
   const available = ort.listSupportedBackends().map((b) => b.name);
   if (!available.includes(device)) {

@@ -30,9 +30,9 @@ if (flags.child) {
   Deno.exit(0);
 }
 
-const peak = await peakMatmulGflops({ threads });
+const { gflops: peak, shape } = await peakMatmulGflops({ threads });
 const line = (label: string, value: string) => console.log(`${label.padEnd(34)} ${value}`);
-console.log(`engine benchmark: ${navigator.hardwareConcurrency} threads, peak float32 MatMul ${peak.toFixed(1)} GFLOP/s (2048³, best of 8)`);
+console.log(`engine benchmark: ${navigator.hardwareConcurrency} threads, peak float32 MatMul ${peak.toFixed(1)} GFLOP/s (best shape ${shape.join("×")})`);
 const results: ModelBenchResult[] = [];
 for (const name of flags.models.split(",")) {
   await ensureBenchModel(name, flags.cache); // generate outside the timed child

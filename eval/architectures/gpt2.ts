@@ -2,7 +2,7 @@
  * GPT-2 (`GPT2LMHeadModel`), as Hugging Face stores it: Conv1D weights laid out (in, out), learned
  * positions, pre-LayerNorm blocks, tanh-GELU MLP, output head tied to `wte` unless untied.
  */
-import type { GraphBuilder } from "../onnx/graph_builder.ts";
+import { attentionContext, causalAttention } from "./attention.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated GPT-2 config. */
@@ -83,12 +83,14 @@ export const gpt2: Architecture<Gpt2Spec> = {
     const T = g.dim(ids, 1);
     const positions = g.op("Slice", [w("transformer.wpe.weight"), g.i64([0]), T, g.i64([0])]); // (T, C)
     let h = g.op("Add", [g.op("Gather", [w("transformer.wte.weight"), ids], { axis: 0 }), positions]); // (B, T, C)
+    const ctx = attentionContext(ids);
+    const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: s.hiddenSize / s.numHeads };
 
     for (let i = 0; i < s.numLayers; i++) {
       const p = `transformer.h.${i}.`;
       const qkv = conv1d(layerNorm(h, p + "ln_1"), p + "attn.c_attn"); // (B, T, 3C)
       const [q, k, v] = g.ops("Split", [qkv], 3, { axis: -1, num_outputs: 3 }); // 3 × (B, T, C)
-      const a = g.op("Attention", [q, k, v], { is_causal: 1, q_num_heads: s.numHeads, kv_num_heads: s.numHeads });
+      const a = causalAttention(g, ctx, q, k, v, heads); // (B, T, C)
       h = g.op("Add", [h, conv1d(a, p + "attn.c_proj")]);
       const m = conv1d(layerNorm(h, p + "ln_2"), p + "mlp.c_fc"); // (B, T, inner)
       const act = g.op("Gelu", [m], { approximate: s.activation === "gelu" ? "none" : "tanh" });

@@ -4,7 +4,8 @@
  * Switches: Qwen2 q/k/v biases, Llama `attention_bias`/`mlp_bias`, Mistral's sliding window,
  * tied or untied output head.
  */
-import type { GraphBuilder } from "../onnx/graph_builder.ts";
+import type { GraphBuilder } from "../onnx/mod.ts";
+import { attentionContext, causalAttention } from "./attention.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated Llama-family config. */
@@ -100,6 +101,7 @@ export const llama: Architecture<LlamaSpec> = {
       const y = g.op("MatMul", [x, g.op("Transpose", [w(p + ".weight")], { perm: [1, 0] })]);
       return bias ? g.op("Add", [y, w(p + ".bias")]) : y;
     };
+    const ctx = attentionContext(ids, s.slidingWindow);
     const { cos, sin } = ropeTables(g, s);
     const T = g.dim(ids, 1);
     const positions = g.op("Expand", [
@@ -108,7 +110,7 @@ export const llama: Architecture<LlamaSpec> = {
     ]); // (B, T)
     const rope = (x: string, heads: number) =>
       g.op("RotaryEmbedding", [x, cos, sin, positions], { num_heads: heads, interleaved: 0 });
-    const mask = s.slidingWindow === null ? null : windowMask(g, T, s.slidingWindow);
+    const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: s.headDim };
 
     let h = g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
@@ -117,10 +119,7 @@ export const llama: Architecture<LlamaSpec> = {
       const q = rope(linear(x, p + "self_attn.q_proj", s.qkvBias), s.numHeads); // (B, T, H·D)
       const k = rope(linear(x, p + "self_attn.k_proj", s.qkvBias), s.numKvHeads); // (B, T, Hkv·D)
       const v = linear(x, p + "self_attn.v_proj", s.qkvBias); // (B, T, Hkv·D)
-      const heads = { q_num_heads: s.numHeads, kv_num_heads: s.numKvHeads };
-      const a = mask === null
-        ? g.op("Attention", [q, k, v], { is_causal: 1, ...heads })
-        : g.op("Attention", [q, k, v, mask], heads);
+      const a = causalAttention(g, ctx, q, k, v, heads); // (B, T, H·D)
       h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", s.oBias)]);
       const y = rmsNorm(h, p + "post_attention_layernorm.weight");
       const gate = linear(y, p + "mlp.gate_proj", s.mlpBias); // (B, T, I)
@@ -148,15 +147,4 @@ function ropeTables(g: GraphBuilder, s: LlamaSpec): { cos: string; sin: string }
     }
   }
   return { cos: g.f32(cos, [n, half]), sin: g.f32(sin, [n, half]) };
-}
-
-/** Additive (T, T) mask: 0 where 0 ≤ query − key < window, −∞ elsewhere. */
-function windowMask(g: GraphBuilder, T: string, window: number): string {
-  const r = g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]); // (T)
-  const diff = g.op("Sub", [g.op("Unsqueeze", [r, g.i64([1])]), g.op("Unsqueeze", [r, g.i64([0])])]); // (T, T)
-  const keep = g.op("And", [
-    g.op("GreaterOrEqual", [diff, g.i64(0)]),
-    g.op("Less", [diff, g.i64(window)]),
-  ]);
-  return g.op("Where", [keep, g.f32(new Float32Array([0]), []), g.f32(new Float32Array([-Infinity]), [])]);
 }

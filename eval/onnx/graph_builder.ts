@@ -13,8 +13,10 @@ import {
   type ValueInfo,
 } from "./proto.ts";
 
-/** The default opset: opset 23 brings Attention, RotaryEmbedding and RMSNormalization. */
+/** The default opset: opset 23 brings RMSNormalization. */
 export const OPSET = 23;
+/** ONNX Runtime's contrib domain, for GroupQueryAttention (its fastest causal attention kernel). */
+export const MS_DOMAIN = "com.microsoft";
 
 const ONNX_DTYPE: Record<WeightRef["dtype"], DataTypeCode> = {
   F32: DataType.FLOAT,
@@ -45,10 +47,16 @@ export class GraphBuilder {
   }
 
   /** Adds a node with `outputs` outputs and returns their names. */
-  ops(opType: string, inputs: string[], outputs: number, attributes?: Record<string, AttributeValue>): string[] {
+  ops(
+    opType: string,
+    inputs: string[],
+    outputs: number,
+    attributes?: Record<string, AttributeValue>,
+    domain?: string,
+  ): string[] {
     const id = this.#count++;
     const names = Array.from({ length: outputs }, (_, i) => `${opType.toLowerCase()}_${id}${outputs > 1 ? `_${i}` : ""}`);
-    this.nodes.push({ opType, inputs, outputs: names, name: `${opType}_${id}`, attributes });
+    this.nodes.push({ opType, inputs, outputs: names, name: `${opType}_${id}`, attributes, domain });
     return names;
   }
 
@@ -82,6 +90,13 @@ export class GraphBuilder {
     return this.#constant(DataType.INT64, new Uint8Array(data.buffer), typeof values === "number" ? [] : [list.length]);
   }
 
+  /** An inline int32 constant: a scalar for a number, a 1-D tensor for an array. */
+  i32(values: number | number[]): string {
+    const list = typeof values === "number" ? [values] : values;
+    const data = new Int32Array(list);
+    return this.#constant(DataType.INT32, new Uint8Array(data.buffer), typeof values === "number" ? [] : [list.length]);
+  }
+
   /** Dimension `axis` of a value's shape, as a 1-element int64 tensor. */
   dim(value: string, axis: number): string {
     return this.op("Shape", [value], { start: axis, end: axis + 1 });
@@ -90,7 +105,7 @@ export class GraphBuilder {
   /** Serialises the graph with the given inputs and outputs. */
   toBytes(inputs: ValueInfo[], outputs: ValueInfo[]): Uint8Array {
     return encodeModel({
-      opsets: [{ domain: "", version: OPSET }],
+      opsets: [{ domain: "", version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
       graph: { name: "sn9", nodes: this.nodes, initializers: this.initializers, inputs, outputs },
     });
   }

@@ -1,0 +1,66 @@
+/**
+ * Causal self-attention shared by every architecture. The fast path is ONNX Runtime's
+ * GroupQueryAttention kernel (com.microsoft), measured 1.9× faster on CPU than the opset-23
+ * Attention op for a GPT-2-small layer at T = 1024 with identical output; it handles fewer KV
+ * heads than query heads and a sliding window, but needs a head size divisible by 8. Other head
+ * sizes take the standard Attention op, with an explicit mask for a sliding window.
+ */
+import { DataType, type GraphBuilder, MS_DOMAIN } from "../onnx/mod.ts";
+
+/** Per-graph values attention needs, derived once from the token ids. */
+export interface AttentionContext {
+  ids: string;
+  /** Keys visible to a query: 0 ≤ query − key < window; null for plain causal. */
+  slidingWindow: number | null;
+  /** Built on first use: GQA's (B) int32 last key positions and int32 scalar T, or the (T, T) window mask. */
+  gqa?: { seqlensK: string; totalLength: string };
+  mask?: string;
+}
+
+/** Head layout of one attention block. */
+export interface Heads {
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+}
+
+/** Starts the shared context for a graph over `ids` (B, T). */
+export function attentionContext(ids: string, slidingWindow: number | null = null): AttentionContext {
+  return { ids, slidingWindow };
+}
+
+/** Attention over projected q (B, T, H·D), k and v (B, T, Hkv·D) → (B, T, H·D), scaled by 1/√D. */
+export function causalAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
+  return heads.headDim % 8 === 0 ? groupQueryAttention(g, ctx, q, k, v, heads) : standardAttention(g, ctx, q, k, v, heads);
+}
+
+function groupQueryAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
+  ctx.gqa ??= (() => {
+    const T = g.op("Cast", [g.dim(ctx.ids, 1)], { to: DataType.INT32 }); // (1)
+    return {
+      seqlensK: g.op("Expand", [g.op("Sub", [T, g.i32([1])]), g.dim(ctx.ids, 0)]), // (B), all T − 1
+      totalLength: g.op("Squeeze", [T]), // ()
+    };
+  })();
+  const attributes: Record<string, number> = { num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
+  // local_window_size = W reproduces HF's rule (query − key < W); W − 1 does not (checked
+  // against the float64 reference in tests/eval/engine_test.ts with W = 8 < T = 40).
+  if (ctx.slidingWindow !== null) attributes.local_window_size = ctx.slidingWindow;
+  const inputs = [q, k, v, "", "", ctx.gqa.seqlensK, ctx.gqa.totalLength];
+  return g.ops("GroupQueryAttention", inputs, 3, attributes, MS_DOMAIN)[0];
+}
+
+function standardAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
+  const attributes = { q_num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
+  if (ctx.slidingWindow === null) return g.op("Attention", [q, k, v], { is_causal: 1, ...attributes });
+  ctx.mask ??= windowMask(g, ctx.ids, ctx.slidingWindow);
+  return g.op("Attention", [q, k, v, ctx.mask], attributes);
+}
+
+/** Additive (T, T) mask: 0 where 0 ≤ query − key < window, −∞ elsewhere. */
+function windowMask(g: GraphBuilder, ids: string, window: number): string {
+  const r = g.op("Range", [g.i64(0), g.op("Squeeze", [g.dim(ids, 1)]), g.i64(1)]); // (T)
+  const diff = g.op("Sub", [g.op("Unsqueeze", [r, g.i64([1])]), g.op("Unsqueeze", [r, g.i64([0])])]); // (T, T)
+  const keep = g.op("And", [g.op("GreaterOrEqual", [diff, g.i64(0)]), g.op("Less", [diff, g.i64(window)])]);
+  return g.op("Where", [keep, g.f32(new Float32Array([0]), []), g.f32(new Float32Array([-Infinity]), [])]);
+}
