@@ -50,7 +50,7 @@ export async function compileModel(
     const outputs = [{ name: OUTPUT_LOGITS, dataType: DataType.FLOAT, shape: ["B", "T", model.spec.vocabSize] }];
     return { bytes: g.toBytes(inputs, outputs), graphDir };
   }
-  const { loss, nextToken } = addLossHead(g, hidden, head, INPUT_IDS);
+  const { loss, nextToken } = addLossHead(g, hidden, head, INPUT_IDS, model.spec.hiddenSize);
   g.nodes.push(
     { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },
     { opType: "Identity", inputs: [nextToken], outputs: [OUTPUT_NEXT] },

@@ -21,6 +21,8 @@ export interface SessionOptions {
   maxSequenceLength: number;
   /** Receives one-line notices such as a device fallback. */
   log?: (message: string) => void;
+  /** Write ONNX Runtime's profile (Chrome trace JSON) to files starting with this path. */
+  profilePrefix?: string;
 }
 
 /** A model ready to evaluate. */
@@ -79,11 +81,11 @@ export async function openSession(
   await Deno.writeFile(graphPath, bytes);
   try {
     try {
-      return { session: await build(graphPath, device, options.threads), device };
+      return { session: await build(graphPath, device, options), device };
     } catch (e) {
       if (device === "cpu") throw e;
       log(`device ${device}: session failed (${(e as Error).message.split("\n")[0]}); using cpu`);
-      return { session: await build(graphPath, "cpu", options.threads), device: "cpu" };
+      return { session: await build(graphPath, "cpu", options), device: "cpu" };
     }
   } catch (e) {
     throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, { cause: e });
@@ -110,11 +112,13 @@ export function toInputIds(batch: readonly ArrayLike<number>[], vocabSize: numbe
   return new ort.Tensor("int64", ids, [batch.length, T]);
 }
 
-function build(path: string, device: Device, threads?: number): Promise<ort.InferenceSession> {
+function build(path: string, device: Device, options: SessionOptions): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, {
     executionProviders: [device],
     graphOptimizationLevel: "all",
-    intraOpNumThreads: threads ?? navigator.hardwareConcurrency,
+    intraOpNumThreads: options.threads ?? navigator.hardwareConcurrency,
+    enableProfiling: options.profilePrefix !== undefined,
+    profileFilePrefix: options.profilePrefix,
     interOpNumThreads: 1,
     executionMode: "sequential",
     // Flush denormals to zero: softmax tails underflow into denormals, which x86 handles ~100×

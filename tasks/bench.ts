@@ -5,7 +5,7 @@
  * in-graph loss against the logits-out path.
  */
 import { parseArgs } from "node:util";
-import { benchModel, type ModelBenchResult, peakMatmulGflops } from "../eval/bench/mod.ts";
+import { benchModel, type ModelBenchResult, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
 import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
 
 const { values: flags } = parseArgs({
@@ -18,10 +18,21 @@ const { values: flags } = parseArgs({
     threads: { type: "string" },
     cache: { type: "string", default: ".cache/bench" },
     json: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     child: { type: "string" }, // internal: benchmark one model and print its JSON
   },
 });
 const threads = flags.threads ? Number(flags.threads) : undefined;
+
+if (flags.profile) {
+  for (const name of flags.models.split(",")) {
+    const ops = await profileOps(await ensureBenchModel(name, flags.cache), { sequenceLength: Number(flags.seq), threads });
+    const total = ops.reduce((n, o) => n + o.msPerRun, 0);
+    console.log(`${name}: ${total.toFixed(0)} ms per run in kernels`);
+    for (const o of ops.slice(0, 10)) console.log(`  ${o.op.padEnd(24)} ${o.msPerRun.toFixed(1).padStart(8)} ms  ${(100 * o.msPerRun / total).toFixed(1).padStart(5)}%`);
+  }
+  Deno.exit(0);
+}
 
 if (flags.child) {
   const dir = await ensureBenchModel(flags.child, flags.cache);

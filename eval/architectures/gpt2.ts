@@ -3,6 +3,7 @@
  * positions, pre-LayerNorm blocks, tanh-GELU MLP, output head tied to `wte` unless untied.
  */
 import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated GPT-2 config. */
@@ -78,7 +79,8 @@ export const gpt2: Architecture<Gpt2Spec> = {
         epsilon: { float: s.layerNormEps },
       });
     // Conv1D: x (B, T, in) @ W (in, out) + b
-    const conv1d = (x: string, p: string) => g.op("Add", [g.op("MatMul", [x, w(p + ".weight")]), w(p + ".bias")]);
+    const dense = denseLayers(g, ids);
+    const conv1d = (x: string, p: string, inDim: number) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "in_out");
 
     const T = g.dim(ids, 1);
     const positions = g.op("Slice", [w("transformer.wpe.weight"), g.i64([0]), T, g.i64([0])]); // (T, C)
@@ -88,13 +90,13 @@ export const gpt2: Architecture<Gpt2Spec> = {
 
     for (let i = 0; i < s.numLayers; i++) {
       const p = `transformer.h.${i}.`;
-      const qkv = conv1d(layerNorm(h, p + "ln_1"), p + "attn.c_attn"); // (B, T, 3C)
+      const qkv = conv1d(layerNorm(h, p + "ln_1"), p + "attn.c_attn", s.hiddenSize); // (B, T, 3C)
       const [q, k, v] = g.ops("Split", [qkv], 3, { axis: -1, num_outputs: 3 }); // 3 × (B, T, C)
       const a = causalAttention(g, ctx, q, k, v, heads); // (B, T, C)
-      h = g.op("Add", [h, conv1d(a, p + "attn.c_proj")]);
-      const m = conv1d(layerNorm(h, p + "ln_2"), p + "mlp.c_fc"); // (B, T, inner)
+      h = g.op("Add", [h, conv1d(a, p + "attn.c_proj", s.hiddenSize)]);
+      const m = conv1d(layerNorm(h, p + "ln_2"), p + "mlp.c_fc", s.hiddenSize); // (B, T, inner)
       const act = g.op("Gelu", [m], { approximate: s.activation === "gelu" ? "none" : "tanh" });
-      h = g.op("Add", [h, conv1d(act, p + "mlp.c_proj")]);
+      h = g.op("Add", [h, conv1d(act, p + "mlp.c_proj", s.innerSize)]);
     }
     return layerNorm(h, "transformer.ln_f");
   },

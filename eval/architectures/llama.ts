@@ -6,6 +6,7 @@
  */
 import type { GraphBuilder } from "../onnx/mod.ts";
 import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated Llama-family config. */
@@ -96,11 +97,10 @@ export const llama: Architecture<LlamaSpec> = {
   buildHidden(g, s, w, ids) {
     const rmsNorm = (x: string, name: string) =>
       g.op("RMSNormalization", [x, w(name)], { axis: -1, epsilon: { float: s.rmsNormEps } });
-    // nn.Linear: x (B, T, in) @ Wᵀ (in, out) [+ b]; the transpose of a constant folds at load.
-    const linear = (x: string, p: string, bias: boolean) => {
-      const y = g.op("MatMul", [x, g.op("Transpose", [w(p + ".weight")], { perm: [1, 0] })]);
-      return bias ? g.op("Add", [y, w(p + ".bias")]) : y;
-    };
+    // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in).
+    const dense = denseLayers(g, ids);
+    const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
     const ctx = attentionContext(ids, s.slidingWindow);
     const { cos, sin } = ropeTables(g, s);
     const T = g.dim(ids, 1);
@@ -120,12 +120,12 @@ export const llama: Architecture<LlamaSpec> = {
       const k = rope(linear(x, p + "self_attn.k_proj", s.qkvBias), s.numKvHeads); // (B, T, Hkv·D)
       const v = linear(x, p + "self_attn.v_proj", s.qkvBias); // (B, T, Hkv·D)
       const a = causalAttention(g, ctx, q, k, v, heads); // (B, T, H·D)
-      h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", s.oBias)]);
+      h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", s.oBias, s.numHeads * s.headDim)]);
       const y = rmsNorm(h, p + "post_attention_layernorm.weight");
       const gate = linear(y, p + "mlp.gate_proj", s.mlpBias); // (B, T, I)
       const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])]);
       const up = linear(y, p + "mlp.up_proj", s.mlpBias);
-      h = g.op("Add", [h, linear(g.op("Mul", [silu, up]), p + "mlp.down_proj", s.mlpBias)]);
+      h = g.op("Add", [h, linear(g.op("Mul", [silu, up]), p + "mlp.down_proj", s.mlpBias, s.intermediateSize)]);
     }
     return rmsNorm(h, "model.norm.weight");
   },

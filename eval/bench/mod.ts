@@ -1,3 +1,4 @@
 /** Engine benchmarks: peak MatMul rate, and per-model load, throughput, FLOPs and memory. */
 export * from "./peak_matmul.ts";
 export * from "./model_bench.ts";
+export * from "./op_profile.ts";
