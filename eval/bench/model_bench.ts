@@ -10,7 +10,7 @@ import { createLossSession, openSession, toInputIds } from "../session.ts";
 export interface ModelBenchOptions {
   sequenceLength?: number;
   batchSize?: number;
-  /** Timed runs after one warm-up. */
+  /** Timed runs after two warm-ups; throughput uses the median. */
   reps?: number;
   /** Session builds to time (the first is usually the slowest). */
   loads?: number;
@@ -39,7 +39,7 @@ export interface ModelBenchResult {
 
 /** Runs the benchmark for the model in `dir`. */
 export async function benchModel(dir: string, options: ModelBenchOptions = {}): Promise<ModelBenchResult> {
-  const T = options.sequenceLength ?? 1024, B = options.batchSize ?? 1, reps = options.reps ?? 3;
+  const T = options.sequenceLength ?? 1024, B = options.batchSize ?? 1, reps = options.reps ?? 5;
   let t = performance.now();
   const model = await checkModel(dir);
   const checkMs = performance.now() - t;
@@ -56,6 +56,7 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
 
   const batch = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, i) => (i * 7919 + b * 104729) % model.spec.vocabSize));
   const { losses } = await session.run(batch);
+  await session.run(batch); // a second warm-up: the first timed run was often an outlier
   const runMs: number[] = [];
   for (let i = 0; i < reps; i++) {
     t = performance.now();

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { WeightRef } from "./sharded.ts";
 
-const CHUNK = 1 << 24;
+const CHUNK = 1 << 24; // a multiple of 4, so every chunk but the last holds whole elements
 
 /** Throws `RangeError` naming the first tensor holding a non-finite value. */
 export async function scanFinite(dir: string, refs: WeightRef[]): Promise<void> {
@@ -40,20 +40,17 @@ async function scanTensor(f: Deno.FsFile, ref: WeightRef): Promise<void> {
   }
 }
 
-// Chunks start at tensor offsets that may be unaligned, so read through DataView-free byte math.
+// Each chunk starts at an element boundary of the tensor and sits at offset 0 of its own buffer,
+// so typed views over it are aligned; exponent bits all set means NaN or ±Inf.
 function firstNonFinite32(b: Uint8Array, n: number): number {
-  for (let i = 3; i < n; i += 4) {
-    // exponent bits 30..23 all set: byte 3 low 7 bits and byte 2 top bit
-    if ((b[i] & 0x7f) === 0x7f && (b[i - 1] & 0x80) === 0x80) return (i - 3) / 4;
-  }
+  const u = new Uint32Array(b.buffer, b.byteOffset, n >> 2);
+  for (let i = 0; i < u.length; i++) if ((u[i] & 0x7f800000) === 0x7f800000) return i;
   return -1;
 }
 
 function firstNonFinite16(b: Uint8Array, n: number, bf16: boolean): number {
-  for (let i = 1; i < n; i += 2) {
-    const hi = b[i], lo = b[i - 1];
-    const bad = bf16 ? (hi & 0x7f) === 0x7f && (lo & 0x80) === 0x80 : (hi & 0x7c) === 0x7c;
-    if (bad) return (i - 1) / 2;
-  }
+  const u = new Uint16Array(b.buffer, b.byteOffset, n >> 1);
+  const exponent = bf16 ? 0x7f80 : 0x7c00;
+  for (let i = 0; i < u.length; i++) if ((u[i] & exponent) === exponent) return i;
   return -1;
 }
