@@ -21,7 +21,13 @@ export interface HeadOutputs {
  * @param hiddenSize C
  * @param ids (B, T) int64 token ids
  */
-export function addLossHead(g: GraphBuilder, hidden: string, head: string, ids: string, hiddenSize: number): HeadOutputs {
+export function addLossHead(
+  g: GraphBuilder,
+  hidden: string,
+  head: string,
+  ids: string,
+  hiddenSize: number,
+): HeadOutputs {
   const axis1 = g.i64([1]), END = g.i64([Number.MAX_SAFE_INTEGER]);
   // Gemm with transB multiplies by the head as stored (V, C): no transposed copy at load.
   const project = (h: string) => g.op("Gemm", [g.op("Reshape", [h, g.i64([-1, hiddenSize])]), head], { transB: 1 });

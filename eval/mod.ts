@@ -7,8 +7,8 @@
  * Path of a model: checkModel → createLossSession (compileModel) → evaluateLosses / sanityCheck.
  */
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
-export { checkModel, type CheckedModel, type CheckOptions, type ModelLimits } from "./model.ts";
-export { matchTensors, type DeclaredTensor, type TensorMatch } from "./tensor_match.ts";
+export { type CheckedModel, checkModel, type CheckOptions, type ModelLimits } from "./model.ts";
+export { type DeclaredTensor, matchTensors, type TensorMatch } from "./tensor_match.ts";
 export {
   type Architecture,
   ARCHITECTURES,
@@ -19,8 +19,8 @@ export {
   type TensorSpec,
 } from "./architectures/mod.ts";
 export {
-  DTYPE_BYTES,
   type Dtype,
+  DTYPE_BYTES,
   parseSafetensorsHeader,
   readModelWeights,
   readSafetensorsHeader,
@@ -28,7 +28,7 @@ export {
   type TensorEntry,
   type WeightRef,
 } from "./safetensors/mod.ts";
-export { compileModel, type CompiledGraph } from "./compile.ts";
+export { type CompiledGraph, compileModel } from "./compile.ts";
 export { createLossSession, type Device, DEVICES, type LossSession, type SessionOptions } from "./session.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
 export { sanityCheck, type SanityResult } from "./sanity.ts";

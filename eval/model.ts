@@ -4,9 +4,9 @@
  * here runs or trusts miner-supplied code; every failure is a `ModelRejected` with a reason.
  */
 import { basename, join } from "node:path";
-import { findArchitecture, type Architecture, type ModelSpec, SUPPORTED_ARCHITECTURES } from "./architectures/mod.ts";
+import { type Architecture, findArchitecture, type ModelSpec, SUPPORTED_ARCHITECTURES } from "./architectures/mod.ts";
 import { ModelRejected, rejectAs } from "./rejected.ts";
-import { readModelWeights, type ModelWeights, type WeightRef } from "./safetensors/mod.ts";
+import { type ModelWeights, readModelWeights, type WeightRef } from "./safetensors/mod.ts";
 import { scanFinite } from "./safetensors/finite.ts";
 import { matchTensors } from "./tensor_match.ts";
 
@@ -48,12 +48,18 @@ export async function checkModel(dir: string, options: CheckOptions = {}): Promi
   const raw = await rejectAs("config", label, () => readConfig(dir));
   const name = Array.isArray(raw.architectures) && raw.architectures.length === 1 ? raw.architectures[0] : undefined;
   if (typeof name !== "string") {
-    throw new ModelRejected("config", `${label}: config.json must name exactly one architecture, got ${JSON.stringify(raw.architectures)}`);
+    throw new ModelRejected(
+      "config",
+      `${label}: config.json must name exactly one architecture, got ${JSON.stringify(raw.architectures)}`,
+    );
   }
   const arch = findArchitecture(name);
   const allowed = options.limits?.architectures ?? SUPPORTED_ARCHITECTURES;
   if (!arch || !allowed.includes(name)) {
-    throw new ModelRejected("architecture", `${label}: architecture ${JSON.stringify(name)} is not allowed (allowed: ${allowed.join(", ")})`);
+    throw new ModelRejected(
+      "architecture",
+      `${label}: architecture ${JSON.stringify(name)} is not allowed (allowed: ${allowed.join(", ")})`,
+    );
   }
   const spec = await rejectAs("config", label, () => arch.parseConfig(raw, name));
   const weights = await rejectAs("safetensors", label, () => readModelWeights(dir));
@@ -65,7 +71,16 @@ export async function checkModel(dir: string, options: CheckOptions = {}): Promi
   if (options.scanWeights ?? true) {
     await rejectAs("weights", label, () => scanFinite(weights.dir, [...params.values()]));
   }
-  return { dir, label, arch, spec, weights, params, parameterCount: match.parameterCount, parameterBytes: match.parameterBytes };
+  return {
+    dir,
+    label,
+    arch,
+    spec,
+    weights,
+    params,
+    parameterCount: match.parameterCount,
+    parameterBytes: match.parameterBytes,
+  };
 }
 
 async function readConfig(dir: string): Promise<Record<string, unknown>> {
@@ -76,14 +91,18 @@ async function readConfig(dir: string): Promise<Record<string, unknown>> {
   } catch {
     throw new TypeError("config.json is missing");
   }
-  if (stat.size > MAX_CONFIG_BYTES) throw new RangeError(`config.json is ${stat.size} bytes (limit ${MAX_CONFIG_BYTES})`);
+  if (stat.size > MAX_CONFIG_BYTES) {
+    throw new RangeError(`config.json is ${stat.size} bytes (limit ${MAX_CONFIG_BYTES})`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
     throw new SyntaxError(`config.json is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new SyntaxError("config.json is not a JSON object");
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new SyntaxError("config.json is not a JSON object");
+  }
   return json as Record<string, unknown>;
 }
 

@@ -39,11 +39,19 @@ export async function sanityCheck(
   const continuations: [number[], number[]] = [genA, genB];
   const same = genA.filter((t, i) => t === genB[i]).length;
   if (same >= GENERATED_TOKENS / 2) {
-    return { ok: false, reason: `continuations of different prompts agree in ${same} of ${GENERATED_TOKENS} positions`, continuations };
+    return {
+      ok: false,
+      reason: `continuations of different prompts agree in ${same} of ${GENERATED_TOKENS} positions`,
+      continuations,
+    };
   }
   const repeats = (g: number[]) => Math.max(...g.map((t) => g.filter((u) => u === t).length));
   if (repeats(genA) > GENERATED_TOKENS / 2 && repeats(genB) > GENERATED_TOKENS / 2) {
-    return { ok: false, reason: `both continuations repeat one token more than ${GENERATED_TOKENS / 2} times`, continuations };
+    return {
+      ok: false,
+      reason: `both continuations repeat one token more than ${GENERATED_TOKENS / 2} times`,
+      continuations,
+    };
   }
   return { ok: true, continuations };
 }

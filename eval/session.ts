@@ -88,7 +88,9 @@ export async function openSession(
       return { session: await build(graphPath, "cpu", options), device: "cpu" };
     }
   } catch (e) {
-    throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, { cause: e });
+    throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, {
+      cause: e,
+    });
   } finally {
     await Deno.remove(graphPath).catch(() => {});
   }

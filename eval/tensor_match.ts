@@ -43,7 +43,9 @@ export function matchTensors(
     const t = present.get(key);
     if (!t) throw new TypeError(`missing tensor "${key}" (required by config.json)`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new RangeError(`tensor "${key}" has shape ${JSON.stringify(t.shape)}, config.json implies ${JSON.stringify(shape)}`);
+      throw new RangeError(
+        `tensor "${key}" has shape ${JSON.stringify(t.shape)}, config.json implies ${JSON.stringify(shape)}`,
+      );
     }
     const n = shape.reduce((a, b) => a * b, 1);
     parameterCount += n;
@@ -53,7 +55,9 @@ export function matchTensors(
   }
   const ignoredBuffers: string[] = [];
   for (const key of [...present.keys()].sort()) {
-    if (!arch.buffers.test(key)) throw new TypeError(`unexpected tensor "${key}" (not part of ${spec.architecture} for this config.json)`);
+    if (!arch.buffers.test(key)) {
+      throw new TypeError(`unexpected tensor "${key}" (not part of ${spec.architecture} for this config.json)`);
+    }
     ignoredBuffers.push(key);
   }
   return { keys, parameterCount, parameterBytes, ignoredBuffers };

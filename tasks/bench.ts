@@ -26,17 +26,31 @@ const threads = flags.threads ? Number(flags.threads) : undefined;
 
 if (flags.profile) {
   for (const name of flags.models.split(",")) {
-    const ops = await profileOps(await ensureBenchModel(name, flags.cache), { sequenceLength: Number(flags.seq), threads });
+    const ops = await profileOps(await ensureBenchModel(name, flags.cache), {
+      sequenceLength: Number(flags.seq),
+      threads,
+    });
     const total = ops.reduce((n, o) => n + o.msPerRun, 0);
     console.log(`${name}: ${total.toFixed(0)} ms per run in kernels`);
-    for (const o of ops.slice(0, 10)) console.log(`  ${o.op.padEnd(24)} ${o.msPerRun.toFixed(1).padStart(8)} ms  ${(100 * o.msPerRun / total).toFixed(1).padStart(5)}%`);
+    for (const o of ops.slice(0, 10)) {
+      console.log(
+        `  ${o.op.padEnd(24)} ${o.msPerRun.toFixed(1).padStart(8)} ms  ${
+          (100 * o.msPerRun / total).toFixed(1).padStart(5)
+        }%`,
+      );
+    }
   }
   Deno.exit(0);
 }
 
 if (flags.child) {
   const dir = await ensureBenchModel(flags.child, flags.cache);
-  const result = await benchModel(dir, { sequenceLength: Number(flags.seq), batchSize: Number(flags.batch), reps: Number(flags.reps), threads });
+  const result = await benchModel(dir, {
+    sequenceLength: Number(flags.seq),
+    batchSize: Number(flags.batch),
+    reps: Number(flags.reps),
+    threads,
+  });
   console.log(JSON.stringify(result));
   Deno.exit(0);
 }
@@ -47,7 +61,16 @@ const before = await peakMatmulGflops({ threads });
 const results: ModelBenchResult[] = [];
 for (const name of flags.models.split(",")) {
   await ensureBenchModel(name, flags.cache); // generate outside the timed child
-  const args = ["run", "-A", import.meta.filename!, `--child=${name}`, `--seq=${flags.seq}`, `--batch=${flags.batch}`, `--reps=${flags.reps}`, `--cache=${flags.cache}`];
+  const args = [
+    "run",
+    "-A",
+    import.meta.filename!,
+    `--child=${name}`,
+    `--seq=${flags.seq}`,
+    `--batch=${flags.batch}`,
+    `--reps=${flags.reps}`,
+    `--cache=${flags.cache}`,
+  ];
   if (flags.threads) args.push(`--threads=${flags.threads}`);
   const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).output();
   if (!out.success) {
@@ -59,20 +82,34 @@ for (const name of flags.models.split(",")) {
 const after = await peakMatmulGflops({ threads });
 const { gflops: peak, shape } = after.gflops > before.gflops ? after : before;
 const line = (label: string, value: string) => console.log(`${label.padEnd(34)} ${value}`);
-console.log(`engine benchmark: ${navigator.hardwareConcurrency} threads, peak float32 MatMul ${peak.toFixed(1)} GFLOP/s ` +
-  `(best of before ${before.gflops.toFixed(1)} and after ${after.gflops.toFixed(1)}; shape ${shape.join("×")})`);
+console.log(
+  `engine benchmark: ${navigator.hardwareConcurrency} threads, peak float32 MatMul ${peak.toFixed(1)} GFLOP/s ` +
+    `(best of before ${before.gflops.toFixed(1)} and after ${after.gflops.toFixed(1)}; shape ${shape.join("×")})`,
+);
 for (const r of results) {
   const name = r.model;
   const achieved = r.tokensPerSecond * r.flopsPerToken / 1e9;
   const achievedNonEmb = r.tokensPerSecond * r.nonEmbeddingFlopsPerToken / 1e9;
-  console.log(`\n${name} (${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, B=${r.batchSize} T=${r.sequenceLength})`);
+  console.log(
+    `\n${name} (${r.architecture}, ${
+      (r.parameters / 1e6).toFixed(1)
+    }M parameters, B=${r.batchSize} T=${r.sequenceLength})`,
+  );
   line("  tokens/s (in-graph loss)", r.tokensPerSecond.toFixed(0));
   line("  achieved GFLOP/s", `${achieved.toFixed(1)} (${(r.flopsPerToken / 1e6).toFixed(0)} MFLOP/token incl. head)`);
-  line("  MFU vs peak MatMul", `${(100 * achieved / peak).toFixed(1)}%  (head excluded: ${(100 * achievedNonEmb / peak).toFixed(1)}%)`);
+  line(
+    "  MFU vs peak MatMul",
+    `${(100 * achieved / peak).toFixed(1)}%  (head excluded: ${(100 * achievedNonEmb / peak).toFixed(1)}%)`,
+  );
   line("  header check + NaN scan", `${r.checkMs.toFixed(0)} ms`);
   line("  session build (load), each", r.loadMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
   line("  run times", r.runMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
   line("  peak memory (RSS)", `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
-  line("  logits-out path tokens/s", `${r.logitsTokensPerSecond.toFixed(0)} (in-graph is ${(r.tokensPerSecond / r.logitsTokensPerSecond).toFixed(2)}× faster; losses agree to ${r.pathsMaxDiff.toExponential(1)})`);
+  line(
+    "  logits-out path tokens/s",
+    `${r.logitsTokensPerSecond.toFixed(0)} (in-graph is ${
+      (r.tokensPerSecond / r.logitsTokensPerSecond).toFixed(2)
+    }× faster; losses agree to ${r.pathsMaxDiff.toExponential(1)})`,
+  );
 }
 if (flags.json) console.log(JSON.stringify({ peakGflops: peak, results }));

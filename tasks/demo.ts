@@ -25,8 +25,13 @@ for (const name of candidates) {
     const losses = await evaluateLosses(session, sequences, { batchSize: 4 });
     const sanity = await sanityCheck(session, sequences[0], sequences[1], BYTE_EOS);
     await session.release();
-    const loss = losses.reduce((a, b) => a + b, 0) / losses.length;
-    rows.push({ model: `${name} (${model.spec.architecture}, ${model.parameterCount} params)`, loss, status: sanity.ok ? "ok" : `degenerate: ${sanity.reason}` });
+    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+    // SN9 scores a model that fails the degenerate-output check as failed (infinite loss).
+    rows.push({
+      model: `${name} (${model.spec.architecture}, ${model.parameterCount} params)`,
+      loss: sanity.ok ? mean : Infinity,
+      status: sanity.ok ? "ok" : `failed, degenerate output (loss would be ${mean.toFixed(4)}): ${sanity.reason}`,
+    });
   } catch (e) {
     if (!(e instanceof ModelRejected)) throw e;
     rows.push({ model: name, loss: Infinity, status: `rejected (${e.code}): ${e.message}` });
@@ -34,5 +39,7 @@ for (const name of candidates) {
 }
 rows.sort((a, b) => a.loss - b.loss);
 console.log("rank  loss     model / status");
-rows.forEach((r, i) => console.log(`${String(i + 1).padStart(4)}  ${r.loss.toFixed(4).padEnd(7)}  ${r.model}\n                ${r.status}`));
+rows.forEach((r, i) =>
+  console.log(`${String(i + 1).padStart(4)}  ${r.loss.toFixed(4).padEnd(7)}  ${r.model}\n                ${r.status}`)
+);
 console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s.`);

@@ -28,7 +28,9 @@ try {
 } catch (e) {
   fail(2, (e as Error).message);
 }
-if (!flags.model || !flags.tokens) fail(2, "usage: deno task eval --model <dir> --tokens <file.json> [--device cpu|cuda|webgpu] [--batch N] [--json]");
+if (!flags.model || !flags.tokens) {
+  fail(2, "usage: deno task eval --model <dir> --tokens <file.json> [--device cpu|cuda|webgpu] [--batch N] [--json]");
+}
 if (!DEVICES.includes(flags.device as Device)) fail(2, `--device must be one of ${DEVICES.join(", ")}`);
 const batchSize = Number(flags.batch);
 if (!Number.isInteger(batchSize) || batchSize < 1) fail(2, `--batch must be a positive integer, got ${flags.batch}`);
@@ -48,11 +50,26 @@ try {
   await session.release();
   const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
   if (flags.json) {
-    console.log(JSON.stringify({ model: model.label, architecture: model.spec.architecture, parameters: model.parameterCount, device: session.device, losses, mean, loadMs: session.loadMs, seconds }));
+    console.log(
+      JSON.stringify({
+        model: model.label,
+        architecture: model.spec.architecture,
+        parameters: model.parameterCount,
+        device: session.device,
+        losses,
+        mean,
+        loadMs: session.loadMs,
+        seconds,
+      }),
+    );
   } else {
     console.log(`${model.label}: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}`);
     losses.forEach((l, i) => console.log(`  sequence ${i}: ${l.toFixed(6)}`));
-    console.log(`mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${(session.loadMs / 1000).toFixed(2)} s)`);
+    console.log(
+      `mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${
+        (session.loadMs / 1000).toFixed(2)
+      } s)`,
+    );
   }
 } catch (e) {
   fail(1, (e as Error).message.split("\n")[0]);
@@ -65,7 +82,9 @@ async function readTokens(path: string): Promise<number[][]> {
   } catch (e) {
     throw new SyntaxError(`cannot read tokens file "${path}": ${(e as Error).message}`);
   }
-  if (!Array.isArray(json) || json.length === 0) throw new SyntaxError(`tokens file "${path}" must be a non-empty JSON array of arrays`);
+  if (!Array.isArray(json) || json.length === 0) {
+    throw new SyntaxError(`tokens file "${path}" must be a non-empty JSON array of arrays`);
+  }
   const T = Array.isArray(json[0]) ? json[0].length : -1;
   json.forEach((seq, i) => {
     if (!Array.isArray(seq) || seq.length !== T || !seq.every((t) => Number.isInteger(t) && t >= 0)) {

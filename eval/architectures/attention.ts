@@ -30,11 +30,27 @@ export function attentionContext(ids: string, slidingWindow: number | null = nul
 }
 
 /** Attention over projected q (B, T, H·D), k and v (B, T, Hkv·D) → (B, T, H·D), scaled by 1/√D. */
-export function causalAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
-  return heads.headDim % 8 === 0 ? groupQueryAttention(g, ctx, q, k, v, heads) : standardAttention(g, ctx, q, k, v, heads);
+export function causalAttention(
+  g: GraphBuilder,
+  ctx: AttentionContext,
+  q: string,
+  k: string,
+  v: string,
+  heads: Heads,
+): string {
+  return heads.headDim % 8 === 0
+    ? groupQueryAttention(g, ctx, q, k, v, heads)
+    : standardAttention(g, ctx, q, k, v, heads);
 }
 
-function groupQueryAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
+function groupQueryAttention(
+  g: GraphBuilder,
+  ctx: AttentionContext,
+  q: string,
+  k: string,
+  v: string,
+  heads: Heads,
+): string {
   ctx.gqa ??= (() => {
     const T = g.op("Cast", [g.dim(ctx.ids, 1)], { to: DataType.INT32 }); // (1)
     return {
@@ -50,7 +66,14 @@ function groupQueryAttention(g: GraphBuilder, ctx: AttentionContext, q: string, 
   return g.ops("GroupQueryAttention", inputs, 3, attributes, MS_DOMAIN)[0];
 }
 
-function standardAttention(g: GraphBuilder, ctx: AttentionContext, q: string, k: string, v: string, heads: Heads): string {
+function standardAttention(
+  g: GraphBuilder,
+  ctx: AttentionContext,
+  q: string,
+  k: string,
+  v: string,
+  heads: Heads,
+): string {
   const attributes = { q_num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
   if (ctx.slidingWindow === null) return g.op("Attention", [q, k, v], { is_causal: 1, ...attributes });
   ctx.mask ??= windowMask(g, ctx.ids, ctx.slidingWindow);

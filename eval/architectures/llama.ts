@@ -61,9 +61,7 @@ export const llama: Architecture<LlamaSpec> = {
       qkvBias: qwen || attentionBias,
       oBias: attentionBias,
       mlpBias: !qwen && !mistral && c.bool("mlp_bias", false),
-      slidingWindow: windowed && raw.sliding_window != null
-        ? c.int("sliding_window", LIMITS.maxPositions)
-        : null,
+      slidingWindow: windowed && raw.sliding_window != null ? c.int("sliding_window", LIMITS.maxPositions) : null,
     };
   },
 

@@ -2,7 +2,7 @@
  * Benchmarks one model: header checks, session build, in-graph-loss throughput, the naive
  * logits-out path on the same input, FLOPs, and peak resident memory of this process.
  */
-import { checkModel, type CheckedModel } from "../model.ts";
+import { type CheckedModel, checkModel } from "../model.ts";
 import { INPUT_IDS, OUTPUT_LOGITS } from "../compile.ts";
 import { createLossSession, openSession, toInputIds } from "../session.ts";
 
@@ -54,7 +54,10 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
   const session = await createLossSession(model, sessionOptions);
   loadMs.push(session.loadMs);
 
-  const batch = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, i) => (i * 7919 + b * 104729) % model.spec.vocabSize));
+  const batch = Array.from(
+    { length: B },
+    (_, b) => Array.from({ length: T }, (_, i) => (i * 7919 + b * 104729) % model.spec.vocabSize),
+  );
   const { losses } = await session.run(batch);
   await session.run(batch); // a second warm-up: the first timed run was often an outlier
   const runMs: number[] = [];
@@ -103,7 +106,10 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
  * included, embedding lookups excluded) + 4·layers·T·d_attn for QKᵀ and attention·V at full length.
  * `nonEmbeddingFlopsPerToken` leaves the output head out (DESIGN §3's narrower count).
  */
-export function flopsPerToken(model: CheckedModel, T: number): { flopsPerToken: number; nonEmbeddingFlopsPerToken: number } {
+export function flopsPerToken(
+  model: CheckedModel,
+  T: number,
+): { flopsPerToken: number; nonEmbeddingFlopsPerToken: number } {
   const s = model.spec;
   let embedding = 0;
   for (const [name, ref] of model.params) {

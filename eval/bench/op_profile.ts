@@ -14,7 +14,11 @@ export async function profileOps(
   const T = options.sequenceLength ?? 1024, runs = options.runs ?? 4;
   const model = await checkModel(dir, { scanWeights: false });
   const prefix = await Deno.makeTempFile({ prefix: "ort-profile-" });
-  const { session } = await openSession(model, { maxSequenceLength: T, threads: options.threads, profilePrefix: prefix }, "loss");
+  const { session } = await openSession(model, {
+    maxSequenceLength: T,
+    threads: options.threads,
+    profilePrefix: prefix,
+  }, "loss");
   const ids = Array.from({ length: T }, (_, i) => (i * 7919) % model.spec.vocabSize);
   const feeds = { [INPUT_IDS]: toInputIds([ids], model.spec.vocabSize, T) };
   for (let i = 0; i <= runs; i++) await session.run(feeds);

@@ -32,7 +32,11 @@ async function timeMatmul([m, k, n]: [number, number, number], reps: number, thr
       name: "peak",
       nodes: [{ opType: "MatMul", inputs: ["a", "b"], outputs: ["y"] }],
       initializers: [],
-      inputs: [{ name: "a", dataType: DataType.FLOAT, shape: [m, k] }, { name: "b", dataType: DataType.FLOAT, shape: [k, n] }],
+      inputs: [{ name: "a", dataType: DataType.FLOAT, shape: [m, k] }, {
+        name: "b",
+        dataType: DataType.FLOAT,
+        shape: [k, n],
+      }],
       outputs: [{ name: "y", dataType: DataType.FLOAT, shape: [m, n] }],
     },
   });
@@ -41,7 +45,10 @@ async function timeMatmul([m, k, n]: [number, number, number], reps: number, thr
     interOpNumThreads: 1,
   });
   const fill = (len: number) => new Float32Array(len).map((_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
-  const feeds = { a: new ort.Tensor("float32", fill(m * k), [m, k]), b: new ort.Tensor("float32", fill(k * n), [k, n]) };
+  const feeds = {
+    a: new ort.Tensor("float32", fill(m * k), [m, k]),
+    b: new ort.Tensor("float32", fill(k * n), [k, n]),
+  };
   await session.run(feeds);
   let best = Infinity;
   for (let i = 0; i < reps; i++) {

@@ -55,7 +55,10 @@ export class GraphBuilder {
     domain?: string,
   ): string[] {
     const id = this.#count++;
-    const names = Array.from({ length: outputs }, (_, i) => `${opType.toLowerCase()}_${id}${outputs > 1 ? `_${i}` : ""}`);
+    const names = Array.from(
+      { length: outputs },
+      (_, i) => `${opType.toLowerCase()}_${id}${outputs > 1 ? `_${i}` : ""}`,
+    );
     this.nodes.push({ opType, inputs, outputs: names, name: `${opType}_${id}`, attributes, domain });
     return names;
   }

@@ -105,8 +105,7 @@ function encodeNode(n: NodeProto): Uint8Array {
 }
 
 // AttributeProto.AttributeType codes.
-const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6,
-  ATTR_INTS = 7;
+const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7;
 
 function encodeAttribute(name: string, value: AttributeValue): Uint8Array {
   const w = new Writer();

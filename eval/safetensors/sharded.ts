@@ -37,17 +37,25 @@ export async function readModelWeights(dir: string): Promise<ModelWeights> {
       header = await readSafetensorsHeader(join(dir, fileName));
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        throw new TypeError(`Model has no "${fileName}" (expected ${index ? "by " + INDEX_FILE : "a single-file model"})`);
+        throw new TypeError(
+          `Model has no "${fileName}" (expected ${index ? "by " + INDEX_FILE : "a single-file model"})`,
+        );
       }
       throw e;
     }
     files.push(header);
     for (const entry of header.tensors.values()) {
       if (tensors.has(entry.name)) {
-        throw new SyntaxError(`Tensor "${entry.name}" appears in both "${tensors.get(entry.name)!.fileName}" and "${fileName}"`);
+        throw new SyntaxError(
+          `Tensor "${entry.name}" appears in both "${tensors.get(entry.name)!.fileName}" and "${fileName}"`,
+        );
       }
       if (index && index[entry.name] !== fileName) {
-        throw new SyntaxError(`Tensor "${entry.name}" is in "${fileName}" but ${INDEX_FILE} maps it to ${JSON.stringify(index[entry.name])}`);
+        throw new SyntaxError(
+          `Tensor "${entry.name}" is in "${fileName}" but ${INDEX_FILE} maps it to ${
+            JSON.stringify(index[entry.name])
+          }`,
+        );
       }
       tensors.set(entry.name, { ...entry, fileName });
     }
@@ -80,7 +88,11 @@ async function readIndex(dir: string): Promise<Record<string, string> | null> {
   }
   for (const [name, file] of Object.entries(map)) {
     if (typeof file !== "string" || !SHARD_NAME.test(file) || file.startsWith(".")) {
-      throw new SyntaxError(`Cannot read "${INDEX_FILE}": shard ${JSON.stringify(file)} for "${name}" is not a plain .safetensors file name`);
+      throw new SyntaxError(
+        `Cannot read "${INDEX_FILE}": shard ${
+          JSON.stringify(file)
+        } for "${name}" is not a plain .safetensors file name`,
+      );
     }
   }
   return map as Record<string, string>;

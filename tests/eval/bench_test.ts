@@ -21,7 +21,12 @@ Deno.test("lossFromLogits() is mean −log softmax of the next token", () => {
 });
 
 Deno.test("benchModel() measures a tiny model; both paths give the same losses", async () => {
-  const r = await benchModel(await tinyModel("llama-bf16-untied"), { sequenceLength: 64, batchSize: 2, reps: 2, loads: 2 });
+  const r = await benchModel(await tinyModel("llama-bf16-untied"), {
+    sequenceLength: 64,
+    batchSize: 2,
+    reps: 2,
+    loads: 2,
+  });
   assert.equal(r.runMs.length, 2);
   assert.equal(r.loadMs.length, 2);
   assert.ok(r.tokensPerSecond > 0 && r.logitsTokensPerSecond > 0);

@@ -8,7 +8,11 @@ import { tempDir } from "../helpers/temp.ts";
 const EVAL = new URL("../../tasks/eval.ts", import.meta.url).pathname;
 
 async function runEval(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", EVAL, ...args], stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", EVAL, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
 }
 
@@ -22,7 +26,9 @@ Deno.test("deno task eval --json prints per-sequence losses in input order as th
   const result = JSON.parse(stdout.trim().split("\n").pop()!);
   const { losses } = await referenceForward(dir, sequences);
   assert.equal(result.losses.length, 5);
-  result.losses.forEach((l: number, i: number) => assert.ok(Math.abs(l - losses[i]) / losses[i] < 1e-4, `sequence ${i}`));
+  result.losses.forEach((l: number, i: number) =>
+    assert.ok(Math.abs(l - losses[i]) / losses[i] < 1e-4, `sequence ${i}`)
+  );
 });
 
 Deno.test("deno task eval exits 1 with a one-line reason for a bad model or tokens file", async () => {

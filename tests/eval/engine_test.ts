@@ -17,7 +17,9 @@ for (const def of TINY_MODELS) {
     const { losses: want, argmax } = await referenceForward(dir, sequences);
     const rel = got.map((g, i) => Math.abs(g - want[i]) / Math.abs(want[i]));
     console.log(`${def.name}: max relative difference ${Math.max(...rel).toExponential(2)} (tolerance ${REL_TOL})`);
-    for (let i = 0; i < got.length; i++) assert.ok(rel[i] <= REL_TOL, `sequence ${i}: engine ${got[i]}, reference ${want[i]}`);
+    for (let i = 0; i < got.length; i++) {
+      assert.ok(rel[i] <= REL_TOL, `sequence ${i}: engine ${got[i]}, reference ${want[i]}`);
+    }
     const { nextTokens } = await session.run(sequences);
     assert.deepEqual(nextTokens.map((t) => t[0]), argmax, "greedy next token differs from the reference argmax");
     await session.release();
@@ -44,7 +46,9 @@ Deno.test("engine results are identical run to run and independent of batch size
 });
 
 Deno.test("session.run() rejects token ids outside the vocabulary and ragged batches", async () => {
-  const session = await createLossSession(await checkModel(await tinyModel("gpt2-f32-tied")), { maxSequenceLength: 64 });
+  const session = await createLossSession(await checkModel(await tinyModel("gpt2-f32-tied")), {
+    maxSequenceLength: 64,
+  });
   await assert.rejects(() => session.run([[1, 2, 257]]), /token 257 is outside the vocabulary \[0, 257\)/);
   await assert.rejects(() => session.run([[1, 2, -1]]), /token -1 is outside/);
   await assert.rejects(() => session.run([[1, 2, 3], [1, 2]]), /sequence 1 has 2 tokens, expected 3/);

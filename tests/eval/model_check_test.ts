@@ -56,7 +56,9 @@ Deno.test("checkModel() accepts GPT-2 keys with and without the transformer. pre
 
 Deno.test("checkModel() rejects a missing tensor, naming it", async () => {
   await assertRejected(
-    checkEdited(llamaDef, { tensors: (t) => t.splice(t.findIndex((x) => x.name === "model.layers.1.mlp.up_proj.weight"), 1) }),
+    checkEdited(llamaDef, {
+      tensors: (t) => t.splice(t.findIndex((x) => x.name === "model.layers.1.mlp.up_proj.weight"), 1),
+    }),
     "tensors",
     /missing tensor "model.layers.1.mlp.up_proj.weight"/,
   );
@@ -64,7 +66,9 @@ Deno.test("checkModel() rejects a missing tensor, naming it", async () => {
 
 Deno.test("checkModel() rejects an extra tensor, naming it", async () => {
   await assertRejected(
-    checkEdited(llamaDef, { tensors: (t) => t.push({ name: "model.layers.0.backdoor", shape: [2], data: new Float32Array(2) }) }),
+    checkEdited(llamaDef, {
+      tensors: (t) => t.push({ name: "model.layers.0.backdoor", shape: [2], data: new Float32Array(2) }),
+    }),
     "tensors",
     /unexpected tensor "model.layers.0.backdoor"/,
   );
@@ -93,8 +97,16 @@ Deno.test("checkModel() rejects absurd and inconsistent config dimensions", asyn
 });
 
 Deno.test("checkModel() rejects architectures outside the allow-list and configs that name none", async () => {
-  await assertRejected(checkEdited(llamaDef, { config: (c) => (c.architectures = ["BertModel"]) }), "architecture", /"BertModel" is not allowed/);
-  await assertRejected(checkEdited(llamaDef, { config: (c) => (c.architectures = []) }), "config", /exactly one architecture/);
+  await assertRejected(
+    checkEdited(llamaDef, { config: (c) => (c.architectures = ["BertModel"]) }),
+    "architecture",
+    /"BertModel" is not allowed/,
+  );
+  await assertRejected(
+    checkEdited(llamaDef, { config: (c) => (c.architectures = []) }),
+    "config",
+    /exactly one architecture/,
+  );
   await assertRejected(
     checkEdited(llamaDef, {}, { limits: { architectures: ["GPT2LMHeadModel"] } }),
     "architecture",
@@ -126,7 +138,11 @@ Deno.test("checkModel() rejects NaN and Inf weights in F32, BF16 and F16, naming
     const tensors = randomParameters(gpt2Def.config, 9);
     tensors.find((t) => t.name === "transformer.h.1.mlp.c_fc.weight")!.data[77] = value;
     await writeModelFiles(dir, gpt2Def.config, tensors, dtype);
-    await assertRejected(checkModel(dir), "weights", /tensor "transformer.h.1.mlp.c_fc.weight" .* non-finite value at element 77/);
+    await assertRejected(
+      checkModel(dir),
+      "weights",
+      /tensor "transformer.h.1.mlp.c_fc.weight" .* non-finite value at element 77/,
+    );
     // The same file passes when the scan is switched off: the scan is what catches it.
     await checkModel(dir, { scanWeights: false });
   }
@@ -146,8 +162,16 @@ Deno.test("checkModel() accepts the largest finite values of each dtype", async 
 Deno.test("checkModel() enforces parameter and byte limits", async () => {
   const dir = await tinyModel("llama-f32-untied");
   const { parameterCount } = await checkModel(dir);
-  await assertRejected(checkModel(dir, { limits: { maxParameters: parameterCount - 1 } }), "limits", new RegExp(`${parameterCount} parameters exceeds the maximum`));
-  await assertRejected(checkModel(dir, { limits: { minParameters: parameterCount + 1 } }), "limits", /is below the minimum/);
+  await assertRejected(
+    checkModel(dir, { limits: { maxParameters: parameterCount - 1 } }),
+    "limits",
+    new RegExp(`${parameterCount} parameters exceeds the maximum`),
+  );
+  await assertRejected(
+    checkModel(dir, { limits: { minParameters: parameterCount + 1 } }),
+    "limits",
+    /is below the minimum/,
+  );
   await assertRejected(checkModel(dir, { limits: { maxBytes: 1000 } }), "limits", /over the cap 1000/);
   const ok = await checkModel(dir, { limits: { minParameters: parameterCount, maxParameters: parameterCount } });
   assert.equal(ok.parameterCount, parameterCount);

@@ -15,7 +15,10 @@ Deno.test("quality models rank random > unigram > bigram on held-out text, by cl
     means[q] = losses.reduce((a, b) => a + b, 0) / losses.length;
     // One sequence through the reference too: the constructions hold in float64 as well.
     const ref = await referenceForward(dir, sequences.slice(0, 1));
-    assert.ok(Math.abs(ref.losses[0] - losses[0]) / ref.losses[0] < 1e-4, `${q}: ${losses[0]} vs reference ${ref.losses[0]}`);
+    assert.ok(
+      Math.abs(ref.losses[0] - losses[0]) / ref.losses[0] < 1e-4,
+      `${q}: ${losses[0]} vs reference ${ref.losses[0]}`,
+    );
   }
   console.log("mean losses:", JSON.stringify(means));
   // Random weights with std 0.02 give near-uniform predictions: about ln(257) = 5.55 nats.

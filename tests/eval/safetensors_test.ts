@@ -5,13 +5,21 @@ import { assemble, encodeSafetensors } from "../../fixtures/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const f32 = (n: number) => new Float32Array(n).fill(0.5);
-const entry = (dtype: string, shape: number[], begin: number, end: number) => ({ dtype, shape, data_offsets: [begin, end] });
+const entry = (dtype: string, shape: number[], begin: number, end: number) => ({
+  dtype,
+  shape,
+  data_offsets: [begin, end],
+});
 
 /** Parses bytes as a whole file. */
 const parse = (bytes: Uint8Array) => parseSafetensorsHeader(bytes, bytes.length, "model.safetensors");
 
 Deno.test("parseSafetensorsHeader() reads names, dtypes, shapes and absolute offsets", () => {
-  const bytes = encodeSafetensors([{ name: "a", shape: [2, 3], data: f32(6) }, { name: "b", shape: [4], data: f32(4) }]);
+  const bytes = encodeSafetensors([{ name: "a", shape: [2, 3], data: f32(6) }, {
+    name: "b",
+    shape: [4],
+    data: f32(4),
+  }]);
   const h = parse(bytes);
   assert.equal(h.tensors.size, 2);
   const a = h.tensors.get("a")!, b = h.tensors.get("b")!;

@@ -1,6 +1,15 @@
 /** Fixture models for tests, generated once per test process into a temporary directory. */
 import { join } from "node:path";
-import { QUALITY_CONFIG, type Quality, qualityParameters, fitText, TINY_MODELS, writeModelFiles, writeQualityModel, writeTinyModel } from "../../fixtures/mod.ts";
+import {
+  fitText,
+  type Quality,
+  QUALITY_CONFIG,
+  qualityParameters,
+  TINY_MODELS,
+  writeModelFiles,
+  writeQualityModel,
+  writeTinyModel,
+} from "../../fixtures/mod.ts";
 import type { TensorData } from "../../fixtures/mod.ts";
 import { tempDir } from "./temp.ts";
 
@@ -9,12 +18,15 @@ const written = new Map<string, Promise<string>>();
 
 function once(name: string, write: (dir: string) => Promise<void>): Promise<string> {
   if (!written.has(name)) {
-    written.set(name, (async () => {
-      root ??= tempDir("sn9-fixtures-");
-      const dir = join(await root, name);
-      await write(dir);
-      return dir;
-    })());
+    written.set(
+      name,
+      (async () => {
+        root ??= tempDir("sn9-fixtures-");
+        const dir = join(await root, name);
+        await write(dir);
+        return dir;
+      })(),
+    );
   }
   return written.get(name)!;
 }
@@ -32,7 +44,7 @@ export function qualityModel(q: Quality): Promise<string> {
 }
 
 /** A one-off model built from edited quality-model parameters. */
-export async function customQualityModel(name: string, edit: (params: TensorData[]) => void): Promise<string> {
+export function customQualityModel(name: string, edit: (params: TensorData[]) => void): Promise<string> {
   return once(name, async (dir) => {
     const params = qualityParameters("unigram", await fitText());
     edit(params);

@@ -143,7 +143,16 @@ function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
 }
 
 /** Causal multi-head attention with grouped KV heads; key s is visible from t iff 0 ≤ t−s < window. */
-function attention(q: Vec[], k: Vec[], v: Vec[], H: number, Hkv: number, D: number, T: number, window: number | null): Vec[] {
+function attention(
+  q: Vec[],
+  k: Vec[],
+  v: Vec[],
+  H: number,
+  Hkv: number,
+  D: number,
+  T: number,
+  window: number | null,
+): Vec[] {
   const out = q.map(() => new Float64Array(H * D));
   for (let h = 0; h < H; h++) {
     const g = Math.floor(h / (H / Hkv));
