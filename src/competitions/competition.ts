@@ -1,0 +1,44 @@
+/** A competition and the schedule of competitions over blocks, as plain data. */
+import type { EpsilonDecay } from "../scoring/mod.ts";
+
+/** One evaluation task: pages of a dataset, weighted in the model's score. */
+export interface EvalTask {
+  id: string;
+  /** A dataset id known to the loaders (see src/data/datasets.ts). */
+  dataset: string;
+  /** Pages drawn per evaluation step. */
+  pages: number;
+  /** Share of the model's score; a competition's task weights sum to 1. */
+  weight: number;
+}
+
+/** One competition: what models may enter and how they are judged and paid. */
+export interface Competition {
+  /** Committed in the metadata string; 0–65535. */
+  id: number;
+  name: string;
+  minParameters: number;
+  maxParameters: number;
+  /** Cap on the total bytes of the hashed file set. */
+  maxBytes: number;
+  sequenceLength: number;
+  /** "gpt2" (bundled), "byte" (the fixture tokenizer), or a local directory / HF repo id. */
+  tokenizer: string;
+  /** `config.json` architecture names allowed (a subset of the engine's allow-list). */
+  architectures: string[];
+  tasks: EvalTask[];
+  /** Share of the subnet's weight; shares of the competitions in force sum to 1. */
+  rewardShare: number;
+  epsilon: EpsilonDecay;
+  /** Blocks a commitment must age before it is evaluated. */
+  evalBlockDelay: number;
+}
+
+/** The competitions in force from `startBlock` until the next entry's start. */
+export interface ScheduleEntry {
+  startBlock: number;
+  competitions: Competition[];
+}
+
+/** Entries in ascending `startBlock` order. */
+export type Schedule = ScheduleEntry[];

@@ -1,0 +1,2 @@
+/** Evaluation data: the datasets validators draw random pages from. */
+export * from "./datasets.ts";

@@ -1,0 +1,120 @@
+/**
+ * The model hash a miner commits, bound to their hotkey, so a validator can tell that the files
+ * it downloaded are the ones committed and that nobody copied another hotkey's commitment.
+ *
+ * File set (paths relative to the model directory):
+ *   required: `config.json`, and either `model.safetensors` or `model.safetensors.index.json`
+ *             plus every shard its `weight_map` names;
+ *   optional, when present: `generation_config.json`, `tokenizer.json`, `tokenizer_config.json`,
+ *             `special_tokens_map.json`, `vocab.json`, `merges.txt`, `tokenizer.model`,
+ *             `added_tokens.json`.
+ * Nothing else is hashed or downloaded.
+ *
+ *   file_hash(f)   = base64(SHA-256(bytes of f))                    (44 ASCII characters)
+ *   hash           = base64(SHA-256(file_hash(f1) ‖ file_hash(f2) ‖ …)), files in ascending
+ *                    byte order of their paths, the file hashes concatenated as ASCII text
+ *   secure_hash    = base64(SHA-256(UTF-8(hash ‖ hotkey_ss58)))
+ *
+ * (This is SN9's `hash_directory` and `get_hash_of_two_strings`, over an explicit file set.)
+ * Check with other tools: `sha256sum -b f | xxd -r -p | base64` gives file_hash(f).
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+
+/** Optional files hashed when present. */
+export const OPTIONAL_MODEL_FILES = [
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "vocab.json",
+  "merges.txt",
+  "tokenizer.model",
+  "added_tokens.json",
+] as const;
+
+const SHARD = /^[A-Za-z0-9._-]+\.safetensors$/;
+
+/**
+ * The hashed file set of a model given the names present (from a listing, local or remote) and,
+ * for sharded models, the index's text. Throws `TypeError` when required files are missing.
+ */
+export function modelFileSet(present: Iterable<string>, indexText?: string): string[] {
+  const names = new Set(present);
+  if (!names.has("config.json")) throw new TypeError("config.json is missing");
+  const files = ["config.json"];
+  if (names.has("model.safetensors.index.json")) {
+    if (indexText === undefined) throw new TypeError("model.safetensors.index.json must be read to know the shards");
+    files.push("model.safetensors.index.json", ...shardsOf(indexText));
+  } else if (names.has("model.safetensors")) {
+    files.push("model.safetensors");
+  } else {
+    throw new TypeError("no model.safetensors or model.safetensors.index.json");
+  }
+  for (const f of OPTIONAL_MODEL_FILES) if (names.has(f)) files.push(f);
+  for (const f of files) if (!names.has(f)) throw new TypeError(`${f} is missing (named by the index)`);
+  return [...new Set(files)].sort(byteOrder);
+}
+
+/** Shard file names from an index's text; each must be a plain `.safetensors` name. */
+export function shardsOf(indexText: string): string[] {
+  let map: unknown;
+  try {
+    map = JSON.parse(indexText)?.weight_map;
+  } catch (e) {
+    throw new SyntaxError(`model.safetensors.index.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof map !== "object" || map === null || Array.isArray(map)) {
+    throw new SyntaxError("model.safetensors.index.json has no weight_map");
+  }
+  const shards = new Set<string>();
+  for (const f of Object.values(map)) {
+    if (typeof f !== "string" || !SHARD.test(f) || f.startsWith(".")) {
+      throw new SyntaxError(`model.safetensors.index.json names ${JSON.stringify(f)}, not a plain .safetensors file`);
+    }
+    shards.add(f);
+  }
+  return [...shards].sort(byteOrder);
+}
+
+/** The hashed file set of a local model directory. */
+export async function localModelFileSet(dir: string): Promise<string[]> {
+  const present: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isFile || e.isSymlink) present.push(e.name);
+  const index = present.includes("model.safetensors.index.json")
+    ? await Deno.readTextFile(join(dir, "model.safetensors.index.json"))
+    : undefined;
+  return modelFileSet(present, index);
+}
+
+/** base64(SHA-256) of one file, streamed. */
+export async function fileHash(path: string): Promise<string> {
+  const h = createHash("sha256");
+  using f = await Deno.open(path, { read: true });
+  for await (const chunk of f.readable) h.update(chunk);
+  return h.digest("base64");
+}
+
+/** The model hash of a directory over its file set. */
+export async function hashModelDir(dir: string): Promise<{ hash: string; files: string[] }> {
+  const files = await localModelFileSet(dir);
+  const fileHashes: string[] = [];
+  for (const f of files) fileHashes.push(await fileHash(join(dir, f)));
+  return { hash: combineFileHashes(fileHashes), files };
+}
+
+/** Combines per-file hashes (already in path order). */
+export function combineFileHashes(fileHashes: string[]): string {
+  const h = createHash("sha256");
+  for (const fh of fileHashes) h.update(fh, "ascii");
+  return h.digest("base64");
+}
+
+/** The hotkey-bound hash that goes into the metadata string. */
+export function secureHash(hash: string, hotkeySs58: string): string {
+  return createHash("sha256").update(hash + hotkeySs58, "utf8").digest("base64");
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,10 @@
+/**
+ * The protocol and the validator. So far: competitions as data (src/competitions), what miners
+ * commit (src/metadata), the SN9 scoring rules (src/scoring), and dataset definitions (src/data).
+ * Path of a model: commitment → parseModelId → competition → engine loss → scoreCompetition →
+ * recordCompetitionWeights → subnetWeights → toU16Weights → chain.
+ */
+export * from "./competitions/mod.ts";
+export * from "./metadata/mod.ts";
+export * from "./scoring/mod.ts";
+export * from "./data/mod.ts";

@@ -1,0 +1,38 @@
+/**
+ * One competition's step, from losses to step weights: drop failed and non-competitive models,
+ * count pairwise wins among the rest, softmax the win rates. Every model comes back with the
+ * numbers a leaderboard or a miner needs.
+ */
+import { competitiveUids } from "./competitive.ts";
+import { epsilonAt, type EpsilonDecay } from "./epsilon.ts";
+import { canonicalOrder, type ScoredModel } from "./models.ts";
+import { softmaxWeights } from "./weights.ts";
+import { computeWins } from "./wins.ts";
+
+/** The outcome for one model. */
+export interface ModelOutcome extends ScoredModel {
+  /** Why it took no part in the win count, if it did not. */
+  excluded?: "failed" | "not-competitive";
+  /** Its epsilon at this block: the loss discount it gets against any newer model. */
+  epsilon: number;
+  wins: number;
+  winRate: number;
+  weight: number;
+}
+
+/** Scores one competition's models at block `current`; outcomes by ascending uid. */
+export function scoreCompetition(models: readonly ScoredModel[], decay: EpsilonDecay, current: number): ModelOutcome[] {
+  const ordered = canonicalOrder(models);
+  const keep = new Set(competitiveUids(ordered, decay));
+  const contenders = ordered.filter((m) => keep.has(m.uid));
+  const wins = new Map(computeWins(contenders, decay, current).map((w) => [w.uid, w]));
+  const weights = softmaxWeights(new Map([...wins].map(([uid, w]) => [uid, w.winRate])));
+  return ordered.map((m) => ({
+    ...m,
+    excluded: keep.has(m.uid) ? undefined : Number.isFinite(m.loss) ? "not-competitive" : "failed",
+    epsilon: epsilonAt(decay, current, m.block),
+    wins: wins.get(m.uid)?.wins ?? 0,
+    winRate: wins.get(m.uid)?.winRate ?? 0,
+    weight: weights.get(m.uid) ?? 0,
+  }));
+}

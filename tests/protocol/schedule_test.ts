@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import {
+  BUNDLED_SCHEDULES,
+  type Competition,
+  competitionAt,
+  loadSchedule,
+  scheduleAt,
+  validateSchedule,
+} from "../../src/mod.ts";
+
+const competition = (over: Partial<Competition> = {}): Competition => ({
+  id: 1,
+  name: "c",
+  minParameters: 0,
+  maxParameters: 1000,
+  maxBytes: 10_000,
+  sequenceLength: 64,
+  tokenizer: "byte",
+  architectures: ["GPT2LMHeadModel"],
+  tasks: [{ id: "t", dataset: "falcon", pages: 1, weight: 1 }],
+  rewardShare: 1,
+  epsilon: { start: 0.005, end: 0.0001, decayBlocks: 10 },
+  evalBlockDelay: 0,
+  ...over,
+});
+
+Deno.test("the bundled schedules load and validate", async () => {
+  for (const url of Object.values(BUNDLED_SCHEDULES)) {
+    const s = await loadSchedule(url);
+    assert.ok(s.length >= 1);
+    assert.ok(scheduleAt(s, 0).competitions.length >= 2);
+  }
+});
+
+Deno.test("scheduleAt() picks the entry with the highest startBlock ≤ block", () => {
+  const s = validateSchedule([
+    { startBlock: 10, competitions: [competition({ name: "first" })] },
+    { startBlock: 100, competitions: [competition({ name: "second" })] },
+  ]);
+  assert.equal(scheduleAt(s, 10).competitions[0].name, "first");
+  assert.equal(scheduleAt(s, 99).competitions[0].name, "first");
+  assert.equal(scheduleAt(s, 100).competitions[0].name, "second");
+  assert.throws(() => scheduleAt(s, 9), /no competitions are scheduled at block 9/);
+  assert.equal(competitionAt(s, 500, 1)?.name, "second");
+  assert.equal(competitionAt(s, 500, 2), undefined);
+});
+
+Deno.test("validateSchedule() refuses each broken rule with a reason", () => {
+  const entry = (competitions: Competition[], startBlock = 0) => [{ startBlock, competitions }];
+  const cases: [unknown, RegExp][] = [
+    [[], /non-empty array/],
+    [entry([competition({ rewardShare: 0.5 })]), /reward shares sum to 0.5, not 1/],
+    [entry([competition({ rewardShare: 0.5 }), competition({ rewardShare: 0.5 })]), /competition id 1 appears twice/],
+    [
+      entry([competition({ tasks: [{ id: "a", dataset: "falcon", pages: 1, weight: 0.7 }] })]),
+      /task weights sum to 0.7/,
+    ],
+    [entry([competition({ architectures: ["BertModel"] })]), /architecture "BertModel" is not known to the engine/],
+    [
+      entry([competition({ tasks: [{ id: "a", dataset: "c4", pages: 1, weight: 1 }] })]),
+      /dataset "c4" is not known to the loaders/,
+    ],
+    [entry([competition({ minParameters: 5000 })]), /minParameters 5000 exceeds maxParameters 1000/],
+    [entry([competition({ maxBytes: 0 })]), /maxBytes must be an integer/],
+    [entry([competition({ id: 70000 })]), /id must be an integer in \[0, 65535\]/],
+    [
+      entry([competition({ epsilon: { start: 0.001, end: 0.01, decayBlocks: 5 } })]),
+      /epsilon must have 0 ≤ end ≤ start/,
+    ],
+    [
+      [...entry([competition()], 10), ...entry([competition()], 10)],
+      /startBlock 10 is not after the previous entry's 10/,
+    ],
+  ];
+  for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
+});
