@@ -53,7 +53,6 @@ export function parseModelId(text: string): ModelId {
   if (bytes > MAX_METADATA_BYTES) {
     throw new InvalidMetadata("too-long", `metadata is ${bytes} bytes, the limit is ${MAX_METADATA_BYTES}`);
   }
-  // deno-lint-ignore no-control-regex
   if (!/^[\x21-\x7e]*$/.test(text)) {
     throw new InvalidMetadata(
       "not-ascii",
