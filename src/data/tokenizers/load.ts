@@ -1,0 +1,56 @@
+/**
+ * Loading a competition's tokenizer with @huggingface/transformers: a bundled one by name
+ * ("gpt2", "byte", built once into the cache directory), a local directory holding
+ * `tokenizer.json` + `tokenizer_config.json`, or a Hugging Face repo id (fetched by
+ * transformers.js into `<cacheDir>/transformers`, which needs network access the first time).
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { AutoTokenizer, env } from "@huggingface/transformers";
+import type { TokenEncoder } from "../pack.ts";
+import { BUNDLED_TOKENIZERS, type BundledTokenizer, writeBundledTokenizer } from "./bundled.ts";
+
+/** A tokenizer ready for packing. */
+export interface TextTokenizer extends TokenEncoder {
+  /** What was asked for ("gpt2", a path, a repo id). */
+  name: string;
+  vocabSize: number;
+  decode(ids: number[]): string;
+}
+
+/** Tokenizers documents are truncated to when the config sets no usable limit. */
+const UNBOUNDED = 1 << 30;
+
+/** Loads the tokenizer a competition names. */
+export async function loadTokenizer(name: string, options: { cacheDir: string }): Promise<TextTokenizer> {
+  let dir: string;
+  if ((BUNDLED_TOKENIZERS as readonly string[]).includes(name)) {
+    dir = join(options.cacheDir, "tokenizers", name);
+    try {
+      await Deno.stat(join(dir, "tokenizer_config.json"));
+    } catch {
+      await writeBundledTokenizer(name as BundledTokenizer, dir);
+    }
+  } else if (isAbsolute(name) || name.startsWith(".")) {
+    dir = resolve(name);
+  } else {
+    dir = name; // a repo id
+  }
+  const local = dir !== name || isAbsolute(name) || name.startsWith(".");
+  env.allowLocalModels = true;
+  env.localModelPath = "";
+  env.cacheDir = join(options.cacheDir, "transformers");
+  const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: local });
+  const eos = tok.eos_token_id;
+  if (typeof eos !== "number") throw new TypeError(`tokenizer ${name} has no EOS token`);
+  const vocab = tok.get_vocab() as Map<string, number> | Record<string, number>;
+  const declared = Number(tok.model_max_length);
+  const maxLength = Number.isSafeInteger(declared) && declared > 0 && declared < UNBOUNDED ? declared : UNBOUNDED;
+  return {
+    name,
+    eosTokenId: eos,
+    maxLength,
+    vocabSize: vocab instanceof Map ? vocab.size : Object.keys(vocab).length,
+    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    decode: (ids) => tok.decode(ids),
+  };
+}
