@@ -86,8 +86,21 @@ export class DatasetsServerClient {
     return await withRetry(async () => {
       const headers: Record<string, string> = { accept: "application/json" };
       if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-      const res = await this.#fetch(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
-      const text = await res.text();
+      const timeoutMs = this.options.timeoutMs ?? 30_000;
+      let res: Response, text: string;
+      try {
+        res = await this.#fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        text = await res.text();
+      } catch (e) {
+        const timedOut = e instanceof DOMException && e.name === "TimeoutError";
+        throw new HttpError(
+          0,
+          `GET ${path} (${params.dataset}) ${
+            timedOut ? `timed out after ${timeoutMs} ms` : `failed: ${(e as Error).message}`
+          }`,
+          true,
+        );
+      }
       if (!res.ok) {
         const transient = res.status === 429 || res.status >= 500;
         throw new HttpError(

@@ -3,7 +3,7 @@
  * backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date) up to a cap.
  */
 
-/** An HTTP failure with its status; `transient` says whether a retry may succeed. */
+/** An HTTP failure with its status (0: no response); `transient` says whether a retry may succeed. */
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly transient: boolean, readonly retryAfterMs?: number) {
     super(message);
@@ -22,12 +22,9 @@ export interface RetryOptions {
   onRetry?: (attempt: number, delayMs: number, error: Error) => void;
 }
 
-/** Whether an error is worth retrying. */
+/** Whether an error is worth retrying: a transient HttpError (callers wrap network failures as one). */
 export function isTransient(e: unknown): boolean {
-  if (e instanceof HttpError) return e.transient;
-  // fetch rejects with TypeError on network failure; AbortSignal.timeout rejects with TimeoutError.
-  return e instanceof TypeError ||
-    (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError"));
+  return e instanceof HttpError && e.transient;
 }
 
 /** The delay `Retry-After` asks for, in ms, or undefined. */

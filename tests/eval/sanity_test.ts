@@ -25,7 +25,7 @@ Deno.test("sanityCheck() passes a model whose continuations depend on the prompt
   const s = await session(await tinyModel("llama-f32-untied"));
   const result = await sanityCheck(s, p1, p2, BYTE_EOS);
   await s.release();
-  assert.equal(result.ok, true, result.reason);
+  assert.equal(result.ok, true, result.reason ?? "");
   assert.equal(result.continuations[0].length, 20);
   assert.notDeepEqual(result.continuations[0], result.continuations[1]);
 });

@@ -27,6 +27,8 @@ export class DatasetsServerStandIn {
   /** `${dataset}/${config}/${offset}` of pages whose rows come back without the text field. */
   readonly brokenPages = new Set<string>();
   readonly requests: string[] = [];
+  /** The Authorization header of each request ("" when absent). */
+  readonly authorizations: string[] = [];
   readonly app = new Hono();
   #datasets = new Map<string, ServedDataset>();
 
@@ -46,6 +48,7 @@ export class DatasetsServerStandIn {
 
     this.app.use("*", async (c, next) => {
       this.requests.push(c.req.url.slice(c.req.url.indexOf(c.req.path)));
+      this.authorizations.push(c.req.header("authorization") ?? "");
       const i = this.faults.findIndex((f) => !f.path || f.path === c.req.path);
       const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
       if (fault?.kind === "status") {
