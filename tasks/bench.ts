@@ -7,6 +7,8 @@
 import { parseArgs } from "node:util";
 import { benchModel, type ModelBenchResult, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
 import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
+import { benchDataPipeline, DatasetsServerClient, loadTokenizer, seedFromHex } from "../src/mod.ts";
+import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -19,10 +21,39 @@ const { values: flags } = parseArgs({
     cache: { type: "string", default: ".cache/bench" },
     json: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    data: { type: "string" }, // pages of a Falcon step to time through tokenization and packing
     child: { type: "string" }, // internal: benchmark one model and print its JSON
   },
 });
 const threads = flags.threads ? Number(flags.threads) : undefined;
+
+if (flags.data) {
+  // The bundled pages through the offline stand-in: the fetch is loopback, the rest is real work.
+  const server = await startDatasetsServer();
+  try {
+    const tokenizer = await loadTokenizer("gpt2", { cacheDir: ".cache" });
+    const r = await benchDataPipeline({
+      client: new DatasetsServerClient({ baseUrl: server.url, token: "" }),
+      tokenizer,
+      dataset: "falcon",
+      pages: Number(flags.data),
+      sequenceLength: Number(flags.seq),
+      seed: seedFromHex("5a".repeat(32)),
+    });
+    console.log(
+      `data pipeline: ${r.pages} Falcon pages, ${r.documents} documents, ${
+        (r.characters / 1e6).toFixed(1)
+      } M characters`,
+    );
+    console.log(`  fetch (loopback stand-in)   ${r.fetchMs.toFixed(0)} ms`);
+    console.log(`  tokenize (gpt2)             ${r.tokenizeMs.toFixed(0)} ms → ${r.tokens} tokens`);
+    console.log(`  pack into ${r.sequences} × ${flags.seq}    ${r.packMs.toFixed(0)} ms`);
+    console.log(`  tokenize + pack             ${r.tokensPerSecond.toFixed(0)} tokens/s`);
+  } finally {
+    await server.close();
+  }
+  Deno.exit(0);
+}
 
 if (flags.profile) {
   for (const name of flags.models.split(",")) {

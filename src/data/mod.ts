@@ -14,3 +14,4 @@ export * from "./task_documents.ts";
 export * from "./pack.ts";
 export * from "./eval_data.ts";
 export * from "./tokenizers/mod.ts";
+export * from "./pipeline_bench.ts";
