@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { loadTokenizer, packSequences, tokenizeDocuments, tokenStreamHash } from "../../src/mod.ts";
+import {
+  loadTokenizer,
+  packSequences,
+  tokenizeDocuments,
+  tokenStreamHash,
+  writeBundledTokenizer,
+} from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("packing matches a hand-computed example: truncation, EOS placement, boundaries, dropped tail", async () => {
@@ -32,4 +38,23 @@ Deno.test("the bundled GPT-2 tokenizer reproduces known GPT-2 encodings", async 
   assert.deepEqual(gpt2.encode("The quick brown fox"), [464, 2068, 7586, 21831]);
   assert.deepEqual(gpt2.encode("<|endoftext|>"), [50256]);
   assert.equal(gpt2.decode([464, 2068, 7586, 21831]), "The quick brown fox");
+});
+
+Deno.test("loadTokenizer() finds a repo id's snapshot in the standard Hugging Face cache", async () => {
+  const hub = await tempDir();
+  const sha = "a".repeat(40);
+  const repo = `${hub}/models--someone--tok`;
+  await Deno.mkdir(`${repo}/refs`, { recursive: true });
+  await Deno.writeTextFile(`${repo}/refs/main`, sha);
+  await writeBundledTokenizer("byte", `${repo}/snapshots/${sha}`);
+  const before = Deno.env.get("HF_HUB_CACHE");
+  Deno.env.set("HF_HUB_CACHE", hub);
+  try {
+    const tok = await loadTokenizer("someone/tok", { cacheDir: await tempDir() });
+    assert.deepEqual(tok.encode("hi"), [104, 105]);
+    assert.equal(tok.eosTokenId, 256);
+  } finally {
+    if (before === undefined) Deno.env.delete("HF_HUB_CACHE");
+    else Deno.env.set("HF_HUB_CACHE", before);
+  }
 });

@@ -1,8 +1,10 @@
 /**
  * Loading a competition's tokenizer with @huggingface/transformers: a bundled one by name
  * ("gpt2", "byte", built once into the cache directory), a local directory holding
- * `tokenizer.json` + `tokenizer_config.json`, or a Hugging Face repo id (fetched by
- * transformers.js into `<cacheDir>/transformers`, which needs network access the first time).
+ * `tokenizer.json` + `tokenizer_config.json`, or a Hugging Face repo id — taken from the standard
+ * Hugging Face cache when a snapshot is there (`$HF_HUB_CACHE`, else `$HF_HOME/hub`, else
+ * `~/.cache/huggingface/hub`: `models--{ns}--{name}/snapshots/{refs/main}`), otherwise fetched
+ * by transformers.js into `<cacheDir>/transformers` (which needs network access).
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
@@ -33,7 +35,7 @@ export async function loadTokenizer(name: string, options: { cacheDir: string })
   } else if (isAbsolute(name) || name.startsWith(".")) {
     dir = resolve(name);
   } else {
-    dir = name; // a repo id
+    dir = (await hfCacheSnapshot(name)) ?? name; // a repo id
   }
   const local = dir !== name || isAbsolute(name) || name.startsWith(".");
   env.allowLocalModels = true;
@@ -53,4 +55,20 @@ export async function loadTokenizer(name: string, options: { cacheDir: string })
     encode: (text) => tok.encode(text, { add_special_tokens: false }),
     decode: (ids) => tok.decode(ids),
   };
+}
+
+/** The standard Hugging Face cache's snapshot directory for a repo's main ref, if it holds a tokenizer. */
+export async function hfCacheSnapshot(repoId: string): Promise<string | undefined> {
+  const home = Deno.env.get("HOME") ?? "";
+  const hub = Deno.env.get("HF_HUB_CACHE") ??
+    (Deno.env.get("HF_HOME") ? join(Deno.env.get("HF_HOME")!, "hub") : join(home, ".cache", "huggingface", "hub"));
+  const repoDir = join(hub, `models--${repoId.replaceAll("/", "--")}`);
+  try {
+    const sha = (await Deno.readTextFile(join(repoDir, "refs", "main"))).trim();
+    const snapshot = join(repoDir, "snapshots", sha);
+    await Deno.stat(join(snapshot, "tokenizer.json"));
+    return snapshot;
+  } catch {
+    return undefined;
+  }
 }
