@@ -8,3 +8,4 @@ export * from "./competitions/mod.ts";
 export * from "./metadata/mod.ts";
 export * from "./scoring/mod.ts";
 export * from "./data/mod.ts";
+export * from "./chain/mod.ts";
