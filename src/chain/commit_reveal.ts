@@ -1,0 +1,59 @@
+/**
+ * Commit-reveal v2 of subtensor: a validator first commits
+ *   hash = blake2-256(SCALE(AccountId32 hotkey, u16 netuid, Vec<u16> uids, Vec<u16> values,
+ *                           Vec<u16> salt, u64 version_key))
+ * and reveals the values `revealPeriodEpochs` epochs later. Vec<u16> is a compact length then
+ * little-endian u16s; u16 and u64 are little-endian.
+ */
+import { blake2AsU8a, decodeAddress } from "@polkadot/util-crypto";
+
+/** SCALE compact encoding of a length (single-, two- and four-byte modes). */
+export function compactLength(n: number): Uint8Array {
+  if (n < 1 << 6) return new Uint8Array([n << 2]);
+  if (n < 1 << 14) return new Uint8Array([((n << 2) | 1) & 0xff, (n >> 6) & 0xff]);
+  if (n < 1 << 30) {
+    const v = (n << 2) | 2;
+    return new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
+  }
+  throw new RangeError(`length ${n} is too large`);
+}
+
+/** The bytes that are hashed. */
+export function commitPayload(
+  hotkey: string,
+  netuid: number,
+  uids: number[],
+  values: number[],
+  salt: number[],
+  versionKey: number,
+): Uint8Array {
+  const u16s = (xs: number[]) => {
+    const body = new Uint8Array(xs.length * 2);
+    xs.forEach((x, i) => new DataView(body.buffer).setUint16(2 * i, x, true));
+    return [compactLength(xs.length), body];
+  };
+  const net = new Uint8Array(2);
+  new DataView(net.buffer).setUint16(0, netuid, true);
+  const version = new Uint8Array(8);
+  new DataView(version.buffer).setBigUint64(0, BigInt(versionKey), true);
+  const parts = [decodeAddress(hotkey), net, ...u16s(uids), ...u16s(values), ...u16s(salt), version];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The commit hash of subtensor's commit-reveal v2. */
+export function commitHash(
+  hotkey: string,
+  netuid: number,
+  uids: number[],
+  values: number[],
+  salt: number[],
+  versionKey: number,
+): Uint8Array {
+  return blake2AsU8a(commitPayload(hotkey, netuid, uids, values, salt, versionKey), 256);
+}

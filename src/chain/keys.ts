@@ -1,0 +1,70 @@
+/**
+ * Signing keys: development accounts (`//Alice` …), the standard Bittensor wallet layout
+ * (`~/.bittensor/wallets/<wallet>/hotkeys/<hotkey>`, JSON with `secretPhrase` or `secretSeed`),
+ * or a mnemonic / secret URI from the environment. Secrets are never logged or put in messages.
+ */
+import { join } from "node:path";
+import { Keyring } from "@polkadot/keyring";
+import type { KeyringPair } from "@polkadot/keyring/types";
+import { cryptoWaitReady } from "@polkadot/util-crypto";
+
+/** Bittensor's SS58 prefix. */
+export const SS58_FORMAT = 42;
+
+let keyring: Keyring | undefined;
+
+/** The sr25519 keyring (after the crypto wasm is ready). */
+export async function sr25519(): Promise<Keyring> {
+  await cryptoWaitReady();
+  keyring ??= new Keyring({ type: "sr25519", ss58Format: SS58_FORMAT });
+  return keyring;
+}
+
+/** A key from a secret URI: a mnemonic, a 0x seed, or a derivation such as `//Alice`. */
+export async function keyFromUri(uri: string): Promise<KeyringPair> {
+  try {
+    return (await sr25519()).addFromUri(uri);
+  } catch {
+    throw new TypeError("the secret URI or mnemonic is not valid (value withheld)");
+  }
+}
+
+/** The development accounts, by name. */
+export const DEV_ACCOUNTS = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"] as const;
+
+/** A development account: `//Name` for hotkeys, `//Name//stash` for coldkeys. */
+export function devKey(name: string, role: "hotkey" | "coldkey" = "hotkey"): Promise<KeyringPair> {
+  return keyFromUri(role === "hotkey" ? `//${name}` : `//${name}//stash`);
+}
+
+/** Where a wallet's hotkey file lives. */
+export function hotkeyPath(
+  wallet: string,
+  hotkey: string,
+  root = join(Deno.env.get("HOME") ?? ".", ".bittensor", "wallets"),
+): string {
+  return join(root, wallet, "hotkeys", hotkey);
+}
+
+/**
+ * Loads a hotkey: from the environment variable `envVar` (a mnemonic or URI) when set, else from
+ * the wallet file. Errors name the file, never its content.
+ */
+export async function loadHotkey(
+  o: { wallet: string; hotkey: string; root?: string; envVar?: string },
+): Promise<KeyringPair> {
+  const fromEnv = Deno.env.get(o.envVar ?? "SN9_HOTKEY_URI");
+  if (fromEnv) return keyFromUri(fromEnv);
+  const path = hotkeyPath(o.wallet, o.hotkey, o.root);
+  let json: { secretPhrase?: string; secretSeed?: string };
+  try {
+    json = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new TypeError(
+      `cannot read hotkey file ${path}: ${e instanceof SyntaxError ? "not JSON" : (e as Error).name}`,
+    );
+  }
+  const secret = json.secretPhrase ?? json.secretSeed;
+  if (typeof secret !== "string") throw new TypeError(`hotkey file ${path} has neither secretPhrase nor secretSeed`);
+  return keyFromUri(secret);
+}

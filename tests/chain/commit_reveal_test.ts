@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { u8aToHex } from "@polkadot/util";
+import { commitHash, commitPayload, compactLength, devKey } from "../../src/mod.ts";
+
+Deno.test("commitHash() matches a hand-built SCALE payload hashed with blake2b-256 (Python hashlib)", async () => {
+  const alice = await devKey("Alice");
+  // AccountId32 ‖ u16 1 ‖ Vec<u16>[0,1] ‖ Vec<u16>[65535,32768] ‖ Vec<u16>[1,2,3] ‖ u64 7
+  const payload = "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d" + "0100" + "08" + "00000100" +
+    "08" + "ffff0080" +
+    "0c" + "010002000300" + "0700000000000000";
+  assert.equal(u8aToHex(commitPayload(alice.address, 1, [0, 1], [65535, 32768], [1, 2, 3], 7)), "0x" + payload);
+  // python3 -c "import hashlib; print(hashlib.blake2b(bytes.fromhex(payload), digest_size=32).hexdigest())"
+  assert.equal(
+    u8aToHex(commitHash(alice.address, 1, [0, 1], [65535, 32768], [1, 2, 3], 7)),
+    "0x84ed4134a6dddef9d099896aa6b154cbcf9b4a9b0f77446ada0d1b578243217d",
+  );
+});
+
+Deno.test("compactLength() uses SCALE's one-, two- and four-byte modes", () => {
+  assert.deepEqual([...compactLength(0)], [0x00]);
+  assert.deepEqual([...compactLength(63)], [0xfc]);
+  assert.deepEqual([...compactLength(64)], [0x01, 0x01]);
+  assert.deepEqual([...compactLength(16383)], [0xfd, 0xff]);
+  assert.deepEqual([...compactLength(16384)], [0x02, 0x00, 0x01, 0x00]);
+});
