@@ -7,3 +7,4 @@ export * from "./commit_reveal.ts";
 export * from "./keys.ts";
 export * from "./yuma/mod.ts";
 export * from "./local/mod.ts";
+export * from "./subtensor/mod.ts";
