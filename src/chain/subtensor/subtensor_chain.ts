@@ -170,6 +170,11 @@ export class SubtensorChain implements Chain {
     await this.api.disconnect();
   }
 
+  /** Burned registration of `hotkey` on a subnet, paid and signed by the coldkey. */
+  async register(netuid: number, coldkey: KeyringPair, hotkey: string): Promise<void> {
+    await this.#submit((this.api.tx.subtensorModule as Any).burnedRegister(netuid, hotkey), coldkey);
+  }
+
   async #stake(hotkey: string, netuid: number): Promise<number> {
     const q = this.api.query.subtensorModule as Any;
     if (q.totalHotkeyAlpha) return Number((await q.totalHotkeyAlpha(hotkey, netuid)).toString());
