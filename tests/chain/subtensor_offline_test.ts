@@ -1,6 +1,6 @@
 /**
  * Subtensor without a node: call encoding and storage decoding against mainnet runtime metadata
- * (shared/chain/finney-v16.scale), through the same codec the live client uses. No subtensor
+ * (fixtures/data/finney-v16.scale, a copy of shared/chain/finney-v16.scale), through the same codec the live client uses. No subtensor
  * node or RPC is reachable here, so the conformance suite runs on the local chain only.
  */
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import {
   offlineRuntime,
 } from "../../src/mod.ts";
 
-const METADATA = new URL("../../../shared/chain/finney-v16.scale", import.meta.url);
+const METADATA = new URL("../../fixtures/data/finney-v16.scale", import.meta.url);
 await cryptoWaitReady();
 const { registry, decorated } = offlineRuntime(await Deno.readFile(METADATA));
 // deno-lint-ignore no-explicit-any
