@@ -97,3 +97,10 @@ Deno.test("endpointFor() maps network names and accepts ws URLs", () => {
   assert.equal(endpointFor("ws://127.0.0.1:9944"), "ws://127.0.0.1:9944");
   assert.throws(() => endpointFor("mainnet"), /unknown network/);
 });
+
+Deno.test("SubtensorChain.connect() fails fast with a clear error when no node listens", async () => {
+  await assert.rejects(
+    () => SubtensorChain.connect("ws://127.0.0.1:9"),
+    /failed to connect|ECONNREFUSED|connect error/i,
+  );
+});

@@ -23,8 +23,9 @@ import { endpointFor } from "./networks.ts";
 
 /** Options for connecting. */
 export interface SubtensorOptions {
-  /** Milliseconds between reconnect attempts (the provider retries for ever). */
+  /** First reconnect delay; it doubles up to `maxReconnectMs` while the node stays away. */
   reconnectMs?: number;
+  maxReconnectMs?: number;
   /** Longest wait for an extrinsic to be included. */
   inclusionTimeoutMs?: number;
   log?: (message: string) => void;
@@ -35,15 +36,29 @@ type Any = any;
 
 /** A subtensor connection. */
 export class SubtensorChain implements Chain {
+  #stopReconnecting = () => {};
+
   private constructor(readonly name: string, readonly api: ApiPromise, readonly options: SubtensorOptions) {}
 
   /** Connects to a network name (finney, test, local) or a ws:// URL. */
   static async connect(network: string, options: SubtensorOptions = {}): Promise<SubtensorChain> {
     const url = endpointFor(network);
-    const provider = new WsProvider(url, options.reconnectMs ?? 2_000);
+    // The provider's own auto-connect retries at a fixed interval; reconnect here with backoff.
+    const provider = new WsProvider(url, false);
+    await provider.connect();
     const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
-    provider.on("disconnected", () => options.log?.(`subtensor ${url}: disconnected, reconnecting`));
-    return new SubtensorChain(url, api, options);
+    const first = options.reconnectMs ?? 1_000, max = options.maxReconnectMs ?? 60_000;
+    let delay = first, closing = false;
+    const reconnect = () => {
+      if (closing) return;
+      options.log?.(`subtensor ${url}: disconnected, reconnecting in ${delay} ms`);
+      setTimeout(() => provider.connect().then(() => (delay = first)).catch(() => reconnect()), delay);
+      delay = Math.min(max, delay * 2);
+    };
+    provider.on("disconnected", reconnect);
+    const chain = new SubtensorChain(url, api, options);
+    chain.#stopReconnecting = () => (closing = true);
+    return chain;
   }
 
   async currentBlock(): Promise<number> {
@@ -167,6 +182,7 @@ export class SubtensorChain implements Chain {
   }
 
   async close(): Promise<void> {
+    this.#stopReconnecting();
     await this.api.disconnect();
   }
 
