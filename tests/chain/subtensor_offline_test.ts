@@ -14,6 +14,7 @@ import {
   dispatchErrorName,
   endpointFor,
   offlineRuntime,
+  SubtensorChain,
 } from "../../src/mod.ts";
 
 const METADATA = new URL("../../fixtures/data/finney-v16.scale", import.meta.url);
