@@ -102,6 +102,6 @@ Deno.test("endpointFor() maps network names and accepts ws URLs", () => {
 Deno.test("SubtensorChain.connect() fails fast with a clear error when no node listens", async () => {
   await assert.rejects(
     () => SubtensorChain.connect("ws://127.0.0.1:9"),
-    /failed to connect|ECONNREFUSED|connect error/i,
+    /cannot connect to subtensor at ws:\/\/127\.0\.0\.1:9: .*(failed to connect|refused|connect error)/i,
   );
 });

@@ -45,8 +45,15 @@ export class SubtensorChain implements Chain {
     const url = endpointFor(network);
     // The provider's own auto-connect retries at a fixed interval; reconnect here with backoff.
     const provider = new WsProvider(url, false);
-    await provider.connect();
-    const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    let api: ApiPromise;
+    try {
+      await provider.connect();
+      api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    } catch (e) {
+      await provider.disconnect().catch(() => {});
+      // Connection failures arrive as DOM ErrorEvents; give callers an Error that names the endpoint.
+      throw new Error(`cannot connect to subtensor at ${url}: ${(e as { message?: string }).message ?? String(e)}`);
+    }
     const first = options.reconnectMs ?? 1_000, max = options.maxReconnectMs ?? 60_000;
     let delay = first, closing = false;
     const reconnect = () => {
