@@ -5,6 +5,7 @@
  * and reveals the values `revealPeriodEpochs` epochs later. Vec<u16> is a compact length then
  * little-endian u16s; u16 and u64 are little-endian.
  */
+import { u8aConcat } from "@polkadot/util";
 import { blake2AsU8a, decodeAddress } from "@polkadot/util-crypto";
 
 /** SCALE compact encoding of a length (single-, two- and four-byte modes). */
@@ -36,14 +37,7 @@ export function commitPayload(
   new DataView(net.buffer).setUint16(0, netuid, true);
   const version = new Uint8Array(8);
   new DataView(version.buffer).setBigUint64(0, BigInt(versionKey), true);
-  const parts = [decodeAddress(hotkey), net, ...u16s(uids), ...u16s(values), ...u16s(salt), version];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return u8aConcat(decodeAddress(hotkey), net, ...u16s(uids), ...u16s(values), ...u16s(salt), version);
 }
 
 /** The commit hash of subtensor's commit-reveal v2. */

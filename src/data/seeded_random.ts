@@ -44,8 +44,10 @@ export class SeededStream {
   next(): bigint {
     const counter = new Uint8Array(8);
     new DataView(counter.buffer).setBigUint64(0, this.#counter++, false);
-    const digest = sha256(concat(this.seed, new TextEncoder().encode(this.label), new Uint8Array([0]), counter));
-    return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0, false);
+    const digest = createHash("sha256").update(this.seed).update(this.label, "utf8").update(new Uint8Array([0])).update(
+      counter,
+    ).digest();
+    return digest.readBigUInt64BE(0);
   }
 
   /** An integer in [0, n), without modulo bias. */
@@ -61,16 +63,6 @@ export class SeededStream {
 
 function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(bytes).digest());
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function hexToBytes(hex: string, length: number, what: string): Uint8Array {
