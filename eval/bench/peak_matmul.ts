@@ -1,6 +1,8 @@
 /**
  * The float32 MatMul rate ONNX Runtime reaches on this machine: the denominator of MFU. The best
- * over a square product and the transformer's own shapes, so MFU is not flattered by a weak peak.
+ * over a square product and the transformer's own shapes, with B a constant initializer as model
+ * weights are (ONNX Runtime packs a constant B once; a B fed as input is repacked every run, which
+ * measured ~10% slower and would flatter MFU).
  */
 import * as ort from "onnxruntime-node";
 import { DataType, encodeModel } from "../onnx/mod.ts";
@@ -43,6 +45,7 @@ async function timeMatmul([m, k, n]: [number, number, number], reps: number, thr
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads ?? navigator.hardwareConcurrency,
     interOpNumThreads: 1,
+    extra: { session: { set_denormal_as_zero: "1" } },
   });
   const fill = (len: number) => new Float32Array(len).map((_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
   const feeds = {
