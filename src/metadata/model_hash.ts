@@ -87,12 +87,17 @@ export async function localModelFileSet(dir: string): Promise<string[]> {
   return modelFileSet(present, index);
 }
 
-/** base64(SHA-256) of one file, streamed. */
-export async function fileHash(path: string): Promise<string> {
+/** SHA-256 of one file, streamed. */
+export async function fileSha256(path: string): Promise<Uint8Array> {
   const h = createHash("sha256");
   using f = await Deno.open(path, { read: true });
   for await (const chunk of f.readable) h.update(chunk);
-  return h.digest("base64");
+  return new Uint8Array(h.digest());
+}
+
+/** base64(SHA-256) of one file: SN9's per-file hash. */
+export async function fileHash(path: string): Promise<string> {
+  return btoa(String.fromCharCode(...await fileSha256(path)));
 }
 
 /** The model hash of a directory over its file set. */

@@ -1,0 +1,195 @@
+/**
+ * The embedded model store: a directory of repos with immutable, content-addressed commits.
+ *
+ *   {root}/blobs/{sha256}                       file contents, stored once
+ *   {root}/repos/{ns}/{name}/commits/{sha}.json {parent, private, message, files: [{path, size, sha256}]}
+ *   {root}/repos/{ns}/{name}/refs/main          the latest commit sha
+ *
+ * A commit sha is the first 40 hex digits of SHA-256 over the canonical JSON of its parent and
+ * file list, so the same content on the same parent gives the same sha and no commit changes
+ * after it is written. Downloads use the Hugging Face cache layout like the Hub store.
+ */
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileSha256 } from "../metadata/mod.ts";
+import {
+  cacheFolderName,
+  checkRelativePath,
+  type DownloadProgress,
+  type ModelRevision,
+  type ModelStore,
+} from "./model_store.ts";
+
+interface CommitRecord {
+  parent: string | null;
+  private: boolean;
+  message: string;
+  files: { path: string; size: number; sha256: string }[];
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** The local store under `root`. */
+export class LocalModelStore implements ModelStore {
+  readonly name: string;
+  constructor(readonly root: string) {
+    this.name = `local:${root}`;
+  }
+
+  async revision(repo: string, revision: string): Promise<ModelRevision> {
+    const commit = await this.#resolve(repo, revision);
+    const record = await this.#commit(repo, commit);
+    const visibility = await this.#visibility(repo);
+    return {
+      repo,
+      commit,
+      private: visibility ?? record.private,
+      files: record.files.map(({ path, size }) => ({ path, size })),
+    };
+  }
+
+  async readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array> {
+    const file = (await this.#commit(repo, commit)).files.find((f) => f.path === path);
+    if (!file) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${path}`);
+    using f = await Deno.open(this.#blob(file.sha256));
+    await f.seek(start, Deno.SeekMode.Start);
+    const out = new Uint8Array(Math.max(0, Math.min(end, file.size) - start));
+    let at = 0;
+    while (at < out.length) {
+      const n = await f.read(out.subarray(at));
+      if (n === null) break;
+      at += n;
+    }
+    return out.subarray(0, at);
+  }
+
+  async download(
+    repo: string,
+    commit: string,
+    paths: string[],
+    cacheDir: string,
+    onProgress?: DownloadProgress,
+  ): Promise<string> {
+    const record = await this.#commit(repo, commit);
+    const folder = join(cacheDir, cacheFolderName(repo));
+    const snapshot = join(folder, "snapshots", commit);
+    const wanted = paths.map((p) => {
+      const f = record.files.find((x) => x.path === p);
+      if (!f) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${p}`);
+      return f;
+    });
+    const total = wanted.reduce((n, f) => n + f.size, 0);
+    let done = 0;
+    for (const f of wanted) {
+      checkRelativePath(f.path);
+      const blob = join(folder, "blobs", f.sha256), pointer = join(snapshot, f.path);
+      if (!(await exists(blob))) {
+        await Deno.mkdir(dirname(blob), { recursive: true });
+        await Deno.copyFile(this.#blob(f.sha256), `${blob}.incomplete`);
+        await Deno.rename(`${blob}.incomplete`, blob);
+      }
+      if (!(await exists(pointer))) {
+        await Deno.mkdir(dirname(pointer), { recursive: true });
+        await Deno.symlink(blob, pointer);
+      }
+      done += f.size;
+      onProgress?.(done, total, f.path);
+    }
+    await Deno.mkdir(join(folder, "refs"), { recursive: true });
+    return snapshot;
+  }
+
+  async upload(
+    repo: string,
+    dir: string,
+    paths: string[],
+    options: { private?: boolean; message?: string } = {},
+  ): Promise<string> {
+    const files = [];
+    for (const path of [...paths].sort()) {
+      checkRelativePath(path);
+      const sha256 = Array.from(await fileSha256(join(dir, path)), (b) => b.toString(16).padStart(2, "0")).join("");
+      const blob = this.#blob(sha256);
+      if (!(await exists(blob))) {
+        await Deno.mkdir(dirname(blob), { recursive: true });
+        await Deno.copyFile(join(dir, path), `${blob}.incomplete`);
+        await Deno.rename(`${blob}.incomplete`, blob);
+      }
+      files.push({ path, size: (await Deno.stat(join(dir, path))).size, sha256 });
+    }
+    const parent = await this.#resolve(repo, "main").catch(() => null);
+    const record: CommitRecord = {
+      parent,
+      private: options.private ?? (await this.#visibility(repo)) ?? true,
+      message: options.message ?? "upload",
+      files,
+    };
+    const sha = createHash("sha256").update(JSON.stringify({ parent, files })).digest("hex").slice(0, 40);
+    const repoDir = this.#repoDir(repo);
+    await Deno.mkdir(join(repoDir, "commits"), { recursive: true });
+    await Deno.mkdir(join(repoDir, "refs"), { recursive: true });
+    await atomicWrite(join(repoDir, "commits", `${sha}.json`), JSON.stringify(record));
+    await atomicWrite(join(repoDir, "refs", "main"), sha);
+    if (options.private !== undefined || (await this.#visibility(repo)) === undefined) {
+      await this.setVisibility(repo, record.private);
+    }
+    return sha;
+  }
+
+  async setVisibility(repo: string, isPrivate: boolean): Promise<void> {
+    await Deno.mkdir(this.#repoDir(repo), { recursive: true });
+    await atomicWrite(join(this.#repoDir(repo), "visibility"), isPrivate ? "private" : "public");
+  }
+
+  async #visibility(repo: string): Promise<boolean | undefined> {
+    try {
+      return (await Deno.readTextFile(join(this.#repoDir(repo), "visibility"))) === "private";
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #resolve(repo: string, revision: string): Promise<string> {
+    if (SHA.test(revision)) return revision;
+    try {
+      return (await Deno.readTextFile(join(this.#repoDir(repo), "refs", revision))).trim();
+    } catch {
+      throw new Deno.errors.NotFound(`${repo} has no revision ${revision}`);
+    }
+  }
+
+  async #commit(repo: string, commit: string): Promise<CommitRecord> {
+    if (!SHA.test(commit)) throw new TypeError(`commit ${JSON.stringify(commit)} is not 40 hex digits`);
+    try {
+      return JSON.parse(await Deno.readTextFile(join(this.#repoDir(repo), "commits", `${commit}.json`)));
+    } catch {
+      throw new Deno.errors.NotFound(`${repo} has no commit ${commit}`);
+    }
+  }
+
+  #repoDir(repo: string): string {
+    const [ns, name, ...rest] = repo.split("/");
+    if (!ns || !name || rest.length) throw new TypeError(`repo id ${JSON.stringify(repo)} is not namespace/name`);
+    checkRelativePath(repo);
+    return join(this.root, "repos", ns, name);
+  }
+
+  #blob(sha256: string): string {
+    return join(this.root, "blobs", sha256);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function atomicWrite(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
