@@ -7,7 +7,16 @@
  * Path of a model: checkModel → createLossSession (compileModel) → evaluateLosses / sanityCheck.
  */
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
-export { type CheckedModel, checkModel, type CheckOptions, type ModelLimits } from "./model.ts";
+export {
+  type CheckedModel,
+  checkModel,
+  checkModelHeaders,
+  type CheckOptions,
+  type DeclaredModel,
+  MAX_CONFIG_BYTES,
+  type ModelLimits,
+  parseConfigJson,
+} from "./model.ts";
 export { type DeclaredTensor, matchTensors, type TensorMatch } from "./tensor_match.ts";
 export {
   type Architecture,
@@ -21,6 +30,7 @@ export {
 export {
   type Dtype,
   DTYPE_BYTES,
+  MAX_HEADER_BYTES,
   parseSafetensorsHeader,
   readModelWeights,
   readSafetensorsHeader,

@@ -9,3 +9,4 @@ export * from "./metadata/mod.ts";
 export * from "./scoring/mod.ts";
 export * from "./data/mod.ts";
 export * from "./chain/mod.ts";
+export * from "./hub/mod.ts";

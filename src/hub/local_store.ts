@@ -70,6 +70,7 @@ export class LocalModelStore implements ModelStore {
     cacheDir: string,
     onProgress?: DownloadProgress,
   ): Promise<string> {
+    paths.forEach(checkRelativePath);
     const record = await this.#commit(repo, commit);
     const folder = join(cacheDir, cacheFolderName(repo));
     const snapshot = join(folder, "snapshots", commit);
@@ -81,7 +82,6 @@ export class LocalModelStore implements ModelStore {
     const total = wanted.reduce((n, f) => n + f.size, 0);
     let done = 0;
     for (const f of wanted) {
-      checkRelativePath(f.path);
       const blob = join(folder, "blobs", f.sha256), pointer = join(snapshot, f.path);
       if (!(await exists(blob))) {
         await Deno.mkdir(dirname(blob), { recursive: true });

@@ -1,0 +1,43 @@
+/**
+ * Fetching a committed model for evaluation: header checks first (inspect.ts), then a download
+ * of exactly the hashed file set at the committed revision, then the hotkey-bound hash of what
+ * arrived compared with the commitment, so a validator evaluates the files the miner committed.
+ */
+import { hashModelDir, secureHash } from "../metadata/mod.ts";
+import { ModelRejected } from "../../eval/mod.ts";
+import { type InspectedModel, inspectRemoteModel, type RemoteLimits } from "./inspect.ts";
+import type { DownloadProgress, ModelStore } from "./model_store.ts";
+
+/** A downloaded, verified model. */
+export interface FetchedModel extends InspectedModel {
+  dir: string;
+  hash: string;
+}
+
+/** Options for `fetchModel`. */
+export interface FetchOptions {
+  cacheDir: string;
+  limits?: RemoteLimits;
+  /** When given, the downloaded files must hash to this secure hash for `hotkey`. */
+  expect?: { secureHash: string; hotkey: string };
+  onProgress?: DownloadProgress;
+}
+
+/** Checks, downloads and verifies `repo@commit`; throws `ModelRejected` on any broken rule. */
+export async function fetchModel(
+  store: ModelStore,
+  repo: string,
+  commit: string,
+  o: FetchOptions,
+): Promise<FetchedModel> {
+  const inspected = await inspectRemoteModel(store, repo, commit, o.limits);
+  const dir = await store.download(repo, inspected.revision.commit, inspected.files, o.cacheDir, o.onProgress);
+  const { hash } = await hashModelDir(dir);
+  if (o.expect && secureHash(hash, o.expect.hotkey) !== o.expect.secureHash) {
+    throw new ModelRejected(
+      "config",
+      `${repo}@${commit.slice(0, 12)}: the downloaded files do not match the committed hash for ${o.expect.hotkey}`,
+    );
+  }
+  return { ...inspected, dir, hash };
+}

@@ -1,0 +1,75 @@
+/** One conformance suite for every `ModelStore`: upload → commit → download → same hash. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { hashModelDir, localModelFileSet, type ModelStore } from "../../src/mod.ts";
+import { tinyModel } from "../helpers/models.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+/** Registers the suite for one store; `make` gives a fresh store per test. */
+export function storeConformance(
+  name: string,
+  make: () => Promise<{ store: ModelStore; close(): Promise<void> }>,
+): void {
+  const test = (title: string, fn: (store: ModelStore) => Promise<void>) =>
+    Deno.test(`${name}: ${title}`, async () => {
+      const s = await make();
+      try {
+        await fn(s.store);
+      } finally {
+        await s.close();
+      }
+    });
+
+  test("upload returns a commit; download at it gives the same directory hash", async (store) => {
+    const src = await tinyModel("llama-f32-sharded");
+    const files = await localModelFileSet(src);
+    const sha = await store.upload("tester/tiny-llama", src, files);
+    assert.match(sha, /^[0-9a-f]{40}$/);
+    const rev = await store.revision("tester/tiny-llama", sha);
+    assert.equal(rev.commit, sha);
+    for (const f of files) {
+      assert.equal(rev.files.find((x) => x.path === f)?.size, (await Deno.stat(join(src, f))).size, f);
+    }
+    assert.equal((await store.revision("tester/tiny-llama", "main")).commit, sha);
+    const dir = await store.download("tester/tiny-llama", sha, files, await tempDir());
+    assert.match(dir, /models--tester--tiny-llama\/snapshots\/[0-9a-f]{40}$/);
+    assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
+  });
+
+  test("a later commit does not change what the old commit downloads", async (store) => {
+    const a = await tinyModel("gpt2-f32-untied"), b = await tinyModel("gpt2-bf16-untied");
+    const first = await store.upload("tester/model", a, await localModelFileSet(a));
+    const second = await store.upload("tester/model", b, await localModelFileSet(b));
+    assert.notEqual(second, first);
+    const cache = await tempDir();
+    const old = await store.download("tester/model", first, await localModelFileSet(a), cache);
+    const now = await store.download("tester/model", second, await localModelFileSet(b), cache);
+    assert.equal((await hashModelDir(old)).hash, (await hashModelDir(a)).hash);
+    assert.equal((await hashModelDir(now)).hash, (await hashModelDir(b)).hash);
+  });
+
+  test("range reads return exactly the requested bytes", async (store) => {
+    const src = await tinyModel("qwen2-f32-tied");
+    const sha = await store.upload("tester/qwen", src, await localModelFileSet(src));
+    const bytes = await Deno.readFile(join(src, "model.safetensors"));
+    assert.deepEqual(await store.readRange("tester/qwen", sha, "model.safetensors", 0, 8), bytes.slice(0, 8));
+    assert.deepEqual(await store.readRange("tester/qwen", sha, "model.safetensors", 100, 1000), bytes.slice(100, 1000));
+  });
+
+  test("repos are private by default and visibility can change", async (store) => {
+    const src = await tinyModel("gpt2-f32-tied");
+    const sha = await store.upload("tester/private-one", src, await localModelFileSet(src));
+    assert.equal((await store.revision("tester/private-one", sha)).private, true);
+    await store.setVisibility("tester/private-one", false);
+    assert.equal((await store.revision("tester/private-one", sha)).private, false);
+  });
+
+  test("paths that could escape the cache are refused", async (store) => {
+    const src = await tinyModel("gpt2-f32-tied");
+    const sha = await store.upload("tester/escape", src, await localModelFileSet(src));
+    await assert.rejects(
+      () => store.download("tester/escape", sha, ["../../etc/passwd"], "/tmp/unused"),
+      /not a plain relative path/,
+    );
+  });
+}
