@@ -8,3 +8,4 @@ export * from "./hf_store.ts";
 export * from "./hf_token.ts";
 export * from "./inspect.ts";
 export * from "./fetch_model.ts";
+export * from "./cache_eviction.ts";
