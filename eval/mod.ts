@@ -41,4 +41,4 @@ export {
 export { type CompiledGraph, compileModel } from "./compile.ts";
 export { createLossSession, type Device, DEVICES, type LossSession, type SessionOptions } from "./session.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
-export { sanityCheck, type SanityResult } from "./sanity.ts";
+export { GENERATED_TOKENS, PROMPT_TOKENS, sanityCheck, type SanityResult } from "./sanity.ts";

@@ -24,8 +24,11 @@ export async function sanityCheck(
   promptA: ArrayLike<number>,
   promptB: ArrayLike<number>,
   eosTokenId?: number,
+  /** The session's longest sequence: prompts shrink so prompt + 20 generated tokens fit. */
+  maxLength = PROMPT_TOKENS + GENERATED_TOKENS,
 ): Promise<SanityResult> {
-  const a = Array.from(promptA).slice(0, PROMPT_TOKENS), b = Array.from(promptB).slice(0, PROMPT_TOKENS);
+  const promptTokens = Math.min(PROMPT_TOKENS, maxLength - GENERATED_TOKENS);
+  const a = Array.from(promptA).slice(0, promptTokens), b = Array.from(promptB).slice(0, promptTokens);
   if (a.length !== b.length || a.length < 2) {
     throw new RangeError(`sanity check needs two prompts of equal length ≥ 2, got ${a.length} and ${b.length}`);
   }

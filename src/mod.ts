@@ -10,3 +10,4 @@ export * from "./scoring/mod.ts";
 export * from "./data/mod.ts";
 export * from "./chain/mod.ts";
 export * from "./hub/mod.ts";
+export * from "./validator/mod.ts";

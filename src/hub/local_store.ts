@@ -10,7 +10,7 @@
  * after it is written. Downloads use the Hugging Face cache layout like the Hub store.
  */
 import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileSha256 } from "../metadata/mod.ts";
 import {
   cacheFolderName,
@@ -88,9 +88,10 @@ export class LocalModelStore implements ModelStore {
         await Deno.copyFile(this.#blob(f.sha256), `${blob}.incomplete`);
         await Deno.rename(`${blob}.incomplete`, blob);
       }
-      if (!(await exists(pointer))) {
+      if (!(await linkExists(pointer))) {
         await Deno.mkdir(dirname(pointer), { recursive: true });
-        await Deno.symlink(blob, pointer);
+        // Relative to the link's own directory, as the Hugging Face cache does, so the cache can move.
+        await Deno.symlink(relative(dirname(pointer), blob), pointer);
       }
       done += f.size;
       onProgress?.(done, total, f.path);
@@ -182,6 +183,15 @@ export class LocalModelStore implements ModelStore {
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function linkExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
     return true;
   } catch {
     return false;

@@ -191,3 +191,20 @@ Deno.test("an interrupted download resumes without fetching completed files agai
     await h.close();
   }
 });
+
+Deno.test("local store downloads into a cache given by a relative path (links relative to their directory)", async () => {
+  const store = new LocalModelStore(await tempDir());
+  const src = await tinyModel("gpt2-f32-tied");
+  const files = await localModelFileSet(src);
+  const sha = await store.upload("tester/rel", src, files);
+  const base = await tempDir();
+  const cwd = Deno.cwd();
+  Deno.chdir(base);
+  try {
+    const dir = await store.download("tester/rel", sha, files, "cache");
+    assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
+    await store.download("tester/rel", sha, files, "cache"); // again: already there, no error
+  } finally {
+    Deno.chdir(cwd);
+  }
+});

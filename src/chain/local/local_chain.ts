@@ -37,6 +37,8 @@ export interface LocalChainOptions {
   clock?: BlockClock;
   /** Injectable time source (ms). */
   now?: () => number;
+  /** Genesis block hash for a new file (default: random). A fixed one makes runs reproducible. */
+  genesisHash?: string;
 }
 
 /** Bytes a commitment may hold (one RawN field, N ≤ 128). */
@@ -67,9 +69,12 @@ export class LocalChain implements Chain {
         chain.#setMeta("clock", JSON.stringify(options.clock ?? { kind: "timed", blockMs: 12_000 }));
         chain.#setMeta("genesis_ms", String(chain.#now()));
         chain.#setMeta("manual_block", "0");
-        db.prepare("INSERT INTO blocks (number, hash) VALUES (0, ?)").run(
-          `0x${crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`,
-        );
+        const genesis = options.genesisHash ??
+          `0x${crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`;
+        if (!/^0x[0-9a-f]{64}$/.test(genesis)) {
+          throw new TypeError("genesisHash must be 0x and 64 lowercase hex digits");
+        }
+        db.prepare("INSERT INTO blocks (number, hash) VALUES (0, ?)").run(genesis);
       }
     });
     return chain;

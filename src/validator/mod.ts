@@ -1,0 +1,6 @@
+/** The validator: state, model sync, per-model evaluation, the step, telemetry. */
+export * from "./state.ts";
+export * from "./sync_models.ts";
+export * from "./evaluate_model.ts";
+export * from "./run_log.ts";
+export * from "./step.ts";

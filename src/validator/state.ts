@@ -1,0 +1,303 @@
+/**
+ * The validator's memory, in SQLite (WAL): models it tracks, every evaluation, each step with its
+ * manifest, the per-competition moving-average weights, and weights it set. A step is written as
+ * "running" before work starts; each model's result is written as it finishes, keyed by
+ * (step, hotkey), so a restart resumes the step without evaluating a model twice; the moving
+ * average moves only when the step is marked done, in the same transaction, so nothing counts twice.
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { CompetitionWeights } from "../scoring/mod.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS models (
+  hotkey TEXT PRIMARY KEY, uid INTEGER NOT NULL, competition_id INTEGER NOT NULL,
+  repo TEXT NOT NULL, revision TEXT NOT NULL, secure_hash TEXT NOT NULL, commit_block INTEGER NOT NULL,
+  status TEXT NOT NULL, reason TEXT, updated_block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS steps (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, block INTEGER NOT NULL, competition_id INTEGER NOT NULL,
+  seed TEXT NOT NULL, status TEXT NOT NULL, manifest TEXT, started_ms INTEGER NOT NULL, finished_ms INTEGER);
+CREATE TABLE IF NOT EXISTS evals (
+  step_id INTEGER NOT NULL, hotkey TEXT NOT NULL, uid INTEGER NOT NULL, competition_id INTEGER NOT NULL,
+  repo TEXT NOT NULL, revision TEXT NOT NULL, commit_block INTEGER NOT NULL,
+  loss REAL, task_losses TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+  load_ms REAL, compute_ms REAL, win_rate REAL, wins INTEGER, epsilon REAL, weight REAL,
+  PRIMARY KEY (step_id, hotkey));
+CREATE TABLE IF NOT EXISTS ema (id INTEGER PRIMARY KEY CHECK (id = 1), weights TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS weights_set (block INTEGER PRIMARY KEY, uids TEXT NOT NULL, weights TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** A model the validator tracks: the latest valid commitment of a hotkey. */
+export interface TrackedModel {
+  hotkey: string;
+  uid: number;
+  competitionId: number;
+  repo: string;
+  revision: string;
+  secureHash: string;
+  commitBlock: number;
+  /** pending → ok | rejected | failed (see `reason`). */
+  status: "pending" | "ok" | "rejected" | "failed";
+  reason: string | null;
+  updatedBlock: number;
+}
+
+/** One model's result in one step. */
+export interface EvalRecord {
+  stepId: number;
+  hotkey: string;
+  uid: number;
+  competitionId: number;
+  repo: string;
+  revision: string;
+  commitBlock: number;
+  /** Weighted score over tasks; null when the model failed. */
+  loss: number | null;
+  taskLosses: Record<string, number>;
+  status: "ok" | "rejected" | "failed";
+  reason: string | null;
+  loadMs: number | null;
+  computeMs: number | null;
+  winRate?: number | null;
+  wins?: number | null;
+  epsilon?: number | null;
+  weight?: number | null;
+}
+
+/** A step row. */
+export interface StepRecord {
+  id: number;
+  block: number;
+  competitionId: number;
+  seed: string;
+  status: "running" | "done";
+  manifest: unknown;
+  startedMs: number;
+  finishedMs: number | null;
+}
+
+type Row = Record<string, unknown>;
+
+/** The state database. */
+export class ValidatorState {
+  readonly db: DatabaseSync;
+
+  constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
+    this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+    this.db.exec("PRAGMA busy_timeout = 10000;");
+    if (!options.readOnly) {
+      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+      this.db.exec(SCHEMA);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  models(): TrackedModel[] {
+    return (this.db.prepare("SELECT * FROM models ORDER BY uid").all() as Row[]).map(toModel);
+  }
+
+  model(hotkey: string): TrackedModel | undefined {
+    const r = this.db.prepare("SELECT * FROM models WHERE hotkey = ?").get(hotkey) as Row | undefined;
+    return r ? toModel(r) : undefined;
+  }
+
+  upsertModel(m: TrackedModel): void {
+    this.db.prepare(
+      `INSERT INTO models (hotkey, uid, competition_id, repo, revision, secure_hash, commit_block, status, reason, updated_block)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (hotkey) DO UPDATE SET uid = excluded.uid, competition_id = excluded.competition_id, repo = excluded.repo,
+         revision = excluded.revision, secure_hash = excluded.secure_hash, commit_block = excluded.commit_block,
+         status = excluded.status, reason = excluded.reason, updated_block = excluded.updated_block`,
+    ).run(
+      m.hotkey,
+      m.uid,
+      m.competitionId,
+      m.repo,
+      m.revision,
+      m.secureHash,
+      m.commitBlock,
+      m.status,
+      m.reason,
+      m.updatedBlock,
+    );
+  }
+
+  deleteModel(hotkey: string): void {
+    this.db.prepare("DELETE FROM models WHERE hotkey = ?").run(hotkey);
+  }
+
+  /** The unfinished step, if a previous run was interrupted. */
+  runningStep(): StepRecord | undefined {
+    const r = this.db.prepare("SELECT * FROM steps WHERE status = 'running' ORDER BY id DESC LIMIT 1").get() as
+      | Row
+      | undefined;
+    return r ? toStep(r) : undefined;
+  }
+
+  startStep(block: number, competitionId: number, seed: string, manifest: unknown, nowMs: number): number {
+    const r = this.db.prepare(
+      "INSERT INTO steps (block, competition_id, seed, status, manifest, started_ms) VALUES (?, ?, ?, 'running', ?, ?)",
+    )
+      .run(block, competitionId, seed, JSON.stringify(manifest), nowMs);
+    return Number(r.lastInsertRowid);
+  }
+
+  steps(limit = 100): StepRecord[] {
+    return (this.db.prepare("SELECT * FROM steps ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toStep);
+  }
+
+  /** Records one model's result in a step (once: a second write for the same step and hotkey is ignored). */
+  recordEval(e: EvalRecord): void {
+    this.db.prepare(
+      `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      e.stepId,
+      e.hotkey,
+      e.uid,
+      e.competitionId,
+      e.repo,
+      e.revision,
+      e.commitBlock,
+      e.loss,
+      JSON.stringify(e.taskLosses),
+      e.status,
+      e.reason,
+      e.loadMs,
+      e.computeMs,
+    );
+  }
+
+  evals(stepId: number): EvalRecord[] {
+    return (this.db.prepare("SELECT * FROM evals WHERE step_id = ? ORDER BY uid").all(stepId) as Row[]).map(toEval);
+  }
+
+  /** Every evaluation of a hotkey, oldest first. */
+  history(hotkey: string): EvalRecord[] {
+    return (this.db.prepare("SELECT * FROM evals WHERE hotkey = ? ORDER BY step_id").all(hotkey) as Row[]).map(toEval);
+  }
+
+  /** Completes a step: scoring columns, the new moving average, status done — atomically. */
+  finishStep(
+    stepId: number,
+    outcomes: { hotkey: string; winRate: number; wins: number; epsilon: number; weight: number }[],
+    ema: CompetitionWeights,
+    nowMs: number,
+  ): void {
+    this.transaction(() => {
+      const update = this.db.prepare(
+        "UPDATE evals SET win_rate = ?, wins = ?, epsilon = ?, weight = ? WHERE step_id = ? AND hotkey = ?",
+      );
+      for (const o of outcomes) update.run(o.winRate, o.wins, o.epsilon, o.weight, stepId, o.hotkey);
+      this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
+      this.db.prepare("UPDATE steps SET status = 'done', finished_ms = ? WHERE id = ?").run(nowMs, stepId);
+    });
+  }
+
+  ema(): CompetitionWeights {
+    const r = this.db.prepare("SELECT weights FROM ema WHERE id = 1").get() as Row | undefined;
+    return r ? JSON.parse(r.weights as string) : {};
+  }
+
+  setEma(ema: CompetitionWeights): void {
+    this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
+  }
+
+  recordWeightsSet(block: number, uids: number[], weights: number[], result: string): void {
+    this.db.prepare("INSERT OR REPLACE INTO weights_set (block, uids, weights, result) VALUES (?, ?, ?, ?)").run(
+      block,
+      JSON.stringify(uids),
+      JSON.stringify(weights),
+      result,
+    );
+  }
+
+  lastWeightsSet(): { block: number; uids: number[]; weights: number[]; result: string } | undefined {
+    const r = this.db.prepare("SELECT * FROM weights_set ORDER BY block DESC LIMIT 1").get() as Row | undefined;
+    return r
+      ? {
+        block: Number(r.block),
+        uids: JSON.parse(r.uids as string),
+        weights: JSON.parse(r.weights as string),
+        result: r.result as string,
+      }
+      : undefined;
+  }
+
+  meta(key: string): string | undefined {
+    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined)?.value as
+      | string
+      | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
+  }
+}
+
+function toModel(r: Row): TrackedModel {
+  return {
+    hotkey: r.hotkey as string,
+    uid: Number(r.uid),
+    competitionId: Number(r.competition_id),
+    repo: r.repo as string,
+    revision: r.revision as string,
+    secureHash: r.secure_hash as string,
+    commitBlock: Number(r.commit_block),
+    status: r.status as TrackedModel["status"],
+    reason: (r.reason as string | null) ?? null,
+    updatedBlock: Number(r.updated_block),
+  };
+}
+
+function toStep(r: Row): StepRecord {
+  return {
+    id: Number(r.id),
+    block: Number(r.block),
+    competitionId: Number(r.competition_id),
+    seed: r.seed as string,
+    status: r.status as StepRecord["status"],
+    manifest: r.manifest ? JSON.parse(r.manifest as string) : null,
+    startedMs: Number(r.started_ms),
+    finishedMs: r.finished_ms === null ? null : Number(r.finished_ms),
+  };
+}
+
+function toEval(r: Row): EvalRecord {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    stepId: Number(r.step_id),
+    hotkey: r.hotkey as string,
+    uid: Number(r.uid),
+    competitionId: Number(r.competition_id),
+    repo: r.repo as string,
+    revision: r.revision as string,
+    commitBlock: Number(r.commit_block),
+    loss: num(r.loss),
+    taskLosses: JSON.parse(r.task_losses as string),
+    status: r.status as EvalRecord["status"],
+    reason: (r.reason as string | null) ?? null,
+    loadMs: num(r.load_ms),
+    computeMs: num(r.compute_ms),
+    winRate: num(r.win_rate),
+    wins: num(r.wins),
+    epsilon: num(r.epsilon),
+    weight: num(r.weight),
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * One validator step (DESIGN §8): sync metagraph and commitments → pick the competition (round
+ * robin) → seeded pages, tokenized once → evaluate its models (new ones capped per step, known
+ * good ones re-evaluated on the fresh pages) → SN9 scoring → moving average → weights on chain
+ * when due (commit-reveal when the subnet uses it) → telemetry. Interrupted steps resume.
+ */
+import type { KeyringPair } from "@polkadot/keyring/types";
+import type { Device } from "../../eval/mod.ts";
+import { type Chain, ChainRejected, commitHash, epochIndex } from "../chain/mod.ts";
+import { type Competition, type Schedule, scheduleAt } from "../competitions/mod.ts";
+import {
+  type DatasetsServerClient,
+  type EvalManifest,
+  loadTokenizer,
+  prepareEvalData,
+  seedFromBlockHash,
+  syncBlock,
+  toHex,
+  TokenizedPagesCache,
+} from "../data/mod.ts";
+import type { ModelStore } from "../hub/mod.ts";
+import { recordCompetitionWeights, scoreCompetition, subnetWeights, toU16Weights } from "../scoring/mod.ts";
+import { evaluateModel } from "./evaluate_model.ts";
+import { type Telemetry, timingStats } from "./run_log.ts";
+import type { EvalRecord, ValidatorState } from "./state.ts";
+import { syncModels } from "./sync_models.ts";
+
+/** Everything a step needs. */
+export interface ValidatorContext {
+  chain: Chain;
+  store: ModelStore;
+  datasets: DatasetsServerClient;
+  schedule: Schedule;
+  netuid: number;
+  hotkey: KeyringPair;
+  state: ValidatorState;
+  cacheDir: string;
+  device: Device;
+  /** When false, weights are computed and logged but not sent. */
+  setWeights: boolean;
+  telemetry: Telemetry;
+  log: (line: string) => void;
+  batchSize?: number;
+  modelTimeCapMs?: number;
+  /** New (never evaluated) models per step, so a flood of commitments cannot stall a step. */
+  maxNewPerStep?: number;
+  now?: () => number;
+}
+
+/** What a step did. */
+export interface StepSummary {
+  stepId: number;
+  block: number;
+  competition: Competition;
+  results: EvalRecord[];
+  weights: { uids: number[]; weights: number[] } | null;
+  weightsResult: string;
+}
+
+/** Runs (or resumes) one step. */
+export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null> {
+  const now = ctx.now ?? Date.now;
+  const block = await ctx.chain.currentBlock();
+  const entry = scheduleAt(ctx.schedule, block);
+  const metagraph = await ctx.chain.metagraph(ctx.netuid);
+  syncModels(ctx.state, metagraph, await ctx.chain.commitments(ctx.netuid), ctx.schedule, block);
+
+  // Resume an interrupted step with its own block and seed, or start the next competition's.
+  let step = ctx.state.runningStep();
+  let competition: Competition | undefined;
+  if (step) {
+    competition = entry.competitions.find((c) => c.id === step!.competitionId);
+    ctx.log(`resuming step ${step.id} (block ${step.block}, competition ${step.competitionId})`);
+  }
+  if (!competition) {
+    const index = Number(ctx.state.meta("next_competition") ?? "0") % entry.competitions.length;
+    competition = entry.competitions[index];
+    ctx.state.setMeta("next_competition", String(index + 1));
+  }
+  const stepBlock = step?.block ?? block;
+  const sync = syncBlock(stepBlock);
+  const blockHash = await ctx.chain.blockHash(sync);
+  const seed = seedFromBlockHash(blockHash);
+
+  const eligible = ctx.state.models().filter((m) =>
+    m.competitionId === competition.id && m.status !== "rejected" &&
+    m.commitBlock + competition.evalBlockDelay <= stepBlock
+  );
+  const known = eligible.filter((m) => m.status === "ok" || m.status === "failed");
+  const fresh = eligible.filter((m) => m.status === "pending").sort((a, b) =>
+    a.commitBlock - b.commitBlock || a.uid - b.uid
+  )
+    .slice(0, ctx.maxNewPerStep ?? 4);
+  const candidates = [...known, ...fresh].sort((a, b) => a.uid - b.uid);
+  if (candidates.length === 0 && !step) {
+    ctx.log(`block ${block}: no models to evaluate in competition ${competition.id} (${competition.name})`);
+    return null;
+  }
+
+  const tokenizer = await loadTokenizer(competition.tokenizer, { cacheDir: ctx.cacheDir });
+  const { tasks, manifest } = await prepareEvalData({
+    client: ctx.datasets,
+    tokenizer,
+    tasks: competition.tasks,
+    sequenceLength: competition.sequenceLength,
+    seed,
+    block: sync,
+    blockHash,
+    cache: new TokenizedPagesCache(),
+  });
+  const stepId = step?.id ?? ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now());
+  ctx.log(
+    `step ${stepId}: block ${stepBlock}, competition ${competition.id} (${competition.name}), ${candidates.length} models, ` +
+      manifest.tasks.map((t) => `${t.taskId}: ${t.sequences} × ${t.sequenceLength} tokens`).join(", "),
+  );
+
+  const done = new Map(ctx.state.evals(stepId).map((e) => [e.hotkey, e]));
+  for (const model of candidates) {
+    if (done.has(model.hotkey)) continue;
+    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating`);
+    const result = await evaluateModel(model, competition, tasks, stepId, {
+      store: ctx.store,
+      cacheDir: ctx.cacheDir,
+      device: ctx.device,
+      batchSize: ctx.batchSize ?? 4,
+      timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
+      eosTokenId: tokenizer.eosTokenId,
+      log: ctx.log,
+    });
+    ctx.state.transaction(() => {
+      ctx.state.recordEval(result);
+      const status = result.status === "ok" ? "ok" : result.status;
+      ctx.state.upsertModel({ ...model, status, reason: result.reason, updatedBlock: block });
+    });
+    ctx.log(
+      `  uid ${model.uid}: ${
+        result.status === "ok" ? `loss ${result.loss!.toFixed(4)}` : `${result.status}: ${result.reason}`
+      }`,
+    );
+    done.set(model.hotkey, result);
+  }
+
+  // Scoring over this step's results (models that failed count as failed, not as absent).
+  const results = [...done.values()];
+  const outcomes = scoreCompetition(
+    results.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss ?? Infinity })),
+    competition.epsilon,
+    stepBlock,
+  );
+  const stepWeights = new Map(outcomes.map((o) => [o.uid, o.weight]));
+  const ema = recordCompetitionWeights(ctx.state.ema(), competition.id, stepWeights);
+  const byUid = new Map(results.map((r) => [r.uid, r.hotkey]));
+  ctx.state.finishStep(
+    stepId,
+    outcomes.map((o) => ({
+      hotkey: byUid.get(o.uid)!,
+      winRate: o.winRate,
+      wins: o.wins,
+      epsilon: o.epsilon,
+      weight: o.weight,
+    })),
+    ema,
+    now(),
+  );
+
+  const shares = new Map(entry.competitions.map((c) => [c.id, c.rewardShare]));
+  const subnet = subnetWeights(ema, shares);
+  const u16 = toU16Weights(subnet);
+  const weightsResult = await sendWeights(ctx, u16, block);
+
+  await ctx.telemetry.log({
+    kind: "step",
+    step: stepId,
+    block: stepBlock,
+    competition: competition.id,
+    models: outcomes.map((o) => {
+      const r = results.find((x) => x.uid === o.uid)!;
+      return {
+        uid: o.uid,
+        hotkey: r.hotkey,
+        repo: r.repo,
+        revision: r.revision,
+        loss: r.loss,
+        taskLosses: r.taskLosses,
+        weightedTaskLosses: Object.fromEntries(
+          competition.tasks.map((t) => [t.id, (r.taskLosses[t.id] ?? NaN) * t.weight]),
+        ),
+        epsilon: o.epsilon,
+        epsilonAdvantage: o.epsilon,
+        wins: o.wins,
+        winRate: o.winRate,
+        weight: o.weight,
+        competitionWeight: ema[competition.id]?.[o.uid] ?? 0,
+        status: r.status,
+        reason: r.reason,
+      };
+    }),
+    timings: {
+      loadMs: timingStats(results.map((r) => r.loadMs).filter((x): x is number => x !== null)),
+      computeMs: timingStats(results.map((r) => r.computeMs).filter((x): x is number => x !== null)),
+    },
+    subnetWeights: Object.fromEntries(subnet),
+    weightsResult,
+    manifest: manifest satisfies EvalManifest,
+  });
+  return { stepId, block: stepBlock, competition, results, weights: u16, weightsResult };
+}
+
+/** Sets (or commits/reveals) weights when the rate limit allows; returns what happened. */
+async function sendWeights(
+  ctx: ValidatorContext,
+  w: { uids: number[]; weights: number[] },
+  block: number,
+): Promise<string> {
+  if (w.uids.length === 0) return "no weights yet";
+  if (!ctx.setWeights) return "not sent (--dont-set-weights)";
+  const p = await ctx.chain.hyperparameters(ctx.netuid);
+  const me = (await ctx.chain.metagraph(ctx.netuid)).neurons.find((n) => n.hotkey === ctx.hotkey.address);
+  if (!me) return "not registered";
+  if (block - me.lastUpdate < p.weightsRateLimit && me.lastUpdate > me.blockAtRegistration) {
+    return `waiting for the rate limit (next at block ${me.lastUpdate + p.weightsRateLimit})`;
+  }
+  try {
+    if (!p.commitRevealEnabled) {
+      await ctx.chain.setWeights(ctx.netuid, ctx.hotkey, w.uids, w.weights, p.weightsVersionKey);
+      ctx.state.recordWeightsSet(block, w.uids, w.weights, "set");
+      return `set at block ${block}`;
+    }
+    const pending = ctx.state.meta("pending_reveal");
+    if (pending) {
+      const r = JSON.parse(pending);
+      if (epochIndex(block, ctx.netuid, p.tempo) < epochIndex(r.block, ctx.netuid, p.tempo) + p.revealPeriodEpochs) {
+        return `commit from block ${r.block} awaits its reveal epoch`;
+      }
+      await ctx.chain.revealWeights(ctx.netuid, ctx.hotkey, r.uids, r.weights, r.salt, r.versionKey);
+      ctx.state.setMeta("pending_reveal", "");
+      ctx.state.recordWeightsSet(block, r.uids, r.weights, "revealed");
+      return `revealed weights committed at block ${r.block}`;
+    }
+    const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
+    await ctx.chain.commitWeights(
+      ctx.netuid,
+      ctx.hotkey,
+      commitHash(ctx.hotkey.address, ctx.netuid, w.uids, w.weights, salt, p.weightsVersionKey),
+    );
+    ctx.state.setMeta(
+      "pending_reveal",
+      JSON.stringify({ block, uids: w.uids, weights: w.weights, salt, versionKey: p.weightsVersionKey }),
+    );
+    return `committed at block ${block}`;
+  } catch (e) {
+    const reason = e instanceof ChainRejected ? e.message : `chain error: ${(e as Error).message}`;
+    ctx.state.recordWeightsSet(block, w.uids, w.weights, `failed: ${reason}`);
+    return `failed: ${reason}`;
+  }
+}

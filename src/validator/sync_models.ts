@@ -1,0 +1,75 @@
+/**
+ * From the chain to the models worth evaluating: every commitment of a registered hotkey is
+ * parsed; a new or changed commitment (re)enters as pending; a malformed one, or one for a
+ * competition not in force, is kept as rejected with the reason; hotkeys that left the metagraph
+ * are forgotten.
+ */
+import type { Commitment, Metagraph } from "../chain/mod.ts";
+import { competitionAt, type Schedule } from "../competitions/mod.ts";
+import { InvalidMetadata, parseModelId, repoId } from "../metadata/mod.ts";
+import type { TrackedModel, ValidatorState } from "./state.ts";
+
+/** Updates tracked models from the metagraph and commitments; returns how many changed. */
+export function syncModels(
+  state: ValidatorState,
+  metagraph: Metagraph,
+  commitments: Commitment[],
+  schedule: Schedule,
+  block: number,
+): number {
+  const uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]));
+  let changed = 0;
+  state.transaction(() => {
+    for (const m of state.models()) {
+      if (!uids.has(m.hotkey)) {
+        state.deleteModel(m.hotkey);
+        changed++;
+      }
+    }
+    for (const c of commitments) {
+      const uid = uids.get(c.hotkey);
+      if (uid === undefined) continue;
+      const known = state.model(c.hotkey);
+      let next: TrackedModel;
+      try {
+        const id = parseModelId(c.data);
+        const competition = competitionAt(schedule, block, id.competitionId);
+        next = {
+          hotkey: c.hotkey,
+          uid,
+          competitionId: id.competitionId,
+          repo: repoId(id),
+          revision: id.commit,
+          secureHash: id.secureHash,
+          commitBlock: c.block,
+          status: competition ? "pending" : "rejected",
+          reason: competition ? null : `competition ${id.competitionId} is not in force at block ${block}`,
+          updatedBlock: block,
+        };
+      } catch (e) {
+        const reason = e instanceof InvalidMetadata
+          ? `malformed commitment (${e.problem}): ${e.message}`
+          : (e as Error).message;
+        next = {
+          hotkey: c.hotkey,
+          uid,
+          competitionId: -1,
+          repo: "",
+          revision: "",
+          secureHash: "",
+          commitBlock: c.block,
+          status: "rejected",
+          reason,
+          updatedBlock: block,
+        };
+      }
+      const same = known && known.revision === next.revision && known.repo === next.repo &&
+        known.secureHash === next.secureHash &&
+        known.commitBlock === next.commitBlock && known.uid === uid;
+      if (same) continue;
+      state.upsertModel(next);
+      changed++;
+    }
+  });
+  return changed;
+}

@@ -1,0 +1,59 @@
+/**
+ * The demo path end to end (`deno task demo --exit` in a subprocess), then its outcome read back
+ * from the validator's state, its run log and the chain.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devKey, keyFromUri, LocalChain, ValidatorState } from "../../src/mod.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models are refused with reasons, Yuma pays the winner", async () => {
+  const dir = await tempDir("sn9-demo-");
+  const demo = new URL("../../tasks/demo.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", demo, "--exit", "--dir", dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr) + stdout.slice(-2000));
+  console.log(stdout.split("\n").filter((l) => l.startsWith("Done in")).join("\n"));
+
+  const chain = LocalChain.open(join(dir, "chain.sqlite"));
+  const metagraph = await chain.metagraph(1);
+  const addressOf = async (name: string) => (await keyFromUri(`//${name}`)).address;
+  const byName = new Map<string, number>();
+  for (const name of ["bob", "charlie", "dave", "walter", "eve", "ferdie", "oscar", "mallory", "trent", "copycat"]) {
+    const address = await addressOf(name);
+    byName.set(name, metagraph.neurons.find((n) => n.hotkey === address)!.uid);
+  }
+
+  // Weights on chain: the validator's row, bob's the largest, the copycat's absent.
+  const validator = await devKey("Alice");
+  const validatorUid = metagraph.neurons.find((n) => n.hotkey === validator.address)!.uid;
+  const row = new Map(chain.weights(1)[validatorUid]);
+  const best = [...row].sort((a, b) => b[1] - a[1])[0][0];
+  assert.equal(best, byName.get("bob"));
+  assert.ok(!row.has(byName.get("copycat")!) || row.get(byName.get("copycat")!)! === 0, "the copy gets no weight");
+
+  // Yuma paid the winner.
+  const paid = (name: string) => metagraph.neurons[byName.get(name)!].emission;
+  assert.ok(paid("bob") > 0, "bob received emission");
+  for (const other of ["charlie", "dave", "walter", "eve", "copycat", "oscar", "mallory", "ferdie"]) {
+    assert.equal(paid(other), 0, other);
+  }
+
+  // Rejections with reasons, in the state and the run log.
+  const state = new ValidatorState(join(dir, "validator.sqlite"), { readOnly: true });
+  const models = new Map(state.models().map((m) => [m.uid, m]));
+  assert.match(models.get(byName.get("oscar")!)!.reason!, /limits: .*parameters exceeds the maximum 2000000/);
+  assert.match(models.get(byName.get("mallory")!)!.reason!, /safetensors: .*header length \d+ is longer than the file/);
+  assert.match(models.get(byName.get("ferdie")!)!.reason!, /degenerate/);
+  const log = (await Deno.readTextFile(join(dir, "run.jsonl"))).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const reasons = log.flatMap((r) => r.models ?? []).map((m: { reason: string | null }) => m.reason ?? "");
+  assert.ok(reasons.some((r: string) => /exceeds the maximum 2000000/.test(r)));
+  assert.ok(reasons.some((r: string) => /longer than the file/.test(r)));
+  assert.ok(log.every((r) => r.manifest?.seed?.length === 64), "every step record carries its manifest");
+  state.close();
+  await chain.close();
+});
