@@ -66,7 +66,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   syncModels(ctx.state, metagraph, await ctx.chain.commitments(ctx.netuid), ctx.schedule, block);
 
   // Resume an interrupted step with its own block and seed, or start the next competition's.
-  let step = ctx.state.runningStep();
+  const step = ctx.state.runningStep();
   let competition: Competition | undefined;
   if (step) {
     competition = entry.competitions.find((c) => c.id === step!.competitionId);

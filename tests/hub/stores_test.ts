@@ -167,7 +167,7 @@ Deno.test("hub faults: 429/5xx, truncated and slow replies are retried; 401 and 
 });
 
 Deno.test("an interrupted download resumes without fetching completed files again", async () => {
-  const { h, store, sha, files, src } = await hubWithModel();
+  const { h, sha, files, src } = await hubWithModel();
   try {
     const cache = await tempDir();
     const shards = files.filter((f) => f.endsWith(".safetensors"));
