@@ -1,0 +1,99 @@
+/**
+ * kill -9 of the validator in the middle of an evaluation, then a restart: the interrupted step
+ * resumes with the same seed, models already scored are not evaluated again, none is lost, and
+ * the moving average moves once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ValidatorState } from "../../src/mod.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function run(
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ code: number; lines: string[] }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines: string[] = [];
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      onLine?.(line, () => child.kill("SIGKILL"));
+    }
+  }
+  return { code: (await child.status).code, lines };
+}
+
+Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted twice", async () => {
+  const dir = await tempDir("sn9-resume-");
+  // A chain, store and published models from the demo (it also runs its own validator; ignored here).
+  assert.equal((await run(["tasks/demo.ts", "--exit", "--dir", join(dir, "demo")])).code, 0);
+  const validate = [
+    "tasks/validate.ts",
+    "--once",
+    "--chain-db",
+    join(dir, "demo", "chain.sqlite"),
+    "--store-dir",
+    join(dir, "demo", "store"),
+    "--state",
+    join(dir, "v.sqlite"),
+    "--run-log",
+    join(dir, "run.jsonl"),
+    "--cache-dir",
+    join(dir, "cache"),
+    "--dont-set-weights",
+  ];
+  let evaluated = 0, killed = false;
+  const first = await run(validate, (line, kill) => {
+    if (/uid \d+: (loss|rejected|failed)/.test(line)) evaluated++;
+    if (evaluated === 2 && !killed) {
+      killed = true;
+      kill();
+    }
+  });
+  assert.ok(killed, `the validator was killed after two results (${first.lines.length} lines)`);
+  const before = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });
+  const step = before.runningStep()!;
+  assert.ok(step, "the step is still marked running");
+  const doneBefore = before.evals(step.id).map((e) => [e.hotkey, e.loss, e.status]);
+  assert.ok(doneBefore.length >= 2, `${doneBefore.length} results were saved before the kill`);
+  before.close();
+
+  const second = await run(validate);
+  assert.equal(second.code, 0);
+  assert.ok(second.lines.some((l) => l.includes(`resuming step ${step.id}`)));
+  const after = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });
+  assert.equal(after.runningStep(), undefined);
+  const all = after.evals(step.id);
+  assert.equal(new Set(all.map((e) => e.hotkey)).size, all.length, "one result per model");
+  for (const [hotkey, loss, status] of doneBefore) {
+    const again = all.find((e) => e.hotkey === hotkey)!;
+    assert.deepEqual(
+      [again.loss, again.status],
+      [loss, status],
+      "results saved before the kill are kept, not recomputed",
+    );
+  }
+  const resumedEvaluations = second.lines.filter((l) => /: evaluating$/.test(l)).length;
+  assert.equal(
+    resumedEvaluations,
+    all.length - doneBefore.length,
+    "only the missing models were evaluated after the restart",
+  );
+  assert.equal(after.steps().filter((s) => s.status === "done").length, 1);
+  assert.ok(
+    Object.keys(after.ema()[step.competitionId] ?? {}).length > 0,
+    "the moving average moved once the step finished",
+  );
+  after.close();
+});
