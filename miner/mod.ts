@@ -1,2 +1,3 @@
-/** The miner's commands: publish a model (check, upload, hash, commit). */
+/** The miner's commands: publish a model (check, upload, hash, commit) and preflight it. */
 export * from "./upload.ts";
+export * from "./preflight.ts";

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { preflight, publishModel } from "../../miner/mod.ts";
+import {
+  BUNDLED_SCHEDULES,
+  competitionAt,
+  DatasetsServerClient,
+  hashModelDir,
+  keyFromUri,
+  loadSchedule,
+  LocalChain,
+  LocalModelStore,
+  parseModelId,
+  secureHash,
+  seedFromHex,
+} from "../../src/mod.ts";
+import { ModelRejected } from "../../eval/mod.ts";
+import { fitText, QUALITY_CONFIG, randomParameters, writeModelFiles, writeQualityModel } from "../../fixtures/mod.ts";
+import { startDatasetsServer } from "../standins/datasets_server.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+Deno.test("publishModel() checks, uploads privately, commits a metadata string bound to the hotkey, and refuses an oversized model locally", async () => {
+  const root = await tempDir();
+  const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
+  chain.createSubnet(1);
+  const miner = await keyFromUri("//miner");
+  chain.register(1, miner.address, miner.address);
+  const store = new LocalModelStore(join(root, "store"));
+  const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
+  const dir = join(root, "model");
+  await writeQualityModel("bigram", await fitText(), dir);
+  const p = await publishModel({ store, chain, netuid: 1, hotkey: miner, dir, repo: "miner/model", competition });
+  const id = parseModelId((await chain.commitment(1, miner.address))!.data);
+  assert.equal(id.commit, p.commit);
+  assert.equal(id.secureHash, secureHash((await hashModelDir(dir)).hash, miner.address));
+  assert.equal((await store.revision("miner/model", p.commit)).private, true);
+
+  const big = { ...QUALITY_CONFIG, n_embd: 520 };
+  await writeModelFiles(join(root, "big"), big, randomParameters(big, 1, 0.02), "F32");
+  await assert.rejects(
+    () =>
+      publishModel({ store, chain, netuid: 1, hotkey: miner, dir: join(root, "big"), repo: "miner/big", competition }),
+    (e: unknown) => e instanceof ModelRejected && e.code === "limits",
+  );
+  await assert.rejects(() => store.revision("miner/big", "main"), "nothing was uploaded");
+  await chain.close();
+});
+
+Deno.test("preflight() gives the loss on the step's pages and a verdict with today's epsilon", async () => {
+  const server = await startDatasetsServer();
+  try {
+    const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
+    const dir = join(await tempDir(), "m");
+    await writeQualityModel("bigram", await fitText(), dir);
+    const base = {
+      dir,
+      competition,
+      client: new DatasetsServerClient({ baseUrl: server.url, token: "" }),
+      seed: seedFromHex("77".repeat(32)),
+      block: 10,
+      cacheDir: await tempDir(),
+    };
+    const alone = await preflight(base);
+    assert.ok(alone.loss > 2 && alone.loss < 4.5);
+    // A leader committed at block 10 with our loss: at block 10 its epsilon is 0.005, so we lose;
+    // a leader 1% worse than us is beaten even after its discount.
+    const tie = await preflight({ ...base, leaders: [{ uid: 1, loss: alone.loss, block: 10 }] });
+    assert.match(tie.verdict, /^loses: /);
+    const worse = await preflight({ ...base, leaders: [{ uid: 1, loss: alone.loss * 1.01, block: 10 }] });
+    assert.match(worse.verdict, /^wins: /);
+  } finally {
+    await server.close();
+  }
+});
