@@ -18,6 +18,7 @@ import {
   DEFAULT_CHAIN_DB,
   DEFAULT_DATASETS_SERVER,
   EMBEDDED,
+  FanOutTelemetry,
   HfModelStore,
   hfToken,
   JsonlRunLog,
@@ -31,6 +32,7 @@ import {
   PageCache,
   runStep,
   ValidatorState,
+  WandbTelemetry,
 } from "../src/mod.ts";
 import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
 
@@ -81,9 +83,23 @@ const store: ModelStore = offline
   ? new LocalModelStore(f["store-dir"]!)
   : new HfModelStore({ accessToken: await hfToken() });
 const state = new ValidatorState(f.state!);
-if (!f["wandb.off"] && Deno.env.get("WANDB_API_KEY")) {
-  log("W&B logging is not wired in yet; records go to the local run log");
-}
+const runLog = new JsonlRunLog(f["run-log"]!);
+const telemetry = !f["wandb.off"] && Deno.env.get("WANDB_API_KEY")
+  ? new FanOutTelemetry([
+    new WandbTelemetry({
+      project: Deno.env.get("WANDB_PROJECT") ?? "sn9-validator",
+      entity: Deno.env.get("WANDB_ENTITY"),
+      name: `validator-${hotkey.address.slice(0, 8)}-${Date.now()}`,
+      config: { netuid, network: f.network, hotkey: hotkey.address },
+    }),
+    runLog,
+  ])
+  : runLog;
+log(
+  telemetry === runLog
+    ? `telemetry: local run log ${f["run-log"]} (set WANDB_API_KEY for W&B)`
+    : `telemetry: W&B and ${f["run-log"]}`,
+);
 const ctx = {
   chain,
   store,
@@ -99,7 +115,7 @@ const ctx = {
   cacheDir: join(f["cache-dir"]!, "models"),
   device: f.device as Device,
   setWeights: !f["dont-set-weights"],
-  telemetry: new JsonlRunLog(f["run-log"]!),
+  telemetry,
   log,
 };
 
@@ -121,6 +137,7 @@ while (!stopping) {
   const until = Date.now() + Number(f.interval) * 1000;
   while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
 }
+await telemetry.close();
 state.close();
 await chain.close();
 await standIn?.close();

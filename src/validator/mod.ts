@@ -3,4 +3,5 @@ export * from "./state.ts";
 export * from "./sync_models.ts";
 export * from "./evaluate_model.ts";
 export * from "./run_log.ts";
+export * from "./wandb_telemetry.ts";
 export * from "./step.ts";

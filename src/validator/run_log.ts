@@ -33,3 +33,14 @@ export function timingStats(values: number[]): { min: number; median: number; ma
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))];
   return { min: s[0], median: at(0.5), max: s[s.length - 1], p90: at(0.9) };
 }
+
+/** Sends every record to several sinks (e.g. W&B and the local run log). */
+export class FanOutTelemetry implements Telemetry {
+  constructor(readonly sinks: Telemetry[]) {}
+  async log(record: Record<string, unknown>): Promise<void> {
+    for (const s of this.sinks) await s.log(record);
+  }
+  async close(): Promise<void> {
+    for (const s of this.sinks) await s.close();
+  }
+}
