@@ -72,11 +72,10 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     competition = entry.competitions.find((c) => c.id === step!.competitionId);
     ctx.log(`resuming step ${step.id} (block ${step.block}, competition ${step.competitionId})`);
   }
-  if (!competition) {
-    const index = Number(ctx.state.meta("next_competition") ?? "0") % entry.competitions.length;
-    competition = entry.competitions[index];
-    ctx.state.setMeta("next_competition", String(index + 1));
-  }
+  // The rotation advances only once a step has really started, so an outage mid-preparation does
+  // not skip a competition's turn.
+  const index = Number(ctx.state.meta("next_competition") ?? "0") % entry.competitions.length;
+  competition ??= entry.competitions[index];
   const stepBlock = step?.block ?? block;
   const sync = syncBlock(stepBlock);
   const blockHash = await ctx.chain.blockHash(sync);
@@ -94,6 +93,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const candidates = [...known, ...fresh].sort((a, b) => a.uid - b.uid);
   if (candidates.length === 0 && !step) {
     ctx.log(`block ${block}: no models to evaluate in competition ${competition.id} (${competition.name})`);
+    ctx.state.setMeta("next_competition", String(index + 1));
     return null;
   }
 
@@ -108,7 +108,10 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     blockHash,
     cache: new TokenizedPagesCache(),
   });
-  const stepId = step?.id ?? ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now());
+  const stepId = step?.id ?? ctx.state.transaction(() => {
+    ctx.state.setMeta("next_competition", String(index + 1));
+    return ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now());
+  });
   ctx.log(
     `step ${stepId}: block ${stepBlock}, competition ${competition.id} (${competition.name}), ${candidates.length} models, ` +
       manifest.tasks.map((t) => `${t.taskId}: ${t.sequences} × ${t.sequenceLength} tokens`).join(", "),
