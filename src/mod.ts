@@ -11,3 +11,4 @@ export * from "./data/mod.ts";
 export * from "./chain/mod.ts";
 export * from "./hub/mod.ts";
 export * from "./validator/mod.ts";
+export * from "./leaderboard/mod.ts";

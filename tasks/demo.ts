@@ -18,6 +18,7 @@ import {
   devKey,
   JsonlRunLog,
   keyFromUri,
+  leaderboardApp,
   loadSchedule,
   LocalChain,
   LocalModelStore,
@@ -33,6 +34,7 @@ const { values: flags } = parseArgs({
     dir: { type: "string", default: ".cache/demo-run" },
     exit: { type: "boolean", default: false },
     genesis: { type: "string", default: "7" },
+    port: { type: "string", default: "8000" },
   },
 });
 // The demo chain's genesis hash fixes the seed, hence the pages, so every run tells the same
@@ -195,12 +197,19 @@ say(
   }`,
 );
 say(`State: ${join(root, "validator.sqlite")}  run log: ${runLogPath}  chain: ${join(root, "chain.sqlite")}`);
-if (!flags.exit) say("(The leaderboard web page arrives with the leaderboard issue; this run stops here.)");
-
 state.close();
 await chain.close();
 await datasets.close();
 if (!paid) {
   console.error("demo: no Yuma epoch paid the miners after weights were set");
   Deno.exit(1);
+}
+if (!flags.exit) {
+  const board = new ValidatorState(join(root, "validator.sqlite"), { readOnly: true });
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port: Number(flags.port),
+    onListen: ({ hostname, port }) =>
+      say(`\nLeaderboard: open http://${hostname}:${port}/ (Ctrl-C to stop; --exit skips this)`),
+  }, leaderboardApp(board, schedule).fetch);
 }

@@ -23,6 +23,7 @@ import {
   hfToken,
   JsonlRunLog,
   keyFromUri,
+  leaderboardApp,
   loadHotkey,
   loadSchedule,
   LocalChain,
@@ -55,6 +56,7 @@ const { values: f } = parseArgs({
     schedule: { type: "string" },
     "cache-dir": { type: "string", default: ".cache" },
     "store-dir": { type: "string", default: ".cache/local-store" },
+    serve: { type: "string" }, // port for the leaderboard alongside the loop
   },
 });
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -118,6 +120,15 @@ const ctx = {
   telemetry,
   log,
 };
+
+if (f.serve) {
+  const board = new ValidatorState(f.state!, { readOnly: true });
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port: Number(f.serve),
+    onListen: ({ hostname, port }) => log(`leaderboard: http://${hostname}:${port}/`),
+  }, leaderboardApp(board, schedule).fetch);
+}
 
 let stopping = false;
 Deno.addSignalListener("SIGINT", () => {

@@ -1,0 +1,3 @@
+/** The leaderboard: read-only queries over the validator's state, served by a Hono app. */
+export * from "./queries.ts";
+export * from "./app.ts";
