@@ -140,7 +140,21 @@ log(`validator ${hotkey.address} on ${chain.name}, subnet ${netuid}, state ${f.s
 while (!stopping) {
   try {
     const summary = await runStep(ctx);
-    if (summary) log(`step ${summary.stepId} done: ${summary.results.length} models, weights ${summary.weightsResult}`);
+    if (summary) {
+      log(`step ${summary.stepId} done: ${summary.results.length} models, weights ${summary.weightsResult}`);
+      console.log("   uid  loss      win rate  weight   status");
+      for (
+        const e of state.evals(summary.stepId).sort((a, b) =>
+          (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity)
+        )
+      ) {
+        console.log(
+          `  ${String(e.uid).padStart(4)}  ${e.loss === null ? "   —    " : e.loss.toFixed(4).padStart(8)}  ${
+            (e.winRate ?? 0).toFixed(3).padStart(8)
+          }  ${(e.weight ?? 0).toFixed(4).padStart(6)}  ${e.status}${e.reason ? `: ${e.reason.slice(0, 80)}` : ""}`,
+        );
+      }
+    }
   } catch (e) {
     log(`step failed, will retry: ${(e as Error).message}`);
   }
