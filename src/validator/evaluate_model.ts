@@ -68,6 +68,8 @@ export async function evaluateModel(
         architectures: competition.architectures,
       },
       expect: { secureHash: model.secureHash, hotkey: model.hotkey },
+      onProgress: (done, total, path) =>
+        s.log(`    uid ${model.uid}: downloaded ${path} (${mb(done)} of ${mb(total)} MB)`),
     });
     const checked = await checkModel(fetched.dir, { limits: { architectures: competition.architectures } });
     // Room for the sanity check's 100 + 20 tokens where the model has the positions.
@@ -115,4 +117,8 @@ export async function evaluateModel(
   } finally {
     await session.release();
   }
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
 }
