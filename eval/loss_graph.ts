@@ -20,6 +20,7 @@ export interface HeadOutputs {
  * @param head (V, C) output embedding
  * @param hiddenSize C
  * @param ids (B, T) int64 token ids
+ * @param chunks row slices for the head (1: all logits at once)
  */
 export function addLossHead(
   g: GraphBuilder,
@@ -27,14 +28,31 @@ export function addLossHead(
   head: string,
   ids: string,
   hiddenSize: number,
+  chunks = 1,
 ): HeadOutputs {
   const axis1 = g.i64([1]), END = g.i64([Number.MAX_SAFE_INTEGER]);
   // Gemm with transB multiplies by the head as stored (V, C): no transposed copy at load.
   const project = (h: string) => g.op("Gemm", [g.op("Reshape", [h, g.i64([-1, hiddenSize])]), head], { transB: 1 });
   const inputs = g.op("Slice", [hidden, g.i64([0]), g.i64([-1]), axis1]); // (B, T−1, C)
   const targets = g.op("Slice", [ids, g.i64([1]), END, axis1]); // (B, T−1)
-  const logp = g.op("LogSoftmax", [project(inputs)], { axis: -1 }); // (B·(T−1), V)
-  const picked = g.op("GatherElements", [logp, g.op("Reshape", [targets, g.i64([-1, 1])])], { axis: -1 }); // (B·(T−1), 1)
+  const rows = g.op("Reshape", [inputs, g.i64([-1, hiddenSize])]); // (N = B·(T−1), C)
+  const wanted = g.op("Reshape", [targets, g.i64([-1, 1])]); // (N, 1)
+  const pick = (x: string, t: string) =>
+    g.op("GatherElements", [g.op("LogSoftmax", [project(x)], { axis: -1 }), t], { axis: -1 }); // (n, 1)
+  let picked: string;
+  if (chunks <= 1) {
+    picked = pick(rows, wanted); // logits (N, V) at once
+  } else {
+    // Row slices of ⌈N / chunks⌉, so at most one slice's (n, V) logits are alive at a time.
+    const axis0 = g.i64([0]);
+    const size = g.op("Div", [g.op("Add", [g.dim(rows, 0), g.i64([chunks - 1])]), g.i64([chunks])]);
+    const parts: string[] = [];
+    for (let i = 0; i < chunks; i++) {
+      const start = g.op("Mul", [size, g.i64([i])]), end = g.op("Mul", [size, g.i64([i + 1])]);
+      parts.push(pick(g.op("Slice", [rows, start, end, axis0]), g.op("Slice", [wanted, start, end, axis0])));
+    }
+    picked = g.op("Concat", parts, { axis: 0 }); // (N, 1)
+  }
   const perSequence = g.op("Reshape", [picked, g.op("Concat", [g.dim(ids, 0), g.i64([-1])], { axis: 0 })]); // (B, T−1)
   const loss = g.op("Neg", [g.op("ReduceMean", [perSequence, axis1], { keepdims: 0 })]); // (B)
 

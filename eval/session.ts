@@ -23,6 +23,8 @@ export interface SessionOptions {
   log?: (message: string) => void;
   /** Write ONNX Runtime's profile (Chrome trace JSON) to files starting with this path. */
   profilePrefix?: string;
+  /** Row slices of the output head (default: enough to keep a slice's logits ≤ 256 MB). */
+  headChunks?: number;
 }
 
 /** A model ready to evaluate. */
@@ -76,7 +78,7 @@ export async function openSession(
     log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
     device = "cpu";
   }
-  const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength, output);
+  const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength, output, options.headChunks);
   const graphPath = join(graphDir, `.sn9-graph-${crypto.randomUUID()}.onnx`);
   await Deno.writeFile(graphPath, bytes);
   try {
