@@ -4,8 +4,11 @@
  * competition weight, per-task raw and weighted losses, timings, the eval manifest). The SDK reads
  * `WANDB_API_KEY` and `WANDB_BASE_URL` from the environment, so tests point it at a stand-in.
  */
-import wandb from "@wandb/sdk";
 import type { Telemetry } from "./run_log.ts";
+
+// Loaded on first use: the SDK's dependencies print deprecation warnings at import time, which
+// every command importing src/ would otherwise show.
+const sdk = () => import("@wandb/sdk").then((m) => m.default);
 
 /** A W&B run receiving the step records. */
 export class WandbTelemetry implements Telemetry {
@@ -22,12 +25,12 @@ export class WandbTelemetry implements Telemetry {
 
   async log(record: Record<string, unknown>): Promise<void> {
     await this.#started;
-    wandb.log(toHistoryRow(record));
+    (await sdk()).log(toHistoryRow(record));
   }
 
   async close(): Promise<void> {
     await this.#started;
-    await wandb.finish();
+    await (await sdk()).finish();
   }
 }
 
