@@ -15,12 +15,9 @@ export class WandbTelemetry implements Telemetry {
   #started: Promise<unknown>;
 
   constructor(options: { project: string; entity?: string; name?: string; config?: Record<string, unknown> }) {
-    this.#started = wandb.init({
-      project: options.project,
-      entity: options.entity,
-      name: options.name,
-      config: options.config ?? {},
-    });
+    this.#started = sdk().then((wandb) =>
+      wandb.init({ project: options.project, entity: options.entity, name: options.name, config: options.config ?? {} })
+    );
   }
 
   async log(record: Record<string, unknown>): Promise<void> {
