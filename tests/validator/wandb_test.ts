@@ -48,8 +48,10 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
       manifest: { seed: "ab".repeat(32) },
     });
     await t.close();
-    assert.equal(w.wandb.runs.length, 1);
-    assert.equal(w.wandb.runs[0].project, "sn9-test");
+    // The SDK may upsert the run again later on (timing-dependent): all upserts name one run.
+    assert.ok(w.wandb.runs.length >= 1);
+    assert.equal(new Set(w.wandb.runs.map((r) => r.name)).size, 1, JSON.stringify(w.wandb.runs.map((r) => r.name)));
+    assert.ok(w.wandb.runs.every((r) => r.project === "sn9-test"));
     assert.ok(w.wandb.completed, "the run was finished");
     const row = w.wandb.history[0] as Record<string, any>;
     assert.deepEqual([row.step, row.block, row.competition_id, row.uids], [7, 1234, 1, [3, 4]]);
