@@ -12,7 +12,6 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import type { KeyringPair } from "@polkadot/keyring/types";
-import { toU16Weights } from "../../scoring/mod.ts";
 import {
   type Chain,
   ChainRejected,
@@ -24,7 +23,9 @@ import {
   type SubnetHyperparameters,
 } from "../chain.ts";
 import { commitHash } from "../commit_reveal.ts";
-import { type SparseU16, yumaEpoch } from "../yuma/mod.ts";
+import type { SparseU16, YumaOutput } from "../yuma/mod.ts";
+import { readSparse, runEpoch } from "./epoch_runner.ts";
+import { applyWeights, uidOf } from "./set_weights_rules.ts";
 import { DEFAULT_SUBNET_PARAMS, type LocalSubnetParams } from "./params.ts";
 import { SCHEMA } from "./schema.ts";
 
@@ -134,7 +135,7 @@ export class LocalChain implements Chain {
     this.#write(() => {
       const block = this.#catchUpInTransaction();
       this.#params(netuid);
-      if (this.#uidOf(netuid, hotkey.address) === undefined) {
+      if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
         throw new ChainRejected("AccountNotAllowedCommit", `${hotkey.address} is not registered on subnet ${netuid}`);
       }
       const bytes = new TextEncoder().encode(data).length;
@@ -163,7 +164,7 @@ export class LocalChain implements Chain {
       if (p.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealEnabled", `subnet ${netuid} takes weights by commit-reveal`);
       }
-      this.#applyWeights(netuid, p, hotkey.address, uids, weights, versionKey, block, true);
+      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block, true);
     });
   }
 
@@ -174,7 +175,7 @@ export class LocalChain implements Chain {
       if (!p.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
       }
-      if (this.#uidOf(netuid, hotkey.address) === undefined) {
+      if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
         throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey.address} on subnet ${netuid}`);
       }
       const commits = this.#db.prepare(
@@ -233,7 +234,7 @@ export class LocalChain implements Chain {
       if (now > revealEpoch) {
         throw new ChainRejected("ExpiredWeightCommit", `the reveal window was epoch ${revealEpoch}, now ${now}`);
       }
-      this.#applyWeights(netuid, p, hotkey.address, uids, weights, versionKey, block, false);
+      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block, false);
     });
   }
 
@@ -265,7 +266,7 @@ export class LocalChain implements Chain {
     return this.#write(() => {
       const block = this.#catchUpInTransaction();
       const p = this.#params(netuid);
-      if (this.#uidOf(netuid, hotkey) !== undefined) {
+      if (uidOf(this.#db, netuid, hotkey) !== undefined) {
         throw new ChainRejected("HotKeyAlreadyRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
       }
       const count = Number(
@@ -311,7 +312,7 @@ export class LocalChain implements Chain {
   }
 
   /** Epoch results recorded for a subnet, oldest first. */
-  epochs(netuid: number): { block: number; result: ReturnType<typeof yumaEpoch> }[] {
+  epochs(netuid: number): { block: number; result: YumaOutput }[] {
     const rows = this.#db.prepare("SELECT block, result FROM epochs WHERE netuid = ? ORDER BY block").all(
       netuid,
     ) as Row[];
@@ -320,61 +321,10 @@ export class LocalChain implements Chain {
 
   /** Raw weights rows of a subnet (uid → [[uid, u16], …]). */
   weights(netuid: number): SparseU16 {
-    return this.#sparse("weights", netuid);
+    return readSparse(this.#db, "weights", netuid);
   }
 
   // ---- Internals -------------------------------------------------------------------------
-
-  #applyWeights(
-    netuid: number,
-    p: LocalSubnetParams,
-    hotkey: string,
-    uids: number[],
-    weights: number[],
-    versionKey: number,
-    block: number,
-    rateLimited: boolean,
-  ): void {
-    if (uids.length !== weights.length) {
-      throw new ChainRejected("WeightVecNotEqualSize", `${uids.length} uids, ${weights.length} weights`);
-    }
-    const uid = this.#uidOf(netuid, hotkey);
-    if (uid === undefined) throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
-    if (versionKey < p.weightsVersionKey) {
-      throw new ChainRejected("IncorrectWeightVersionKey", `version key ${versionKey} < ${p.weightsVersionKey}`);
-    }
-    const neuron = this.#db.prepare("SELECT validator_permit, last_update FROM neurons WHERE netuid = ? AND uid = ?")
-      .get(netuid, uid) as Row;
-    const selfOnly = uids.length === 1 && uids[0] === uid;
-    if (!neuron.validator_permit && !selfOnly) {
-      throw new ChainRejected("NeuronNoValidatorPermit", `uid ${uid} has no validator permit`);
-    }
-    if (rateLimited && block - Number(neuron.last_update) < p.weightsRateLimit) {
-      throw new ChainRejected(
-        "SettingWeightsTooFast",
-        `last update at block ${neuron.last_update}, rate limit ${p.weightsRateLimit} blocks`,
-      );
-    }
-    if (new Set(uids).size !== uids.length) throw new ChainRejected("DuplicateUids", "a uid appears twice");
-    const n = Number((this.#db.prepare("SELECT COUNT(*) AS n FROM neurons WHERE netuid = ?").get(netuid) as Row).n);
-    if (uids.some((u) => !Number.isInteger(u) || u < 0 || u >= n)) {
-      throw new ChainRejected("UidVecContainInvalidOne", `uids must be in 0..${n - 1}`);
-    }
-    if (weights.some((w) => !Number.isInteger(w) || w < 0 || w > 65535)) {
-      throw new ChainRejected("WeightVecNotEqualSize", "weights must be u16");
-    }
-    if (!selfOnly && uids.length < Math.min(p.minAllowedWeights, n)) {
-      throw new ChainRejected("WeightVecLengthIsLow", `${uids.length} weights < ${p.minAllowedWeights}`);
-    }
-    const scaled = toU16Weights(new Map(uids.map((u, i) => [u, weights[i]])));
-    const row = scaled.uids.map((u, i) => [u, scaled.weights[i]]);
-    this.#db.prepare("INSERT OR REPLACE INTO weights (netuid, uid, data) VALUES (?, ?, ?)").run(
-      netuid,
-      uid,
-      JSON.stringify(row),
-    );
-    this.#db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
-  }
 
   /** The block the clock says it is; produces any missing blocks (and epochs) first. */
   #catchUp(): number {
@@ -396,60 +346,10 @@ export class LocalChain implements Chain {
       insert.run(last, hash);
       for (const s of this.#db.prepare("SELECT netuid, params FROM subnets").all() as Row[]) {
         const params = JSON.parse(s.params as string) as LocalSubnetParams;
-        if (isEpochBlock(last, Number(s.netuid), params.tempo)) this.#runEpoch(Number(s.netuid), params, last);
+        if (isEpochBlock(last, Number(s.netuid), params.tempo)) runEpoch(this.#db, Number(s.netuid), params, last);
       }
     }
     return last;
-  }
-
-  #runEpoch(netuid: number, p: LocalSubnetParams, block: number): void {
-    const rows = this.#db.prepare(
-      "SELECT n.uid, n.hotkey, n.last_update, n.block_at_registration, n.validator_permit, COALESCE(s.amount, 0) AS stake FROM neurons n LEFT JOIN stake s ON s.hotkey = n.hotkey WHERE netuid = ? ORDER BY uid",
-    ).all(netuid) as Row[];
-    if (rows.length === 0) return;
-    const result = yumaEpoch({
-      block,
-      stake: rows.map((r) => Number(r.stake)),
-      weights: this.#sparse("weights", netuid),
-      bonds: this.#sparse("bonds", netuid),
-      lastUpdate: rows.map((r) => Number(r.last_update)),
-      blockAtRegistration: rows.map((r) => Number(r.block_at_registration)),
-      validatorPermit: rows.map((r) => Boolean(r.validator_permit)),
-      params: { ...p, emission: p.emission },
-    });
-    const update = this.#db.prepare(
-      "UPDATE neurons SET validator_permit = ?, consensus = ?, incentive = ?, dividends = ?, trust = ?, validator_trust = ?, emission = ? WHERE netuid = ? AND uid = ?",
-    );
-    const pay = this.#db.prepare(
-      "INSERT INTO stake (hotkey, amount) VALUES (?, ?) ON CONFLICT (hotkey) DO UPDATE SET amount = amount + excluded.amount",
-    );
-    rows.forEach((r, i) => {
-      update.run(
-        result.validatorPermit[i] ? 1 : 0,
-        result.consensus[i],
-        result.incentive[i],
-        result.dividends[i],
-        result.trust[i],
-        result.validatorTrust[i],
-        result.emission[i],
-        netuid,
-        i,
-      );
-      if (result.emission[i] > 0) pay.run(r.hotkey as string, result.emission[i]);
-    });
-    this.#db.prepare("DELETE FROM bonds WHERE netuid = ?").run(netuid);
-    for (const [uid, entries] of Object.entries(result.bonds)) {
-      this.#db.prepare("INSERT INTO bonds (netuid, uid, data) VALUES (?, ?, ?)").run(
-        netuid,
-        Number(uid),
-        JSON.stringify(entries),
-      );
-    }
-    this.#db.prepare("INSERT OR REPLACE INTO epochs (netuid, block, result) VALUES (?, ?, ?)").run(
-      netuid,
-      block,
-      JSON.stringify(result),
-    );
   }
 
   #targetBlock(): number {
@@ -466,21 +366,6 @@ export class LocalChain implements Chain {
     const row = this.#db.prepare("SELECT params FROM subnets WHERE netuid = ?").get(netuid) as Row | undefined;
     if (!row) throw new ChainRejected("SubNetworkDoesNotExist", `subnet ${netuid} does not exist`);
     return JSON.parse(row.params as string);
-  }
-
-  #uidOf(netuid: number, hotkey: string): number | undefined {
-    const row = this.#db.prepare("SELECT uid FROM neurons WHERE netuid = ? AND hotkey = ?").get(netuid, hotkey) as
-      | Row
-      | undefined;
-    return row ? Number(row.uid) : undefined;
-  }
-
-  #sparse(table: "weights" | "bonds", netuid: number): SparseU16 {
-    const out: SparseU16 = {};
-    for (const r of this.#db.prepare(`SELECT uid, data FROM ${table} WHERE netuid = ?`).all(netuid) as Row[]) {
-      out[Number(r.uid)] = JSON.parse(r.data as string);
-    }
-    return out;
   }
 
   #meta(key: string): string | undefined {
