@@ -4,6 +4,7 @@
  * any weight is read (locally or over HTTP range reads).
  */
 import type { Architecture, ModelSpec } from "./architectures/mod.ts";
+import { type Dtype, DTYPE_BYTES } from "./safetensors/mod.ts";
 
 /** What a header says about one tensor. */
 export interface DeclaredTensor {
@@ -20,8 +21,6 @@ export interface TensorMatch {
   parameterBytes: number;
   ignoredBuffers: string[];
 }
-
-const DTYPE_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /** Throws `TypeError`/`RangeError` naming the first tensor that breaks a rule. */
 export function matchTensors(
@@ -49,7 +48,7 @@ export function matchTensors(
     }
     const n = shape.reduce((a, b) => a * b, 1);
     parameterCount += n;
-    parameterBytes += n * (DTYPE_SIZE[t.dtype] ?? 0);
+    parameterBytes += n * (DTYPE_BYTES[t.dtype as Dtype] ?? 0);
     keys.set(name, key);
     present.delete(key);
   }

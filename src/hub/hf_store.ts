@@ -6,7 +6,7 @@
  * (429, 5xx, network) are retried with backoff; a bounded number of files download at once.
  */
 import { pathToFileURL } from "node:url";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
   createRepo,
   downloadFile,
@@ -188,6 +188,3 @@ export class HfModelStore implements ModelStore {
     });
   }
 }
-
-/** Where a downloaded snapshot's directory is (used by callers that only have a pointer path). */
-export const snapshotOf = (pointer: string): string => dirname(pointer);

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
+import { toHex } from "../data/mod.ts";
 import { fileSha256 } from "../metadata/mod.ts";
 import {
   cacheFolderName,
@@ -109,7 +110,7 @@ export class LocalModelStore implements ModelStore {
     const files = [];
     for (const path of [...paths].sort()) {
       checkRelativePath(path);
-      const sha256 = Array.from(await fileSha256(join(dir, path)), (b) => b.toString(16).padStart(2, "0")).join("");
+      const sha256 = toHex(await fileSha256(join(dir, path)));
       const blob = this.#blob(sha256);
       if (!(await exists(blob))) {
         await Deno.mkdir(dirname(blob), { recursive: true });

@@ -6,7 +6,7 @@
  */
 import type { KeyringPair } from "@polkadot/keyring/types";
 import type { Device } from "../../eval/mod.ts";
-import { type Chain, ChainRejected, commitHash, epochIndex } from "../chain/mod.ts";
+import { type Chain, ChainRejected, commitHash, epochIndex, type Metagraph } from "../chain/mod.ts";
 import { type Competition, type Schedule, scheduleAt } from "../competitions/mod.ts";
 import {
   type DatasetsServerClient,
@@ -169,7 +169,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const shares = new Map(entry.competitions.map((c) => [c.id, c.rewardShare]));
   const subnet = subnetWeights(ema, shares);
   const u16 = toU16Weights(subnet);
-  const weightsResult = await sendWeights(ctx, u16, block);
+  const weightsResult = await sendWeights(ctx, u16, block, metagraph);
 
   await ctx.telemetry.log({
     kind: "step",
@@ -214,11 +214,13 @@ async function sendWeights(
   ctx: ValidatorContext,
   w: { uids: number[]; weights: number[] },
   block: number,
+  metagraph: Metagraph,
 ): Promise<string> {
   if (w.uids.length === 0) return "no weights yet";
   if (!ctx.setWeights) return "not sent (--dont-set-weights)";
   const p = await ctx.chain.hyperparameters(ctx.netuid);
-  const me = (await ctx.chain.metagraph(ctx.netuid)).neurons.find((n) => n.hotkey === ctx.hotkey.address);
+  // The step's metagraph: only this validator's own set_weights moves its lastUpdate.
+  const me = metagraph.neurons.find((n) => n.hotkey === ctx.hotkey.address);
   if (!me) return "not registered";
   if (block - me.lastUpdate < p.weightsRateLimit && me.lastUpdate > me.blockAtRegistration) {
     return `waiting for the rate limit (next at block ${me.lastUpdate + p.weightsRateLimit})`;

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import type { KeyringPair } from "@polkadot/keyring/types";
+import { u8aToHex } from "@polkadot/util";
 import {
   type Chain,
   ChainRejected,
@@ -71,7 +72,7 @@ export class LocalChain implements Chain {
         chain.#setMeta("genesis_ms", String(chain.#now()));
         chain.#setMeta("manual_block", "0");
         const genesis = options.genesisHash ??
-          `0x${crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`;
+          u8aToHex(crypto.getRandomValues(new Uint8Array(32)));
         if (!/^0x[0-9a-f]{64}$/.test(genesis)) {
           throw new TypeError("genesisHash must be 0x and 64 lowercase hex digits");
         }
@@ -194,7 +195,7 @@ export class LocalChain implements Chain {
       this.#db.prepare("INSERT INTO weight_commits (netuid, hotkey, hash, block) VALUES (?, ?, ?, ?)").run(
         netuid,
         hotkey.address,
-        toHex(hash),
+        u8aToHex(hash),
         block,
       );
     });
@@ -219,7 +220,7 @@ export class LocalChain implements Chain {
       if (commits.length === 0) {
         throw new ChainRejected("NoWeightsCommitFound", `${hotkey.address} has no commit on subnet ${netuid}`);
       }
-      const hash = toHex(commitHash(hotkey.address, netuid, uids, weights, salt, versionKey));
+      const hash = u8aToHex(commitHash(hotkey.address, netuid, uids, weights, salt, versionKey));
       const commit = commits.find((c) => c.hash === hash);
       if (!commit) {
         throw new ChainRejected(
@@ -408,8 +409,4 @@ function toNeuron(r: Row): Neuron {
     validatorTrust: Number(r.validator_trust),
     emission: Number(r.emission),
   };
-}
-
-function toHex(bytes: Uint8Array): string {
-  return "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
