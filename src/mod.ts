@@ -7,6 +7,7 @@
 export * from "./competitions/mod.ts";
 export * from "./metadata/mod.ts";
 export * from "./scoring/mod.ts";
+export * from "./http/mod.ts";
 export * from "./data/mod.ts";
 export * from "./chain/mod.ts";
 export * from "./hub/mod.ts";

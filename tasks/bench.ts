@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { benchModel, type ModelBenchResult, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
 import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
 import { benchDataPipeline, DatasetsServerClient, loadTokenizer, seedFromHex } from "../src/mod.ts";
-import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
+import { startDatasetsServer } from "../src/mod.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,

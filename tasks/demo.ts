@@ -26,7 +26,7 @@ import {
   type StepSummary,
   ValidatorState,
 } from "../src/mod.ts";
-import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
+import { startDatasetsServer } from "../src/mod.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -108,6 +108,7 @@ const ctx = {
   hotkey: validator,
   state,
   cacheDir: join(root, "cache"),
+  modelCacheDir: join(root, "cache", "hub"),
   device: "cpu" as const,
   setWeights: true,
   telemetry: new JsonlRunLog(runLogPath),

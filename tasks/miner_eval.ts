@@ -19,7 +19,7 @@ import {
   syncBlock,
   ValidatorState,
 } from "../src/mod.ts";
-import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
+import { startDatasetsServer } from "../src/mod.ts";
 
 const { values: f } = parseArgs({
   args: Deno.args,

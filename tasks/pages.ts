@@ -17,7 +17,7 @@ import {
   seedFromHex,
   toHex,
 } from "../src/mod.ts";
-import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
+import { startDatasetsServer } from "../src/mod.ts";
 
 const { values: f } = parseArgs({
   args: Deno.args,

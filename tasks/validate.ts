@@ -19,7 +19,10 @@ import {
   DEFAULT_DATASETS_SERVER,
   EMBEDDED,
   FanOutTelemetry,
+  HfCacheStore,
+  hfHubCache,
   HfModelStore,
+  hfOffline,
   hfToken,
   JsonlRunLog,
   keyFromUri,
@@ -35,7 +38,7 @@ import {
   ValidatorState,
   WandbTelemetry,
 } from "../src/mod.ts";
-import { startDatasetsServer } from "../tests/standins/datasets_server.ts";
+import { startDatasetsServer } from "../src/mod.ts";
 
 const { values: f } = parseArgs({
   args: Deno.args,
@@ -83,7 +86,9 @@ const schedule = await loadSchedule(
 const standIn = offline ? await startDatasetsServer() : undefined;
 const store: ModelStore = offline
   ? new LocalModelStore(f["store-dir"]!)
-  : new HfModelStore({ accessToken: await hfToken() });
+  : hfOffline()
+  ? new HfCacheStore(hfHubCache())
+  : new HfModelStore({ accessToken: await hfToken(), retry: { log } });
 const state = new ValidatorState(f.state!);
 const runLog = new JsonlRunLog(f["run-log"]!);
 const telemetry = !f["wandb.off"] && Deno.env.get("WANDB_API_KEY")
@@ -106,15 +111,18 @@ const ctx = {
   chain,
   store,
   datasets: new DatasetsServerClient({
-    baseUrl: standIn?.url ?? DEFAULT_DATASETS_SERVER,
-    token: standIn ? "" : undefined,
+    baseUrl: standIn?.url ?? Deno.env.get("SN9_DATASETS_SERVER") ?? DEFAULT_DATASETS_SERVER,
+    token: standIn ? undefined : await hfToken(),
+    retry: { log },
     cache: new PageCache(join(f["cache-dir"]!, "pages", standIn ? "offline" : "live")),
   }),
   schedule,
   netuid,
   hotkey,
   state,
-  cacheDir: join(f["cache-dir"]!, "models"),
+  cacheDir: f["cache-dir"]!,
+  modelCacheDir: offline ? join(f["cache-dir"]!, "hub") : hfHubCache(),
+  modelCacheMaxBytes: 100e9,
   device: f.device as Device,
   setWeights: !f["dont-set-weights"],
   telemetry,

@@ -19,7 +19,23 @@ export interface DatasetDefinition {
   configs: { kind: "fixed"; config: string; rows: number } | { kind: "from-size" };
   /** Rows per page (the datasets-server returns at most 100 per request). */
   pageRows: number;
+  /**
+   * The largest `offset` the public datasets-server accepts for this dataset, where it enforces
+   * one. Page plans stay at or below it, so every validator draws the same pages and none is
+   * refused. See SERVER_LIMITS.
+   */
+  maxOffset?: number;
 }
+
+/**
+ * Limits the public datasets-server enforces on particular datasets, kept in this one place.
+ * - `HuggingFaceFW/fineweb-edu-score-2`: since March 2025 `/rows` answers a hard-coded
+ *   `429 {"error": "too many requests"}` for any `offset > 1_000_000`, whatever the config
+ *   (huggingface/dataset-viewer PR #3151, `services/rows/src/rows/routes/rows.py`).
+ */
+export const SERVER_LIMITS: Readonly<Record<string, { maxOffset: number }>> = {
+  "HuggingFaceFW/fineweb-edu-score-2": { maxOffset: 1_000_000 },
+};
 
 /** Datasets the loaders know by id. */
 export const DATASETS: Record<string, DatasetDefinition> = {
@@ -46,5 +62,6 @@ export const DATASETS: Record<string, DatasetDefinition> = {
     split: "train",
     configs: { kind: "from-size" },
     pageRows: 100,
+    maxOffset: SERVER_LIMITS["HuggingFaceFW/fineweb-edu-score-2"].maxOffset,
   },
 };

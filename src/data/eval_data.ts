@@ -25,6 +25,8 @@ export interface TaskManifest {
   dataset: string;
   hfDataset: string;
   split: string;
+  /** The dataset's git revision on the datasets-server (`X-Revision`), when it said. */
+  revision?: string;
   pages: PageRef[];
   replacedPages: { page: PageRef; reason: string }[];
   documents: number;
@@ -114,6 +116,7 @@ export async function prepareEvalData(o: PrepareOptions): Promise<{ tasks: TaskD
         dataset: dataset.id,
         hfDataset: dataset.hfDataset,
         split: dataset.split,
+        revision: fetched.revision,
         pages: fetched.pages,
         replacedPages: fetched.replaced,
         documents: documents.length,

@@ -4,7 +4,10 @@
  * order:
  *   fixed config:    offset = uniform(rows − pageRows + 1)                 (any row)
  *   from /size:      config = configs[uniform(#configs)] (configs sorted by name, train split,
- *                    at least pageRows rows); offset = uniform(⌊rows / pageRows⌋) · pageRows
+ *                    at least pageRows rows); offset = uniform(n) · pageRows, where
+ *                    n = ⌊rows / pageRows⌋, or, for a dataset whose server caps offsets at M
+ *                    (datasets.ts SERVER_LIMITS), n = min(⌊rows / pageRows⌋, ⌊M / pageRows⌋ + 1)
+ *   fixed config with a cap M: offset = uniform(min(rows − pageRows, M) + 1)
  * A page that cannot be fetched for a non-transient reason is replaced by the next page of the
  * same stream, so every validator that sees the same failure picks the same replacement.
  */
@@ -45,12 +48,14 @@ export class PagePlanner {
   /** The next page of the plan. */
   next(): PageRef {
     const rows = this.dataset.pageRows;
+    const cap = this.dataset.maxOffset ?? Infinity;
     if (this.dataset.configs.kind === "fixed") {
       const { config, rows: total } = this.#configs[0];
-      return { config, offset: this.#stream.uniform(total - rows + 1), length: rows };
+      return { config, offset: this.#stream.uniform(Math.min(total - rows, cap) + 1), length: rows };
     }
     const { config, rows: total } = this.#configs[this.#stream.uniform(this.#configs.length)];
-    return { config, offset: this.#stream.uniform(Math.floor(total / rows)) * rows, length: rows };
+    const pages = Math.min(Math.floor(total / rows), Math.floor(cap / rows) + 1);
+    return { config, offset: this.#stream.uniform(pages) * rows, length: rows };
   }
 
   /** The first `n` pages. */

@@ -1,20 +1,27 @@
 /**
  * A task's documents for one step: the seeded page plan, each page fetched and checked (every
- * row must carry the dataset's text field as a string). A page that is bad for a lasting reason
- * (missing text, a 4xx, a malformed reply) is recorded and replaced by the plan's next page; a
- * transient failure that outlives its retries fails the call, so validators never diverge over
- * a flaky network.
+ * row must carry the dataset's text field as a string, untruncated).
+ * - A page refused for a reason in the page itself (`PageRefused`: the server's
+ *   `TooBigContentError`, a malformed reply, missing or truncated text) is recorded and replaced
+ *   by the plan's next page, so every validator that meets the same page makes the same
+ *   replacement.
+ * - A transient failure that outlives its retries fails the call, so validators never diverge
+ *   over a flaky network.
+ * - Anything else is lasting for the dataset and fails the task with the server's reason.
+ * The dataset revision is that of the task's first reply (`/size` where the plan needs it, else
+ * the first page); cached pages are used only under it.
  */
 import type { DatasetDefinition } from "./datasets.ts";
-import type { DatasetsServerClient } from "./datasets_server.ts";
+import { type DatasetsServerClient, PageRefused } from "./datasets_server.ts";
 import { PagePlanner, type PageRef } from "./page_plan.ts";
-import { isTransient } from "./retry.ts";
 
 /** The documents and how they were obtained. */
 export interface TaskDocuments {
   documents: string[];
   pages: PageRef[];
   replaced: { page: PageRef; reason: string }[];
+  /** The dataset's git revision on the server, when it said. */
+  revision?: string;
 }
 
 /** Most replacements per requested page before giving up. */
@@ -28,9 +35,9 @@ export async function fetchTaskDocuments(
   taskId: string,
   pages: number,
 ): Promise<TaskDocuments> {
-  const sizes = dataset.configs.kind === "from-size" ? await client.size(dataset.hfDataset, dataset.split) : undefined;
-  const planner = new PagePlanner(seed, taskId, dataset, sizes);
-  const out: TaskDocuments = { documents: [], pages: [], replaced: [] };
+  const size = dataset.configs.kind === "from-size" ? await client.size(dataset.hfDataset, dataset.split) : undefined;
+  const planner = new PagePlanner(seed, taskId, dataset, size?.configs);
+  const out: TaskDocuments = { documents: [], pages: [], replaced: [], revision: size?.revision };
   while (out.pages.length < pages) {
     if (out.replaced.length > pages * MAX_REPLACEMENTS_PER_PAGE) {
       throw new Error(
@@ -41,20 +48,30 @@ export async function fetchTaskDocuments(
     }
     const page = planner.next();
     try {
-      const rows = await client.rows(dataset.hfDataset, page.config, dataset.split, page.offset, page.length);
-      const texts = rows.map((r) => {
+      const got = await client.rows(
+        dataset.hfDataset,
+        page.config,
+        dataset.split,
+        page.offset,
+        page.length,
+        out.revision,
+      );
+      out.revision ??= got.revision;
+      const texts = got.rows.map((r) => {
         const text = r.row[dataset.textField];
-        if (typeof text !== "string") throw new TypeError(`row ${r.row_idx} has no "${dataset.textField}" text`);
+        if (typeof text !== "string") {
+          throw new PageRefused("MissingText", `row ${r.row_idx} has no "${dataset.textField}" text`);
+        }
         if (r.truncated_cells.includes(dataset.textField)) {
-          throw new TypeError(`row ${r.row_idx}: the server truncated "${dataset.textField}"`);
+          throw new PageRefused("TruncatedText", `row ${r.row_idx}: the server truncated "${dataset.textField}"`);
         }
         return text;
       });
       out.documents.push(...texts);
       out.pages.push(page);
     } catch (e) {
-      if (isTransient(e)) throw e;
-      out.replaced.push({ page, reason: (e as Error).message });
+      if (!(e instanceof PageRefused)) throw e;
+      out.replaced.push({ page, reason: e.message });
     }
   }
   return out;

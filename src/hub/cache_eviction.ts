@@ -1,121 +1,89 @@
 /**
- * Keeping the model cache bounded: snapshots no longer referenced by any tracked commitment are
- * removed, then, while the cache is over its byte cap, the least recently used referenced ones
- * too (never those in `pinned`). Blobs no snapshot links to any more are deleted with them.
+ * Keeping a validator's share of a (possibly shared) Hugging Face cache under a byte cap. Only
+ * snapshots this program created are candidates (the caller's record of its downloads, see
+ * `DownloadResult.createdSnapshot`), never one a current commitment references, least recently
+ * used first, and only while the cap is exceeded. A blob goes with its snapshot only if this
+ * program created it and no remaining snapshot of any tool links to it, so files other HF tools
+ * put in the cache are never touched.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { cacheFolderName } from "./model_store.ts";
 
-/** A model revision to keep. */
+/** A model revision. */
 export interface CacheRef {
   repo: string;
   commit: string;
 }
 
-/** What eviction removed and what remains. */
-export interface EvictionReport {
-  removedSnapshots: string[];
-  freedBytes: number;
-  remainingBytes: number;
+/** A snapshot this program downloaded, with the blobs it created (relative to the cache directory). */
+export interface OwnedSnapshot extends CacheRef {
+  blobs: string[];
+  /** When it was last evaluated (ms); the least recent goes first. */
+  usedMs: number;
 }
 
-/**
- * Evicts from the Hugging Face-layout cache in `cacheDir`. `keep` are the revisions still
- * referenced (kept unless over `maxBytes`); `pinned` are never evicted (e.g. being evaluated).
- */
-export async function evictCache(
-  cacheDir: string,
-  keep: CacheRef[],
-  options: { maxBytes?: number; pinned?: CacheRef[] } = {},
-): Promise<EvictionReport> {
-  const key = (r: CacheRef) => join(cacheFolderName(r.repo), "snapshots", r.commit);
-  const kept = new Set(keep.map(key)), pinned = new Set((options.pinned ?? []).map(key));
-  const snapshots = await listSnapshots(cacheDir);
-  const report: EvictionReport = { removedSnapshots: [], freedBytes: 0, remainingBytes: 0 };
+/** What eviction did. */
+export interface EvictionReport {
+  removed: OwnedSnapshot[];
+  freedBytes: number;
+  /** Bytes of blobs this program owns that remain. */
+  ownedBytes: number;
+  /** Bytes still over the cap when every remaining owned snapshot is referenced (0 when under). */
+  overCapBy: number;
+}
 
-  const remove = async (s: Snapshot) => {
-    await Deno.remove(join(cacheDir, s.key), { recursive: true });
-    report.removedSnapshots.push(s.key);
-  };
-  const survivors: Snapshot[] = [];
-  for (const s of snapshots) {
-    if (kept.has(s.key) || pinned.has(s.key)) survivors.push(s);
-    else await remove(s);
-  }
-  if (options.maxBytes !== undefined) {
-    survivors.sort((a, b) => a.usedAt - b.usedAt); // least recently used first
-    let total = await referencedBytes(cacheDir, survivors);
-    for (const s of [...survivors]) {
-      if (total <= options.maxBytes) break;
-      if (pinned.has(s.key)) continue;
-      await remove(s);
-      survivors.splice(survivors.indexOf(s), 1);
-      total = await referencedBytes(cacheDir, survivors);
+/** Evicts owned, unreferenced snapshots from `cacheDir` until the owned bytes fit `maxBytes`. */
+export async function evictOwnedCache(
+  cacheDir: string,
+  o: { owned: OwnedSnapshot[]; keep: CacheRef[]; maxBytes: number },
+): Promise<EvictionReport> {
+  const key = (r: CacheRef) => `${r.repo}@${r.commit}`;
+  const kept = new Set(o.keep.map(key));
+  const sizes = new Map<string, number>();
+  for (const s of o.owned) for (const b of s.blobs) sizes.set(b, await sizeOf(join(cacheDir, b)));
+  let ownedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const report: EvictionReport = { removed: [], freedBytes: 0, ownedBytes, overCapBy: 0 };
+  const candidates = o.owned.filter((s) => !kept.has(key(s))).sort((a, b) => a.usedMs - b.usedMs);
+  for (const s of candidates) {
+    if (ownedBytes <= o.maxBytes) break;
+    const folder = join(cacheDir, cacheFolderName(s.repo));
+    await Deno.remove(join(folder, "snapshots", s.commit), { recursive: true }).catch(() => {});
+    const linked = await linkedBlobs(folder);
+    for (const b of s.blobs) {
+      const path = resolve(cacheDir, b);
+      if (linked.has(path) || !sizes.has(b)) continue;
+      await Deno.remove(path).catch(() => {});
+      report.freedBytes += sizes.get(b)!;
+      ownedBytes -= sizes.get(b)!;
+      sizes.delete(b);
     }
+    report.removed.push(s);
   }
-  report.freedBytes = await deleteOrphanBlobs(cacheDir, survivors);
-  report.remainingBytes = await referencedBytes(cacheDir, survivors);
+  report.ownedBytes = ownedBytes;
+  report.overCapBy = Math.max(0, ownedBytes - o.maxBytes);
   return report;
 }
 
-interface Snapshot {
-  key: string; // models--ns--name/snapshots/<commit>
-  folder: string; // models--ns--name
-  usedAt: number;
-}
-
-async function listSnapshots(cacheDir: string): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
-  for await (const repo of readDirSafe(cacheDir)) {
-    if (!repo.isDirectory || !repo.name.startsWith("models--")) continue;
-    for await (const snap of readDirSafe(join(cacheDir, repo.name, "snapshots"))) {
-      const key = join(repo.name, "snapshots", snap.name);
-      const stat = await Deno.lstat(join(cacheDir, key));
-      out.push({ key, folder: repo.name, usedAt: (stat.atime ?? stat.mtime)?.getTime() ?? 0 });
-    }
-  }
-  return out;
-}
-
-/** Blobs linked from the given snapshots, by real path, with their sizes. */
-async function linkedBlobs(cacheDir: string, snapshots: Snapshot[]): Promise<Map<string, number>> {
-  const blobs = new Map<string, number>();
+/** Real paths of the blobs that the snapshots of one repo folder link to. */
+async function linkedBlobs(folder: string): Promise<Set<string>> {
+  const out = new Set<string>();
   const walk = async (dir: string) => {
     for await (const e of readDirSafe(dir)) {
       const path = join(dir, e.name);
       if (e.isDirectory) await walk(path);
-      else {
-        try {
-          const real = await Deno.realPath(path);
-          blobs.set(real, (await Deno.stat(real)).size);
-        } catch { /* dangling link: nothing to keep */ }
-      }
+      else if (e.isSymlink) out.add(resolve(dir, await Deno.readLink(path)));
     }
   };
-  for (const s of snapshots) await walk(join(cacheDir, s.key));
-  return blobs;
+  await walk(join(folder, "snapshots"));
+  return out;
 }
 
-async function referencedBytes(cacheDir: string, snapshots: Snapshot[]): Promise<number> {
-  let total = 0;
-  for (const size of (await linkedBlobs(cacheDir, snapshots)).values()) total += size;
-  return total;
-}
-
-async function deleteOrphanBlobs(cacheDir: string, survivors: Snapshot[]): Promise<number> {
-  const linked = await linkedBlobs(cacheDir, survivors);
-  let freed = 0;
-  for await (const repo of readDirSafe(cacheDir)) {
-    if (!repo.name.startsWith("models--")) continue;
-    for await (const blob of readDirSafe(join(cacheDir, repo.name, "blobs"))) {
-      const path = await Deno.realPath(join(cacheDir, repo.name, "blobs", blob.name));
-      if (!linked.has(path)) {
-        freed += (await Deno.stat(path)).size;
-        await Deno.remove(path);
-      }
-    }
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
   }
-  return freed;
 }
 
 async function* readDirSafe(dir: string): AsyncGenerator<Deno.DirEntry> {

@@ -6,12 +6,14 @@
 import { hashModelDir, secureHash } from "../metadata/mod.ts";
 import { ModelRejected } from "../../eval/mod.ts";
 import { type InspectedModel, inspectRemoteModel, type RemoteLimits } from "./inspect.ts";
-import type { DownloadProgress, ModelStore } from "./model_store.ts";
+import type { DownloadResult, ModelStore, OnDownloadProgress } from "./model_store.ts";
 
 /** A downloaded, verified model. */
 export interface FetchedModel extends InspectedModel {
   dir: string;
   hash: string;
+  /** What the download left in the cache (for the validator's record of its own entries). */
+  download: DownloadResult;
 }
 
 /** Options for `fetchModel`. */
@@ -20,7 +22,7 @@ export interface FetchOptions {
   limits?: RemoteLimits;
   /** When given, the downloaded files must hash to this secure hash for `hotkey`. */
   expect?: { secureHash: string; hotkey: string };
-  onProgress?: DownloadProgress;
+  onProgress?: OnDownloadProgress;
 }
 
 /** Checks, downloads and verifies `repo@commit`; throws `ModelRejected` on any broken rule. */
@@ -31,7 +33,8 @@ export async function fetchModel(
   o: FetchOptions,
 ): Promise<FetchedModel> {
   const inspected = await inspectRemoteModel(store, repo, commit, o.limits);
-  const dir = await store.download(repo, inspected.revision.commit, inspected.files, o.cacheDir, o.onProgress);
+  const download = await store.download(repo, inspected.revision.commit, inspected.files, o.cacheDir, o.onProgress);
+  const dir = download.dir;
   const { hash } = await hashModelDir(dir);
   if (o.expect && secureHash(hash, o.expect.hotkey) !== o.expect.secureHash) {
     throw new ModelRejected(
@@ -39,5 +42,5 @@ export async function fetchModel(
       `${repo}@${commit.slice(0, 12)}: the downloaded files do not match the committed hash for ${o.expect.hotkey}`,
     );
   }
-  return { ...inspected, dir, hash };
+  return { ...inspected, dir, hash, download };
 }

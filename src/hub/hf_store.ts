@@ -1,66 +1,91 @@
 /**
- * The Hugging Face Hub as a `ModelStore`, through @huggingface/hub (whose `hubUrl` points tests
- * at a loopback stand-in): model info and listings at a revision, range reads of safetensors
- * headers, downloads into the standard cache layout (completed files are kept across
- * interruptions), uploads through the commit API with LFS, visibility changes. Transient failures
- * (429, 5xx, network) are retried with backoff; a bounded number of files download at once.
+ * The Hugging Face Hub as a `ModelStore`, through @huggingface/hub for its API (model info,
+ * listings, range reads, repo creation, the commit flow) and hf_download.ts for the bytes of
+ * model files. Every request goes through one fetch that:
+ * - times out only on stalls (stall_fetch.ts), never on a long transfer;
+ * - turns 429 and 5xx into errors that carry the wait the Hub asked for (`RateLimit` or
+ *   `Retry-After`), which the library's own errors would drop;
+ * and every call is retried on transient failures, honouring those waits up to a cap.
+ * Refusals reach callers as `HttpError`s with the status and, where the Hub sent one, its
+ * `X-Error-Code` (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo).
  */
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
+import { createRepo, downloadFile, HubApiError, listFiles, modelInfo, uploadFiles } from "@huggingface/hub";
 import {
-  createRepo,
-  downloadFile,
-  downloadFileToCacheDir,
-  HubApiError,
-  listFiles,
-  modelInfo,
-  uploadFiles,
-} from "@huggingface/hub";
-import { HttpError, type RetryOptions, withRetry } from "../data/mod.ts";
-import { checkRelativePath, type DownloadProgress, type ModelRevision, type ModelStore } from "./model_store.ts";
+  HttpError,
+  isTimeout,
+  networkError,
+  rejectingTransientFetch,
+  type RetryOptions,
+  stallGuardedFetch,
+  withRetry,
+} from "../http/mod.ts";
+import { downloadHubFile } from "./hf_download.ts";
+import { hfEndpoint } from "./hf_env.ts";
+import {
+  cacheFolderName,
+  checkRelativePath,
+  type DownloadResult,
+  type ModelRevision,
+  type ModelStore,
+  type OnDownloadProgress,
+} from "./model_store.ts";
+
+/**
+ * The Hub's `X-Error-Code`s that callers act on (huggingface_hub `hf_raise_for_status`).
+ * `EntryNotFound` is left to @huggingface/hub, which turns it into "no such file".
+ */
+export const HUB_ERROR_CODES: ReadonlySet<string> = new Set(["RepoNotFound", "RevisionNotFound", "GatedRepo"]);
 
 /** Options for the Hub store. */
 export interface HfStoreOptions {
-  /** Default: https://huggingface.co. */
+  /** Default: `HF_ENDPOINT`, else https://huggingface.co. */
   hubUrl?: string;
   accessToken?: string;
   retry?: RetryOptions;
   /** Files downloaded at once (default 2). */
   maxConcurrentDownloads?: number;
-  /** Per-request timeout (default 60 s); a timed-out request is retried. */
-  timeoutMs?: number;
+  /** A request fails when no bytes arrive for this long (default 60 s). */
+  stallMs?: number;
   fetch?: typeof fetch;
 }
 
 /** The Hugging Face Hub store. */
 export class HfModelStore implements ModelStore {
   readonly name: string;
-  readonly #hub: { hubUrl?: string; accessToken?: string; fetch?: typeof fetch };
+  readonly hubUrl: string;
+  /** Stall-guarded: for transfers this module reads itself. */
+  readonly #fetch: typeof fetch;
+  /** Stall-guarded and rejecting 429/5xx with the asked wait: for @huggingface/hub. */
+  readonly #hub: { hubUrl: string; accessToken?: string; fetch: typeof fetch };
 
   constructor(readonly options: HfStoreOptions = {}) {
-    this.name = `hf:${options.hubUrl ?? "https://huggingface.co"}`;
-    const base = options.fetch ?? fetch, timeoutMs = options.timeoutMs ?? 60_000;
-    // @huggingface/hub sets no timeout of its own: every request gets one here.
-    const timed: typeof fetch = (input, init) =>
-      base(input, {
-        ...init,
-        signal: init?.signal
-          ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
-      });
-    this.#hub = { hubUrl: options.hubUrl, accessToken: options.accessToken, fetch: timed };
+    this.hubUrl = (options.hubUrl ?? hfEndpoint()).replace(/\/+$/, "");
+    this.name = `hf:${this.hubUrl}`;
+    this.#fetch = stallGuardedFetch(options.fetch ?? fetch, options.stallMs ?? 60_000);
+    this.#hub = {
+      hubUrl: this.hubUrl,
+      accessToken: options.accessToken,
+      fetch: rejectingTransientFetch(this.#fetch, "the Hub", HUB_ERROR_CODES),
+    };
   }
 
   async revision(repo: string, revision: string): Promise<ModelRevision> {
-    const info = await this.#retry(() =>
-      modelInfo({ ...this.#hub, name: repo, revision, additionalFields: ["sha"] })
-    ) as { private: boolean; sha?: string };
+    const info = await this.#retry(
+      `model info ${repo}@${revision}`,
+      () => modelInfo({ ...this.#hub, name: repo, revision, additionalFields: ["sha"] }),
+    ) as {
+      private: boolean;
+      sha?: string;
+    };
     const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : info.sha;
     if (!commit) throw new TypeError(`${repo}@${revision}: the Hub did not say which commit this is`);
-    const files = await this.#retry(async () => {
+    const files = await this.#retry(`file list ${repo}@${commit.slice(0, 12)}`, async () => {
       const out = [];
       for await (const f of listFiles({ ...this.#hub, repo, revision: commit, recursive: true })) {
-        if (f.type === "file") out.push({ path: f.path, size: f.size });
+        if (f.type !== "file") continue;
+        out.push({ path: f.path, size: f.size, sha256: f.lfs?.oid, blobName: f.lfs?.oid ?? f.oid });
       }
       return out;
     });
@@ -69,9 +94,11 @@ export class HfModelStore implements ModelStore {
 
   async readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array> {
     checkRelativePath(path);
-    return await this.#retry(async () => {
+    return await this.#retry(`read ${repo}@${commit.slice(0, 12)}/${path}`, async () => {
       const blob = await downloadFile({ ...this.#hub, repo, path, revision: commit });
-      if (!blob) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${path}`);
+      if (!blob) {
+        throw new HttpError(404, `${repo}@${commit} has no ${path}`, { transient: false, code: "EntryNotFound" });
+      }
       return new Uint8Array(await blob.slice(start, end).arrayBuffer());
     });
   }
@@ -81,26 +108,54 @@ export class HfModelStore implements ModelStore {
     commit: string,
     paths: string[],
     cacheDir: string,
-    onProgress?: DownloadProgress,
-  ): Promise<string> {
+    onProgress?: OnDownloadProgress,
+  ): Promise<DownloadResult> {
     paths.forEach(checkRelativePath);
-    const sizes = new Map((await this.revision(repo, commit)).files.map((f) => [f.path, f.size]));
-    const total = paths.reduce((n, p) => n + (sizes.get(p) ?? 0), 0);
-    let done = 0, snapshot = "";
-    const queue = [...paths];
+    const dir = join(cacheDir, cacheFolderName(repo), "snapshots", commit);
+    const createdSnapshot = !(await exists(dir));
+    const listed = new Map((await this.revision(repo, commit)).files.map((f) => [f.path, f]));
+    const files = paths.map((p) => {
+      const f = listed.get(p);
+      if (!f) throw new HttpError(404, `${repo}@${commit} has no ${p}`, { transient: false, code: "EntryNotFound" });
+      return f;
+    });
+    const totalBytes = files.reduce((n, f) => n + f.size, 0);
+    let bytes = 0, fetchedBytes = 0;
+    const createdBlobs: string[] = [];
+    const queue = [...files];
     const worker = async () => {
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-        const p = path;
-        const pointer = await this.#retry(() =>
-          downloadFileToCacheDir({ ...this.#hub, repo, path: p, revision: commit, cacheDir })
-        );
-        snapshot = pointer.slice(0, pointer.length - p.length - 1);
-        done += sizes.get(p) ?? 0;
-        onProgress?.(done, total, p);
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const file = f;
+        let fileBytes = 0;
+        const result = await downloadHubFile({
+          hubUrl: this.hubUrl,
+          repo,
+          commit,
+          path: file.path,
+          size: file.size,
+          etag: file.blobName ?? file.sha256 ?? "",
+          sha256: file.sha256,
+          cacheDir,
+          token: this.options.accessToken,
+          fetch: this.#fetch,
+          retry: this.options.retry,
+          onBytes: (delta) => {
+            fileBytes += delta;
+            bytes += delta;
+            onProgress?.({ path: file.path, fileBytes, fileSize: file.size, bytes, totalBytes });
+          },
+        });
+        if (result.fetchedBytes === 0 && fileBytes === 0) {
+          bytes += file.size; // reused from the cache
+          onProgress?.({ path: file.path, fileBytes: file.size, fileSize: file.size, bytes, totalBytes });
+        }
+        fetchedBytes += result.fetchedBytes;
+        if (result.createdBlob) createdBlobs.push(join(cacheFolderName(repo), "blobs", file.blobName ?? ""));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.maxConcurrentDownloads ?? 2, paths.length) }, worker));
-    return snapshot || join(cacheDir, `models--${repo.replaceAll("/", "--")}`, "snapshots", commit);
+    const workers = Math.max(1, Math.min(this.options.maxConcurrentDownloads ?? 2, files.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return { dir, createdSnapshot, createdBlobs, fetchedBytes };
   }
 
   async upload(
@@ -110,24 +165,28 @@ export class HfModelStore implements ModelStore {
     options: { private?: boolean; message?: string } = {},
   ): Promise<string> {
     paths.forEach(checkRelativePath);
+    const accessToken = this.#writeToken();
     try {
-      await this.#retry(() =>
-        createRepo({ ...this.#hub, accessToken: this.#writeToken(), repo, private: options.private ?? true })
+      await this.#retry(
+        `create ${repo}`,
+        () => createRepo({ ...this.#hub, accessToken, repo, private: options.private ?? true }),
       );
     } catch (e) {
-      if (!(e instanceof HubApiError && e.statusCode === 409)) throw e; // it exists already
+      if (!(e instanceof HttpError && e.status === 409)) throw e; // it exists already
       if (options.private !== undefined) await this.setVisibility(repo, options.private);
     }
     const files = paths.map((path) => ({ path, content: pathToFileURL(join(dir, path)) }));
-    const result = await this.#retry(() =>
-      uploadFiles({
-        ...this.#hub,
-        accessToken: this.#writeToken(),
-        repo,
-        files,
-        commitTitle: options.message ?? "upload",
-        useXet: false,
-      })
+    const result = await this.#retry(
+      `upload to ${repo}`,
+      () =>
+        uploadFiles({
+          ...this.#hub,
+          accessToken,
+          repo,
+          files,
+          commitTitle: options.message ?? "upload",
+          useXet: false,
+        }),
     );
     if (!result?.commit?.oid) throw new TypeError(`${repo}: the Hub did not return a commit`);
     return result.commit.oid;
@@ -135,56 +194,60 @@ export class HfModelStore implements ModelStore {
 
   async setVisibility(repo: string, isPrivate: boolean): Promise<void> {
     // @huggingface/hub has no settings call; this is the Hub's own endpoint for it.
-    const url = `${this.options.hubUrl ?? "https://huggingface.co"}/api/models/${repo}/settings`;
-    await this.#retry(async () => {
-      const res = await this.#hub.fetch!(url, {
+    const url = `${this.hubUrl}/api/models/${repo}/settings`;
+    const accessToken = this.#writeToken();
+    await this.#retry(`settings of ${repo}`, async () => {
+      const res = await this.#hub.fetch(url, {
         method: "PUT",
-        headers: {
-          "content-type": "application/json",
-          ...(this.options.accessToken ? { authorization: `Bearer ${this.options.accessToken}` } : {}),
-        },
+        headers: { "content-type": "application/json", authorization: `Bearer ${accessToken}` },
         body: JSON.stringify({ private: isPrivate }),
       });
-      if (!res.ok) {
-        throw new HubApiError(
-          url,
-          res.status,
-          undefined,
-          `PUT ${url} returned ${res.status}: ${(await res.text()).slice(0, 200)}`,
-        );
-      }
-      await res.body?.cancel();
+      const text = await res.text();
+      if (!res.ok) throw new HubApiError(url, res.status, undefined, `PUT ${url} returned ${res.status}: ${text}`);
     });
   }
 
   #writeToken(): string {
     if (!this.options.accessToken) {
-      throw new TypeError("writing to the Hub needs a token: set HF_TOKEN or run huggingface-cli login");
+      throw new TypeError("writing to the Hub needs a token: set HF_TOKEN or run `huggingface-cli login`");
     }
     return this.options.accessToken;
   }
 
-  /** Retries transient Hub failures; others pass through unchanged. */
-  #retry<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Retries transient failures of a library call. The library's own errors are normalised to
+   * `HttpError`: 4xx are final, and a cut-off or stalled reply is transient.
+   */
+  #retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return withRetry(async () => {
       try {
         return await fn();
       } catch (e) {
-        const status = e instanceof HubApiError ? e.statusCode : undefined;
-        if (status === 429 || (status !== undefined && status >= 500)) {
-          throw new HttpError(status, (e as Error).message, true);
+        if (e instanceof HttpError) throw e;
+        if (e instanceof HubApiError) {
+          throw new HttpError(e.statusCode, `${what}: the Hub answered ${e.statusCode}: ${e.message.slice(0, 300)}`, {
+            transient: e.statusCode === 429 || e.statusCode >= 500,
+            cause: e,
+          });
         }
-        if (e instanceof TypeError && /fetch|network|connection|body/i.test(e.message)) {
-          throw new HttpError(0, e.message, true);
-        }
-        if (e instanceof SyntaxError) throw new HttpError(0, `malformed reply: ${e.message}`, true); // cut-off JSON
-        if (e instanceof DOMException && e.name === "TimeoutError") {
-          throw new HttpError(0, `request timed out: ${e.message}`, true);
+        // Cut-off JSON, a dropped connection or a stall: another attempt may succeed.
+        if (
+          e instanceof SyntaxError || isTimeout(e) ||
+          (e instanceof TypeError && /fetch|network|connection|body|stream/i.test(e.message))
+        ) {
+          throw networkError(`${what}:`, e);
         }
         throw e;
       }
-    }, this.options.retry).catch((e) => {
-      throw e instanceof HttpError && e.status !== 0 ? new HubApiError("", e.status, undefined, e.message) : e;
-    });
+    }, this.options.retry);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -16,9 +16,10 @@ import { fileSha256 } from "../metadata/mod.ts";
 import {
   cacheFolderName,
   checkRelativePath,
-  type DownloadProgress,
+  type DownloadResult,
   type ModelRevision,
   type ModelStore,
+  type OnDownloadProgress,
 } from "./model_store.ts";
 
 interface CommitRecord {
@@ -45,7 +46,7 @@ export class LocalModelStore implements ModelStore {
       repo,
       commit,
       private: visibility ?? record.private,
-      files: record.files.map(({ path, size }) => ({ path, size })),
+      files: record.files.map(({ path, size, sha256 }) => ({ path, size, sha256, blobName: sha256 })),
     };
   }
 
@@ -69,36 +70,39 @@ export class LocalModelStore implements ModelStore {
     commit: string,
     paths: string[],
     cacheDir: string,
-    onProgress?: DownloadProgress,
-  ): Promise<string> {
+    onProgress?: OnDownloadProgress,
+  ): Promise<DownloadResult> {
     paths.forEach(checkRelativePath);
     const record = await this.#commit(repo, commit);
     const folder = join(cacheDir, cacheFolderName(repo));
     const snapshot = join(folder, "snapshots", commit);
+    const createdSnapshot = !(await linkExists(snapshot));
     const wanted = paths.map((p) => {
       const f = record.files.find((x) => x.path === p);
       if (!f) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${p}`);
       return f;
     });
-    const total = wanted.reduce((n, f) => n + f.size, 0);
-    let done = 0;
+    const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
+    let bytes = 0, fetchedBytes = 0;
+    const createdBlobs: string[] = [];
     for (const f of wanted) {
       const blob = join(folder, "blobs", f.sha256), pointer = join(snapshot, f.path);
       if (!(await exists(blob))) {
         await Deno.mkdir(dirname(blob), { recursive: true });
         await Deno.copyFile(this.#blob(f.sha256), `${blob}.incomplete`);
         await Deno.rename(`${blob}.incomplete`, blob);
+        createdBlobs.push(join(cacheFolderName(repo), "blobs", f.sha256));
+        fetchedBytes += f.size;
       }
       if (!(await linkExists(pointer))) {
         await Deno.mkdir(dirname(pointer), { recursive: true });
         // Relative to the link's own directory, as the Hugging Face cache does, so the cache can move.
         await Deno.symlink(relative(dirname(pointer), blob), pointer);
       }
-      done += f.size;
-      onProgress?.(done, total, f.path);
+      bytes += f.size;
+      onProgress?.({ path: f.path, fileBytes: f.size, fileSize: f.size, bytes, totalBytes });
     }
-    await Deno.mkdir(join(folder, "refs"), { recursive: true });
-    return snapshot;
+    return { dir: snapshot, createdSnapshot, createdBlobs, fetchedBytes };
   }
 
   async upload(

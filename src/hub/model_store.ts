@@ -9,6 +9,10 @@
 export interface RemoteFile {
   path: string;
   size: number;
+  /** The content's SHA-256 (hex) when the store knows it (LFS files on the Hub, every local file). */
+  sha256?: string;
+  /** The blob name in the cache layout: the LFS sha256, else the git blob id. */
+  blobName?: string;
 }
 
 /** A repo at one commit. */
@@ -19,8 +23,30 @@ export interface ModelRevision {
   files: RemoteFile[];
 }
 
-/** Progress of a download: bytes of the file set done so far. */
-export type DownloadProgress = (done: number, total: number, path: string) => void;
+/** Where a download stands: the file being moved and the whole file set. */
+export interface DownloadProgress {
+  path: string;
+  fileBytes: number;
+  fileSize: number;
+  /** Bytes of the file set on disk (reused ones included). */
+  bytes: number;
+  totalBytes: number;
+}
+
+/** Receives progress often (every chunk); callers throttle what they show. */
+export type OnDownloadProgress = (p: DownloadProgress) => void;
+
+/** What a download left in the cache, so the caller can tell its own entries from other tools'. */
+export interface DownloadResult {
+  /** The snapshot directory (`…/snapshots/{commit}`). */
+  dir: string;
+  /** The snapshot directory did not exist before: this download made it. */
+  createdSnapshot: boolean;
+  /** Blob files this download created, relative to the cache directory. */
+  createdBlobs: string[];
+  /** Bytes that crossed the network (0 when everything was already cached). */
+  fetchedBytes: number;
+}
 
 /** The store operations the product uses. */
 export interface ModelStore {
@@ -30,16 +56,16 @@ export interface ModelStore {
   /** Bytes [start, end) of one file at a commit (HTTP range requests on the Hub). */
   readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array>;
   /**
-   * Downloads exactly `paths` at `commit` into `cacheDir` and returns the snapshot directory.
-   * Files already complete are not fetched again.
+   * Downloads exactly `paths` at `commit` into `cacheDir` (the Hugging Face cache layout). Files
+   * already there, from this program or another HF tool, are not fetched again.
    */
   download(
     repo: string,
     commit: string,
     paths: string[],
     cacheDir: string,
-    onProgress?: DownloadProgress,
-  ): Promise<string>;
+    onProgress?: OnDownloadProgress,
+  ): Promise<DownloadResult>;
   /** Commits the given files of `dir` (creating the repo, private by default); returns the commit sha. */
   upload(
     repo: string,

@@ -15,7 +15,7 @@ import {
 } from "../../eval/mod.ts";
 import type { Competition } from "../competitions/mod.ts";
 import type { TaskData } from "../data/mod.ts";
-import { fetchModel, type ModelStore } from "../hub/mod.ts";
+import { downloadMeter, type FetchedModel, fetchModel, type ModelStore } from "../hub/mod.ts";
 import type { EvalRecord, TrackedModel } from "./state.ts";
 
 /** Settings for evaluating models. */
@@ -28,6 +28,10 @@ export interface EvalSettings {
   timeCapMs: number;
   eosTokenId: number;
   log: (line: string) => void;
+  /** Least time between two download progress lines per model (default 10 s). */
+  progressIntervalMs?: number;
+  /** Told what each successful fetch left in the cache (for the record of the validator's own entries). */
+  onFetched?: (fetched: FetchedModel) => void;
 }
 
 /** Evaluates `model` on the step's data; never throws for a model's own fault. */
@@ -68,9 +72,13 @@ export async function evaluateModel(
         architectures: competition.architectures,
       },
       expect: { secureHash: model.secureHash, hotkey: model.hotkey },
-      onProgress: (done, total, path) =>
-        s.log(`    uid ${model.uid}: downloaded ${path} (${mb(done)} of ${mb(total)} MB)`),
+      onProgress: downloadMeter({
+        emit: s.log,
+        prefix: `    uid ${model.uid}: `,
+        intervalMs: s.progressIntervalMs ?? 10_000,
+      }),
     });
+    s.onFetched?.(fetched);
     const checked = await checkModel(fetched.dir, { limits: { architectures: competition.architectures } });
     // Room for the sanity check's 100 + 20 tokens where the model has the positions.
     maxLength = Math.max(
@@ -117,8 +125,4 @@ export async function evaluateModel(
   } finally {
     await session.release();
   }
-}
-
-function mb(bytes: number): string {
-  return (bytes / 1e6).toFixed(1);
 }

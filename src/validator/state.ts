@@ -25,7 +25,15 @@ CREATE TABLE IF NOT EXISTS evals (
 CREATE TABLE IF NOT EXISTS ema (id INTEGER PRIMARY KEY CHECK (id = 1), weights TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS weights_set (block INTEGER PRIMARY KEY, uids TEXT NOT NULL, weights TEXT NOT NULL, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS model_cache (
+  repo TEXT NOT NULL, revision TEXT NOT NULL, blobs TEXT NOT NULL, used_ms INTEGER NOT NULL,
+  PRIMARY KEY (repo, revision));
 `;
+
+/** Columns added after a table was first released, added to older databases on open. */
+const MIGRATIONS: [table: string, column: string, definition: string][] = [
+  ["steps", "reason", "TEXT"],
+];
 
 /** A model the validator tracks: the latest valid commitment of a hotkey. */
 export interface TrackedModel {
@@ -70,10 +78,20 @@ export interface StepRecord {
   block: number;
   competitionId: number;
   seed: string;
-  status: "running" | "done";
+  /** running → done, or failed (its data could not be prepared; `reason` says why). */
+  status: "running" | "done" | "failed";
   manifest: unknown;
   startedMs: number;
   finishedMs: number | null;
+  reason: string | null;
+}
+
+/** A model snapshot this validator downloaded into the model cache, with the blobs it created. */
+export interface OwnedCacheEntry {
+  repo: string;
+  commit: string;
+  blobs: string[];
+  usedMs: number;
 }
 
 type Row = Record<string, unknown>;
@@ -88,6 +106,12 @@ export class ValidatorState {
     if (!options.readOnly) {
       this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
       this.db.exec(SCHEMA);
+      for (const [table, column, definition] of MIGRATIONS) {
+        const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
+        if (!columns.some((c) => c.name === column)) {
+          this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+        }
+      }
     }
   }
 
@@ -155,6 +179,27 @@ export class ValidatorState {
       "INSERT INTO steps (block, competition_id, seed, status, manifest, started_ms) VALUES (?, ?, ?, 'running', ?, ?)",
     )
       .run(block, competitionId, seed, JSON.stringify(manifest), nowMs);
+    return Number(r.lastInsertRowid);
+  }
+
+  /**
+   * Records a step that could not run (its data failed for good), or marks the running step
+   * `stepId` so; the rotation then moves on.
+   */
+  failStep(
+    o: { stepId?: number; block: number; competitionId: number; seed: string; reason: string; nowMs: number },
+  ): number {
+    if (o.stepId !== undefined) {
+      this.db.prepare("UPDATE steps SET status = 'failed', reason = ?, finished_ms = ? WHERE id = ?").run(
+        o.reason,
+        o.nowMs,
+        o.stepId,
+      );
+      return o.stepId;
+    }
+    const r = this.db.prepare(
+      "INSERT INTO steps (block, competition_id, seed, status, started_ms, finished_ms, reason) VALUES (?, ?, ?, 'failed', ?, ?, ?)",
+    ).run(o.block, o.competitionId, o.seed, o.nowMs, o.nowMs, o.reason);
     return Number(r.lastInsertRowid);
   }
 
@@ -240,6 +285,32 @@ export class ValidatorState {
       : undefined;
   }
 
+  /** Records (or refreshes) a snapshot this validator downloaded itself. */
+  recordOwnedCache(e: OwnedCacheEntry): void {
+    this.db.prepare(
+      `INSERT INTO model_cache (repo, revision, blobs, used_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (repo, revision) DO UPDATE SET used_ms = excluded.used_ms`,
+    ).run(e.repo, e.commit, JSON.stringify(e.blobs), e.usedMs);
+  }
+
+  /** Marks an owned snapshot as used now (no-op for snapshots other tools made). */
+  touchOwnedCache(repo: string, commit: string, usedMs: number): void {
+    this.db.prepare("UPDATE model_cache SET used_ms = ? WHERE repo = ? AND revision = ?").run(usedMs, repo, commit);
+  }
+
+  ownedCache(): OwnedCacheEntry[] {
+    return (this.db.prepare("SELECT * FROM model_cache ORDER BY used_ms").all() as Row[]).map((r) => ({
+      repo: r.repo as string,
+      commit: r.revision as string,
+      blobs: JSON.parse(r.blobs as string),
+      usedMs: Number(r.used_ms),
+    }));
+  }
+
+  forgetOwnedCache(repo: string, commit: string): void {
+    this.db.prepare("DELETE FROM model_cache WHERE repo = ? AND revision = ?").run(repo, commit);
+  }
+
   meta(key: string): string | undefined {
     return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined)?.value as
       | string
@@ -276,6 +347,7 @@ function toStep(r: Row): StepRecord {
     manifest: r.manifest ? JSON.parse(r.manifest as string) : null,
     startedMs: Number(r.started_ms),
     finishedMs: r.finished_ms === null ? null : Number(r.finished_ms),
+    reason: (r.reason as string | null) ?? null,
   };
 }
 

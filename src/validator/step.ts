@@ -18,11 +18,12 @@ import {
   toHex,
   TokenizedPagesCache,
 } from "../data/mod.ts";
-import type { ModelStore } from "../hub/mod.ts";
+import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
+import { isTransient } from "../http/mod.ts";
 import { recordCompetitionWeights, scoreCompetition, subnetWeights, toU16Weights } from "../scoring/mod.ts";
 import { evaluateModel } from "./evaluate_model.ts";
 import { type Telemetry, timingStats } from "./run_log.ts";
-import type { EvalRecord, ValidatorState } from "./state.ts";
+import type { EvalRecord, StepRecord, ValidatorState } from "./state.ts";
 import { syncModels } from "./sync_models.ts";
 
 /** Everything a step needs. */
@@ -34,7 +35,14 @@ export interface ValidatorContext {
   netuid: number;
   hotkey: KeyringPair;
   state: ValidatorState;
+  /** Tokenizers and other small files. */
   cacheDir: string;
+  /** The Hugging Face-layout model cache (possibly shared with other HF tools). */
+  modelCacheDir: string;
+  /** Cap on the bytes of models this validator downloaded itself (evicted after each step). */
+  modelCacheMaxBytes?: number;
+  /** Tries at preparing a competition's data before its turn is recorded as failed and skipped (default 3). */
+  maxDataAttempts?: number;
   device: Device;
   /** When false, weights are computed and logged but not sent. */
   setWeights: boolean;
@@ -97,17 +105,28 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     return null;
   }
 
-  const tokenizer = await loadTokenizer(competition.tokenizer, { cacheDir: ctx.cacheDir });
-  const { tasks, manifest } = await prepareEvalData({
-    client: ctx.datasets,
-    tokenizer,
-    tasks: competition.tasks,
-    sequenceLength: competition.sequenceLength,
-    seed,
-    block: sync,
-    blockHash,
-    cache: new TokenizedPagesCache(),
-  });
+  let prepared;
+  try {
+    const tokenizer = await loadTokenizer(competition.tokenizer, { cacheDir: ctx.cacheDir });
+    prepared = {
+      tokenizer,
+      ...await prepareEvalData({
+        client: ctx.datasets,
+        tokenizer,
+        tasks: competition.tasks,
+        sequenceLength: competition.sequenceLength,
+        seed,
+        block: sync,
+        blockHash,
+        cache: new TokenizedPagesCache(),
+      }),
+    };
+  } catch (e) {
+    dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
+    throw e;
+  }
+  const { tokenizer, tasks, manifest } = prepared;
+  ctx.state.setMeta(`data_failures_${competition.id}`, "0");
   const stepId = step?.id ?? ctx.state.transaction(() => {
     ctx.state.setMeta("next_competition", String(index + 1));
     return ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now());
@@ -123,12 +142,22 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating`);
     const result = await evaluateModel(model, competition, tasks, stepId, {
       store: ctx.store,
-      cacheDir: ctx.cacheDir,
+      cacheDir: ctx.modelCacheDir,
       device: ctx.device,
       batchSize: ctx.batchSize ?? 4,
       timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
       eosTokenId: tokenizer.eosTokenId,
       log: ctx.log,
+      onFetched: (f) => {
+        if (f.download.createdSnapshot) {
+          ctx.state.recordOwnedCache({
+            repo: model.repo,
+            commit: model.revision,
+            blobs: f.download.createdBlobs,
+            usedMs: now(),
+          });
+        } else ctx.state.touchOwnedCache(model.repo, model.revision, now());
+      },
     });
     ctx.state.transaction(() => {
       ctx.state.recordEval(result);
@@ -206,7 +235,87 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     weightsResult,
     manifest: manifest satisfies EvalManifest,
   });
+  await evictModels(ctx);
   return { stepId, block: stepBlock, competition, results, weights: u16, weightsResult };
+}
+
+/** Thrown when a competition's data failed for good: its turn is recorded as failed and the rotation moves on. */
+export class StepSkipped extends Error {
+  constructor(readonly competitionId: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StepSkipped";
+  }
+}
+
+/**
+ * Counts a failed data preparation. After `maxDataAttempts` tries, or at once for a failure that
+ * no retry can mend (the dataset refused for good), the step is recorded as failed with the
+ * reason and the rotation moves on, so one broken dataset cannot hold the other competitions.
+ * Throws `StepSkipped` then; otherwise returns and the caller rethrows for a later retry.
+ */
+function dataFailed(
+  ctx: ValidatorContext,
+  e: Error,
+  o: {
+    step: StepRecord | undefined;
+    stepBlock: number;
+    competition: Competition;
+    seed: Uint8Array;
+    index: number;
+    nowMs: number;
+  },
+): void {
+  const key = `data_failures_${o.competition.id}`;
+  const failures = Number(ctx.state.meta(key) ?? "0") + 1;
+  const limit = ctx.maxDataAttempts ?? 3;
+  const lasting = !isTransient(e);
+  if (!lasting && failures < limit) {
+    ctx.state.setMeta(key, String(failures));
+    ctx.log(`competition ${o.competition.id}: data preparation failed (try ${failures} of ${limit}): ${e.message}`);
+    return;
+  }
+  const reason = `data preparation failed${lasting ? "" : ` ${failures} times`}: ${e.message}`;
+  ctx.state.transaction(() => {
+    ctx.state.failStep({
+      stepId: o.step?.id,
+      block: o.stepBlock,
+      competitionId: o.competition.id,
+      seed: toHex(o.seed),
+      reason,
+      nowMs: o.nowMs,
+    });
+    ctx.state.setMeta(key, "0");
+    if (!o.step) ctx.state.setMeta("next_competition", String(o.index + 1));
+  });
+  ctx.log(`competition ${o.competition.id} (${o.competition.name}) skipped this turn: ${reason}`);
+  void ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason });
+  throw new StepSkipped(o.competition.id, reason, { cause: e });
+}
+
+/** Keeps this validator's models in the cache under its cap, never one a commitment references. */
+async function evictModels(ctx: ValidatorContext): Promise<void> {
+  if (ctx.modelCacheMaxBytes === undefined) return;
+  const report = await evictOwnedCache(ctx.modelCacheDir, {
+    owned: ctx.state.ownedCache(),
+    keep: ctx.state.models().map((m) => ({ repo: m.repo, commit: m.revision })),
+    maxBytes: ctx.modelCacheMaxBytes,
+  });
+  for (const r of report.removed) ctx.state.forgetOwnedCache(r.repo, r.commit);
+  if (report.removed.length > 0) {
+    ctx.log(
+      `model cache: evicted ${report.removed.length} unreferenced models (${
+        (report.freedBytes / 1e9).toFixed(2)
+      } GB); ` +
+        `${(report.ownedBytes / 1e9).toFixed(2)} GB of this validator's downloads remain`,
+    );
+  }
+  if (report.overCapBy > 0) {
+    ctx.log(
+      `model cache: ${
+        (report.overCapBy / 1e9).toFixed(2)
+      } GB over the cap, and every remaining model is referenced by a current commitment`,
+    );
+  }
 }
 
 /** Sets (or commits/reveals) weights when the rate limit allows; returns what happened. */

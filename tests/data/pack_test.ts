@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  hfCacheSnapshot,
   loadTokenizer,
   packSequences,
   tokenizeDocuments,
@@ -47,14 +48,12 @@ Deno.test("loadTokenizer() finds a repo id's snapshot in the standard Hugging Fa
   await Deno.mkdir(`${repo}/refs`, { recursive: true });
   await Deno.writeTextFile(`${repo}/refs/main`, sha);
   await writeBundledTokenizer("byte", `${repo}/snapshots/${sha}`);
-  const before = Deno.env.get("HF_HUB_CACHE");
-  Deno.env.set("HF_HUB_CACHE", hub);
-  try {
-    const tok = await loadTokenizer("someone/tok", { cacheDir: await tempDir() });
-    assert.deepEqual(tok.encode("hi"), [104, 105]);
-    assert.equal(tok.eosTokenId, 256);
-  } finally {
-    if (before === undefined) Deno.env.delete("HF_HUB_CACHE");
-    else Deno.env.set("HF_HUB_CACHE", before);
-  }
+  assert.equal(await hfCacheSnapshot("someone/tok", hub), `${repo}/snapshots/${sha}`);
+  assert.equal(await hfCacheSnapshot("someone/other", hub), undefined);
+  const tok = await loadTokenizer("someone/tok", {
+    cacheDir: await tempDir(),
+    resolveRepo: async (id) => (await hfCacheSnapshot(id, hub))!,
+  });
+  assert.deepEqual(tok.encode("hi"), [104, 105]);
+  assert.equal(tok.eosTokenId, 256);
 });

@@ -31,9 +31,23 @@ export function storeConformance(
       assert.equal(rev.files.find((x) => x.path === f)?.size, (await Deno.stat(join(src, f))).size, f);
     }
     assert.equal((await store.revision("tester/tiny-llama", "main")).commit, sha);
-    const dir = await store.download("tester/tiny-llama", sha, files, await tempDir());
-    assert.match(dir, /models--tester--tiny-llama\/snapshots\/[0-9a-f]{40}$/);
-    assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
+    const cache = await tempDir();
+    const got = await store.download("tester/tiny-llama", sha, files, cache);
+    assert.match(got.dir, /models--tester--tiny-llama\/snapshots\/[0-9a-f]{40}$/);
+    assert.equal((await hashModelDir(got.dir)).hash, (await hashModelDir(src)).hash);
+    assert.equal(got.createdSnapshot, true);
+    assert.equal(got.createdBlobs.length, files.length, "every file's blob is new");
+    assert.ok(
+      got.createdBlobs.every((b) => b.startsWith("models--tester--tiny-llama/blobs/")),
+      String(got.createdBlobs),
+    );
+    assert.equal(got.fetchedBytes, files.reduce((n, f) => n + Deno.statSync(join(src, f)).size, 0));
+    const again = await store.download("tester/tiny-llama", sha, files, cache);
+    assert.deepEqual(
+      again,
+      { dir: got.dir, createdSnapshot: false, createdBlobs: [], fetchedBytes: 0 },
+      "a second download reuses the cache",
+    );
   });
 
   test("a later commit does not change what the old commit downloads", async (store) => {
@@ -42,8 +56,8 @@ export function storeConformance(
     const second = await store.upload("tester/model", b, await localModelFileSet(b));
     assert.notEqual(second, first);
     const cache = await tempDir();
-    const old = await store.download("tester/model", first, await localModelFileSet(a), cache);
-    const now = await store.download("tester/model", second, await localModelFileSet(b), cache);
+    const { dir: old } = await store.download("tester/model", first, await localModelFileSet(a), cache);
+    const { dir: now } = await store.download("tester/model", second, await localModelFileSet(b), cache);
     assert.equal((await hashModelDir(old)).hash, (await hashModelDir(a)).hash);
     assert.equal((await hashModelDir(now)).hash, (await hashModelDir(b)).hash);
   });

@@ -4,6 +4,7 @@ import {
   fetchModel,
   hashModelDir,
   HfModelStore,
+  HttpError,
   localModelFileSet,
   LocalModelStore,
   secureHash,
@@ -25,7 +26,7 @@ storeConformance(
 storeConformance("hugging face (loopback hub)", () => {
   const h = startHub(TOKEN);
   return Promise.resolve({
-    store: new HfModelStore({ hubUrl: h.url, accessToken: TOKEN, retry: noWait, timeoutMs: 2000 }),
+    store: new HfModelStore({ hubUrl: h.url, accessToken: TOKEN, retry: noWait, stallMs: 2000 }),
     close: h.close,
   });
 });
@@ -33,7 +34,7 @@ storeConformance("hugging face (loopback hub)", () => {
 /** A hub with one uploaded tiny model. */
 async function hubWithModel() {
   const h = startHub(TOKEN);
-  const store = new HfModelStore({ hubUrl: h.url, accessToken: TOKEN, retry: noWait, timeoutMs: 500 });
+  const store = new HfModelStore({ hubUrl: h.url, accessToken: TOKEN, retry: noWait, stallMs: 500 });
   const src = await tinyModel("llama-f32-sharded");
   const files = await localModelFileSet(src);
   const sha = await store.upload("tester/m", src, files);
@@ -136,29 +137,29 @@ Deno.test("hub faults: 429/5xx, truncated and slow replies are retried; 401 and 
     hubUrl: h.url,
     accessToken: TOKEN,
     retry: { attempts: 6, sleep: () => Promise.resolve() },
-    timeoutMs: 500,
+    stallMs: 500,
   });
   try {
     h.hub.faults.push({ kind: "status", status: 429 }, { kind: "status", status: 503 }, {
       kind: "truncate",
       prefix: "/api/models",
-    }, { kind: "slow", ms: 3000, prefix: "/api/models" });
+    }, { kind: "slow", ms: 1200, prefix: "/api/models" });
     assert.equal((await store.revision("tester/m", sha)).commit, sha);
     assert.equal(h.hub.faults.length, 0);
 
     const anonymous = new HfModelStore({ hubUrl: h.url, retry: noWait });
     await assert.rejects(
       () => anonymous.revision("tester/m", sha),
-      (e: Error & { statusCode?: number }) => e.statusCode === 404,
+      (e: unknown) => e instanceof HttpError && e.status === 404,
     ); // private: hidden
     await assert.rejects(
       () => store.revision("tester/nothing-here", "main"),
-      (e: Error & { statusCode?: number }) => e.statusCode === 404,
+      (e: unknown) => e instanceof HttpError && e.status === 404,
     );
     h.hub.faults.push({ kind: "status", status: 401 });
     await assert.rejects(
       () => store.revision("tester/m", sha),
-      (e: Error & { statusCode?: number }) => e.statusCode === 401,
+      (e: unknown) => e instanceof HttpError && e.status === 401,
     );
     await assert.rejects(() => anonymous.upload("tester/m", ".", files), /needs a token/);
   } finally {
@@ -184,7 +185,7 @@ Deno.test("an interrupted download resumes without fetching completed files agai
     await assert.rejects(() => oneAtATime.download("tester/m", sha, files, cache));
     const servedBefore = new Map(h.hub.served);
     assert.ok((servedBefore.get(shards[0]) ?? 0) > 0, "the first shard was downloaded");
-    const dir = await oneAtATime.download("tester/m", sha, files, cache);
+    const { dir } = await oneAtATime.download("tester/m", sha, files, cache);
     assert.equal(h.hub.served.get(shards[0]), servedBefore.get(shards[0]), "the completed shard was not fetched again");
     assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
   } finally {
@@ -201,7 +202,7 @@ Deno.test("local store downloads into a cache given by a relative path (links re
   const cwd = Deno.cwd();
   Deno.chdir(base);
   try {
-    const dir = await store.download("tester/rel", sha, files, "cache");
+    const { dir } = await store.download("tester/rel", sha, files, "cache");
     assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
     await store.download("tester/rel", sha, files, "cache"); // again: already there, no error
   } finally {

@@ -1,159 +1,110 @@
 /**
- * A loopback stand-in for the Hugging Face datasets-server, serving the bundled pages through
- * the same `/rows` and `/size` API, used by tests and by the offline demo. The real Falcon row
- * count (968,000,015) is served by cycling the bundled documents, so the product's real dataset
- * definitions work unchanged. Faults can be queued: error statuses (with Retry-After), slow
- * replies, truncated JSON, and rows missing their text field.
+ * The embedded datasets-server (src/data/bundled_datasets_server.ts) wrapped with the failures
+ * the real service shows, for tests (dataset-viewer `libapi/exceptions.py`,
+ * `services/rows/routes/rows.py`):
+ * - queued faults: an error status with any headers (`X-Error-Code: ResponseNotReady`, the IETF
+ *   `RateLimit` pair, `Retry-After`), slow replies, truncated JSON;
+ * - pages that are too big to serve: `500 TooBigContentError` ("Rows from parquet row groups are
+ *   too big to be read"), every time, as a lasting property of the page;
+ * - pages whose rows lack the text field;
+ * - a dataset revision that can change between requests (`X-Revision`).
+ * Every request and its Authorization header are logged.
  */
 import { Hono } from "hono";
+import {
+  bundledDatasets,
+  datasetsServerApp,
+  type RunningDatasetsServer,
+  startDatasetsServer as startServer,
+} from "../../src/mod.ts";
 
 /** One queued fault, consumed by the next matching request. */
 export type Fault =
-  | { kind: "status"; status: number; retryAfter?: string; path?: string }
+  | {
+    kind: "status";
+    status: number;
+    code?: string;
+    headers?: Record<string, string>;
+    retryAfter?: string;
+    path?: string;
+  }
   | { kind: "slow"; ms: number; path?: string }
   | { kind: "truncate"; path?: string };
 
-/** Served datasets: Hugging Face id → row source. */
-interface ServedDataset {
-  textField: string;
-  documents: Record<string, unknown>[];
-  /** Config → row count. */
-  configs: Record<string, number>;
-}
-
-/** The stand-in's state: queued faults, offsets whose rows lack text, and a request log. */
+/** The stand-in's controls and logs. */
 export class DatasetsServerStandIn {
   readonly faults: Fault[] = [];
   /** `${dataset}/${config}/${offset}` of pages whose rows come back without the text field. */
   readonly brokenPages = new Set<string>();
+  /** `${dataset}/${config}/${offset}` of pages the server refuses as too big (500 TooBigContentError). */
+  readonly tooBigPages = new Set<string>();
+  /** Offsets requested per dataset, in order. */
+  readonly offsets = new Map<string, number[]>();
   readonly requests: string[] = [];
   /** The Authorization header of each request ("" when absent). */
   readonly authorizations: string[] = [];
+  /** Overrides the `X-Revision` each reply for a dataset carries. */
+  readonly revisions = new Map<string, string>();
   readonly app = new Hono();
-  #datasets = new Map<string, ServedDataset>();
 
-  constructor(refinedweb: Record<string, unknown>[], fineweb: Record<string, unknown>[]) {
-    this.#datasets.set("tiiuae/falcon-refinedweb", {
-      textField: "content",
-      documents: refinedweb,
-      configs: { default: 968_000_015 },
-    });
-    const fw = {
-      textField: "text",
-      documents: fineweb,
-      configs: { "CC-MAIN-2024-10": 1_000_000, "CC-MAIN-2024-18": 800_000, "CC-MAIN-2024-22": 50 },
-    };
-    this.#datasets.set("HuggingFaceFW/fineweb", fw);
-    this.#datasets.set("HuggingFaceFW/fineweb-edu-score-2", fw);
-
+  constructor(inner: Hono, textFields: Map<string, string>) {
     this.app.use("*", async (c, next) => {
       this.requests.push(c.req.url.slice(c.req.url.indexOf(c.req.path)));
       this.authorizations.push(c.req.header("authorization") ?? "");
+      const dataset = c.req.query("dataset") ?? "",
+        key = `${dataset}/${c.req.query("config")}/${c.req.query("offset")}`;
+      if (c.req.path === "/rows") {
+        this.offsets.set(dataset, [...(this.offsets.get(dataset) ?? []), Number(c.req.query("offset"))]);
+      }
       const i = this.faults.findIndex((f) => !f.path || f.path === c.req.path);
       const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
       if (fault?.kind === "status") {
-        if (fault.retryAfter !== undefined) c.header("retry-after", fault.retryAfter);
-        return c.json({ error: `injected ${fault.status}` }, fault.status as 429);
+        const headers: Record<string, string> = { ...fault.headers };
+        if (fault.code) headers["X-Error-Code"] = fault.code;
+        if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
+        return c.json({ error: `injected ${fault.status}` }, fault.status as 429, headers);
       }
-      if (fault?.kind === "slow") await delay(fault.ms, c.req.raw.signal);
+      if (c.req.path === "/rows" && this.tooBigPages.has(key)) {
+        return c.json(
+          { error: "Rows from parquet row groups are too big to be read: 313.33 MiB (max=286.10 MiB)" },
+          500,
+          { "X-Error-Code": "TooBigContentError" },
+        );
+      }
+      if (fault?.kind === "slow") await delay(fault.ms);
       await next();
+      if (this.revisions.has(dataset) && c.res.headers.has("x-revision")) {
+        c.res.headers.set("x-revision", this.revisions.get(dataset)!);
+      }
+      if (c.req.path === "/rows" && this.brokenPages.has(key) && c.res.ok) {
+        const body = await c.res.json();
+        for (const r of body.rows) delete r.row[textFields.get(dataset)!];
+        c.res = new Response(JSON.stringify(body), { status: 200, headers: c.res.headers });
+      }
       if (fault?.kind === "truncate") {
         const text = await c.res.text();
-        c.res = new Response(text.slice(0, Math.floor(text.length / 2)), {
-          status: 200,
-          headers: { "content-type": "application/json" },
-        });
+        c.res = new Response(text.slice(0, Math.floor(text.length / 2)), { status: 200, headers: c.res.headers });
       }
     });
-    this.app.get("/size", (c) => {
-      const name = c.req.query("dataset") ?? "";
-      const d = this.#datasets.get(name);
-      if (!d) return c.json({ error: `The dataset does not exist: ${name}` }, 404);
-      const splits = Object.entries(d.configs).map(([config, rows]) => ({
-        dataset: name,
-        config,
-        split: "train",
-        num_rows: rows,
-        num_columns: 6,
-        num_bytes_parquet_files: rows * 1000,
-        num_bytes_memory: rows * 2000,
-      }));
-      const total = splits.reduce((n, s) => n + s.num_rows, 0);
-      return c.json({
-        size: {
-          dataset: {
-            dataset: name,
-            num_rows: total,
-            num_bytes_parquet_files: total * 1000,
-            num_bytes_memory: total * 2000,
-          },
-          configs: splits.map(({ split: _, ...s }) => s),
-          splits,
-        },
-        pending: [],
-        failed: [],
-        partial: false,
-      });
-    });
-    this.app.get("/rows", (c) => {
-      const name = c.req.query("dataset") ?? "", config = c.req.query("config") ?? "";
-      const offset = Number(c.req.query("offset")), length = Number(c.req.query("length"));
-      const d = this.#datasets.get(name);
-      if (!d || !(config in d.configs)) return c.json({ error: `Not found: ${name}/${config}` }, 404);
-      if (c.req.query("split") !== "train") return c.json({ error: "split must be train" }, 404);
-      if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 1 || length > 100) {
-        return c.json({ error: "Parameter 'length' must be between 1 and 100, 'offset' non-negative" }, 422);
-      }
-      const total = d.configs[config];
-      const shift = [...config].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 0);
-      const broken = this.brokenPages.has(`${name}/${config}/${offset}`);
-      const rows = [];
-      for (let i = offset; i < Math.min(offset + length, total); i++) {
-        const row = { ...d.documents[(i + shift) % d.documents.length] };
-        if (broken) delete row[d.textField];
-        rows.push({ row_idx: i, row, truncated_cells: [] });
-      }
-      const features = Object.keys(d.documents[0]).map((n, i) => ({
-        feature_idx: i,
-        name: n,
-        type: { dtype: "string", _type: "Value" },
-      }));
-      return c.json({ features, rows, num_rows_total: total, num_rows_per_page: 100, partial: false });
-    });
+    this.app.all("*", (c) => inner.fetch(c.req.raw));
   }
 }
 
-/** Reads the bundled JSONL pages. */
-export async function bundledPages(): Promise<
-  { refinedweb: Record<string, unknown>[]; fineweb: Record<string, unknown>[] }
-> {
-  const read = async (name: string) =>
-    (await Deno.readTextFile(new URL(`../../fixtures/data/pages/${name}`, import.meta.url))).split("\n").filter(Boolean)
-      .map((l) => JSON.parse(l));
-  return { refinedweb: await read("refinedweb.jsonl"), fineweb: await read("fineweb.jsonl") };
-}
-
-/** A running stand-in on a loopback port. */
-export interface RunningDatasetsServer {
-  url: string;
+/** A running stand-in. */
+export interface RunningStandIn extends RunningDatasetsServer {
   standIn: DatasetsServerStandIn;
-  close(): Promise<void>;
 }
 
 /** Starts the stand-in on 127.0.0.1 with an OS-chosen port. */
-export async function startDatasetsServer(): Promise<RunningDatasetsServer> {
-  const { refinedweb, fineweb } = await bundledPages();
-  const standIn = new DatasetsServerStandIn(refinedweb, fineweb);
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, standIn.app.fetch);
-  return { url: `http://127.0.0.1:${server.addr.port}`, standIn, close: () => server.shutdown() };
+export async function startDatasetsServer(): Promise<RunningStandIn> {
+  const datasets = await bundledDatasets();
+  const standIn = new DatasetsServerStandIn(
+    datasetsServerApp(datasets),
+    new Map([...datasets].map(([name, d]) => [name, d.textField])),
+  );
+  return { ...await startServer(standIn.app), standIn };
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -19,8 +19,10 @@ import {
   LocalModelStore,
   type ModelStore,
   runStep,
+  StepSkipped,
   ValidatorState,
 } from "../../src/mod.ts";
+import { tinyModel } from "../helpers/models.ts";
 import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -85,6 +87,7 @@ async function setup() {
     hotkey: validator as KeyringPair,
     state,
     cacheDir: join(root, "cache"),
+    modelCacheDir: join(root, "hub"),
     device: "cpu" as const,
     setWeights: true,
     telemetry: new JsonlRunLog(join(root, "run.jsonl")),
@@ -95,7 +98,7 @@ async function setup() {
     await chain.close();
     await datasets.close();
   };
-  return { chain, store, datasets, state, ctx, close, lines };
+  return { root, chain, store, datasets, state, ctx, close, lines, schedule, local, miner };
 }
 
 Deno.test("the datasets-server failing mid-step: the step fails before it is recorded, the next one completes", async () => {
@@ -146,6 +149,106 @@ Deno.test("the chain refusing set_weights: the step completes and records the re
     const second = await runStep(s.ctx());
     assert.match(second!.weightsResult, /^set at block/);
     assert.deepEqual(s.state.lastWeightsSet()?.result, "set");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("a competition whose data always fails is recorded and skipped; the next competition's step completes", async () => {
+  const s = await setup();
+  try {
+    // Competition 2 (tiny-llama: falcon + fineweb) first, then competition 1; a tiny Llama in 2.
+    const [one, two] = s.local[0].competitions;
+    const schedule = [{ startBlock: 0, competitions: [two, one] }];
+    const trent = await keyFromUri("//trent");
+    s.chain.register(1, trent.address, trent.address);
+    await publishModel({
+      store: s.store,
+      chain: s.chain,
+      netuid: 1,
+      hotkey: trent,
+      dir: await tinyModel("llama-f32-untied"),
+      repo: "trent/llama",
+      competition: two,
+    });
+    s.chain.advance(3);
+    // fineweb's /size keeps answering 503: competition 2 can never prepare its data.
+    s.datasets.standIn.faults.push(...Array(10).fill({ kind: "status", status: 503, path: "/size" }));
+    const ctx = () => ({ ...s.ctx(), schedule, maxDataAttempts: 2 });
+    await assert.rejects(() => runStep(ctx()), /returned 503/);
+    assert.equal(s.state.steps().length, 0, "one failed try is retried, not recorded");
+    assert.match(s.lines.join("\n"), /competition 2: data preparation failed \(try 1 of 2\)/);
+    await assert.rejects(() => runStep(ctx()), (e: unknown) => e instanceof StepSkipped && e.competitionId === 2);
+    const [failed] = s.state.steps();
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.competitionId, 2);
+    assert.match(failed.reason!, /data preparation failed 2 times: GET \/size \(HuggingFaceFW\/fineweb\) returned 503/);
+    const runLog = (await Deno.readTextFile(join(s.root, "run.jsonl"))).split("\n").filter(Boolean).map((l) =>
+      JSON.parse(l)
+    );
+    assert.equal(runLog.find((r) => r.kind === "step_failed")?.competition, 2);
+
+    const next = await runStep(ctx());
+    assert.equal(next?.competition.id, 1, "the rotation moved on");
+    assert.equal(s.state.steps()[0].status, "done");
+
+    // A lasting refusal skips at once: no retries can mend it.
+    s.datasets.standIn.faults.length = 0;
+    s.datasets.standIn.faults.push({ kind: "status", status: 404, code: "ResponseNotFound", path: "/size" });
+    await assert.rejects(() => runStep(ctx()), StepSkipped);
+    assert.match(s.state.steps()[0].reason!, /data preparation failed: .*404 ResponseNotFound/);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("30 steps with changing commitments keep the model cache under its cap; another tool's files survive", async () => {
+  const s = await setup();
+  try {
+    const hub = join(s.root, "hub");
+    const foreign = join(hub, "models--someone--else", "blobs", "e".repeat(64));
+    await Deno.mkdir(join(foreign, ".."), { recursive: true });
+    await Deno.writeFile(foreign, new Uint8Array(3_000_000));
+    const modelBytes = (await Deno.stat(join(s.root, "m", "model.safetensors"))).size;
+    const cap = Math.floor(2.5 * modelBytes);
+    const text = await fitText();
+    const usage = async () => {
+      let n = 0;
+      for await (const repo of Deno.readDir(hub)) {
+        if (repo.name === "models--someone--else") continue;
+        for await (const b of Deno.readDir(join(hub, repo.name, "blobs"))) {
+          n += (await Deno.stat(join(hub, repo.name, "blobs", b.name))).size;
+        }
+      }
+      return n;
+    };
+    let peak = 0;
+    for (let i = 0; i < 30; i++) {
+      const dir = join(s.root, `m${i}`);
+      await writeQualityModel("bigram", text, dir, 1 + i); // new weights, new commitment every step
+      await publishModel({
+        store: s.store,
+        chain: s.chain,
+        netuid: 1,
+        hotkey: s.miner,
+        dir,
+        repo: "miner/m",
+        competition: s.schedule[0].competitions[0],
+      });
+      s.chain.advance(3);
+      const summary = await runStep({ ...s.ctx(), modelCacheMaxBytes: cap });
+      assert.equal(
+        summary?.results[0].revision,
+        s.state.models()[0].revision,
+        `step ${i} evaluated the new commitment`,
+      );
+      peak = Math.max(peak, await usage());
+      assert.ok(await usage() <= cap, `after step ${i}: ${await usage()} bytes over the cap ${cap}`);
+    }
+    assert.ok(peak > modelBytes, "the cache really held models");
+    assert.equal((await Deno.stat(foreign)).size, 3_000_000, "another tool's file survives");
+    assert.ok(s.state.ownedCache().length <= 2);
+    assert.match(s.lines.join("\n"), /model cache: evicted 1 unreferenced models/);
   } finally {
     await s.close();
   }

@@ -1,13 +1,16 @@
 /**
  * Loading a competition's tokenizer with @huggingface/transformers: a bundled one by name
  * ("gpt2", "byte", built once into the cache directory), a local directory holding
- * `tokenizer.json` + `tokenizer_config.json`, or a Hugging Face repo id — taken from the standard
- * Hugging Face cache when a snapshot is there (`$HF_HUB_CACHE`, else `$HF_HOME/hub`, else
- * `~/.cache/huggingface/hub`: `models--{ns}--{name}/snapshots/{refs/main}`), otherwise fetched
- * by transformers.js into `<cacheDir>/transformers` (which needs network access).
+ * `tokenizer.json` + `tokenizer_config.json`, or a Hugging Face repo id (optionally
+ * `repo@revision`), which `resolveRepo` turns into a local snapshot directory. The default
+ * resolver only looks in the standard Hugging Face cache (`models--{ns}--{name}/snapshots/
+ * {refs/main}`); the validator passes one that downloads through its model store, so tokenizer
+ * files take the same path as models (HF_ENDPOINT, resumable downloads, the shared cache, the
+ * offline mode). transformers.js itself is never allowed to reach the network.
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
+import { hfHubCache } from "../../hub/mod.ts";
 import type { TokenEncoder } from "../pack.ts";
 import { BUNDLED_TOKENIZERS, type BundledTokenizer, writeBundledTokenizer } from "./bundled.ts";
 
@@ -22,8 +25,16 @@ export interface TextTokenizer extends TokenEncoder {
 /** Tokenizers documents are truncated to when the config sets no usable limit. */
 const UNBOUNDED = 1 << 30;
 
+/** Options for `loadTokenizer`. */
+export interface TokenizerOptions {
+  /** Where bundled tokenizers are built. */
+  cacheDir: string;
+  /** A repo id (`ns/name` or `ns/name@revision`) → a local directory holding its tokenizer files. */
+  resolveRepo?: (repo: string) => Promise<string>;
+}
+
 /** Loads the tokenizer a competition names. */
-export async function loadTokenizer(name: string, options: { cacheDir: string }): Promise<TextTokenizer> {
+export async function loadTokenizer(name: string, options: TokenizerOptions): Promise<TextTokenizer> {
   let dir: string;
   if ((BUNDLED_TOKENIZERS as readonly string[]).includes(name)) {
     dir = join(options.cacheDir, "tokenizers", name);
@@ -35,13 +46,18 @@ export async function loadTokenizer(name: string, options: { cacheDir: string })
   } else if (isAbsolute(name) || name.startsWith(".")) {
     dir = resolve(name);
   } else {
-    dir = (await hfCacheSnapshot(name)) ?? name; // a repo id
+    const resolveRepo = options.resolveRepo ??
+      (async (repo: string) => {
+        const found = await hfCacheSnapshot(repo, hfHubCache());
+        if (!found) throw new TypeError(`tokenizer ${repo} is not in the Hugging Face cache ${hfHubCache()}`);
+        return found;
+      });
+    dir = await resolveRepo(name);
   }
-  const local = dir !== name || isAbsolute(name) || name.startsWith(".");
   env.allowLocalModels = true;
+  env.allowRemoteModels = false;
   env.localModelPath = "";
-  env.cacheDir = join(options.cacheDir, "transformers");
-  const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: local });
+  const tok = await AutoTokenizer.from_pretrained(resolve(dir), { local_files_only: true });
   const eos = tok.eos_token_id;
   if (typeof eos !== "number") throw new TypeError(`tokenizer ${name} has no EOS token`);
   const vocab = tok.get_vocab() as Map<string, number> | Record<string, number>;
@@ -57,11 +73,8 @@ export async function loadTokenizer(name: string, options: { cacheDir: string })
   };
 }
 
-/** The standard Hugging Face cache's snapshot directory for a repo's main ref, if it holds a tokenizer. */
-export async function hfCacheSnapshot(repoId: string): Promise<string | undefined> {
-  const home = Deno.env.get("HOME") ?? "";
-  const hub = Deno.env.get("HF_HUB_CACHE") ??
-    (Deno.env.get("HF_HOME") ? join(Deno.env.get("HF_HOME")!, "hub") : join(home, ".cache", "huggingface", "hub"));
+/** The snapshot directory of a repo's main ref in the Hugging Face cache `hub`, if it holds a tokenizer. */
+export async function hfCacheSnapshot(repoId: string, hub: string): Promise<string | undefined> {
   const repoDir = join(hub, `models--${repoId.replaceAll("/", "--")}`);
   try {
     const sha = (await Deno.readTextFile(join(repoDir, "refs", "main"))).trim();

@@ -1,0 +1,31 @@
+/**
+ * Tokenizers named by a Hub repo id (`ns/name`, or `ns/name@revision`) are fetched through the
+ * same model store as models, so they follow the same conventions (HF_ENDPOINT, the shared cache,
+ * resumable downloads, HF_HUB_OFFLINE) and land in the cache exactly as huggingface_hub would put
+ * them, with `refs/{branch}` recording which commit a branch named.
+ */
+import { join } from "node:path";
+import { cacheFolderName, checkRelativePath, type ModelStore } from "./model_store.ts";
+
+/** The files transformers.js reads for a tokenizer; those the repo has are fetched. */
+export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] as const;
+
+/** A `resolveRepo` for `loadTokenizer`: repo id → the snapshot directory holding its tokenizer files. */
+export function tokenizerResolver(store: ModelStore, cacheDir: string): (repo: string) => Promise<string> {
+  return async (spec) => {
+    const [repo, revision = "main"] = spec.split("@");
+    const listed = await store.revision(repo, revision);
+    const files = listed.files.map((f) => f.path).filter((p) => (TOKENIZER_FILES as readonly string[]).includes(p));
+    if (!files.includes("tokenizer.json")) {
+      throw new TypeError(`tokenizer repo ${repo}@${revision} has no tokenizer.json`);
+    }
+    const { dir } = await store.download(repo, listed.commit, files, cacheDir);
+    if (revision !== listed.commit) {
+      checkRelativePath(revision);
+      const refs = join(cacheDir, cacheFolderName(repo), "refs");
+      await Deno.mkdir(refs, { recursive: true });
+      await Deno.writeTextFile(join(refs, revision), listed.commit);
+    }
+    return dir;
+  };
+}

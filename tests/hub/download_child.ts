@@ -1,0 +1,29 @@
+/**
+ * A separate process that downloads one repo with HfModelStore, for the kill -9 and memory
+ * tests: prints `{"bytes": n}` lines as bytes reach the disk, then one summary line with the
+ * process's resident memory before and (at its peak) during the download.
+ * Usage: deno run -A download_child.ts <hubUrl> <repo> <commit> <path> <cacheDir> <stallMs>
+ */
+import { HfModelStore } from "../../src/mod.ts";
+
+const [hubUrl, repo, commit, path, cacheDir, stallMs] = Deno.args;
+const store = new HfModelStore({ hubUrl, stallMs: Number(stallMs), retry: { attempts: 10 } });
+const baseline = Deno.memoryUsage().rss;
+let peak = baseline, lastPrint = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 50);
+const started = performance.now();
+const result = await store.download(repo, commit, [path], cacheDir, (p) => {
+  peak = Math.max(peak, Deno.memoryUsage().rss);
+  if (performance.now() - lastPrint > 100 || p.bytes === p.totalBytes) {
+    lastPrint = performance.now();
+    console.log(JSON.stringify({ bytes: p.bytes, total: p.totalBytes }));
+  }
+});
+clearInterval(sampler);
+console.log(JSON.stringify({
+  done: true,
+  seconds: (performance.now() - started) / 1000,
+  fetchedBytes: result.fetchedBytes,
+  rssBaseline: baseline,
+  rssPeak: peak,
+}));

@@ -1,0 +1,111 @@
+/**
+ * The issue's acceptance for large downloads: a 2 GB model file behind a throttled loopback CDN,
+ * taking several times longer than the stall limit, downloads completely; killed with SIGKILL
+ * halfway, a restarted process resumes from the partial file and re-downloads under 5% of it;
+ * resident memory during the transfer stays within 300 MiB of the process's baseline. Each
+ * download runs in its own process (tests/hub/download_child.ts) so that the kill is real.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { startHub } from "../standins/hub.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const SIZE = 2_000_000_000, RATE = 200_000_000, STALL_MS = 1500, MiB = 1 << 20;
+
+/** Writes `size` bytes of pseudo-random data in 8 MiB blocks and returns its sha256. */
+async function bigFile(path: string, size: number): Promise<string> {
+  const block = new Uint8Array(8 * MiB);
+  for (let i = 0; i < block.length; i += 65536) crypto.getRandomValues(block.subarray(i, i + 65536));
+  const hash = createHash("sha256");
+  using f = await Deno.open(path, { create: true, write: true, truncate: true });
+  for (let at = 0; at < size;) {
+    const n = Math.min(block.length, size - at);
+    block[0] = at / block.length; // no two blocks alike
+    const chunk = block.subarray(0, n);
+    hash.update(chunk);
+    for (let w = 0; w < n;) w += await f.write(chunk.subarray(w));
+    at += n;
+  }
+  return hash.digest("hex");
+}
+
+function child(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./download_child.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** Reads JSON lines until `stop(line)` is true or the stream ends; returns the last line read. */
+async function readUntil(p: Deno.ChildProcess, stop: (line: Record<string, number>) => boolean) {
+  let last: Record<string, number> = {}, buffer = "";
+  const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const l of lines.filter(Boolean)) {
+      last = JSON.parse(l);
+      if (stop(last)) {
+        reader.releaseLock();
+        return last;
+      }
+    }
+  }
+  return last;
+}
+
+Deno.test("a 2 GB file over a throttled CDN: completes, survives kill -9 with < 5% re-downloaded, bounded memory", async () => {
+  const dir = await tempDir("sn9-2gb-");
+  const source = join(dir, "source.safetensors");
+  const sha256 = await bigFile(source, SIZE);
+  const h = startHub();
+  try {
+    const commit = h.hub.seedFile("big/model", "model.safetensors", { path: source, size: SIZE, sha256 });
+    h.hub.cdnBytesPerSecond = RATE; // about 10 s in all: several times the stall limit
+    const cache = join(dir, "cache");
+    const args = [h.url, "big/model", commit, "model.safetensors", cache, String(STALL_MS)];
+
+    const first = child(args);
+    const atKill = await readUntil(first, (l) => l.bytes >= SIZE / 2);
+    first.kill("SIGKILL");
+    await first.status;
+    await first.stdout.cancel().catch(() => {});
+    assert.ok(atKill.bytes >= SIZE / 2 && atKill.bytes < SIZE, `killed at ${atKill.bytes} bytes`);
+    const partial = join(cache, "models--big--model", "blobs", `${sha256}.incomplete`);
+    const kept = (await Deno.stat(partial)).size;
+
+    const second = child(args);
+    const summary = await readUntil(second, (l) => l.done === 1 || (l.done as unknown) === true);
+    assert.equal((await second.status).code, 0);
+    const served = h.hub.served.get("model.safetensors")!;
+    const redownloaded = served - SIZE;
+    console.log(
+      `2 GB download: killed at ${(atKill.bytes / 1e9).toFixed(2)} GB with ${(kept / 1e9).toFixed(2)} GB on disk; ` +
+        `resumed in ${summary.seconds.toFixed(1)} s; re-downloaded ${(redownloaded / MiB).toFixed(1)} MiB ` +
+        `(${((100 * redownloaded) / SIZE).toFixed(2)}%); RSS ${(summary.rssBaseline / MiB).toFixed(0)} MiB baseline, ` +
+        `peak ${(summary.rssPeak / MiB).toFixed(0)} MiB (+${
+          ((summary.rssPeak - summary.rssBaseline) / MiB).toFixed(0)
+        } MiB)`,
+    );
+    assert.ok(redownloaded >= 0 && redownloaded < 0.05 * SIZE, `re-downloaded ${redownloaded} bytes`);
+    assert.equal(summary.fetchedBytes, SIZE - kept, "the restart fetched only what was missing");
+    assert.ok(
+      summary.rssPeak - summary.rssBaseline < 300 * MiB,
+      `RSS grew ${(summary.rssPeak - summary.rssBaseline) / MiB} MiB`,
+    );
+    const blob = join(cache, "models--big--model", "blobs", sha256);
+    assert.equal((await Deno.stat(blob)).size, SIZE, "the checked blob is in place (its sha256 was verified)");
+    assert.equal(
+      (await Deno.lstat(join(cache, "models--big--model", "snapshots", commit, "model.safetensors"))).isSymlink,
+      true,
+    );
+  } finally {
+    await h.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
