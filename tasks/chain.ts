@@ -58,7 +58,7 @@ const chain = await openChain(f.network!, { chainDb: f["chain-db"], log: (m) => 
 try {
   if (command === "metagraph") {
     const m = await chain.metagraph(netuid);
-    if (f.json) console.log(JSON.stringify(m));
+    if (f.json) console.log(JSON.stringify(m, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
     else {
       console.log(`subnet ${netuid} at block ${m.block} on ${chain.name}: ${m.neurons.length} neurons`);
       console.log(
@@ -90,24 +90,19 @@ try {
     const version = f["version-key"] !== undefined
       ? Number(f["version-key"])
       : (await chain.hyperparameters(netuid)).weightsVersionKey;
-    await chain.setWeights(netuid, await hotkey(), uids, weights, version);
-    console.log(
-      f.json
-        ? JSON.stringify({ ok: true, block: await chain.currentBlock() })
-        : `weights set at block ${await chain.currentBlock()}`,
-    );
+    const { block } = await chain.setWeights(netuid, await hotkey(), uids, weights, version);
+    console.log(f.json ? JSON.stringify({ ok: true, block }) : `weights set at block ${block}`);
   } else {
     const key = await hotkey();
-    if (chain instanceof LocalChain) {
-      if (!(await chain.hyperparameters(netuid).catch(() => null))) chain.createSubnet(netuid);
-      const uid = chain.register(netuid, key.address, key.address);
-      console.log(f.json ? JSON.stringify({ uid }) : `registered ${key.address} as uid ${uid} on subnet ${netuid}`);
-    } else {
-      const coldUri = Deno.env.get("SN9_COLDKEY_URI");
-      if (!coldUri) throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");
-      await (chain as SubtensorChain).register(netuid, await keyFromUri(coldUri), key.address);
-      console.log(`registration submitted for ${key.address} on subnet ${netuid}`);
+    if (chain instanceof LocalChain && !(await chain.hyperparameters(netuid).catch(() => null))) {
+      chain.createSubnet(netuid);
     }
+    const coldUri = Deno.env.get("SN9_COLDKEY_URI");
+    if (!coldUri && !(chain instanceof LocalChain)) {
+      throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");
+    }
+    const uid = await chain.register(netuid, key.address, coldUri ? await keyFromUri(coldUri) : key);
+    console.log(f.json ? JSON.stringify({ uid }) : `registered ${key.address} as uid ${uid} on subnet ${netuid}`);
   }
 } catch (e) {
   console.error(`chain: ${e instanceof ChainRejected ? `refused by the chain: ${e.message}` : (e as Error).message}`);

@@ -67,9 +67,9 @@ const store = new LocalModelStore(join(root, "store"));
 const validator = await devKey("Alice");
 const keys = new Map<string, Awaited<ReturnType<typeof devKey>>>();
 for (const m of [...models.map((m) => m.miner), "copycat"]) keys.set(m, await keyFromUri(`//${m}`));
-chain.register(NETUID, validator.address, (await devKey("Alice", "coldkey")).address);
-for (const [, k] of keys) chain.register(NETUID, k.address, k.address);
-chain.addStake(validator.address, 1_000_000_000_000);
+await chain.register(NETUID, validator.address, await devKey("Alice", "coldkey"));
+for (const [, k] of keys) await chain.register(NETUID, k.address, k);
+chain.addStake(validator.address, 1_000_000_000_000n);
 chain.advance(TEMPO + 1); // one epoch: the staked validator receives its permit
 say(`Local chain: subnet ${NETUID}, validator ${validator.address} (uid 0), ${keys.size} miners registered`);
 phase("chain setup");
@@ -182,7 +182,9 @@ for (const m of state.models().filter((m) => m.status === "rejected")) {
 say("\nOn chain (after the last epoch):");
 say("   uid  miner     incentive  emission (rao)");
 for (
-  const n of metagraph.neurons.filter((n) => n.incentive > 0 || n.emission > 0).sort((a, b) => b.emission - a.emission)
+  const n of metagraph.neurons.filter((n) => n.incentive > 0 || n.emission > 0).sort((a, b) =>
+    Number(b.emission - a.emission)
+  )
 ) {
   say(
     `  ${String(n.uid).padStart(4)}  ${(nameOf.get(n.hotkey) ?? (n.uid === 0 ? "validator" : "?")).padEnd(8)} ${

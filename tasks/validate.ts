@@ -75,8 +75,8 @@ const hotkey = embedded && !Deno.env.get("SN9_HOTKEY_URI") && f["wallet.name"] =
 if (chain instanceof LocalChain && !(await chain.hyperparameters(netuid).catch(() => null))) {
   log(`embedded chain: creating subnet ${netuid} with ${hotkey.address} as a staked validator`);
   chain.createSubnet(netuid, { tempo: 100, weightsRateLimit: 20 });
-  chain.register(netuid, hotkey.address, hotkey.address);
-  chain.addStake(hotkey.address, 1_000_000_000_000);
+  await chain.register(netuid, hotkey.address, hotkey);
+  chain.addStake(hotkey.address, 1_000_000_000_000n);
 }
 const schedule = await loadSchedule(
   f.schedule && !(f.schedule in BUNDLED_SCHEDULES)

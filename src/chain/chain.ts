@@ -1,6 +1,8 @@
 /**
  * The one interface validators and miners use to meet on chain, implemented by the embedded
- * local chain and by subtensor. Amounts are in rao (bigint-safe numbers up to 2^53).
+ * local chain and by subtensor. Amounts (stake, emission) are rao as `bigint`: mainnet amounts
+ * pass 2^53. Every method submits or reads and returns; none waits for a rate limit or an epoch
+ * (the weights policy lives in the validator, src/validator/weights_sender.ts).
  */
 import type { KeyringPair } from "@polkadot/keyring/types";
 
@@ -10,8 +12,9 @@ export interface Neuron {
   hotkey: string;
   coldkey: string;
   /** Stake (rao) counted by the epoch. */
-  stake: number;
+  stake: bigint;
   validatorPermit: boolean;
+  /** Block of the neuron's last set_weights (or weights commit); 0 when never. */
   lastUpdate: number;
   blockAtRegistration: number;
   /** Results of the last epoch, as proportions in [0, 1] and rao. */
@@ -20,7 +23,7 @@ export interface Neuron {
   dividends: number;
   trust: number;
   validatorTrust: number;
-  emission: number;
+  emission: bigint;
 }
 
 /** A subnet's neurons at a block. */
@@ -33,15 +36,25 @@ export interface Metagraph {
 /** The subnet hyperparameters the validator and miner need. */
 export interface SubnetHyperparameters {
   tempo: number;
-  /** Blocks a hotkey must wait between two set_weights. */
+  /** Blocks a hotkey must wait between two set_weights (or two commits). */
   weightsRateLimit: number;
-  /** set_weights must carry a version key ≥ this. */
+  /** set_weights must carry a version key ≥ this (0: any). */
   weightsVersionKey: number;
   commitRevealEnabled: boolean;
   /** Epochs between a weights commit and its reveal. */
   revealPeriodEpochs: number;
   activityCutoff: number;
   maxAllowedValidators: number;
+  /** A weights vector must name at least this many uids (or every uid when the subnet is smaller). */
+  minAllowedWeights: number;
+  /** The largest share one uid may take after normalisation, as a u16 ratio (65535: no limit). */
+  maxWeightLimit: number;
+  /**
+   * How commit-reveal takes weights: 2 = commit a hash, reveal it yourself one reveal period
+   * later; ≥ 3 = timelocked: commit the weights encrypted to a drand round, and the chain reveals
+   * them (the value is the runtime's `CommitRevealWeightsVersion`, which commits must carry).
+   */
+  commitRevealVersion: number;
 }
 
 /** A miner's commitment and the block it was set at. */
@@ -50,6 +63,36 @@ export interface Commitment {
   block: number;
   /** The committed bytes as UTF-8 (the metadata string). */
   data: string;
+}
+
+/** A commit-reveal v2 weights commit the chain holds for a hotkey. */
+export interface WeightCommit {
+  /** 0x-prefixed blake2-256 of the SCALE payload (see commit_reveal.ts). */
+  hash: string;
+  /** The block that included the commit; the reveal epoch counts from it. */
+  block: number;
+}
+
+/**
+ * The randomness beacon timelocked commits are encrypted to, with the clock that turns blocks
+ * into its rounds: drand quicknet and the wall clock on subtensor, a local beacon and the chain's
+ * own block clock on the embedded chain.
+ */
+export interface TimelockBeacon {
+  /** G2, compressed (96 bytes). */
+  publicKey: Uint8Array;
+  /** Unix seconds of round 0's period start, and seconds per round. */
+  genesisTime: number;
+  periodSeconds: number;
+  /** Seconds per block, for turning a reveal block into a round. */
+  blockTimeSeconds: number;
+  /** Unix seconds now, on the chain's clock. */
+  nowSeconds: number;
+}
+
+/** Where an extrinsic landed. */
+export interface Inclusion {
+  block: number;
 }
 
 /** A call the chain refused; `error` is the pallet error's name (e.g. "SettingWeightsTooFast"). */
@@ -72,11 +115,19 @@ export interface Chain {
   /** Every commitment on the subnet. */
   commitments(netuid: number): Promise<Commitment[]>;
   commitment(netuid: number, hotkey: string): Promise<Commitment | null>;
-  setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<void>;
+  setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion>;
+  /** Burned registration of `hotkey`, paid and signed by `coldkey`; returns the uid. */
+  register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number>;
   /** Weights as u16 (they are max-upscaled on chain). */
-  setWeights(netuid: number, hotkey: KeyringPair, uids: number[], weights: number[], versionKey: number): Promise<void>;
+  setWeights(
+    netuid: number,
+    hotkey: KeyringPair,
+    uids: number[],
+    weights: number[],
+    versionKey: number,
+  ): Promise<Inclusion>;
   /** Commit-reveal v2: the blake2-256 hash of the weights to reveal later (see commit_reveal.ts). */
-  commitWeights(netuid: number, hotkey: KeyringPair, commitHash: Uint8Array): Promise<void>;
+  commitWeights(netuid: number, hotkey: KeyringPair, commitHash: Uint8Array): Promise<Inclusion>;
   revealWeights(
     netuid: number,
     hotkey: KeyringPair,
@@ -84,13 +135,33 @@ export interface Chain {
     weights: number[],
     salt: number[],
     versionKey: number,
-  ): Promise<void>;
+  ): Promise<Inclusion>;
+  /** The v2 commits the chain holds for a hotkey, oldest first (expired ones included until the chain drops them). */
+  weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]>;
+  /**
+   * Timelocked commit-reveal: weights encrypted to drand round `revealRound` (see
+   * timelock/mod.ts); the chain decrypts and applies them when that round's pulse is stored.
+   */
+  commitTimelockedWeights(
+    netuid: number,
+    hotkey: KeyringPair,
+    commit: Uint8Array,
+    revealRound: number,
+    commitRevealVersion: number,
+  ): Promise<Inclusion>;
+  /** The beacon and clock for timelocked commits (see `revealRound` in timelock/drand.ts). */
+  timelockBeacon(): Promise<TimelockBeacon>;
   close(): Promise<void>;
 }
 
 /** The epoch index of a block, as subtensor counts it: ⌊(block + netuid + 1) / (tempo + 1)⌋. */
 export function epochIndex(block: number, netuid: number, tempo: number): number {
   return Math.floor((block + netuid + 1) / (tempo + 1));
+}
+
+/** The first block of epoch `epoch` (subtensor's `get_reveal_blocks`): epoch·(tempo + 1) − (netuid + 1). */
+export function firstBlockOfEpoch(epoch: number, netuid: number, tempo: number): number {
+  return Math.max(0, epoch * (tempo + 1) - (netuid + 1));
 }
 
 /** Whether subtensor runs the subnet's epoch at this block: (block + netuid + 1) mod (tempo + 1) = 0. */

@@ -4,6 +4,7 @@
  */
 export * from "./chain.ts";
 export * from "./commit_reveal.ts";
+export * from "./timelock/mod.ts";
 export * from "./keys.ts";
 export * from "./yuma/mod.ts";
 export * from "./local/mod.ts";

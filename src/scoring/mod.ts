@@ -8,6 +8,7 @@ export * from "./epsilon.ts";
 export * from "./competitive.ts";
 export * from "./wins.ts";
 export * from "./weights.ts";
+export * from "./process_weights.ts";
 export * from "./tracker.ts";
 export * from "./score_competition.ts";
 export * from "./what_if.ts";

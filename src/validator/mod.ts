@@ -4,4 +4,5 @@ export * from "./sync_models.ts";
 export * from "./evaluate_model.ts";
 export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";
+export * from "./weights_sender.ts";
 export * from "./step.ts";

@@ -7,6 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { CompetitionWeights } from "../scoring/mod.ts";
+import type { WeightsPending } from "./weights_sender.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
@@ -23,7 +24,9 @@ CREATE TABLE IF NOT EXISTS evals (
   load_ms REAL, compute_ms REAL, win_rate REAL, wins INTEGER, epsilon REAL, weight REAL,
   PRIMARY KEY (step_id, hotkey));
 CREATE TABLE IF NOT EXISTS ema (id INTEGER PRIMARY KEY CHECK (id = 1), weights TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS weights_set (block INTEGER PRIMARY KEY, uids TEXT NOT NULL, weights TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS weights_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, block INTEGER NOT NULL, uids TEXT NOT NULL, weights TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS weights_pending (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS model_cache (
   repo TEXT NOT NULL, revision TEXT NOT NULL, blobs TEXT NOT NULL, used_ms INTEGER NOT NULL,
@@ -264,8 +267,9 @@ export class ValidatorState {
     this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
   }
 
+  /** Appends to the history of weights sent (set, committed, revealed, expired or failed). */
   recordWeightsSet(block: number, uids: number[], weights: number[], result: string): void {
-    this.db.prepare("INSERT OR REPLACE INTO weights_set (block, uids, weights, result) VALUES (?, ?, ?, ?)").run(
+    this.db.prepare("INSERT INTO weights_history (block, uids, weights, result) VALUES (?, ?, ?, ?)").run(
       block,
       JSON.stringify(uids),
       JSON.stringify(weights),
@@ -273,16 +277,18 @@ export class ValidatorState {
     );
   }
 
+  /** The newest entries of the weights history, newest first. */
+  weightsHistory(limit = 20): { block: number; uids: number[]; weights: number[]; result: string }[] {
+    return (this.db.prepare("SELECT * FROM weights_history ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map((r) => ({
+      block: Number(r.block),
+      uids: JSON.parse(r.uids as string),
+      weights: JSON.parse(r.weights as string),
+      result: r.result as string,
+    }));
+  }
+
   lastWeightsSet(): { block: number; uids: number[]; weights: number[]; result: string } | undefined {
-    const r = this.db.prepare("SELECT * FROM weights_set ORDER BY block DESC LIMIT 1").get() as Row | undefined;
-    return r
-      ? {
-        block: Number(r.block),
-        uids: JSON.parse(r.uids as string),
-        weights: JSON.parse(r.weights as string),
-        result: r.result as string,
-      }
-      : undefined;
+    return this.weightsHistory(1)[0];
   }
 
   /** Records (or refreshes) a snapshot this validator downloaded itself. */
@@ -309,6 +315,16 @@ export class ValidatorState {
 
   forgetOwnedCache(repo: string, commit: string): void {
     this.db.prepare("DELETE FROM model_cache WHERE repo = ? AND revision = ?").run(repo, commit);
+  }
+
+  /** What the weights sender has pending on chain (see weights_sender.ts). */
+  weightsPending(): WeightsPending {
+    const r = this.db.prepare("SELECT state FROM weights_pending WHERE id = 1").get() as Row | undefined;
+    return r ? JSON.parse(r.state as string) : { kind: "none" };
+  }
+
+  setWeightsPending(pending: WeightsPending): void {
+    this.db.prepare("INSERT OR REPLACE INTO weights_pending (id, state) VALUES (1, ?)").run(JSON.stringify(pending));
   }
 
   meta(key: string): string | undefined {

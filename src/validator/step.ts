@@ -6,7 +6,7 @@
  */
 import type { KeyringPair } from "@polkadot/keyring/types";
 import type { Device } from "../../eval/mod.ts";
-import { type Chain, ChainRejected, commitHash, epochIndex, type Metagraph } from "../chain/mod.ts";
+import type { Chain } from "../chain/mod.ts";
 import { type Competition, type Schedule, scheduleAt } from "../competitions/mod.ts";
 import {
   type DatasetsServerClient,
@@ -20,11 +20,12 @@ import {
 } from "../data/mod.ts";
 import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
 import { isTransient } from "../http/mod.ts";
-import { recordCompetitionWeights, scoreCompetition, subnetWeights, toU16Weights } from "../scoring/mod.ts";
+import { recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
 import { evaluateModel } from "./evaluate_model.ts";
 import { type Telemetry, timingStats } from "./run_log.ts";
 import type { EvalRecord, StepRecord, ValidatorState } from "./state.ts";
 import { syncModels } from "./sync_models.ts";
+import { sendWeights } from "./weights_sender.ts";
 
 /** Everything a step needs. */
 export interface ValidatorContext {
@@ -61,7 +62,8 @@ export interface StepSummary {
   block: number;
   competition: Competition;
   results: EvalRecord[];
-  weights: { uids: number[]; weights: number[] } | null;
+  /** The subnet weights this step arrived at (uid → share), before shaping for the chain. */
+  weights: Map<number, number>;
   weightsResult: string;
 }
 
@@ -197,8 +199,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
 
   const shares = new Map(entry.competitions.map((c) => [c.id, c.rewardShare]));
   const subnet = subnetWeights(ema, shares);
-  const u16 = toU16Weights(subnet);
-  const weightsResult = await sendWeights(ctx, u16, block, metagraph);
+  const weightsResult = ctx.setWeights ? await sendWeights(ctx, subnet, metagraph) : "not sent (--dont-set-weights)";
 
   await ctx.telemetry.log({
     kind: "step",
@@ -236,7 +237,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     manifest: manifest satisfies EvalManifest,
   });
   await evictModels(ctx);
-  return { stepId, block: stepBlock, competition, results, weights: u16, weightsResult };
+  return { stepId, block: stepBlock, competition, results, weights: subnet, weightsResult };
 }
 
 /** Thrown when a competition's data failed for good: its turn is recorded as failed and the rotation moves on. */
@@ -315,56 +316,5 @@ async function evictModels(ctx: ValidatorContext): Promise<void> {
         (report.overCapBy / 1e9).toFixed(2)
       } GB over the cap, and every remaining model is referenced by a current commitment`,
     );
-  }
-}
-
-/** Sets (or commits/reveals) weights when the rate limit allows; returns what happened. */
-async function sendWeights(
-  ctx: ValidatorContext,
-  w: { uids: number[]; weights: number[] },
-  block: number,
-  metagraph: Metagraph,
-): Promise<string> {
-  if (w.uids.length === 0) return "no weights yet";
-  if (!ctx.setWeights) return "not sent (--dont-set-weights)";
-  const p = await ctx.chain.hyperparameters(ctx.netuid);
-  // The step's metagraph: only this validator's own set_weights moves its lastUpdate.
-  const me = metagraph.neurons.find((n) => n.hotkey === ctx.hotkey.address);
-  if (!me) return "not registered";
-  if (block - me.lastUpdate < p.weightsRateLimit && me.lastUpdate > me.blockAtRegistration) {
-    return `waiting for the rate limit (next at block ${me.lastUpdate + p.weightsRateLimit})`;
-  }
-  try {
-    if (!p.commitRevealEnabled) {
-      await ctx.chain.setWeights(ctx.netuid, ctx.hotkey, w.uids, w.weights, p.weightsVersionKey);
-      ctx.state.recordWeightsSet(block, w.uids, w.weights, "set");
-      return `set at block ${block}`;
-    }
-    const pending = ctx.state.meta("pending_reveal");
-    if (pending) {
-      const r = JSON.parse(pending);
-      if (epochIndex(block, ctx.netuid, p.tempo) < epochIndex(r.block, ctx.netuid, p.tempo) + p.revealPeriodEpochs) {
-        return `commit from block ${r.block} awaits its reveal epoch`;
-      }
-      await ctx.chain.revealWeights(ctx.netuid, ctx.hotkey, r.uids, r.weights, r.salt, r.versionKey);
-      ctx.state.setMeta("pending_reveal", "");
-      ctx.state.recordWeightsSet(block, r.uids, r.weights, "revealed");
-      return `revealed weights committed at block ${r.block}`;
-    }
-    const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
-    await ctx.chain.commitWeights(
-      ctx.netuid,
-      ctx.hotkey,
-      commitHash(ctx.hotkey.address, ctx.netuid, w.uids, w.weights, salt, p.weightsVersionKey),
-    );
-    ctx.state.setMeta(
-      "pending_reveal",
-      JSON.stringify({ block, uids: w.uids, weights: w.weights, salt, versionKey: p.weightsVersionKey }),
-    );
-    return `committed at block ${block}`;
-  } catch (e) {
-    const reason = e instanceof ChainRejected ? e.message : `chain error: ${(e as Error).message}`;
-    ctx.state.recordWeightsSet(block, w.uids, w.weights, `failed: ${reason}`);
-    return `failed: ${reason}`;
   }
 }

@@ -22,8 +22,8 @@ Deno.test("deno task chain: register, commit, read back as JSON, and a refusal n
   assert.deepEqual(commitments.map((c: { data: string }) => c.data), ["alice:model:x"]);
   const metagraph = JSON.parse((await cli(db, "metagraph", "--json")).stdout);
   assert.equal(metagraph.neurons[0].hotkey, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
-  const refused = await cli(db, "set-weights", "--uids", "0", "--weights", "1");
+  const refused = await cli(db, "set-weights", "--uids", "0,7", "--weights", "1,1");
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /refused by the chain: SettingWeightsTooFast/);
+  assert.match(refused.stderr, /refused by the chain: UidVecContainInvalidOne/);
   assert.equal((await cli(db, "nonsense")).code, 2);
 });

@@ -7,15 +7,19 @@ import { chainConformance } from "./conformance.ts";
 
 const NETUID = 1;
 
-/** A local chain (manual clock) with Alice as a staked validator and Bob, Charlie, Dave as miners. */
+/** A local chain (manual clock): Alice a staked validator, Bob, Charlie, Dave miners; the suite's parameters. */
 async function localHarness() {
   const chain = LocalChain.open(join(await tempDir(), "chain.sqlite"), { clock: { kind: "manual" } });
-  chain.createSubnet(NETUID, { tempo: 10, weightsRateLimit: 5, weightsVersionKey: 3, activityCutoff: 1000 });
+  chain.createSubnet(NETUID, {
+    tempo: 10,
+    weightsRateLimit: 2,
+    weightsVersionKey: 3,
+    activityCutoff: 5000,
+    maxAllowedValidators: 1,
+  });
   const [validator, ...miners] = await Promise.all(["Alice", "Bob", "Charlie", "Dave"].map((n) => devKey(n)));
-  for (const k of [validator, ...miners]) {
-    chain.register(NETUID, k.address, (await devKey("Ferdie", "coldkey")).address);
-  }
-  chain.addStake(validator.address, 1_000_000_000_000);
+  for (const k of [validator, ...miners]) await chain.register(NETUID, k.address, await devKey("Ferdie", "coldkey"));
+  chain.addStake(validator.address, 1_000_000_000_000n);
   chain.advance(11); // past an epoch: the validator gets its permit
   return {
     chain,
@@ -24,12 +28,60 @@ async function localHarness() {
     miners,
     stranger: await devKey("Eve"),
     advance: (n: number) => Promise.resolve(void chain.advance(n)),
-    enableCommitReveal: () => Promise.resolve(chain.createSubnet(NETUID, { commitRevealEnabled: true })),
+    setCommitReveal: (enabled: boolean) =>
+      Promise.resolve(chain.createSubnet(NETUID, { commitRevealEnabled: enabled })),
     close: () => chain.close(),
   };
 }
 
 chainConformance("local chain", localHarness);
+
+Deno.test("local chain: permits need stake (current subtensor's is_topk_nonzero); a permitless miner cannot weigh others", async () => {
+  const h = await localHarness();
+  try {
+    const m = await h.chain.metagraph(NETUID);
+    assert.deepEqual(m.neurons.map((n) => n.validatorPermit), [true, false, false, false]);
+    const p = await h.chain.hyperparameters(NETUID);
+    await assert.rejects(
+      () => h.chain.setWeights(NETUID, h.miners[0], [2], [1], p.weightsVersionKey),
+      /NeuronNoValidatorPermit/,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("local chain: an epoch pays the miner the validator weights, in bigint rao", async () => {
+  const h = await localHarness();
+  try {
+    const p = await h.chain.hyperparameters(NETUID);
+    await h.chain.setWeights(NETUID, h.validator, [2], [65535], p.weightsVersionKey);
+    await h.advance(p.tempo + 1);
+    const after = await h.chain.metagraph(NETUID);
+    assert.ok(Math.abs(after.neurons[2].incentive - 1) < 1e-9, `incentive ${after.neurons[2].incentive}`);
+    assert.ok(after.neurons[2].emission > 0n);
+    assert.equal(after.neurons[1].incentive, 0);
+    assert.ok(after.neurons[0].dividends > 0.99);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("local chain: stake above 2^53 rao stays exact through the epoch and the metagraph", async () => {
+  const h = await localHarness();
+  try {
+    const big = 2n ** 60n + 12345n;
+    h.chain.addStake(h.miners[2].address, big);
+    const before = (await h.chain.metagraph(NETUID)).neurons[3].stake;
+    assert.equal(before, big, "read back exactly");
+    assert.notEqual(BigInt(Number(big)), big, "(a float64 would have lost the last digits)");
+    await h.advance(11);
+    const after = (await h.chain.metagraph(NETUID)).neurons[3];
+    assert.equal(after.stake - before, after.emission, "emission is paid exactly into the big stake");
+  } finally {
+    await h.close();
+  }
+});
 
 Deno.test("local chain: a timed clock produces a block every blockMs, lazily", async () => {
   let now = 1_000_000;
@@ -51,7 +103,7 @@ Deno.test("local chain: state persists across reopen, and two handles on one fil
   const a = LocalChain.open(path, { clock: { kind: "manual" } });
   a.createSubnet(NETUID, { tempo: 5 });
   const alice = await devKey("Alice");
-  a.register(NETUID, alice.address, alice.address);
+  await a.register(NETUID, alice.address, alice);
   a.advance(7);
   const b = LocalChain.open(path);
   assert.equal(await b.currentBlock(), 7);
@@ -70,15 +122,15 @@ Deno.test("local chain: registering into a full subnet replaces the lowest-emiss
   const chain = LocalChain.open(join(await tempDir(), "c.sqlite"), { clock: { kind: "manual" } });
   chain.createSubnet(NETUID, { maxAllowedUids: 2 });
   const [a, b, c] = await Promise.all(["Alice", "Bob", "Charlie"].map((n) => devKey(n)));
-  assert.equal(chain.register(NETUID, a.address, a.address), 0);
+  assert.equal(await chain.register(NETUID, a.address, a), 0);
   chain.advance(1);
-  assert.equal(chain.register(NETUID, b.address, b.address), 1);
+  assert.equal(await chain.register(NETUID, b.address, b), 1);
   chain.advance(1);
-  assert.equal(chain.register(NETUID, c.address, c.address), 0); // oldest of the zero-emission neurons
+  assert.equal(await chain.register(NETUID, c.address, c), 0); // oldest of the zero-emission neurons
   const m = await chain.metagraph(NETUID);
   assert.deepEqual(m.neurons.map((n) => n.hotkey), [c.address, b.address]);
   assert.equal(m.neurons[0].blockAtRegistration, 2);
-  assert.throws(() => chain.register(NETUID, c.address, c.address), /HotKeyAlreadyRegisteredInSubNet/);
+  await assert.rejects(() => chain.register(NETUID, c.address, c), /HotKeyAlreadyRegisteredInSubNet/);
   await chain.close();
 });
 

@@ -4,8 +4,9 @@ import { devKey, LocalChain } from "../../src/mod.ts";
 const chain = LocalChain.open(Deno.args[0], { clock: { kind: "manual" } });
 chain.createSubnet(1, { tempo: 3 });
 const alice = await devKey("Alice");
-chain.register(1, alice.address, alice.address);
-chain.addStake(alice.address, 1_000_000);
+await chain.register(1, alice.address, alice);
+chain.addStake(alice.address, 1_000_000n);
+chain.setCommitmentRateLimit(1);
 for (;;) {
   const block = chain.advance(1);
   await chain.setCommitment(1, alice, `block ${block}`);

@@ -38,9 +38,9 @@ Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models
 
   // Yuma paid the winner.
   const paid = (name: string) => metagraph.neurons[byName.get(name)!].emission;
-  assert.ok(paid("bob") > 0, "bob received emission");
+  assert.ok(paid("bob") > 0n, "bob received emission");
   for (const other of ["charlie", "dave", "walter", "eve", "copycat", "oscar", "mallory", "ferdie"]) {
-    assert.equal(paid(other), 0, other);
+    assert.equal(paid(other), 0n, other);
   }
 
   // Rejections with reasons, in the state and the run log.

@@ -24,7 +24,7 @@ Deno.test("publishModel() checks, uploads privately, commits a metadata string b
   const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
   chain.createSubnet(1);
   const miner = await keyFromUri("//miner");
-  chain.register(1, miner.address, miner.address);
+  await chain.register(1, miner.address, miner);
   const store = new LocalModelStore(join(root, "store"));
   const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
   const dir = join(root, "model");

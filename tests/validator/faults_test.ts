@@ -51,9 +51,9 @@ async function setup() {
   chain.createSubnet(1, { tempo: 20, weightsRateLimit: 2 });
   const validator = await keyFromUri("//validator");
   const miner = await keyFromUri("//miner");
-  chain.register(1, validator.address, validator.address);
-  chain.register(1, miner.address, miner.address);
-  chain.addStake(validator.address, 1e12);
+  await chain.register(1, validator.address, validator);
+  await chain.register(1, miner.address, miner);
+  chain.addStake(validator.address, 1_000_000_000_000n);
   chain.advance(21);
   const store = new LocalModelStore(join(root, "store"));
   // Competition 1 alone, so every step is its turn.
@@ -161,7 +161,7 @@ Deno.test("a competition whose data always fails is recorded and skipped; the ne
     const [one, two] = s.local[0].competitions;
     const schedule = [{ startBlock: 0, competitions: [two, one] }];
     const trent = await keyFromUri("//trent");
-    s.chain.register(1, trent.address, trent.address);
+    await s.chain.register(1, trent.address, trent);
     await publishModel({
       store: s.store,
       chain: s.chain,
@@ -205,6 +205,7 @@ Deno.test("a competition whose data always fails is recorded and skipped; the ne
 Deno.test("30 steps with changing commitments keep the model cache under its cap; another tool's files survive", async () => {
   const s = await setup();
   try {
+    s.chain.setCommitmentRateLimit(3); // a new commitment every step
     const hub = join(s.root, "hub");
     const foreign = join(hub, "models--someone--else", "blobs", "e".repeat(64));
     await Deno.mkdir(join(foreign, ".."), { recursive: true });

@@ -10,9 +10,11 @@ type Row = Record<string, unknown>;
 
 /** Runs the epoch of `netuid` at `block` (inside the caller's transaction). */
 export function runEpoch(db: DatabaseSync, netuid: number, p: LocalSubnetParams, block: number): void {
-  const rows = db.prepare(
+  const query = db.prepare(
     "SELECT n.uid, n.hotkey, n.last_update, n.block_at_registration, n.validator_permit, COALESCE(s.amount, 0) AS stake FROM neurons n LEFT JOIN stake s ON s.hotkey = n.hotkey WHERE netuid = ? ORDER BY uid",
-  ).all(netuid) as Row[];
+  );
+  query.setReadBigInts(true); // stake passes 2^53 rao; Yuma only needs its proportions, so float64 is enough there
+  const rows = query.all(netuid) as Row[];
   if (rows.length === 0) return;
   const result = yumaEpoch({
     block,

@@ -18,15 +18,21 @@ import {
   ChainRejected,
   type Commitment,
   epochIndex,
+  type Inclusion,
   isEpochBlock,
   type Metagraph,
   type Neuron,
   type SubnetHyperparameters,
+  type TimelockBeacon,
+  type WeightCommit,
 } from "../chain.ts";
+import { beaconSignature, type LocalBeacon, localBeacon } from "../timelock/mod.ts";
 import { commitHash } from "../commit_reveal.ts";
+import { commitmentInfo } from "../subtensor/codec.ts";
 import type { SparseU16, YumaOutput } from "../yuma/mod.ts";
 import { readSparse, runEpoch } from "./epoch_runner.ts";
-import { applyWeights, uidOf } from "./set_weights_rules.ts";
+import { applyWeights, checkCommitRateLimit, uidOf } from "./set_weights_rules.ts";
+import { revealTimelockedCommits, storeTimelockedCommit } from "./timelocked_commits.ts";
 import { DEFAULT_SUBNET_PARAMS, type LocalSubnetParams } from "./params.ts";
 import { SCHEMA } from "./schema.ts";
 
@@ -43,8 +49,11 @@ export interface LocalChainOptions {
   genesisHash?: string;
 }
 
-/** Bytes a commitment may hold (one RawN field, N ≤ 128). */
-export const MAX_COMMITMENT_BYTES = 128;
+/** Blocks between two commitments of a hotkey (subtensor runtime's CommitmentRateLimit). */
+export const DEFAULT_COMMITMENT_RATE_LIMIT = 100;
+
+/** Seconds between two rounds of the local beacon (drand quicknet's period). */
+const BEACON_PERIOD_SECONDS = 3;
 
 type Row = Record<string, unknown>;
 
@@ -53,6 +62,7 @@ export class LocalChain implements Chain {
   readonly name: string;
   #db: DatabaseSync;
   #now: () => number;
+  #localBeacon?: LocalBeacon;
 
   private constructor(readonly path: string, db: DatabaseSync, now: () => number) {
     this.name = `local:${path}`;
@@ -100,10 +110,11 @@ export class LocalChain implements Chain {
   async metagraph(netuid: number): Promise<Metagraph> {
     const block = this.#catchUp();
     this.#params(netuid);
-    const rows = this.#db.prepare(
+    const query = this.#db.prepare(
       "SELECT n.*, COALESCE(s.amount, 0) AS stake FROM neurons n LEFT JOIN stake s ON s.hotkey = n.hotkey WHERE netuid = ? ORDER BY uid",
-    ).all(netuid) as Row[];
-    return { netuid, block, neurons: rows.map(toNeuron) };
+    );
+    query.setReadBigInts(true); // rao amounts pass 2^53
+    return { netuid, block, neurons: (query.all(netuid) as Row[]).map(toNeuron) };
   }
 
   async hyperparameters(netuid: number): Promise<SubnetHyperparameters> {
@@ -117,6 +128,9 @@ export class LocalChain implements Chain {
       revealPeriodEpochs: p.revealPeriodEpochs,
       activityCutoff: p.activityCutoff,
       maxAllowedValidators: p.maxAllowedValidators,
+      minAllowedWeights: p.minAllowedWeights,
+      maxWeightLimit: p.maxWeightLimit,
+      commitRevealVersion: p.commitRevealVersion,
     };
   }
 
@@ -132,16 +146,25 @@ export class LocalChain implements Chain {
     return (await this.commitments(netuid)).find((c) => c.hotkey === hotkey) ?? null;
   }
 
-  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<void> {
-    this.#write(() => {
+  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion> {
+    return this.#write(() => {
       const block = this.#catchUpInTransaction();
       this.#params(netuid);
       if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
         throw new ChainRejected("AccountNotAllowedCommit", `${hotkey.address} is not registered on subnet ${netuid}`);
       }
-      const bytes = new TextEncoder().encode(data).length;
-      if (bytes > MAX_COMMITMENT_BYTES) {
-        throw new ChainRejected("SpaceLimitExceeded", `commitment of ${bytes} bytes exceeds ${MAX_COMMITMENT_BYTES}`);
+      commitmentInfo(data); // the same encodability rule as subtensor's Raw field
+      // The commitments pallet's rate limit (spec 218: CommitmentRateLimit = 100 blocks per hotkey).
+      const last = this.#db.prepare("SELECT block FROM commitments WHERE netuid = ? AND hotkey = ?").get(
+        netuid,
+        hotkey.address,
+      ) as Row | undefined;
+      const limit = Number(this.#meta("commitment_rate_limit") ?? DEFAULT_COMMITMENT_RATE_LIMIT);
+      if (last && block < Number(last.block) + limit) {
+        throw new ChainRejected(
+          "CommitmentSetRateLimitExceeded",
+          `last commitment at block ${last.block}, rate limit ${limit} blocks`,
+        );
       }
       this.#db.prepare("INSERT OR REPLACE INTO commitments (netuid, hotkey, block, data) VALUES (?, ?, ?, ?)").run(
         netuid,
@@ -149,6 +172,7 @@ export class LocalChain implements Chain {
         block,
         data,
       );
+      return { block };
     });
   }
 
@@ -158,39 +182,43 @@ export class LocalChain implements Chain {
     uids: number[],
     weights: number[],
     versionKey: number,
-  ): Promise<void> {
-    this.#write(() => {
+  ): Promise<Inclusion> {
+    return this.#write(() => {
       const block = this.#catchUpInTransaction();
       const p = this.#params(netuid);
       if (p.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealEnabled", `subnet ${netuid} takes weights by commit-reveal`);
       }
-      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block, true);
+      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block);
+      return { block };
     });
   }
 
-  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<void> {
-    this.#write(() => {
+  /**
+   * subtensor's `do_commit_weights` (spec 218): commit-reveal on, registered, rate limit by
+   * LastUpdate; expired commits are dropped from the front of the queue before the limit of 10
+   * unrevealed commits is checked; LastUpdate moves to the commit block.
+   */
+  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<Inclusion> {
+    return this.#write(() => {
       const block = this.#catchUpInTransaction();
       const p = this.#params(netuid);
       if (!p.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
       }
-      if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
+      const uid = uidOf(this.#db, netuid, hotkey.address);
+      if (uid === undefined) {
         throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey.address} on subnet ${netuid}`);
       }
-      const commits = this.#db.prepare(
-        "SELECT block FROM weight_commits WHERE netuid = ? AND hotkey = ? ORDER BY block",
-      ).all(netuid, hotkey.address) as Row[];
-      if (commits.length >= p.maxUnrevealedCommits) {
-        throw new ChainRejected("TooManyUnrevealedCommits", `${commits.length} commits await reveal`);
+      checkCommitRateLimit(this.#db, netuid, p, uid, block);
+      const expired = (c: Row) =>
+        epochIndex(block, netuid, p.tempo) > epochIndex(Number(c.block), netuid, p.tempo) + p.revealPeriodEpochs;
+      for (const c of this.#commits(netuid, hotkey.address)) {
+        if (!expired(c)) break;
+        this.#db.prepare("DELETE FROM weight_commits WHERE rowid = ?").run(c.rowid as number);
       }
-      const last = commits.at(-1);
-      if (last && block - Number(last.block) < p.weightsRateLimit) {
-        throw new ChainRejected(
-          "CommittingWeightsTooFast",
-          `last commit at block ${last.block}, rate limit ${p.weightsRateLimit} blocks`,
-        );
+      if (this.#commits(netuid, hotkey.address).length >= p.maxUnrevealedCommits) {
+        throw new ChainRejected("TooManyUnrevealedCommits", `${p.maxUnrevealedCommits} commits await reveal`);
       }
       this.#db.prepare("INSERT INTO weight_commits (netuid, hotkey, hash, block) VALUES (?, ?, ?, ?)").run(
         netuid,
@@ -198,9 +226,17 @@ export class LocalChain implements Chain {
         u8aToHex(hash),
         block,
       );
+      this.#db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
+      return { block };
     });
   }
 
+  /**
+   * subtensor's `do_reveal_weights` (spec 218): the hash must match a commit that has not
+   * expired, in exactly its reveal epoch (commit epoch + reveal period); the commit and every one
+   * before it leave the queue; the weights are then set without the rate limit and without moving
+   * LastUpdate. A refused reveal changes nothing (the runtime's storage mutation is transactional).
+   */
   async revealWeights(
     netuid: number,
     hotkey: KeyringPair,
@@ -208,35 +244,86 @@ export class LocalChain implements Chain {
     weights: number[],
     salt: number[],
     versionKey: number,
-  ): Promise<void> {
-    this.#write(() => {
+  ): Promise<Inclusion> {
+    return this.#write(() => {
       const block = this.#catchUpInTransaction();
       const p = this.#params(netuid);
       if (!p.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
       }
-      const commits = this.#db.prepare("SELECT rowid, hash, block FROM weight_commits WHERE netuid = ? AND hotkey = ?")
-        .all(netuid, hotkey.address) as Row[];
-      if (commits.length === 0) {
+      const all = this.#commits(netuid, hotkey.address);
+      if (all.length === 0) {
         throw new ChainRejected("NoWeightsCommitFound", `${hotkey.address} has no commit on subnet ${netuid}`);
       }
+      const now = epochIndex(block, netuid, p.tempo);
+      const revealEpoch = (c: Row) => epochIndex(Number(c.block), netuid, p.tempo) + p.revealPeriodEpochs;
+      const expired = all.filter((c) => now > revealEpoch(c));
+      const live = all.slice(expired.length);
       const hash = u8aToHex(commitHash(hotkey.address, netuid, uids, weights, salt, versionKey));
-      const commit = commits.find((c) => c.hash === hash);
-      if (!commit) {
+      const position = live.findIndex((c) => c.hash === hash);
+      if (position < 0) {
+        if (expired.some((c) => c.hash === hash)) {
+          throw new ChainRejected("ExpiredWeightCommit", `its reveal epoch has passed (now epoch ${now})`);
+        }
+        if (live.length === 0) throw new ChainRejected("NoWeightsCommitFound", "every commit has expired");
         throw new ChainRejected(
           "InvalidRevealCommitHashNotMatch",
           "no commit matches these weights, salt and version key",
         );
       }
-      const revealEpoch = epochIndex(Number(commit.block), netuid, p.tempo) + p.revealPeriodEpochs;
-      const now = epochIndex(block, netuid, p.tempo);
-      if (now < revealEpoch) throw new ChainRejected("RevealTooEarly", `reveal in epoch ${revealEpoch}, now ${now}`);
-      this.#db.prepare("DELETE FROM weight_commits WHERE rowid = ?").run(commit.rowid as number);
-      if (now > revealEpoch) {
-        throw new ChainRejected("ExpiredWeightCommit", `the reveal window was epoch ${revealEpoch}, now ${now}`);
+      if (now !== revealEpoch(live[position])) {
+        throw new ChainRejected("RevealTooEarly", `reveal in epoch ${revealEpoch(live[position])}, now ${now}`);
       }
-      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block, false);
+      for (const c of all.slice(0, expired.length + position + 1)) {
+        this.#db.prepare("DELETE FROM weight_commits WHERE rowid = ?").run(c.rowid as number);
+      }
+      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block);
+      return { block };
     });
+  }
+
+  async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
+    this.#catchUp();
+    return this.#commits(netuid, hotkey).map((c) => ({ hash: c.hash as string, block: Number(c.block) }));
+  }
+
+  /**
+   * Timelocked commit-reveal: the commit is kept with its epoch and revealed by the chain itself
+   * at the start of the reveal epoch, with the pulse of `revealRound` from the local beacon
+   * (see timelocked_commits.ts).
+   */
+  async commitTimelockedWeights(
+    netuid: number,
+    hotkey: KeyringPair,
+    commit: Uint8Array,
+    revealRound: number,
+    commitRevealVersion: number,
+  ): Promise<Inclusion> {
+    return this.#write(() => {
+      const block = this.#catchUpInTransaction();
+      const p = this.#params(netuid);
+      storeTimelockedCommit(this.#db, {
+        netuid,
+        params: p,
+        hotkey: hotkey.address,
+        commit,
+        revealRound,
+        commitRevealVersion,
+        block,
+      });
+      return { block };
+    });
+  }
+
+  async timelockBeacon(): Promise<TimelockBeacon> {
+    const block = this.#catchUp();
+    return {
+      publicKey: this.#beacon().publicKey,
+      genesisTime: this.#genesisSeconds(),
+      periodSeconds: BEACON_PERIOD_SECONDS,
+      blockTimeSeconds: this.#blockSeconds(),
+      nowSeconds: this.#genesisSeconds() + block * this.#blockSeconds(),
+    };
   }
 
   async close(): Promise<void> {
@@ -263,7 +350,7 @@ export class LocalChain implements Chain {
   }
 
   /** Registers a hotkey (replacing the lowest-emission neuron when full); returns its uid. */
-  register(netuid: number, hotkey: string, coldkey: string): number {
+  async register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number> {
     return this.#write(() => {
       const block = this.#catchUpInTransaction();
       const p = this.#params(netuid);
@@ -284,16 +371,22 @@ export class LocalChain implements Chain {
           this.#db.prepare(`DELETE FROM ${t} WHERE netuid = ? AND uid = ?`).run(netuid, uid);
         }
       }
+      // A new neuron's LastUpdate is its registration block, as subtensor's append_neuron sets it.
       this.#db.prepare(
         "INSERT INTO neurons (netuid, uid, hotkey, coldkey, block_at_registration, last_update) VALUES (?, ?, ?, ?, ?, ?)",
       )
-        .run(netuid, uid, hotkey, coldkey, block, block);
+        .run(netuid, uid, hotkey, coldkey.address, block, block);
       return uid;
     });
   }
 
+  /** Sets the commitments pallet's rate limit (blocks between two commitments of a hotkey). */
+  setCommitmentRateLimit(blocks: number): void {
+    this.#write(() => this.#setMeta("commitment_rate_limit", String(blocks)));
+  }
+
   /** Adds stake (rao) to a hotkey. */
-  addStake(hotkey: string, rao: number): void {
+  addStake(hotkey: string, rao: bigint): void {
     this.#write(() => {
       this.#catchUpInTransaction();
       this.#db.prepare(
@@ -346,8 +439,18 @@ export class LocalChain implements Chain {
       hash = "0x" + createHash("sha256").update(hash).update(bytes).digest("hex");
       insert.run(last, hash);
       for (const s of this.#db.prepare("SELECT netuid, params FROM subnets").all() as Row[]) {
-        const params = JSON.parse(s.params as string) as LocalSubnetParams;
-        if (isEpochBlock(last, Number(s.netuid), params.tempo)) runEpoch(this.#db, Number(s.netuid), params, last);
+        const netuid = Number(s.netuid);
+        const params = { ...DEFAULT_SUBNET_PARAMS, ...JSON.parse(s.params as string) } as LocalSubnetParams;
+        // As subtensor's block step: timelocked commits due are revealed every block, then the epoch runs when due.
+        const latest = this.#latestRound(last);
+        revealTimelockedCommits(
+          this.#db,
+          netuid,
+          params,
+          last,
+          (round) => round <= latest ? beaconSignature(this.#beacon(), round) : undefined,
+        );
+        if (isEpochBlock(last, netuid, params.tempo)) runEpoch(this.#db, netuid, params, last);
       }
     }
     return last;
@@ -363,10 +466,44 @@ export class LocalChain implements Chain {
     return Number((this.#db.prepare("SELECT MAX(number) AS n FROM blocks").get() as Row).n);
   }
 
+  /**
+   * The local beacon's key comes from the genesis hash, so every handle on the chain file agrees
+   * on it; its rounds follow the chain's own clock (12 s per block under a manual clock).
+   */
+  #beacon(): LocalBeacon {
+    if (!this.#localBeacon) {
+      const genesis = (this.#db.prepare("SELECT hash FROM blocks WHERE number = 0").get() as Row).hash as string;
+      const seed = createHash("sha256").update("sn9 local beacon").update(genesis).digest("hex");
+      this.#localBeacon = localBeacon(BigInt("0x" + seed));
+    }
+    return this.#localBeacon;
+  }
+
+  #genesisSeconds(): number {
+    return Math.floor(Number(this.#meta("genesis_ms")) / 1000);
+  }
+
+  #blockSeconds(): number {
+    const clock = JSON.parse(this.#meta("clock")!) as BlockClock;
+    return clock.kind === "timed" ? clock.blockMs / 1000 : 12;
+  }
+
+  /** The last beacon round published by `block`'s time. */
+  #latestRound(block: number): number {
+    return Math.floor((block * this.#blockSeconds()) / BEACON_PERIOD_SECONDS);
+  }
+
+  /** The v2 commits of a hotkey, oldest first. */
+  #commits(netuid: number, hotkey: string): Row[] {
+    return this.#db.prepare(
+      "SELECT rowid, hash, block FROM weight_commits WHERE netuid = ? AND hotkey = ? ORDER BY block, rowid",
+    ).all(netuid, hotkey) as Row[];
+  }
+
   #params(netuid: number): LocalSubnetParams {
     const row = this.#db.prepare("SELECT params FROM subnets WHERE netuid = ?").get(netuid) as Row | undefined;
     if (!row) throw new ChainRejected("SubNetworkDoesNotExist", `subnet ${netuid} does not exist`);
-    return JSON.parse(row.params as string);
+    return { ...DEFAULT_SUBNET_PARAMS, ...JSON.parse(row.params as string) };
   }
 
   #meta(key: string): string | undefined {
@@ -398,7 +535,7 @@ function toNeuron(r: Row): Neuron {
     uid: Number(r.uid),
     hotkey: r.hotkey as string,
     coldkey: r.coldkey as string,
-    stake: Number(r.stake),
+    stake: BigInt(r.stake as bigint),
     validatorPermit: Boolean(r.validator_permit),
     lastUpdate: Number(r.last_update),
     blockAtRegistration: Number(r.block_at_registration),
@@ -407,6 +544,6 @@ function toNeuron(r: Row): Neuron {
     dividends: Number(r.dividends),
     trust: Number(r.trust),
     validatorTrust: Number(r.validator_trust),
-    emission: Number(r.emission),
+    emission: BigInt(r.emission as bigint),
   };
 }

@@ -1,10 +1,12 @@
 /**
- * set_weights as subtensor checks it, in subtensor's order and with its error names: equal
- * lengths, registered hotkey, version key, validator permit (self-weight excepted), rate limit,
- * duplicate and out-of-range uids, u16 values, minimum count; then max-upscaled u16 storage.
+ * set_weights as subtensor checks it (spec 218, `subnets/weights.rs` `do_set_weights`), in its
+ * order and with its error names: equal lengths, no more uids than the subnet has, registered
+ * hotkey, minimum stake, version key (0 on chain accepts any), rate limit (only when
+ * commit-reveal is off; a LastUpdate of 0 never limits), validator permit (a lone self-weight
+ * excepted), duplicate and out-of-range uids, minimum count, then max-upscaled u16 values checked
+ * against the max weight limit and stored. LastUpdate moves only when commit-reveal is off.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { toU16Weights } from "../../scoring/mod.ts";
 import { ChainRejected } from "../chain.ts";
 import type { LocalSubnetParams } from "./params.ts";
 
@@ -18,6 +20,23 @@ export function uidOf(db: DatabaseSync, netuid: number, hotkey: string): number 
   return row ? Number(row.uid) : undefined;
 }
 
+/** subtensor's `check_rate_limit` for commits: LastUpdate 0 (never) passes, else `rate limit` blocks since it. */
+export function checkCommitRateLimit(
+  db: DatabaseSync,
+  netuid: number,
+  p: LocalSubnetParams,
+  uid: number,
+  block: number,
+): void {
+  const last = lastUpdate(db, netuid, uid);
+  if (last !== 0 && block - last < p.weightsRateLimit) {
+    throw new ChainRejected(
+      "CommittingWeightsTooFast",
+      `last update at block ${last}, rate limit ${p.weightsRateLimit} blocks`,
+    );
+  }
+}
+
 /** Checks and stores one hotkey's weights (inside the caller's transaction). */
 export function applyWeights(
   db: DatabaseSync,
@@ -28,45 +47,75 @@ export function applyWeights(
   weights: number[],
   versionKey: number,
   block: number,
-  rateLimited: boolean,
 ): void {
   if (uids.length !== weights.length) {
     throw new ChainRejected("WeightVecNotEqualSize", `${uids.length} uids, ${weights.length} weights`);
   }
+  const n = Number((db.prepare("SELECT COUNT(*) AS n FROM neurons WHERE netuid = ?").get(netuid) as Row).n);
+  if (uids.length > n) throw new ChainRejected("UidsLengthExceedUidsInSubNet", `${uids.length} uids, subnet has ${n}`);
   const uid = uidOf(db, netuid, hotkey);
   if (uid === undefined) throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
-  if (versionKey < p.weightsVersionKey) {
+  const stake = BigInt(
+    (db.prepare("SELECT COALESCE(SUM(amount), 0) AS s FROM stake WHERE hotkey = ?").get(hotkey) as Row).s as number,
+  );
+  if (stake < BigInt(p.weightsMinStake)) {
+    throw new ChainRejected("NotEnoughStakeToSetWeights", `stake ${stake} < ${p.weightsMinStake}`);
+  }
+  if (p.weightsVersionKey !== 0 && versionKey < p.weightsVersionKey) {
     throw new ChainRejected("IncorrectWeightVersionKey", `version key ${versionKey} < ${p.weightsVersionKey}`);
   }
-  const neuron = db.prepare("SELECT validator_permit, last_update FROM neurons WHERE netuid = ? AND uid = ?")
-    .get(netuid, uid) as Row;
-  const selfOnly = uids.length === 1 && uids[0] === uid;
-  if (!neuron.validator_permit && !selfOnly) {
-    throw new ChainRejected("NeuronNoValidatorPermit", `uid ${uid} has no validator permit`);
-  }
-  if (rateLimited && block - Number(neuron.last_update) < p.weightsRateLimit) {
+  const last = lastUpdate(db, netuid, uid);
+  if (!p.commitRevealEnabled && last !== 0 && block - last < p.weightsRateLimit) {
     throw new ChainRejected(
       "SettingWeightsTooFast",
-      `last update at block ${neuron.last_update}, rate limit ${p.weightsRateLimit} blocks`,
+      `last update at block ${last}, rate limit ${p.weightsRateLimit} blocks`,
     );
   }
+  const selfWeight = uids.length === 1 && uids[0] === uid;
+  const permit =
+    (db.prepare("SELECT validator_permit FROM neurons WHERE netuid = ? AND uid = ?").get(netuid, uid) as Row)
+      .validator_permit;
+  if (!selfWeight && !permit) throw new ChainRejected("NeuronNoValidatorPermit", `uid ${uid} has no validator permit`);
   if (new Set(uids).size !== uids.length) throw new ChainRejected("DuplicateUids", "a uid appears twice");
-  const n = Number((db.prepare("SELECT COUNT(*) AS n FROM neurons WHERE netuid = ?").get(netuid) as Row).n);
   if (uids.some((u) => !Number.isInteger(u) || u < 0 || u >= n)) {
     throw new ChainRejected("UidVecContainInvalidOne", `uids must be in 0..${n - 1}`);
   }
   if (weights.some((w) => !Number.isInteger(w) || w < 0 || w > 65535)) {
     throw new ChainRejected("WeightVecNotEqualSize", "weights must be u16");
   }
-  if (!selfOnly && uids.length < Math.min(p.minAllowedWeights, n)) {
-    throw new ChainRejected("WeightVecLengthIsLow", `${uids.length} weights < ${p.minAllowedWeights}`);
+  if (!selfWeight && weights.length < Math.min(p.minAllowedWeights, n)) {
+    throw new ChainRejected("WeightVecLengthIsLow", `${weights.length} weights < ${Math.min(p.minAllowedWeights, n)}`);
   }
-  const scaled = toU16Weights(new Map(uids.map((u, i) => [u, weights[i]])));
-  const row = scaled.uids.map((u, i) => [u, scaled.weights[i]]);
+  const upscaled = maxUpscaleU16(weights);
+  if (!selfWeight && p.maxWeightLimit !== 65535) {
+    const total = upscaled.reduce((a, b) => a + b, 0);
+    if (total > 0 && Math.max(...upscaled) / total > p.maxWeightLimit / 65535) {
+      throw new ChainRejected("MaxWeightExceeded", `a uid takes more than ${p.maxWeightLimit}/65535 of the weight`);
+    }
+  }
+  const row = uids.map((u, i) => [u, upscaled[i]]);
   db.prepare("INSERT OR REPLACE INTO weights (netuid, uid, data) VALUES (?, ?, ?)").run(
     netuid,
     uid,
     JSON.stringify(row),
   );
-  db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
+  if (!p.commitRevealEnabled) {
+    db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
+  }
+}
+
+/**
+ * subtensor's `vec_u16_max_upscale_to_u16`: each value × 65535 / max, rounded half away from
+ * zero (I32F32 `round`); all zeros stay zeros.
+ */
+export function maxUpscaleU16(values: number[]): number[] {
+  const max = Math.max(0, ...values);
+  if (max === 0) return values.map(() => 0);
+  return values.map((v) => Number((BigInt(v) * 65535n * 2n + BigInt(max)) / (2n * BigInt(max))));
+}
+
+function lastUpdate(db: DatabaseSync, netuid: number, uid: number): number {
+  return Number(
+    (db.prepare("SELECT last_update FROM neurons WHERE netuid = ? AND uid = ?").get(netuid, uid) as Row).last_update,
+  );
 }

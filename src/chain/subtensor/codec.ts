@@ -52,3 +52,57 @@ export function offlineRuntime(metadataBytes: Uint8Array) {
   registry.setMetadata(metadata);
   return { registry, metadata, decorated: expandMetadata(registry, metadata) };
 }
+
+/**
+ * subtensor's `CustomTransactionError` codes, by which its transaction extension refuses a call
+ * before it reaches a block ("1010: Invalid Transaction: Custom error: N"). From
+ * `common/src/transaction_error.rs`; codes 0–9 are the same in spec 218 (`pallets/subtensor/src/lib.rs`).
+ */
+export const CUSTOM_TRANSACTION_ERRORS: Readonly<Record<number, string>> = {
+  0: "ColdkeyInSwapSchedule",
+  1: "StakeAmountTooLow",
+  2: "BalanceTooLow",
+  3: "SubnetNotExists",
+  4: "HotkeyAccountDoesntExist",
+  5: "NotEnoughStakeToWithdraw",
+  6: "RateLimitExceeded",
+  7: "InsufficientLiquidity",
+  8: "SlippageTooHigh",
+  9: "TransferDisallowed",
+  10: "HotKeyNotRegisteredInNetwork",
+  11: "InvalidIpAddress",
+  12: "ServingRateLimitExceeded",
+  13: "InvalidPort",
+  14: "ZeroMaxAmount",
+  15: "InvalidRevealRound",
+  16: "CommitNotFound",
+  17: "CommitBlockNotInRevealRange",
+  18: "InputLengthsUnequal",
+  19: "UidNotFound",
+  255: "BadRequest",
+};
+
+/** The name of a transaction-pool refusal ("1010: Invalid Transaction: Custom error: 1" → StakeAmountTooLow), or undefined. */
+export function poolErrorName(message: string): string | undefined {
+  const custom = /Custom error: (\d+)/.exec(message);
+  if (custom) return CUSTOM_TRANSACTION_ERRORS[Number(custom[1])] ?? `CustomTransactionError${custom[1]}`;
+  const invalid = /^1010: Invalid Transaction: (.+)$/.exec(message.trim());
+  return invalid ? invalid[1].replace(/[^A-Za-z]/g, "") : undefined;
+}
+
+/**
+ * `WeightCommits(netuid, hotkey)`: a queue of `(hash, u64, u64, u64)`. Spec 218 stores
+ * `(hash, commit_block, first_reveal_block, last_reveal_block)`; later runtimes store
+ * `(hash, commit_epoch, commit_block, 0)` ("the 4th field is a legacy reveal-block bound, now
+ * unused and left at 0"). The last field tells the layouts apart: a reveal block is never 0.
+ */
+export function decodeWeightCommits(value: unknown): { hash: string; block: number }[] {
+  // deno-lint-ignore no-explicit-any
+  const v = value as any;
+  const list = v?.isSome !== undefined ? v.unwrapOr(null) : v;
+  if (!list) return [];
+  return [...list].map((entry) => {
+    const [hash, a, b, c] = [...entry].map((x) => x.toString());
+    return { hash: hash.toLowerCase(), block: Number(c === "0" ? b : a) };
+  });
+}

@@ -2,9 +2,11 @@
  * The `Chain` over a subtensor node through @polkadot/api. Reads adapt to the runtime's
  * metadata: stake comes from `TotalHotkeyAlpha(hotkey, netuid)` where the runtime has it (dynamic
  * TAO) and from `Stake` otherwise; hyperparameters missing from a runtime fall back to
- * subtensor's defaults. Extrinsics are signed by the hotkey; a failed one is a `ChainRejected`
- * named by its pallet error. set_weights waits out the weights rate limit rather than submit a
- * call the chain would refuse. Timelocked (drand) commit-reveal is detected and refused.
+ * subtensor's defaults; timelocked commit-reveal is used where the runtime has
+ * `commit_timelocked_weights` and a drand pallet. Extrinsics are signed by the hotkey (the
+ * coldkey for registration) and resolve with their inclusion block; a refusal is a
+ * `ChainRejected` named by the pallet error, or by subtensor's custom transaction error when the
+ * transaction pool refuses it. Nothing here waits for a rate limit or an epoch.
  */
 import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
@@ -14,11 +16,15 @@ import {
   type Chain,
   ChainRejected,
   type Commitment,
+  type Inclusion,
   type Metagraph,
   type Neuron,
   type SubnetHyperparameters,
+  type TimelockBeacon,
+  type WeightCommit,
 } from "../chain.ts";
-import { commitmentInfo, decodeCommitment, dispatchErrorName } from "./codec.ts";
+import { QUICKNET } from "../timelock/mod.ts";
+import { commitmentInfo, decodeCommitment, decodeWeightCommits, dispatchErrorName, poolErrorName } from "./codec.ts";
 import { endpointFor } from "./networks.ts";
 
 /** Options for connecting. */
@@ -28,6 +34,8 @@ export interface SubtensorOptions {
   maxReconnectMs?: number;
   /** Longest wait for an extrinsic to be included. */
   inclusionTimeoutMs?: number;
+  /** Seconds per block, for timelocked reveal rounds (12 on finney). */
+  blockTimeSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -84,7 +92,9 @@ export class SubtensorChain implements Chain {
     const [permits, lastUpdate, consensus, incentive, dividends, trust, validatorTrust, emission] = await Promise.all(
       ["validatorPermit", "lastUpdate", "consensus", "incentive", "dividends", "trust", "validatorTrust", "emission"]
         .map((s) =>
-          q[s] ? q[s](netuid).then((v: Any) => v.toJSON() as number[]) : Promise.resolve(new Array(n).fill(0))
+          q[s]
+            ? q[s](netuid).then((v: Any) => v.map((x: Any) => x.toString()) as string[])
+            : Promise.resolve(new Array(n).fill("0"))
         ),
     );
     const neurons: Neuron[] = [];
@@ -101,7 +111,7 @@ export class SubtensorChain implements Chain {
         hotkey,
         coldkey: owner.toString(),
         stake,
-        validatorPermit: Boolean(permits[uid]),
+        validatorPermit: permits[uid] === "true",
         lastUpdate: Number(lastUpdate[uid] ?? 0),
         blockAtRegistration: Number(registered.toString()),
         consensus: Number(consensus[uid] ?? 0) / 65535,
@@ -109,7 +119,7 @@ export class SubtensorChain implements Chain {
         dividends: Number(dividends[uid] ?? 0) / 65535,
         trust: Number(trust[uid] ?? 0) / 65535,
         validatorTrust: Number(validatorTrust[uid] ?? 0) / 65535,
-        emission: Number(emission[uid] ?? 0),
+        emission: BigInt(String(emission[uid] ?? 0)),
       });
     }
     neurons.sort((a, b) => a.uid - b.uid);
@@ -118,19 +128,20 @@ export class SubtensorChain implements Chain {
 
   async hyperparameters(netuid: number): Promise<SubnetHyperparameters> {
     const q = this.api.query.subtensorModule as Any;
-    const read = async (
-      name: string,
-      fallback: number,
-    ) => (q[name] ? Number((await q[name](netuid)).toString()) : fallback);
+    const read = async (name: string, fallback: number, ...args: unknown[]) =>
+      q[name] ? Number((await q[name](...args)).toString()) : fallback;
     const enabled = q.commitRevealWeightsEnabled ? (await q.commitRevealWeightsEnabled(netuid)).isTrue : false;
     return {
-      tempo: await read("tempo", 360),
-      weightsRateLimit: await read("weightsSetRateLimit", 100),
-      weightsVersionKey: await read("weightsVersionKey", 0),
+      tempo: await read("tempo", 360, netuid),
+      weightsRateLimit: await read("weightsSetRateLimit", 100, netuid),
+      weightsVersionKey: await read("weightsVersionKey", 0, netuid),
       commitRevealEnabled: enabled,
-      revealPeriodEpochs: await read("revealPeriodEpochs", 1),
-      activityCutoff: await read("activityCutoff", 5000),
-      maxAllowedValidators: await read("maxAllowedValidators", 64),
+      revealPeriodEpochs: await read("revealPeriodEpochs", 1, netuid),
+      activityCutoff: await read("activityCutoff", 5000, netuid),
+      maxAllowedValidators: await read("maxAllowedValidators", 64, netuid),
+      minAllowedWeights: await read("minAllowedWeights", 0, netuid),
+      maxWeightLimit: await read("maxWeightsLimit", 65535, netuid),
+      commitRevealVersion: this.#timelocked() ? await read("commitRevealWeightsVersion", 4) : 2,
     };
   }
 
@@ -149,8 +160,8 @@ export class SubtensorChain implements Chain {
     return decoded ? { hotkey, ...decoded } : null;
   }
 
-  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<void> {
-    await this.#submit((this.api.tx.commitments as Any).setCommitment(netuid, commitmentInfo(data)), hotkey);
+  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion> {
+    return await this.#submit((this.api.tx.commitments as Any).setCommitment(netuid, commitmentInfo(data)), hotkey);
   }
 
   async setWeights(
@@ -159,18 +170,15 @@ export class SubtensorChain implements Chain {
     uids: number[],
     weights: number[],
     versionKey: number,
-  ): Promise<void> {
-    const params = await this.hyperparameters(netuid);
-    if (params.commitRevealEnabled) {
-      throw new ChainRejected("CommitRevealEnabled", `subnet ${netuid} takes weights by commit-reveal`);
-    }
-    await this.#waitForRateLimit(netuid, hotkey.address, params.weightsRateLimit);
-    await this.#submit((this.api.tx.subtensorModule as Any).setWeights(netuid, uids, weights, versionKey), hotkey);
+  ): Promise<Inclusion> {
+    return await this.#submit(
+      (this.api.tx.subtensorModule as Any).setWeights(netuid, uids, weights, versionKey),
+      hotkey,
+    );
   }
 
-  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<void> {
-    await this.#refuseTimelocked(netuid);
-    await this.#submit((this.api.tx.subtensorModule as Any).commitWeights(netuid, u8aToHex(hash)), hotkey);
+  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<Inclusion> {
+    return await this.#submit((this.api.tx.subtensorModule as Any).commitWeights(netuid, u8aToHex(hash)), hotkey);
   }
 
   async revealWeights(
@@ -180,12 +188,50 @@ export class SubtensorChain implements Chain {
     weights: number[],
     salt: number[],
     versionKey: number,
-  ): Promise<void> {
-    await this.#refuseTimelocked(netuid);
-    await this.#submit(
+  ): Promise<Inclusion> {
+    return await this.#submit(
       (this.api.tx.subtensorModule as Any).revealWeights(netuid, uids, weights, salt, versionKey),
       hotkey,
     );
+  }
+
+  async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
+    const q = this.api.query.subtensorModule as Any;
+    return q.weightCommits ? decodeWeightCommits(await q.weightCommits(netuid, hotkey)) : [];
+  }
+
+  async commitTimelockedWeights(
+    netuid: number,
+    hotkey: KeyringPair,
+    commit: Uint8Array,
+    revealRound: number,
+    commitRevealVersion: number,
+  ): Promise<Inclusion> {
+    if (!this.#timelocked()) {
+      throw new ChainRejected(
+        "CallUnavailable",
+        `runtime ${this.api.runtimeVersion.specVersion} has no timelocked commit-reveal`,
+      );
+    }
+    return await this.#submit(
+      (this.api.tx.subtensorModule as Any).commitTimelockedWeights(
+        netuid,
+        u8aToHex(commit),
+        revealRound,
+        commitRevealVersion,
+      ),
+      hotkey,
+    );
+  }
+
+  timelockBeacon(): Promise<TimelockBeacon> {
+    return Promise.resolve({
+      publicKey: QUICKNET.publicKey,
+      genesisTime: QUICKNET.genesisTime,
+      periodSeconds: QUICKNET.periodSeconds,
+      blockTimeSeconds: this.options.blockTimeSeconds ?? 12,
+      nowSeconds: Date.now() / 1000,
+    });
   }
 
   async close(): Promise<void> {
@@ -193,70 +239,58 @@ export class SubtensorChain implements Chain {
     await this.api.disconnect();
   }
 
-  /** Burned registration of `hotkey` on a subnet, paid and signed by the coldkey. */
-  async register(netuid: number, coldkey: KeyringPair, hotkey: string): Promise<void> {
+  /** Burned registration of `hotkey` on a subnet, paid and signed by the coldkey; returns the uid. */
+  async register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number> {
     await this.#submit((this.api.tx.subtensorModule as Any).burnedRegister(netuid, hotkey), coldkey);
-  }
-
-  async #stake(hotkey: string, netuid: number): Promise<number> {
-    const q = this.api.query.subtensorModule as Any;
-    if (q.totalHotkeyAlpha) return Number((await q.totalHotkeyAlpha(hotkey, netuid)).toString());
-    if (q.totalHotkeyStake) return Number((await q.totalHotkeyStake(hotkey)).toString());
-    return 0;
-  }
-
-  async #refuseTimelocked(netuid: number): Promise<void> {
-    const q = this.api.query.subtensorModule as Any;
-    const version = q.commitRevealWeightsVersion ? Number((await q.commitRevealWeightsVersion()).toString()) : 2;
-    if (version >= 3) {
-      throw new ChainRejected(
-        "IncorrectCommitRevealVersion",
-        `subnet ${netuid} uses timelocked (drand) commit-reveal v${version}; it needs weights encrypted to a future drand round, which this client does not implement`,
-      );
+    const uid = await (this.api.query.subtensorModule as Any).uids(netuid, hotkey);
+    if (uid.isNone) {
+      throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} was not registered on subnet ${netuid}`);
     }
+    return uid.unwrap().toNumber();
   }
 
-  /** Waits (block by block) until `weightsRateLimit` blocks have passed since the hotkey's last update. */
-  async #waitForRateLimit(netuid: number, hotkey: string, rateLimit: number): Promise<void> {
+  async #stake(hotkey: string, netuid: number): Promise<bigint> {
     const q = this.api.query.subtensorModule as Any;
-    const uid = await q.uids(netuid, hotkey);
-    if (uid.isNone) throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
-    const last = Number(((await q.lastUpdate(netuid)).toJSON() as number[])[uid.unwrap().toNumber()] ?? 0);
-    let block = await this.currentBlock();
-    while (block - last < rateLimit) {
-      this.options.log?.(`weights rate limit: waiting for block ${last + rateLimit} (now ${block})`);
-      await new Promise<void>((resolve) => {
-        const unsub = this.api.rpc.chain.subscribeNewHeads((h) => {
-          if (h.number.toNumber() > block) {
-            block = h.number.toNumber();
-            unsub.then((u) => u());
-            resolve();
-          }
-        });
-      });
-    }
+    if (q.totalHotkeyAlpha) return BigInt((await q.totalHotkeyAlpha(hotkey, netuid)).toString());
+    if (q.totalHotkeyStake) return BigInt((await q.totalHotkeyStake(hotkey)).toString());
+    return 0n;
   }
 
-  /** Signs, submits and waits for inclusion; a dispatch error becomes `ChainRejected(name)`. */
-  #submit(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<void> {
+  /** Whether the runtime takes timelocked weights commits (the call and a drand pallet to reveal them). */
+  #timelocked(): boolean {
+    return Boolean((this.api.tx.subtensorModule as Any).commitTimelockedWeights && (this.api.query as Any).drand);
+  }
+
+  /**
+   * Signs, submits and waits for inclusion; resolves with the including block. A dispatch error
+   * becomes `ChainRejected(pallet error)`; a refusal by the transaction pool becomes
+   * `ChainRejected(custom error name)`.
+   */
+  #submit(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<Inclusion> {
     const timeout = this.options.inclusionTimeoutMs ?? 120_000;
+    const what = `${tx.method.section}.${tx.method.method}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`extrinsic not included within ${timeout} ms`)), timeout);
-      tx.signAndSend(signer, (result) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: not included within ${timeout} ms`)), timeout);
+      const done = (f: () => void) => {
+        clearTimeout(timer);
+        f();
+      };
+      tx.signAndSend(signer, { nonce: -1 }, (result) => {
         if (result.dispatchError) {
-          clearTimeout(timer);
           const name = dispatchErrorName(this.api.registry, result.dispatchError as Any);
-          reject(new ChainRejected(name, `${tx.method.section}.${tx.method.method} failed`));
-        } else if (result.status.isInBlock || result.status.isFinalized) {
-          clearTimeout(timer);
-          resolve();
+          done(() => reject(new ChainRejected(name, `${what} failed`)));
+        } else if (result.status.isInBlock) {
+          const hash = result.status.asInBlock;
+          this.api.rpc.chain.getHeader(hash).then(
+            (h) => done(() => resolve({ block: h.number.toNumber() })),
+            (e) => done(() => reject(e)),
+          );
         } else if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) {
-          clearTimeout(timer);
-          reject(new Error(`${tx.method.section}.${tx.method.method}: ${result.status.type}`));
+          done(() => reject(new Error(`${what}: ${result.status.type}`)));
         }
       }).catch((e) => {
-        clearTimeout(timer);
-        reject(e);
+        const name = poolErrorName((e as Error).message);
+        done(() => reject(name ? new ChainRejected(name, `${what} refused by the transaction pool`) : e));
       });
     });
   }
