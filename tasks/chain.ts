@@ -19,7 +19,6 @@ import {
   loadHotkey,
   LocalChain,
   openChain,
-  SubtensorChain,
 } from "../src/mod.ts";
 
 const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"];
