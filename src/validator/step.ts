@@ -175,7 +175,10 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   }
 
   // Scoring over this step's results (models that failed count as failed, not as absent).
-  const results = [...done.values()];
+  // A result counts only while its hotkey still holds its uid (a deregistered hotkey's results,
+  // from before a restart, must not pass to the uid's new owner).
+  const holder = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]));
+  const results = [...done.values()].filter((r) => holder.get(r.hotkey) === r.uid);
   const outcomes = scoreCompetition(
     results.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss ?? Infinity })),
     competition.epsilon,

@@ -1,12 +1,14 @@
 /**
  * From the chain to the models worth evaluating: every commitment of a registered hotkey is
  * parsed; a new or changed commitment (re)enters as pending; a malformed one, or one for a
- * competition not in force, is kept as rejected with the reason; hotkeys that left the metagraph
- * are forgotten.
+ * competition not in force, is kept as rejected with the reason. A hotkey that left the
+ * metagraph (deregistered, its uid possibly taken by a new hotkey) is forgotten together with the
+ * moving-average weight its uid earned, so a new owner of the uid starts from zero.
  */
 import type { Commitment, Metagraph } from "../chain/mod.ts";
 import { competitionAt, type Schedule } from "../competitions/mod.ts";
 import { InvalidMetadata, parseModelId, repoId } from "../metadata/mod.ts";
+import { forgetUid } from "../scoring/mod.ts";
 import type { TrackedModel, ValidatorState } from "./state.ts";
 
 /** Updates tracked models from the metagraph and commitments; returns how many changed. */
@@ -21,8 +23,9 @@ export function syncModels(
   let changed = 0;
   state.transaction(() => {
     for (const m of state.models()) {
-      if (!uids.has(m.hotkey)) {
+      if (uids.get(m.hotkey) !== m.uid) {
         state.deleteModel(m.hotkey);
+        state.setEma(forgetUid(state.ema(), m.uid));
         changed++;
       }
     }

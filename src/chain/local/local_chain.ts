@@ -405,6 +405,11 @@ export class LocalChain implements Chain {
     });
   }
 
+  /** The local beacon's pulse (BLS signature, G1 compressed) for a round, once published; as pallet_drand's Pulses. */
+  pulse(round: number): Uint8Array | undefined {
+    return round <= this.#latestRound(this.#catchUp()) ? beaconSignature(this.#beacon(), round) : undefined;
+  }
+
   /** Epoch results recorded for a subnet, oldest first. */
   epochs(netuid: number): { block: number; result: YumaOutput }[] {
     const rows = this.#db.prepare("SELECT block, result FROM epochs WHERE netuid = ? ORDER BY block").all(
