@@ -4,35 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { devKey, LocalChain } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { chainConformance } from "./conformance.ts";
-
-const NETUID = 1;
-
-/** A local chain (manual clock): Alice a staked validator, Bob, Charlie, Dave miners; the suite's parameters. */
-async function localHarness() {
-  const chain = LocalChain.open(join(await tempDir(), "chain.sqlite"), { clock: { kind: "manual" } });
-  chain.createSubnet(NETUID, {
-    tempo: 10,
-    weightsRateLimit: 2,
-    weightsVersionKey: 3,
-    activityCutoff: 5000,
-    maxAllowedValidators: 1,
-  });
-  const [validator, ...miners] = await Promise.all(["Alice", "Bob", "Charlie", "Dave"].map((n) => devKey(n)));
-  for (const k of [validator, ...miners]) await chain.register(NETUID, k.address, await devKey("Ferdie", "coldkey"));
-  chain.addStake(validator.address, 1_000_000_000_000n);
-  chain.advance(11); // past an epoch: the validator gets its permit
-  return {
-    chain,
-    netuid: NETUID,
-    validator,
-    miners,
-    stranger: await devKey("Eve"),
-    advance: (n: number) => Promise.resolve(void chain.advance(n)),
-    setCommitReveal: (enabled: boolean) =>
-      Promise.resolve(chain.createSubnet(NETUID, { commitRevealEnabled: enabled })),
-    close: () => chain.close(),
-  };
-}
+import { localHarness, NETUID } from "./harnesses.ts";
 
 chainConformance("local chain", localHarness);
 
