@@ -7,6 +7,7 @@
  * Path of a model: checkModel → createLossSession (compileModel) → evaluateLosses / sanityCheck.
  */
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
+export { formatReason, MAX_REASON_LENGTH } from "./reason.ts";
 export {
   type CheckedModel,
   checkModel,

@@ -1,23 +1,20 @@
 /**
- * A miner's look before paying to commit: the competition's checks on a local model, its loss on
- * the current step's pages (the same seed, pages, tokenizer and packing a validator uses), the
- * degenerate-output check, and the verdict against the current leader with today's epsilon.
+ * A miner's look before paying to commit: the validator's own scoring (`scoreModel`: every
+ * check, the non-finite scan, the loss on the current step's pages with the same seed, tokenizer
+ * and packing, the degenerate-output check) and the verdict against the current leader with
+ * today's epsilon. A model the validator would reject is a failed preflight.
  */
-import {
-  checkModel,
-  createLossSession,
-  evaluateLosses,
-  GENERATED_TOKENS,
-  PROMPT_TOKENS,
-  sanityCheck,
-} from "../eval/mod.ts";
+import type { Device } from "../eval/mod.ts";
 import {
   type Competition,
   type DatasetsServerClient,
   epsilonAt,
   loadTokenizer,
   lossToBeat,
+  type ModelScore,
   prepareEvalData,
+  scoreModel,
+  type ScoreProgress,
 } from "../src/mod.ts";
 
 /** The leader to beat: its loss on the same pages and its commit block. */
@@ -28,36 +25,33 @@ export interface Leader {
 }
 
 /** What the preflight found. */
-export interface PreflightResult {
-  parameters: number;
-  architecture: string;
-  taskLosses: Record<string, number>;
-  loss: number;
-  sanity: { ok: boolean; reason?: string };
+export interface PreflightResult extends ModelScore {
+  /** Would a validator score it (status ok)? */
+  passes: boolean;
+  /** Against the leader, when one was given: would it win? */
+  wins: boolean | null;
   verdict: string;
 }
 
-/** Runs the preflight of the model in `dir`. */
-export async function preflight(o: {
+/** Options for `preflight`. */
+export interface PreflightOptions {
   dir: string;
   competition: Competition;
   client: DatasetsServerClient;
   seed: Uint8Array;
   block: number;
   cacheDir: string;
+  resolveTokenizer?: (repo: string) => Promise<string>;
   leaders?: Leader[];
   batchSize?: number;
-}): Promise<PreflightResult> {
+  device?: Device;
+  onProgress?: (p: ScoreProgress) => void;
+}
+
+/** Runs the preflight of the model in `o.dir`. */
+export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
   const c = o.competition;
-  const model = await checkModel(o.dir, {
-    limits: {
-      minParameters: c.minParameters,
-      maxParameters: c.maxParameters,
-      maxBytes: c.maxBytes,
-      architectures: c.architectures,
-    },
-  });
-  const tokenizer = await loadTokenizer(c.tokenizer, { cacheDir: o.cacheDir });
+  const tokenizer = await loadTokenizer(c.tokenizer, { cacheDir: o.cacheDir, resolveRepo: o.resolveTokenizer });
   const { tasks } = await prepareEvalData({
     client: o.client,
     tokenizer,
@@ -66,44 +60,28 @@ export async function preflight(o: {
     seed: o.seed,
     block: o.block,
   });
-  const maxLength = Math.max(c.sequenceLength, Math.min(model.spec.maxPositions, PROMPT_TOKENS + GENERATED_TOKENS));
-  const session = await createLossSession(model, { maxSequenceLength: maxLength });
-  try {
-    const taskLosses: Record<string, number> = {};
-    for (const t of tasks) {
-      const losses = await evaluateLosses(session, t.sequences, { batchSize: o.batchSize ?? 4 });
-      taskLosses[t.task.id] = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
-    }
-    const loss = tasks.reduce((s, t) => s + t.task.weight * taskLosses[t.task.id], 0);
-    const first = tasks.find((t) => t.sequences.length >= 2)!;
-    const sanity = await sanityCheck(session, first.sequences[0], first.sequences[1], tokenizer.eosTokenId, maxLength);
-    let verdict = "no leader to compare with";
-    if (!sanity.ok) verdict = `a validator would reject it: degenerate output (${sanity.reason})`;
-    else if (o.leaders?.length) {
-      const target = lossToBeat(
-        o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })),
-        c.epsilon,
-        o.block,
-      );
-      const best = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
-      const eps = epsilonAt(c.epsilon, o.block, best.block);
-      verdict = loss < target
-        ? `wins: ${loss.toFixed(4)} < ${target.toFixed(4)} (the leader uid ${best.uid} scores ${
-          best.loss.toFixed(4)
-        } with epsilon ${eps.toFixed(5)} today)`
-        : `loses: ${loss.toFixed(4)} ≥ ${target.toFixed(4)}, the loss to beat today (leader uid ${best.uid}: ${
-          best.loss.toFixed(4)
-        }, epsilon ${eps.toFixed(5)})`;
-    }
-    return {
-      parameters: model.parameterCount,
-      architecture: model.spec.architecture,
-      taskLosses,
-      loss,
-      sanity,
-      verdict,
-    };
-  } finally {
-    await session.release();
+  const score = await scoreModel(o.dir, c, tasks, {
+    device: o.device ?? "cpu",
+    batchSize: o.batchSize ?? 4,
+    timeCapMs: 24 * 3600_000,
+    eosTokenId: tokenizer.eosTokenId,
+    onProgress: o.onProgress,
+  });
+  if (score.status !== "ok") {
+    return { ...score, passes: false, wins: null, verdict: `a validator would reject it: ${score.reason}` };
   }
+  if (!o.leaders?.length) return { ...score, passes: true, wins: null, verdict: "passes; no leader to compare with" };
+  const loss = score.loss!;
+  const target = lossToBeat(o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })), c.epsilon, o.block);
+  const best = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
+  const eps = epsilonAt(c.epsilon, o.block, best.block);
+  const wins = loss < target;
+  const verdict = wins
+    ? `wins: ${loss.toFixed(4)} < ${target.toFixed(4)} (the leader uid ${best.uid} scores ${
+      best.loss.toFixed(4)
+    } with epsilon ${eps.toFixed(5)} today)`
+    : `loses: ${loss.toFixed(4)} ≥ ${target.toFixed(4)}, the loss to beat today (leader uid ${best.uid}: ${
+      best.loss.toFixed(4)
+    }, epsilon ${eps.toFixed(5)})`;
+  return { ...score, passes: true, wins, verdict };
 }

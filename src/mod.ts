@@ -12,4 +12,5 @@ export * from "./data/mod.ts";
 export * from "./chain/mod.ts";
 export * from "./hub/mod.ts";
 export * from "./validator/mod.ts";
+export * from "./network/mod.ts";
 export * from "./leaderboard/mod.ts";

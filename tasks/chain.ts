@@ -1,111 +1,96 @@
 /**
- * `deno task chain <command> [--network embedded|finney|test|local|ws://…] [--netuid N] [--json]`
- * for operators:
- *   metagraph                      the subnet's neurons
- *   commitments                    every commitment with its block
- *   commit --data <string>         set the wallet hotkey's commitment
- *   set-weights --uids 1,2 --weights 100,50 [--version-key N]
- *   register                       embedded: register the wallet hotkey (creating the subnet if
- *                                  needed); subtensor: burned registration paid by the coldkey in
- *                                  SN9_COLDKEY_URI
- * Keys: --wallet.name / --wallet.hotkey (Bittensor wallet files) or SN9_HOTKEY_URI.
+ * `deno task chain <command>`: chain operations for operators, on the network the flags name.
+ *   metagraph          the subnet's neurons
+ *   commitments        every commitment with its block
+ *   commit             set the hotkey's commitment (--data)
+ *   set-weights        set weights directly (--uids, --weights, optional --version-key)
+ *   register           register the hotkey (burned registration; the coldkey in SN9_COLDKEY_URI
+ *                      pays on subtensor; the embedded chain creates the subnet when new)
  */
-import { parseArgs } from "node:util";
-import {
-  ChainRejected,
-  DEFAULT_CHAIN_DB,
-  EMBEDDED,
-  keyFromUri,
-  loadHotkey,
-  LocalChain,
-  openChain,
-} from "../src/mod.ts";
+import { keyFromUri, LocalChain } from "../src/mod.ts";
+import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
 
-const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"];
-const { values: f, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    network: { type: "string", default: EMBEDDED },
-    netuid: { type: "string", default: "1" },
-    "chain-db": { type: "string", default: DEFAULT_CHAIN_DB },
-    "wallet.name": { type: "string", default: "default" },
-    "wallet.hotkey": { type: "string", default: "default" },
-    data: { type: "string" },
-    uids: { type: "string" },
-    weights: { type: "string" },
-    "version-key": { type: "string" },
-    json: { type: "boolean", default: false },
+const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"] as const;
+const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
+
+await main({
+  name: "chain",
+  summary: "Reads and writes the chain: the metagraph, commitments, weights and registration.",
+  positionals: { usage: `<${COMMANDS.join("|")}>`, choices: COMMANDS, min: 1, max: 1 },
+  flags: {
+    ...networkFlags,
+    data: flags.string("the commitment to set (commit)", { placeholder: "<string>" }),
+    uids: flags.ints("uids to weigh (set-weights)"),
+    weights: flags.ints("u16 weights, one per uid (set-weights)"),
+    "version-key": flags.int("weights version key (set-weights; default: the subnet's)"),
+    json: flags.boolean("print JSON"),
+  },
+  notes: ["Keys: SN9_HOTKEY_URI, or the wallet flags; SN9_COLDKEY_URI pays registration on subtensor."],
+  examples: [
+    "deno task chain metagraph",
+    "deno task chain metagraph --chain-db .cache/demo-run/chain.sqlite",
+    "deno task chain commitments --network finney --netuid 9 --json",
+    "deno task chain set-weights --uids 1,2 --weights 65535,32768",
+  ],
+  async run({ flags: f, positionals: [command] }) {
+    if (command === "commit" && !f.data) throw new UsageError("commit needs --data <string>");
+    if (command === "set-weights" && (!f.uids || !f.weights)) {
+      throw new UsageError("set-weights needs --uids and --weights");
+    }
+    const network = await openNetworkFromFlags(f, (m) => console.error(m));
+    const { chain, netuid } = network;
+    try {
+      if (command === "metagraph") {
+        const m = await chain.metagraph(netuid);
+        if (f.json) return void console.log(json(m));
+        console.log(`subnet ${netuid} at block ${m.block}: ${m.neurons.length} neurons`);
+        console.log(
+          "   uid  hotkey                                            stake (rao)  permit  incentive  emission",
+        );
+        for (const n of m.neurons) {
+          console.log(
+            `  ${String(n.uid).padStart(4)}  ${n.hotkey}  ${String(n.stake).padStart(16)}  ${
+              n.validatorPermit ? "yes" : "no "
+            }     ${n.incentive.toFixed(4)}  ${n.emission}`,
+          );
+        }
+      } else if (command === "commitments") {
+        const cs = await chain.commitments(netuid);
+        if (f.json) console.log(json(cs));
+        else for (const c of cs) console.log(`${c.hotkey}  block ${c.block}  ${c.data}`);
+      } else if (command === "commit") {
+        const key = await hotkeyFromFlags(network, f, "miner");
+        const { block } = await chain.setCommitment(netuid, key, f.data!);
+        const back = await chain.commitment(netuid, key.address);
+        console.log(f.json ? json(back) : `committed at block ${block}: ${back?.data}`);
+      } else if (command === "set-weights") {
+        if (f.uids!.length !== f.weights!.length) {
+          throw new UsageError("--uids and --weights must have the same length");
+        }
+        if (f.weights!.some((w) => w > 65535)) throw new UsageError("--weights are u16 values (0–65535)");
+        const version = f["version-key"] ?? (await chain.hyperparameters(netuid)).weightsVersionKey;
+        const { block } = await chain.setWeights(
+          netuid,
+          await hotkeyFromFlags(network, f, "validator"),
+          f.uids!,
+          f.weights!,
+          version,
+        );
+        console.log(f.json ? json({ ok: true, block }) : `weights set at block ${block}`);
+      } else {
+        const key = await hotkeyFromFlags(network, f, "miner");
+        if (chain instanceof LocalChain && !(await chain.hyperparameters(netuid).catch(() => null))) {
+          chain.createSubnet(netuid);
+        }
+        const coldUri = Deno.env.get("SN9_COLDKEY_URI");
+        if (!coldUri && !network.embedded) {
+          throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");
+        }
+        const uid = await chain.register(netuid, key.address, coldUri ? await keyFromUri(coldUri) : key);
+        console.log(f.json ? json({ uid }) : `registered ${key.address} as uid ${uid} on subnet ${netuid}`);
+      }
+    } finally {
+      await network.close();
+    }
   },
 });
-const command = positionals[0];
-if (!COMMANDS.includes(command)) {
-  console.error(`chain: give one of ${COMMANDS.join(", ")}`);
-  Deno.exit(2);
-}
-const netuid = Number(f.netuid);
-const hotkey = () => loadHotkey({ wallet: f["wallet.name"]!, hotkey: f["wallet.hotkey"]! });
-const list = (s: string | undefined, what: string) => {
-  const xs = (s ?? "").split(",").filter(Boolean).map(Number);
-  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 0)) {
-    throw new RangeError(`--${what} must be a comma-separated list of non-negative integers`);
-  }
-  return xs;
-};
-
-const chain = await openChain(f.network!, { chainDb: f["chain-db"], log: (m) => console.error(m) });
-try {
-  if (command === "metagraph") {
-    const m = await chain.metagraph(netuid);
-    if (f.json) console.log(JSON.stringify(m, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
-    else {
-      console.log(`subnet ${netuid} at block ${m.block} on ${chain.name}: ${m.neurons.length} neurons`);
-      console.log(
-        " uid  hotkey                                             stake(rao)  permit  incentive  dividends   emission  last update",
-      );
-      for (const n of m.neurons) {
-        console.log(
-          `${String(n.uid).padStart(4)}  ${n.hotkey.padEnd(48)} ${String(n.stake).padStart(12)}  ${
-            n.validatorPermit ? "yes" : " no"
-          }  ` +
-            `${n.incentive.toFixed(4).padStart(9)}  ${n.dividends.toFixed(4).padStart(9)}  ${
-              String(n.emission).padStart(9)
-            }  ${n.lastUpdate}`,
-        );
-      }
-    }
-  } else if (command === "commitments") {
-    const cs = await chain.commitments(netuid);
-    if (f.json) console.log(JSON.stringify(cs));
-    else for (const c of cs) console.log(`${c.hotkey}  block ${c.block}  ${c.data}`);
-  } else if (command === "commit") {
-    if (!f.data) throw new TypeError("commit needs --data <string>");
-    const key = await hotkey();
-    await chain.setCommitment(netuid, key, f.data);
-    const back = await chain.commitment(netuid, key.address);
-    console.log(f.json ? JSON.stringify(back) : `committed at block ${back?.block}: ${back?.data}`);
-  } else if (command === "set-weights") {
-    const uids = list(f.uids, "uids"), weights = list(f.weights, "weights");
-    const version = f["version-key"] !== undefined
-      ? Number(f["version-key"])
-      : (await chain.hyperparameters(netuid)).weightsVersionKey;
-    const { block } = await chain.setWeights(netuid, await hotkey(), uids, weights, version);
-    console.log(f.json ? JSON.stringify({ ok: true, block }) : `weights set at block ${block}`);
-  } else {
-    const key = await hotkey();
-    if (chain instanceof LocalChain && !(await chain.hyperparameters(netuid).catch(() => null))) {
-      chain.createSubnet(netuid);
-    }
-    const coldUri = Deno.env.get("SN9_COLDKEY_URI");
-    if (!coldUri && !(chain instanceof LocalChain)) {
-      throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");
-    }
-    const uid = await chain.register(netuid, key.address, coldUri ? await keyFromUri(coldUri) : key);
-    console.log(f.json ? JSON.stringify({ uid }) : `registered ${key.address} as uid ${uid} on subnet ${netuid}`);
-  }
-} catch (e) {
-  console.error(`chain: ${e instanceof ChainRejected ? `refused by the chain: ${e.message}` : (e as Error).message}`);
-  Deno.exitCode = 1;
-} finally {
-  await chain.close();
-}

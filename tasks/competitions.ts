@@ -1,31 +1,20 @@
-/**
- * `deno task competitions [--schedule finney|local|<file.json>] [--block N] [--json]`: the
- * competitions in force at a block (default: block 0 of the bundled local schedule).
- */
-import { parseArgs } from "node:util";
-import { BUNDLED_SCHEDULES, loadSchedule, scheduleAt } from "../src/mod.ts";
+/** `deno task competitions`: the competitions in force at a block of a schedule. */
+import { loadSchedule, scheduleAt, scheduleSource } from "../src/mod.ts";
+import { flags, main } from "./cli/mod.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    schedule: { type: "string", default: "local" },
-    block: { type: "string", default: "0" },
-    json: { type: "boolean", default: false },
+await main({
+  name: "competitions",
+  summary: "Lists the competitions in force at a block: limits, architectures, tokenizer, tasks, epsilon.",
+  flags: {
+    schedule: flags.string("local, finney or a schedule file", { default: "local", placeholder: "<name|file>" }),
+    block: flags.int("the block", { default: 0 }),
+    json: flags.boolean("print the schedule entry as one JSON object"),
   },
-});
-try {
-  const block = Number(values.block);
-  if (!Number.isSafeInteger(block) || block < 0) {
-    throw new RangeError(`--block must be a non-negative integer, got ${values.block}`);
-  }
-  const source = values.schedule in BUNDLED_SCHEDULES
-    ? BUNDLED_SCHEDULES[values.schedule as keyof typeof BUNDLED_SCHEDULES]
-    : values.schedule;
-  const entry = scheduleAt(await loadSchedule(source), block);
-  if (values.json) {
-    console.log(JSON.stringify(entry));
-  } else {
-    console.log(`Competitions at block ${block} (schedule ${values.schedule}, entry from block ${entry.startBlock}):`);
+  examples: ["deno task competitions", "deno task competitions --schedule finney --block 4000000 --json"],
+  async run({ flags: f }) {
+    const entry = scheduleAt(await loadSchedule(scheduleSource(f.schedule)), f.block);
+    if (f.json) return void console.log(JSON.stringify(entry));
+    console.log(`Competitions at block ${f.block} (schedule ${f.schedule}, entry from block ${entry.startBlock}):`);
     for (const c of entry.competitions) {
       console.log(`\n  #${c.id} ${c.name}: ${(c.rewardShare * 100).toFixed(1)}% of rewards`);
       console.log(
@@ -45,8 +34,5 @@ try {
         `    epsilon ${c.epsilon.start} → ${c.epsilon.end} over ${c.epsilon.decayBlocks} blocks; evaluated ${c.evalBlockDelay} blocks after commit`,
       );
     }
-  }
-} catch (e) {
-  console.error(`competitions: ${(e as Error).message}`);
-  Deno.exit(1);
-}
+  },
+});

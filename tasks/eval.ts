@@ -1,58 +1,78 @@
 /**
- * `deno task eval --model <dir> --tokens <file.json> [--device cpu] [--batch N] [--json]`:
- * per-sequence losses of a local Hugging Face model on given token sequences. The tokens file is
- * a JSON array of equal-length integer arrays. Exit 0 on success, 1 on a rejected model or bad
- * input (one line on stderr), 2 on bad flags.
+ * `deno task eval`: per-sequence losses of a local Hugging Face model on given token sequences.
+ * The tokens file is a JSON array of equal-length integer arrays, read as untrusted input: a
+ * regular file (or a pipe with `-`) under a size cap, at most `--max-rows` rows, every token a
+ * non-negative integer below the model's vocabulary. Exit 0 on success, 1 on a rejected model or
+ * bad input, 2 on bad flags; each with one line on stderr.
  */
-import { parseArgs } from "node:util";
-import { checkModel, createLossSession, type Device, DEVICES, evaluateLosses } from "../eval/mod.ts";
+import { checkModel, createLossSession, DEVICES, evaluateLosses, formatReason } from "../eval/mod.ts";
+import { flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
 
-function fail(code: number, message: string): never {
-  console.error(`eval: ${message}`);
-  Deno.exit(code);
-}
-
-let flags;
-try {
-  flags = parseArgs({
-    args: Deno.args,
-    options: {
-      model: { type: "string" },
-      tokens: { type: "string" },
-      device: { type: "string", default: "cpu" },
-      batch: { type: "string", default: "1" },
-      threads: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  }).values;
-} catch (e) {
-  fail(2, (e as Error).message);
-}
-if (!flags.model || !flags.tokens) {
-  fail(2, "usage: deno task eval --model <dir> --tokens <file.json> [--device cpu|cuda|webgpu] [--batch N] [--json]");
-}
-if (!DEVICES.includes(flags.device as Device)) fail(2, `--device must be one of ${DEVICES.join(", ")}`);
-const batchSize = Number(flags.batch);
-if (!Number.isInteger(batchSize) || batchSize < 1) fail(2, `--batch must be a positive integer, got ${flags.batch}`);
-
-try {
-  const sequences = await readTokens(flags.tokens);
-  const model = await checkModel(flags.model);
-  const session = await createLossSession(model, {
-    device: flags.device as Device,
-    maxSequenceLength: sequences[0].length,
-    threads: flags.threads ? Number(flags.threads) : undefined,
-    log: (m) => console.error(m),
-  });
-  const start = performance.now();
-  const losses = await evaluateLosses(session, sequences, { batchSize });
-  const seconds = (performance.now() - start) / 1000;
-  await session.release();
-  const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-  if (flags.json) {
-    console.log(
-      JSON.stringify({
-        model: model.label,
+await main({
+  name: "eval",
+  summary: "Per-sequence next-token losses of a local Hugging Face model (safetensors) on a tokens file.",
+  flags: {
+    model: flags.path("the model directory (config.json + safetensors)", { mustExist: "dir" }),
+    tokens: flags.string("a JSON array of equal-length token-id arrays, or - for stdin", { placeholder: "<file|->" }),
+    device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
+    batch: flags.int("sequences per run", { default: 1, min: 1, max: 4096 }),
+    threads: flags.int("intra-op threads (default: ONNX Runtime's choice)", { min: 1, max: 1024 }),
+    "max-rows": flags.int("refuse a tokens file with more rows", { default: 100_000, min: 1 }),
+    "max-mb": flags.int("refuse a tokens file larger than this many MiB", { default: 512, min: 1 }),
+    json: flags.boolean("print one JSON object (the last line of stdout)"),
+  },
+  examples: [
+    "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens.json",
+    "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
+  ],
+  async run({ flags: f }) {
+    if (!f.model) throw new UsageError("--model is required");
+    if (!f.tokens) throw new UsageError("--tokens is required");
+    const sequences = readTokens(
+      await readInputJson(f.tokens, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
+      f["max-rows"],
+    );
+    const model = await checkModel(f.model);
+    const vocab = model.spec.vocabSize;
+    sequences.forEach((seq, i) => {
+      const bad = seq.findIndex((t) => t >= vocab);
+      if (bad >= 0) {
+        throw new RangeError(
+          `--tokens: sequence ${i} token ${bad} is ${seq[bad]}, outside the model's vocabulary of ${vocab}`,
+        );
+      }
+    });
+    if (sequences[0].length > model.spec.maxPositions) {
+      throw new RangeError(
+        `--tokens: sequences of ${sequences[0].length} tokens exceed the model's ${model.spec.maxPositions} positions`,
+      );
+    }
+    const session = await createLossSession(model, {
+      device: f.device,
+      maxSequenceLength: sequences[0].length,
+      threads: f.threads,
+      log: (m) => console.error(m),
+    });
+    const bar = progress({ intervalMs: 10_000 });
+    const start = performance.now();
+    let losses: number[];
+    try {
+      losses = await evaluateLosses(session, sequences, {
+        batchSize: f.batch,
+        onProgress: (done, total) =>
+          bar.update(
+            rateLine("sequence", done, total, sequences[0].length, "tokens", (performance.now() - start) / 1000),
+          ),
+      });
+    } finally {
+      bar.done();
+      await session.release();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+    if (f.json) {
+      console.log(JSON.stringify({
+        model: formatReason(model.label),
         architecture: model.spec.architecture,
         parameters: model.parameterCount,
         device: session.device,
@@ -60,35 +80,32 @@ try {
         mean,
         loadMs: session.loadMs,
         seconds,
-      }),
+      }));
+      return;
+    }
+    console.log(
+      `${formatReason(model.label)}: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}`,
     );
-  } else {
-    console.log(`${model.label}: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}`);
     losses.forEach((l, i) => console.log(`  sequence ${i}: ${l.toFixed(6)}`));
     console.log(
       `mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${
         (session.loadMs / 1000).toFixed(2)
       } s)`,
     );
-  }
-} catch (e) {
-  fail(1, (e as Error).message.split("\n")[0]);
-}
+  },
+});
 
-async function readTokens(path: string): Promise<number[][]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    throw new SyntaxError(`cannot read tokens file "${path}": ${(e as Error).message}`);
-  }
+/** The tokens file's shape, checked row by row; the first broken rule is the error. */
+function readTokens(json: unknown, maxRows: number): number[][] {
   if (!Array.isArray(json) || json.length === 0) {
-    throw new SyntaxError(`tokens file "${path}" must be a non-empty JSON array of arrays`);
+    throw new RangeError("--tokens must be a non-empty JSON array of arrays");
   }
+  if (json.length > maxRows) throw new RangeError(`--tokens has ${json.length} rows, over --max-rows ${maxRows}`);
   const T = Array.isArray(json[0]) ? json[0].length : -1;
+  if (T < 2) throw new RangeError("--tokens: each sequence needs at least 2 tokens (a loss predicts the next one)");
   json.forEach((seq, i) => {
-    if (!Array.isArray(seq) || seq.length !== T || !seq.every((t) => Number.isInteger(t) && t >= 0)) {
-      throw new SyntaxError(`tokens file "${path}": sequence ${i} is not an array of ${T} non-negative integers`);
+    if (!Array.isArray(seq) || seq.length !== T || !seq.every((t) => Number.isSafeInteger(t) && t >= 0)) {
+      throw new RangeError(`--tokens: sequence ${i} is not an array of ${T} non-negative integers`);
     }
   });
   return json as number[][];

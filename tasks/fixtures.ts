@@ -1,10 +1,16 @@
 /**
- * `deno task fixtures [--out .cache/fixtures]`: generates every tiny fixture model and the three
- * quality models, and writes a tokens file of bundled text, deterministically.
+ * `deno task fixtures`: generates every tiny fixture model and the three quality models, and
+ * writes a tokens file of bundled text, deterministically.
  */
-import { parseArgs } from "node:util";
 import { writeFixtures } from "../fixtures/mod.ts";
+import { flags, main } from "./cli/mod.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { out: { type: "string", default: ".cache/fixtures" } } });
-const written = await writeFixtures(values.out);
-for (const path of written) console.log(path);
+await main({
+  name: "fixtures",
+  summary: "Writes the fixture models (tiny ones for every architecture, three quality models) and a tokens file.",
+  flags: { out: flags.path("where to write them", { default: ".cache/fixtures" }) },
+  examples: ["deno task fixtures", "deno task fixtures --out /tmp/fixtures"],
+  async run({ flags: f }) {
+    for (const path of await writeFixtures(f.out)) console.log(path);
+  },
+});

@@ -1,78 +1,63 @@
 /**
- * `deno task miner:upload --model <dir> --repo ns/name --competition <id> [--network embedded|…]
- *   [--netuid 1] [--store local|hf] [--public] [--wallet.name W --wallet.hotkey H]`:
- * checks the model against the competition, pushes it (private), hashes what was pushed,
- * commits the metadata with the hotkey and reads it back. Exit 1 with the reason on failure.
+ * `deno task miner:upload`: checks a model as validators will, checks the hotkey's registration,
+ * asks before replacing a commitment, then pushes the hashed file set (private by default),
+ * commits the metadata string with the hotkey and reads it back. Exit 0 when committed, 1 when
+ * refused (with the rule that stopped it), 2 on bad flags.
  */
-import { parseArgs } from "node:util";
+import { competitionAt } from "../src/mod.ts";
 import { publishModel } from "../miner/mod.ts";
-import {
-  BUNDLED_SCHEDULES,
-  competitionAt,
-  DEFAULT_CHAIN_DB,
-  EMBEDDED,
-  HfModelStore,
-  hfToken,
-  keyFromUri,
-  loadHotkey,
-  loadSchedule,
-  LocalModelStore,
-  openChain,
-} from "../src/mod.ts";
+import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
 
-const { values: f } = parseArgs({
-  args: Deno.args,
-  options: {
-    model: { type: "string" },
-    repo: { type: "string" },
-    competition: { type: "string" },
-    network: { type: "string", default: EMBEDDED },
-    netuid: { type: "string", default: "1" },
-    "chain-db": { type: "string", default: DEFAULT_CHAIN_DB },
-    store: { type: "string" },
-    "store-dir": { type: "string", default: ".cache/local-store" },
-    public: { type: "boolean", default: false },
-    "wallet.name": { type: "string", default: "default" },
-    "wallet.hotkey": { type: "string", default: "default" },
-    schedule: { type: "string" },
+await main({
+  name: "miner:upload",
+  summary: "Checks a model against its competition, pushes it, and commits its metadata on chain.",
+  flags: {
+    ...networkFlags,
+    model: flags.path("the model directory (config.json + safetensors)", { mustExist: "dir" }),
+    repo: flags.string("where to push it: namespace/name", { placeholder: "<ns/name>" }),
+    competition: flags.int("the competition id", { min: 0, max: 65535 }),
+    public: flags.boolean("open the repo after committing (default: private)"),
+    yes: flags.boolean("replace this hotkey's existing commitment (it loses its block and epsilon advantage)"),
+  },
+  notes: [
+    "The checks run the validator's own scoring on the pages of the current sync block, fetched from the",
+    "network's datasets source (the bundled pages with --offline or on the embedded network).",
+    "Environment: HF_TOKEN (write access to the namespace), SN9_HOTKEY_URI.",
+  ],
+  examples: [
+    "deno task miner:upload --model ./my-model --repo you/my-model --competition 1",
+    "deno task miner:upload --model ./my-model --repo you/my-model --competition 2 --network finney --netuid 9 --wallet.name miner --wallet.hotkey default",
+  ],
+  async run({ flags: f }) {
+    if (!f.model || !f.repo || f.competition === undefined) {
+      throw new UsageError("--model, --repo and --competition are required");
+    }
+    if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(f.repo)) {
+      throw new UsageError(`--repo must be namespace/name (got ${JSON.stringify(f.repo).slice(0, 80)})`);
+    }
+    const network = await openNetworkFromFlags(f, console.log);
+    try {
+      const hotkey = await hotkeyFromFlags(network, f, "miner");
+      if (network.embedded) await network.prepareSubnet(hotkey, "miner");
+      const block = await network.chain.currentBlock();
+      const competition = competitionAt(network.schedule, block, f.competition);
+      if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
+      const p = await publishModel({
+        store: network.store,
+        chain: network.chain,
+        netuid: network.netuid,
+        hotkey,
+        dir: f.model,
+        repo: f.repo,
+        competition,
+        checks: { datasets: network.datasets, cacheDir: f["cache-dir"], resolveTokenizer: network.resolveTokenizer },
+        replace: f.yes,
+        makePublic: f.public,
+        log: console.log,
+      });
+      console.log(`committed: ${p.metadata} at block ${p.block}`);
+    } finally {
+      await network.close();
+    }
   },
 });
-if (!f.model || !f.repo || f.competition === undefined) {
-  console.error(
-    "usage: deno task miner:upload --model <dir> --repo ns/name --competition <id> [--network …] [--store local|hf] [--public]",
-  );
-  Deno.exit(2);
-}
-const embedded = f.network === EMBEDDED;
-const chain = await openChain(f.network!, { chainDb: f["chain-db"] });
-try {
-  const hotkey = embedded && !Deno.env.get("SN9_HOTKEY_URI") && f["wallet.name"] === "default"
-    ? await keyFromUri("//Bob")
-    : await loadHotkey({ wallet: f["wallet.name"]!, hotkey: f["wallet.hotkey"]! });
-  const schedule = await loadSchedule(
-    BUNDLED_SCHEDULES[(f.schedule ?? (embedded ? "local" : "finney")) as "local" | "finney"],
-  );
-  const block = await chain.currentBlock();
-  const competition = competitionAt(schedule, block, Number(f.competition));
-  if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
-  const store = (f.store ?? (embedded ? "local" : "hf")) === "local"
-    ? new LocalModelStore(f["store-dir"]!)
-    : new HfModelStore({ accessToken: await hfToken() });
-  const p = await publishModel({
-    store,
-    chain,
-    netuid: Number(f.netuid),
-    hotkey,
-    dir: f.model,
-    repo: f.repo,
-    competition,
-    makePublic: f.public,
-    log: console.log,
-  });
-  console.log(`committed: ${p.metadata} at block ${p.block}`);
-} catch (e) {
-  console.error(`miner:upload: ${(e as Error).message}`);
-  Deno.exitCode = 1;
-} finally {
-  await chain.close();
-}

@@ -1,10 +1,8 @@
 /**
- * `deno task pages (--seed <64 hex> | --block-hash <0x…>) [--dataset falcon] [--pages N]
- *   [--tokenizer gpt2] [--sequence-length 1024] [--server URL | --offline] [--json]`:
- * the page plan a validator would evaluate for that seed, fetched, tokenized and packed, with
- * token counts and the stream hash. `--offline` serves the bundled pages from a loopback stand-in.
+ * `deno task pages`: the page plan a validator would evaluate for a seed (or a block hash),
+ * fetched, tokenized and packed, with token counts and the packed stream's hash. With `--offline`
+ * the bundled pages are served in process.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import {
   DATASETS,
@@ -15,70 +13,76 @@ import {
   prepareEvalData,
   seedFromBlockHash,
   seedFromHex,
+  startDatasetsServer,
   toHex,
 } from "../src/mod.ts";
-import { startDatasetsServer } from "../src/mod.ts";
+import { flags, main, UsageError } from "./cli/mod.ts";
 
-const { values: f } = parseArgs({
-  args: Deno.args,
-  options: {
-    seed: { type: "string" },
-    "block-hash": { type: "string" },
-    dataset: { type: "string", default: "falcon" },
-    pages: { type: "string", default: "4" },
-    tokenizer: { type: "string", default: "gpt2" },
-    "sequence-length": { type: "string", default: "1024" },
-    server: { type: "string", default: DEFAULT_DATASETS_SERVER },
-    offline: { type: "boolean", default: false },
-    "cache-dir": { type: "string", default: ".cache" },
-    json: { type: "boolean", default: false },
+await main({
+  name: "pages",
+  summary:
+    "Shows the pages a validator would evaluate for a seed: the plan, the documents, tokens and packed sequences.",
+  flags: {
+    seed: flags.string("the step's seed, 64 hex digits", { placeholder: "<hex>" }),
+    "block-hash": flags.string("a block hash; the seed is its SHA-256", { placeholder: "<0x…>" }),
+    dataset: flags.choice("the dataset", Object.keys(DATASETS), { default: "falcon" }),
+    pages: flags.int("pages to draw", { default: 4, min: 1, max: 1000 }),
+    tokenizer: flags.string("the tokenizer", { default: "gpt2" }),
+    "sequence-length": flags.int("tokens per packed sequence", { default: 1024, min: 2, max: 1 << 20 }),
+    server: flags.string("the datasets-server", { default: DEFAULT_DATASETS_SERVER, placeholder: "<url>" }),
+    offline: flags.boolean("serve the bundled pages instead"),
+    "cache-dir": flags.path("page and tokenizer cache", { default: ".cache" }),
+    json: flags.boolean("print the manifest as one JSON object"),
+  },
+  examples: [
+    "deno task pages --offline --seed " + "ab".repeat(32),
+    "deno task pages --block-hash 0x" + "12".repeat(32) + " --dataset fineweb-edu --pages 2",
+  ],
+  async run({ flags: f }) {
+    if (!f.seed === !f["block-hash"]) {
+      throw new UsageError("give exactly one of --seed <64 hex digits> or --block-hash <0x…>");
+    }
+    let seed: Uint8Array;
+    try {
+      seed = f.seed ? seedFromHex(f.seed) : seedFromBlockHash(f["block-hash"]!);
+    } catch (e) {
+      throw new UsageError(`${f.seed ? "--seed" : "--block-hash"}: ${(e as Error).message}`);
+    }
+    if (!/^https?:\/\/\S+$/.test(f.server)) {
+      throw new UsageError(`--server must be an http(s) URL (got ${JSON.stringify(f.server).slice(0, 60)})`);
+    }
+    const standIn = f.offline ? await startDatasetsServer() : undefined;
+    try {
+      const client = new DatasetsServerClient({
+        baseUrl: standIn?.url ?? f.server,
+        cache: new PageCache(join(f["cache-dir"], "pages", standIn ? "bundled" : new URL(f.server).host)),
+      });
+      const tokenizer = await loadTokenizer(f.tokenizer, { cacheDir: f["cache-dir"] });
+      const start = performance.now();
+      const { manifest } = await prepareEvalData({
+        client,
+        tokenizer,
+        tasks: [{ id: f.dataset, dataset: f.dataset, pages: f.pages, weight: 1 }],
+        sequenceLength: f["sequence-length"],
+        seed,
+        blockHash: f["block-hash"],
+      });
+      const seconds = (performance.now() - start) / 1000;
+      if (f.json) return void console.log(JSON.stringify(manifest));
+      const t = manifest.tasks[0];
+      console.log(`seed ${toHex(seed)}${f["block-hash"] ? ` (SHA-256 of block hash ${f["block-hash"]})` : ""}`);
+      console.log(`${t.hfDataset} [${t.split}] via ${standIn ? "the bundled pages" : f.server}`);
+      for (const p of t.pages) console.log(`  page config=${p.config} offset=${p.offset} length=${p.length}`);
+      for (const r of t.replacedPages) {
+        console.log(`  replaced config=${r.page.config} offset=${r.page.offset}: ${r.reason}`);
+      }
+      console.log(
+        `${t.documents} documents → ${t.tokens} tokens (${tokenizer.name}, EOS after each) → ${t.sequences} sequences × ${t.sequenceLength}, ${t.droppedTokens} tail tokens dropped`,
+      );
+      console.log(`packed stream SHA-256 ${t.streamSha256}`);
+      console.log(`fetched, tokenized and packed in ${seconds.toFixed(2)} s`);
+    } finally {
+      await standIn?.close();
+    }
   },
 });
-
-let standIn: Awaited<ReturnType<typeof startDatasetsServer>> | undefined;
-try {
-  if (!f.seed === !f["block-hash"]) {
-    throw new TypeError("give exactly one of --seed <64 hex digits> or --block-hash <0x…>");
-  }
-  const seed = f.seed ? seedFromHex(f.seed) : seedFromBlockHash(f["block-hash"]!);
-  if (!(f.dataset in DATASETS)) throw new RangeError(`--dataset must be one of ${Object.keys(DATASETS).join(", ")}`);
-  const pages = Number(f.pages), sequenceLength = Number(f["sequence-length"]);
-  if (!Number.isInteger(pages) || pages < 1) throw new RangeError("--pages must be a positive integer");
-  if (f.offline) standIn = await startDatasetsServer();
-  const client = new DatasetsServerClient({
-    baseUrl: standIn?.url ?? f.server,
-    cache: new PageCache(join(f["cache-dir"], "pages", standIn ? "offline" : "live")),
-  });
-  const tokenizer = await loadTokenizer(f.tokenizer, { cacheDir: f["cache-dir"] });
-  const start = performance.now();
-  const { manifest } = await prepareEvalData({
-    client,
-    tokenizer,
-    tasks: [{ id: f.dataset, dataset: f.dataset, pages, weight: 1 }],
-    sequenceLength,
-    seed,
-    blockHash: f["block-hash"],
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (f.json) {
-    console.log(JSON.stringify(manifest));
-  } else {
-    const t = manifest.tasks[0];
-    console.log(`seed ${toHex(seed)}${f["block-hash"] ? ` (SHA-256 of block hash ${f["block-hash"]})` : ""}`);
-    console.log(`${t.hfDataset} [${t.split}] via ${standIn ? "the bundled offline stand-in" : f.server}`);
-    for (const p of t.pages) console.log(`  page config=${p.config} offset=${p.offset} length=${p.length}`);
-    for (const r of t.replacedPages) {
-      console.log(`  replaced config=${r.page.config} offset=${r.page.offset}: ${r.reason}`);
-    }
-    console.log(
-      `${t.documents} documents → ${t.tokens} tokens (${tokenizer.name}, EOS after each) → ${t.sequences} sequences × ${t.sequenceLength}, ${t.droppedTokens} tail tokens dropped`,
-    );
-    console.log(`packed stream SHA-256 ${t.streamSha256}`);
-    console.log(`fetched, tokenized and packed in ${seconds.toFixed(2)} s`);
-  }
-} catch (e) {
-  console.error(`pages: ${(e as Error).message}`);
-  Deno.exitCode = 1;
-} finally {
-  await standIn?.close();
-}

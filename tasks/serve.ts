@@ -1,31 +1,32 @@
-/**
- * `deno task serve [--state .cache/validator.sqlite] [--port 8000] [--schedule local|finney|file]`:
- * the leaderboard (JSON API and page) over a validator's state, read-only.
- */
-import { parseArgs } from "node:util";
-import { BUNDLED_SCHEDULES, leaderboardApp, loadSchedule, ValidatorState } from "../src/mod.ts";
+/** `deno task serve`: the leaderboard (JSON API and page) over a validator's state, read-only. */
+import { leaderboardApp, loadSchedule, scheduleSource, ValidatorState } from "../src/mod.ts";
+import { flags, main } from "./cli/mod.ts";
 
-const { values: f } = parseArgs({
-  args: Deno.args,
-  options: {
-    state: { type: "string", default: ".cache/validator.sqlite" },
-    port: { type: "string", default: "8000" },
-    hostname: { type: "string", default: "127.0.0.1" },
-    schedule: { type: "string", default: "local" },
+await main({
+  name: "serve",
+  summary: "Serves the leaderboard (a page with charts and a JSON API) over a validator's state.",
+  flags: {
+    state: flags.path("the validator's state", { default: ".cache/validator.sqlite" }),
+    port: flags.port("port", { default: 8000 }),
+    hostname: flags.string("address to listen on", { default: "127.0.0.1" }),
+    schedule: flags.string("local, finney or a schedule file", { default: "local", placeholder: "<name|file>" }),
+  },
+  examples: ["deno task serve", "deno task serve --state .cache/demo-run/validator.sqlite --port 8080"],
+  async run({ flags: f }) {
+    try {
+      await Deno.stat(f.state);
+    } catch {
+      throw new Error(
+        `no validator state at ${f.state}: run deno task validate, or deno task demo and pass its --state`,
+      );
+    }
+    const schedule = await loadSchedule(scheduleSource(f.schedule));
+    const state = new ValidatorState(f.state, { readOnly: true });
+    Deno.serve({
+      hostname: f.hostname,
+      port: f.port,
+      onListen: ({ hostname, port }) => console.log(`leaderboard: http://${hostname}:${port}/ (state ${f.state})`),
+    }, leaderboardApp(state, schedule).fetch);
+    await new Promise(() => {}); // until Ctrl-C
   },
 });
-try {
-  await Deno.stat(f.state!);
-} catch {
-  console.error(`serve: no validator state at ${f.state} (run deno task validate or deno task demo first)`);
-  Deno.exit(1);
-}
-const schedule = await loadSchedule(
-  f.schedule! in BUNDLED_SCHEDULES ? BUNDLED_SCHEDULES[f.schedule as "local" | "finney"] : f.schedule!,
-);
-const state = new ValidatorState(f.state!, { readOnly: true });
-Deno.serve({
-  hostname: f.hostname,
-  port: Number(f.port),
-  onListen: ({ hostname, port }) => console.log(`leaderboard: http://${hostname}:${port}/ (state ${f.state})`),
-}, leaderboardApp(state, schedule).fetch);

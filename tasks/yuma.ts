@@ -1,30 +1,26 @@
 /**
- * `deno task yuma < input.json`: one Yuma Consensus epoch, what-if style. Input:
+ * `deno task yuma --input file.json`: one Yuma Consensus epoch, what-if style. Input:
  * {"stake": number[n], "weights": {"<uid>": [[uid, u16], …]}, "bonds"?: {…}, "lastUpdate": number[n],
  *  "blockAtRegistration": number[n], "validatorPermit"?: boolean[n], "block": number, "params"?: {…}}
  * (params and their defaults: src/chain/yuma/epoch.ts). Prints one JSON object: consensus,
  * incentive, dividends, trust, validatorTrust, emission (rao), validatorPermit, and bonds in the
- * input's sparse u16 form, so epochs can be chained. Exit 1 with a reason on bad input.
+ * input's sparse u16 form, so epochs can be chained.
  */
-import { yumaEpoch, type YumaInput } from "../src/mod.ts";
+import { DEFAULT_YUMA_PARAMS, yumaEpoch, type YumaInput } from "../src/mod.ts";
+import { flags, main, readInputJson } from "./cli/mod.ts";
 
-try {
-  const text = await new Response(Deno.stdin.readable).text();
-  let input: YumaInput;
-  try {
-    input = JSON.parse(text);
-  } catch (e) {
-    throw new SyntaxError(`input is not JSON (${(e as Error).message})`);
-  }
-  for (const key of ["stake", "lastUpdate", "blockAtRegistration"] as const) {
-    if (!Array.isArray(input?.[key])) throw new TypeError(`"${key}" must be an array`);
-  }
-  if (typeof input.weights !== "object" || input.weights === null) {
-    throw new TypeError(`"weights" must be an object of sparse rows`);
-  }
-  if (!Number.isSafeInteger(input.block)) throw new TypeError(`"block" must be an integer`);
-  console.log(JSON.stringify(yumaEpoch(input)));
-} catch (e) {
-  console.error(`yuma: ${(e as Error).message}`);
-  Deno.exit(1);
-}
+await main({
+  name: "yuma",
+  summary: "Runs one Yuma Consensus epoch on a JSON input and prints the outcome as one JSON object.",
+  flags: { input: flags.string("the input JSON file, or - for stdin", { default: "-", placeholder: "<file|->" }) },
+  notes: [
+    'Input: {"block": N, "stake": [n], "weights": {"<uid>": [[uid, u16], …]}, "bonds"?: {…}, "lastUpdate": [n],',
+    '        "blockAtRegistration": [n], "validatorPermit"?: [n booleans], "params"?: {…}}',
+    `params: ${Object.keys(DEFAULT_YUMA_PARAMS).join(", ")}.`,
+  ],
+  examples: ["deno task yuma --input epoch.json", "deno task yuma < epoch.json"],
+  async run({ flags: f }) {
+    const input = await readInputJson(f.input, { flag: "--input", maxBytes: 64 * 2 ** 20 });
+    console.log(JSON.stringify(yumaEpoch(input as YumaInput)));
+  },
+});

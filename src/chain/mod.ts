@@ -9,4 +9,3 @@ export * from "./keys.ts";
 export * from "./yuma/mod.ts";
 export * from "./local/mod.ts";
 export * from "./subtensor/mod.ts";
-export * from "./open_chain.ts";

@@ -5,6 +5,7 @@
 import { SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
 import { MAX_COMPETITION_ID } from "../metadata/mod.ts";
+import { checkEpsilonDecay } from "../scoring/mod.ts";
 import type { Competition, Schedule, ScheduleEntry } from "./competition.ts";
 
 /** How far shares and weights may stray from summing to 1 (JSON decimals are not exact). */
@@ -78,15 +79,7 @@ function validateCompetition(c: Competition, where: string): void {
   if (!(typeof c.rewardShare === "number" && c.rewardShare > 0 && c.rewardShare <= 1)) {
     throw new RangeError(`${where}.rewardShare must be in (0, 1], got ${JSON.stringify(c.rewardShare)}`);
   }
-  const e = c.epsilon;
-  if (
-    typeof e !== "object" || e === null || !(e.end >= 0 && e.end <= e.start && e.start < 1) ||
-    !(Number.isSafeInteger(e.decayBlocks) && e.decayBlocks > 0)
-  ) {
-    throw new RangeError(
-      `${where}.epsilon must have 0 ≤ end ≤ start < 1 and a positive integer decayBlocks, got ${JSON.stringify(e)}`,
-    );
-  }
+  checkEpsilonDecay(c.epsilon, `${where}.epsilon`);
   if (!Array.isArray(c.tasks) || c.tasks.length === 0) throw new TypeError(`${where}.tasks must be a non-empty array`);
   const taskIds = new Set<string>();
   for (const [k, t] of c.tasks.entries()) {

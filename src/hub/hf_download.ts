@@ -99,6 +99,9 @@ async function fetchBlob(r: HubFileRequest, blob: string): Promise<number> {
         have = 0;
         hash = r.sha256 ? createHash("sha256") : undefined;
       }
+      // One write in flight while the next chunk arrives and is hashed: the disk and the network
+      // overlap instead of taking turns (each chunk is its own buffer, so nothing is overwritten).
+      let writing: Promise<void> = Promise.resolve();
       try {
         for await (const chunk of res.response.body!) {
           if (have + chunk.length > r.size) {
@@ -106,14 +109,20 @@ async function fetchBlob(r: HubFileRequest, blob: string): Promise<number> {
               transient: true,
             });
           }
-          await writeAll(file, chunk);
+          await writing;
+          writing = writeAll(file, chunk);
           hash?.update(chunk);
           have += chunk.length;
           fetched += chunk.length;
           progressed = true;
           r.onBytes?.(chunk.length);
         }
+        await writing;
       } catch (e) {
+        // A failed write (a full disk) is not the network's fault and is not retried; otherwise
+        // the file holds every byte counted before anyone truncates or resumes it.
+        const failedWrite = await writing.then(() => undefined, (w: unknown) => w ?? new Error("write failed"));
+        if (failedWrite) throw failedWrite;
         if (e instanceof HttpError) throw e;
         throw networkError(`${what}: download`, e);
       }

@@ -15,3 +15,4 @@ export * from "./inspect.ts";
 export * from "./fetch_model.ts";
 export * from "./tokenizer_repo.ts";
 export * from "./cache_eviction.ts";
+export * from "./download_bench.ts";

@@ -14,12 +14,20 @@ export interface ScoredModel {
 export function canonicalOrder(models: readonly ScoredModel[]): ScoredModel[] {
   const seen = new Set<number>();
   for (const m of models) {
-    if (!Number.isInteger(m.uid) || m.uid < 0) throw new RangeError(`uid ${m.uid} is not a non-negative integer`);
-    if (!Number.isInteger(m.block) || m.block < 0) {
-      throw new RangeError(`uid ${m.uid}: block ${m.block} is not a non-negative integer`);
+    if (!Number.isInteger(m.uid) || m.uid < 0) {
+      throw new RangeError(`uid ${JSON.stringify(m.uid)?.slice(0, 40)} is not a non-negative integer`);
     }
-    if (Number.isNaN(m.loss) || m.loss < 0) {
-      throw new RangeError(`uid ${m.uid}: loss ${m.loss} is not a non-negative number`);
+    if (!Number.isInteger(m.block) || m.block < 0) {
+      throw new RangeError(
+        `uid ${m.uid}: block ${JSON.stringify(m.block)?.slice(0, 40)} is not a non-negative integer`,
+      );
+    }
+    if (typeof m.loss !== "number" || Number.isNaN(m.loss) || m.loss < 0) {
+      throw new RangeError(
+        `uid ${m.uid}: loss ${
+          typeof m.loss === "number" ? m.loss : JSON.stringify(m.loss)?.slice(0, 40)
+        } is not a non-negative number`,
+      );
     }
     if (seen.has(m.uid)) throw new RangeError(`uid ${m.uid} appears twice`);
     seen.add(m.uid);

@@ -1,6 +1,7 @@
 /** The validator: state, model sync, per-model evaluation, the step, telemetry. */
 export * from "./state.ts";
 export * from "./sync_models.ts";
+export * from "./score_model.ts";
 export * from "./evaluate_model.ts";
 export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";

@@ -5,6 +5,7 @@
  * (step, hotkey), so a restart resumes the step without evaluating a model twice; the moving
  * average moves only when the step is marked done, in the same transaction, so nothing counts twice.
  */
+import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { CompetitionWeights } from "../scoring/mod.ts";
 import type { WeightsPending } from "./weights_sender.ts";
@@ -104,6 +105,7 @@ export class ValidatorState {
   readonly db: DatabaseSync;
 
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
+    if (!options.readOnly) Deno.mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
     this.db.exec("PRAGMA busy_timeout = 10000;");
     if (!options.readOnly) {

@@ -22,6 +22,7 @@ import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
 import { isTransient } from "../http/mod.ts";
 import { recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
 import { evaluateModel } from "./evaluate_model.ts";
+import type { ScoreProgress } from "./score_model.ts";
 import { type Telemetry, timingStats } from "./run_log.ts";
 import type { EvalRecord, StepRecord, ValidatorState } from "./state.ts";
 import { syncModels } from "./sync_models.ts";
@@ -44,6 +45,10 @@ export interface ValidatorContext {
   modelCacheMaxBytes?: number;
   /** Tries at preparing a competition's data before its turn is recorded as failed and skipped (default 3). */
   maxDataAttempts?: number;
+  /** A tokenizer repo id → a local directory (the network's model store); default: the HF cache only. */
+  resolveTokenizer?: (repo: string) => Promise<string>;
+  /** Progress of each model's loss computation. */
+  onProgress?: (p: ScoreProgress) => void;
   device: Device;
   /** When false, weights are computed and logged but not sent. */
   setWeights: boolean;
@@ -109,7 +114,10 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
 
   let prepared;
   try {
-    const tokenizer = await loadTokenizer(competition.tokenizer, { cacheDir: ctx.cacheDir });
+    const tokenizer = await loadTokenizer(competition.tokenizer, {
+      cacheDir: ctx.cacheDir,
+      resolveRepo: ctx.resolveTokenizer,
+    });
     prepared = {
       tokenizer,
       ...await prepareEvalData({
@@ -150,6 +158,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
       eosTokenId: tokenizer.eosTokenId,
       log: ctx.log,
+      onProgress: ctx.onProgress,
       onFetched: (f) => {
         if (f.download.createdSnapshot) {
           ctx.state.recordOwnedCache({

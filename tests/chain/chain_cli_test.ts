@@ -24,6 +24,6 @@ Deno.test("deno task chain: register, commit, read back as JSON, and a refusal n
   assert.equal(metagraph.neurons[0].hotkey, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
   const refused = await cli(db, "set-weights", "--uids", "0,7", "--weights", "1,1");
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /refused by the chain: UidsLengthExceedUidsInSubNet/);
+  assert.match(refused.stderr, /^error: UidsLengthExceedUidsInSubNet: 2 uids, subnet has 1\n$/);
   assert.equal((await cli(db, "nonsense")).code, 2);
 });

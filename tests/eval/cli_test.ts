@@ -38,7 +38,7 @@ Deno.test("deno task eval exits 1 with a one-line reason for a bad model or toke
 
   const noModel = await runEval(["--model", tmp, "--tokens", tokens]);
   assert.equal(noModel.code, 1);
-  assert.match(noModel.stderr, /^eval: .*config.json is missing\n$/);
+  assert.match(noModel.stderr, /^error: .*config.json is missing\n$/);
 
   const dir = await tinyModel("gpt2-f32-tied");
   await Deno.writeTextFile(tokens, JSON.stringify([[1, 2, 3], [1, 2]]));
@@ -49,9 +49,12 @@ Deno.test("deno task eval exits 1 with a one-line reason for a bad model or toke
   await Deno.writeTextFile(tokens, JSON.stringify([[1, 2, 999]]));
   const outOfVocab = await runEval(["--model", dir, "--tokens", tokens]);
   assert.equal(outOfVocab.code, 1);
-  assert.match(outOfVocab.stderr, /token 999 is outside the vocabulary/);
+  assert.match(
+    outOfVocab.stderr,
+    /^error: --tokens: sequence 0 token 2 is 999, outside the model's vocabulary of \d+\n$/,
+  );
 
   const usage = await runEval(["--model", dir]);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /usage:/);
+  assert.match(usage.stderr, /^error: --tokens is required; see deno task eval --help\n$/);
 });

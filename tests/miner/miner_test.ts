@@ -14,12 +14,12 @@ import {
   secureHash,
   seedFromHex,
 } from "../../src/mod.ts";
-import { ModelRejected } from "../../eval/mod.ts";
 import { fitText, QUALITY_CONFIG, randomParameters, writeModelFiles, writeQualityModel } from "../../fixtures/mod.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("publishModel() checks, uploads privately, commits a metadata string bound to the hotkey, and refuses an oversized model locally", async () => {
+  const server = await startDatasetsServer();
   const root = await tempDir();
   const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
   chain.createSubnet(1);
@@ -29,7 +29,18 @@ Deno.test("publishModel() checks, uploads privately, commits a metadata string b
   const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
   const dir = join(root, "model");
   await writeQualityModel("bigram", await fitText(), dir);
-  const p = await publishModel({ store, chain, netuid: 1, hotkey: miner, dir, repo: "miner/model", competition });
+  const checks = { datasets: new DatasetsServerClient({ baseUrl: server.url, token: "" }), cacheDir: await tempDir() };
+  const p = await publishModel({
+    store,
+    chain,
+    netuid: 1,
+    hotkey: miner,
+    dir,
+    repo: "miner/model",
+    competition,
+    checks,
+  });
+  assert.equal(p.checked?.passes, true);
   const id = parseModelId((await chain.commitment(1, miner.address))!.data);
   assert.equal(id.commit, p.commit);
   assert.equal(id.secureHash, secureHash((await hashModelDir(dir)).hash, miner.address));
@@ -39,11 +50,34 @@ Deno.test("publishModel() checks, uploads privately, commits a metadata string b
   await writeModelFiles(join(root, "big"), big, randomParameters(big, 1, 0.02), "F32");
   await assert.rejects(
     () =>
-      publishModel({ store, chain, netuid: 1, hotkey: miner, dir: join(root, "big"), repo: "miner/big", competition }),
-    (e: unknown) => e instanceof ModelRejected && e.code === "limits",
+      publishModel({
+        store,
+        chain,
+        netuid: 1,
+        hotkey: miner,
+        dir: join(root, "big"),
+        repo: "miner/big",
+        competition,
+        checks,
+        replace: true,
+      }),
+    /not uploaded: a validator would reject it: limits: /,
   );
   await assert.rejects(() => store.revision("miner/big", "main"), "nothing was uploaded");
+  // A second commitment for the same hotkey needs the miner's confirmation: it restarts the epsilon advantage.
+  await assert.rejects(
+    () => publishModel({ store, chain, netuid: 1, hotkey: miner, dir, repo: "miner/again", competition, checks }),
+    /already committed miner\/model@.*restarts the epsilon advantage/,
+  );
+  await assert.rejects(() => store.revision("miner/again", "main"), "nothing was uploaded");
+  // An unregistered hotkey pushes nothing.
+  const stranger = await keyFromUri("//stranger");
+  await assert.rejects(
+    () => publishModel({ store, chain, netuid: 1, hotkey: stranger, dir, repo: "stranger/m", competition, checks }),
+    /is not registered on subnet 1/,
+  );
   await chain.close();
+  await server.close();
 });
 
 Deno.test("preflight() gives the loss on the step's pages and a verdict with today's epsilon", async () => {
@@ -61,12 +95,14 @@ Deno.test("preflight() gives the loss on the step's pages and a verdict with tod
       cacheDir: await tempDir(),
     };
     const alone = await preflight(base);
-    assert.ok(alone.loss > 2 && alone.loss < 4.5);
+    assert.equal(alone.passes, true);
+    const loss = alone.loss!;
+    assert.ok(loss > 2 && loss < 4.5);
     // A leader committed at block 10 with our loss: at block 10 its epsilon is 0.005, so we lose;
     // a leader 1% worse than us is beaten even after its discount.
-    const tie = await preflight({ ...base, leaders: [{ uid: 1, loss: alone.loss, block: 10 }] });
+    const tie = await preflight({ ...base, leaders: [{ uid: 1, loss, block: 10 }] });
     assert.match(tie.verdict, /^loses: /);
-    const worse = await preflight({ ...base, leaders: [{ uid: 1, loss: alone.loss * 1.01, block: 10 }] });
+    const worse = await preflight({ ...base, leaders: [{ uid: 1, loss: loss * 1.01, block: 10 }] });
     assert.match(worse.verdict, /^wins: /);
   } finally {
     await server.close();

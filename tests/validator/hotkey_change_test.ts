@@ -45,6 +45,7 @@ Deno.test("a deregistered hotkey's uid passes to a new hotkey with no moving ave
   const local = await loadSchedule(BUNDLED_SCHEDULES.local);
   const schedule = [{ startBlock: 0, competitions: [{ ...competitionAt(local, 0, 1)!, rewardShare: 1 }] }];
   await publishModel({
+    skipChecks: true, // the validator under test does the checking
     store,
     chain,
     netuid: 1,

@@ -3,7 +3,7 @@
  * the neurons, emission paid into stake, bonds replaced, the result kept in the epoch history.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { type SparseU16, yumaEpoch } from "../yuma/mod.ts";
+import { pickYumaParams, type SparseU16, yumaEpoch } from "../yuma/mod.ts";
 import type { LocalSubnetParams } from "./params.ts";
 
 type Row = Record<string, unknown>;
@@ -24,7 +24,7 @@ export function runEpoch(db: DatabaseSync, netuid: number, p: LocalSubnetParams,
     lastUpdate: rows.map((r) => Number(r.last_update)),
     blockAtRegistration: rows.map((r) => Number(r.block_at_registration)),
     validatorPermit: rows.map((r) => Boolean(r.validator_permit)),
-    params: { ...p, emission: p.emission },
+    params: pickYumaParams({ ...p }),
   });
   const update = db.prepare(
     "UPDATE neurons SET validator_permit = ?, consensus = ?, incentive = ?, dividends = ?, trust = ?, validator_trust = ?, emission = ? WHERE netuid = ? AND uid = ?",

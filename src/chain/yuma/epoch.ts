@@ -75,6 +75,11 @@ export const DEFAULT_YUMA_PARAMS: YumaParams = {
   tempo: 360,
 };
 
+/** The Yuma parameters among a larger set (a subnet's hyperparameters). */
+export function pickYumaParams(from: Partial<YumaParams> & Record<string, unknown>): Partial<YumaParams> {
+  return Object.fromEntries(Object.keys(DEFAULT_YUMA_PARAMS).filter((k) => k in from).map((k) => [k, from[k]]));
+}
+
 /** Sparse rows: row uid → [[column uid, u16 value], …]. */
 export type SparseU16 = Record<string, [number, number][]>;
 
@@ -106,9 +111,9 @@ export interface YumaOutput {
 
 /** Runs one epoch. Throws `RangeError` on inconsistent input. */
 export function yumaEpoch(input: YumaInput): YumaOutput {
+  checkInput(input, Array.isArray(input?.stake) ? input.stake.length : 0);
   const p = { ...DEFAULT_YUMA_PARAMS, ...input.params };
   const n = input.stake.length;
-  checkInput(input, n);
 
   // 1. Activity, stake, permits.
   const inactive = input.lastUpdate.map((u) => u + p.activityCutoff < input.block);
@@ -207,7 +212,51 @@ function sparse(m: Mat): SparseU16 {
   return out;
 }
 
+/** Most uids an epoch takes (subtensor's MaxAllowedUids tops out at 4096): the matrices are dense. */
+export const MAX_YUMA_UIDS = 4096;
+
 function checkInput(input: YumaInput, n: number): void {
+  if (typeof input !== "object" || input === null) throw new TypeError("the input must be a JSON object");
+  if (!Number.isSafeInteger(input.block) || input.block < 0) {
+    throw new TypeError(`"block" must be a non-negative integer`);
+  }
+  for (const key of ["stake", "lastUpdate", "blockAtRegistration"] as const) {
+    const xs = input[key];
+    if (!Array.isArray(xs)) throw new TypeError(`"${key}" must be an array`);
+    const bad = xs.findIndex((x) => typeof x !== "number" || !Number.isFinite(x) || x < 0);
+    if (bad >= 0) throw new RangeError(`"${key}"[${bad}] must be a non-negative number`);
+  }
+  if (n > MAX_YUMA_UIDS) throw new RangeError(`${n} uids: an epoch takes at most ${MAX_YUMA_UIDS}`);
+  if (input.validatorPermit !== undefined) {
+    if (!Array.isArray(input.validatorPermit) || input.validatorPermit.some((p) => typeof p !== "boolean")) {
+      throw new TypeError(`"validatorPermit" must be an array of booleans`);
+    }
+  }
+  for (const [name, rows] of [["weights", input.weights], ["bonds", input.bonds ?? {}]] as const) {
+    if (typeof rows !== "object" || rows === null || Array.isArray(rows)) {
+      throw new TypeError(`"${name}" must be an object of sparse rows {"<uid>": [[uid, u16], …]}`);
+    }
+    for (const [i, entries] of Object.entries(rows)) {
+      if (!Array.isArray(entries) || entries.some((e) => !Array.isArray(e) || e.length !== 2)) {
+        throw new TypeError(`${name}[${i.slice(0, 12)}] must be an array of [uid, u16] pairs`);
+      }
+    }
+  }
+  if (input.params !== undefined) {
+    if (typeof input.params !== "object" || input.params === null) throw new TypeError(`"params" must be an object`);
+    for (const [k, v] of Object.entries(input.params)) {
+      if (!(k in DEFAULT_YUMA_PARAMS)) {
+        throw new RangeError(
+          `params.${k.slice(0, 40)} is not a Yuma parameter (${Object.keys(DEFAULT_YUMA_PARAMS).join(", ")})`,
+        );
+      }
+      if (
+        typeof v !== typeof DEFAULT_YUMA_PARAMS[k as keyof YumaParams] || (typeof v === "number" && !Number.isFinite(v))
+      ) {
+        throw new TypeError(`params.${k} must be a ${typeof DEFAULT_YUMA_PARAMS[k as keyof YumaParams]}`);
+      }
+    }
+  }
   const lengths = {
     lastUpdate: input.lastUpdate.length,
     blockAtRegistration: input.blockAtRegistration.length,

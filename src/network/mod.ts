@@ -1,0 +1,2 @@
+/** Networks by name: which chain, model store, datasets source, schedule and keys a command gets. */
+export * from "./open_network.ts";

@@ -1,0 +1,151 @@
+/**
+ * Scoring one model the way the validator does, the single home shared by the validator
+ * (evaluate_model.ts, after the download) and a miner's preflight (`miner:eval`), so the two can
+ * never disagree: the competition's limits and every header rule, the scan for non-finite
+ * weights, the loss of each task (SN9's definition, in the graph) under a wall-clock cap, the
+ * degenerate-output check, and the weighted score. A broken rule is a result, never an exception.
+ */
+import {
+  checkModel,
+  createLossSession,
+  type Device,
+  evaluateLosses,
+  formatReason,
+  GENERATED_TOKENS,
+  type ModelLimits,
+  ModelRejected,
+  PROMPT_TOKENS,
+  sanityCheck,
+  type SanityResult,
+} from "../../eval/mod.ts";
+import type { Competition } from "../competitions/mod.ts";
+import type { TaskData } from "../data/mod.ts";
+
+/** How a model scored. */
+export interface ModelScore {
+  status: "ok" | "rejected" | "failed";
+  /** Why it is not ok: `code: message`, one bounded line. */
+  reason: string | null;
+  /** The weighted score over tasks (lower is better); null unless ok. */
+  loss: number | null;
+  taskLosses: Record<string, number>;
+  architecture: string | null;
+  parameters: number | null;
+  sanity: SanityResult | null;
+  loadMs: number | null;
+  computeMs: number | null;
+}
+
+/** Progress of the loss computation. */
+export interface ScoreProgress {
+  task: string;
+  sequences: number;
+  totalSequences: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** How to run it. */
+export interface ScoreSettings {
+  device: Device;
+  batchSize: number;
+  /** Wall-clock cap on the loss computation. */
+  timeCapMs: number;
+  eosTokenId: number;
+  log?: (line: string) => void;
+  onProgress?: (p: ScoreProgress) => void;
+}
+
+/** The engine limits a competition imposes on its models (one home for the mapping). */
+export function competitionLimits(c: Competition): ModelLimits {
+  return {
+    minParameters: c.minParameters,
+    maxParameters: c.maxParameters,
+    maxBytes: c.maxBytes,
+    architectures: c.architectures,
+  };
+}
+
+/** Scores the model in `dir` on the step's `tasks`. */
+export async function scoreModel(
+  dir: string,
+  competition: Competition,
+  tasks: readonly TaskData[],
+  s: ScoreSettings,
+): Promise<ModelScore> {
+  const started = performance.now();
+  const result: ModelScore = {
+    status: "ok",
+    reason: null,
+    loss: null,
+    taskLosses: {},
+    architecture: null,
+    parameters: null,
+    sanity: null,
+    loadMs: null,
+    computeMs: null,
+  };
+  const fail = (status: "rejected" | "failed", reason: string): ModelScore => ({
+    ...result,
+    status,
+    reason: formatReason(reason),
+    loss: null,
+  });
+  let session, maxLength = competition.sequenceLength;
+  try {
+    const checked = await checkModel(dir, { limits: competitionLimits(competition) });
+    result.architecture = checked.spec.architecture;
+    result.parameters = checked.parameterCount;
+    // Room for the sanity check's 100 + 20 tokens where the model has the positions.
+    maxLength = Math.max(
+      competition.sequenceLength,
+      Math.min(checked.spec.maxPositions, PROMPT_TOKENS + GENERATED_TOKENS),
+    );
+    session = await createLossSession(checked, { device: s.device, maxSequenceLength: maxLength, log: s.log });
+  } catch (e) {
+    result.loadMs = performance.now() - started;
+    if (e instanceof ModelRejected) return fail("rejected", `${e.code}: ${e.message}`);
+    return fail("failed", `could not load: ${(e as Error).message}`);
+  }
+  result.loadMs = performance.now() - started;
+  try {
+    const computeStart = performance.now();
+    const deadline = computeStart + s.timeCapMs;
+    const total = tasks.reduce((n, t) => n + t.sequences.length, 0);
+    let before = 0;
+    for (const t of tasks) {
+      const losses = await evaluateLosses(session, t.sequences, {
+        batchSize: s.batchSize,
+        onProgress: (done) => {
+          if (performance.now() > deadline) throw new RangeError(`exceeded the time cap of ${s.timeCapMs} ms`);
+          const sequences = before + done;
+          s.onProgress?.({
+            task: t.task.id,
+            sequences,
+            totalSequences: total,
+            tokens: sequences * competition.sequenceLength,
+            seconds: (performance.now() - computeStart) / 1000,
+          });
+        },
+      });
+      before += t.sequences.length;
+      result.taskLosses[t.task.id] = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
+    }
+    const first = tasks.find((t) => t.sequences.length >= 2);
+    if (first) {
+      result.sanity = await sanityCheck(session, first.sequences[0], first.sequences[1], s.eosTokenId, maxLength);
+      if (!result.sanity.ok) {
+        return { ...fail("rejected", `degenerate: ${result.sanity.reason}`), taskLosses: result.taskLosses };
+      }
+    }
+    const loss = tasks.reduce((sum, t) => sum + t.task.weight * result.taskLosses[t.task.id], 0);
+    if (!Number.isFinite(loss)) {
+      return { ...fail("rejected", "weights: the loss is not finite"), taskLosses: result.taskLosses };
+    }
+    return { ...result, loss, computeMs: performance.now() - computeStart };
+  } catch (e) {
+    return fail("failed", (e as Error).message);
+  } finally {
+    await session.release();
+  }
+}

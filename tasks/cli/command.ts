@@ -1,0 +1,143 @@
+/**
+ * The one way every task reads its command line and ends: `--help`/`-h` prints the usage (each
+ * flag, its default, examples); an unknown flag or a bad value prints one line and exits 2; an
+ * error from the work prints one line and exits 1 (the stack only with `--verbose`); success
+ * exits 0 unless the command returns another code.
+ */
+import { parseArgs } from "node:util";
+import { formatReason } from "../../eval/mod.ts";
+import { type Flag, UsageError } from "./flag.ts";
+
+/** A flag set: name (without dashes) → flag. */
+export type Flags = Record<string, Flag<unknown>>;
+
+/** The parsed values of a flag set. */
+export type Values<F extends Flags> = { [K in keyof F]: F[K] extends Flag<infer T> ? T : never };
+
+/** A task's command line and its work. */
+export interface Command<F extends Flags> {
+  /** As typed after `deno task`. */
+  name: string;
+  summary: string;
+  /** Positional arguments, if any, in the usage line ("<metagraph|commitments|…>"). */
+  positionals?: { usage: string; choices?: readonly string[]; min?: number; max?: number };
+  flags: F;
+  examples: string[];
+  /** Extra lines after the flags in --help (environment variables, notes). */
+  notes?: string[];
+  run(args: { flags: Values<F>; positionals: string[] }): Promise<number | void>;
+}
+
+/** Parses `argv` against `command`, runs it, and exits the process with its code. */
+export async function main<F extends Flags>(command: Command<F>, argv: string[] = Deno.args): Promise<never> {
+  const verbose = argv.includes("--verbose");
+  let parsed: { flags: Values<F>; positionals: string[] };
+  try {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log(helpText(command));
+      Deno.exit(0);
+    }
+    parsed = parse(command, argv.filter((a) => a !== "--verbose"));
+  } catch (e) {
+    console.error(`error: ${oneLine(e)}; see deno task ${command.name} --help`);
+    Deno.exit(2);
+  }
+  let code = 0;
+  try {
+    code = (await command.run(parsed)) ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${oneLine(e)}; see deno task ${command.name} --help`);
+      Deno.exit(2);
+    }
+    console.error(`error: ${oneLine(e)}`);
+    if (verbose && e instanceof Error && e.stack) console.error(e.stack);
+    code = 1;
+  }
+  Deno.exit(code);
+}
+
+/** Parses without running: the flags' values and the positionals. Throws `UsageError`. */
+export function parse<F extends Flags>(
+  command: Command<F>,
+  argv: string[],
+): { flags: Values<F>; positionals: string[] } {
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  for (const [name, f] of Object.entries(command.flags)) {
+    options[name] = { type: f.type };
+    for (const alias of f.aliases ?? []) options[alias] = { type: f.type };
+  }
+  // `--block -5`: a value that starts with a dash is still the value of a flag that takes one
+  // (node's parseArgs calls it ambiguous), so the flag's own rule can say what is wrong with it.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith("--") ? argv[i].slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === "string" && next?.startsWith("-") && !(next.slice(2) in options) && next !== "-h") {
+      args.push(`${argv[i]}=${next}`);
+      i++;
+    } else args.push(argv[i]);
+  }
+  let raw: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    raw = parseArgs({ args, options, allowPositionals: command.positionals !== undefined, strict: true });
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    if (m) throw new UsageError(`unknown flag ${m[1]}`);
+    const v = /Option '([^']+)'.* argument missing/.exec((e as Error).message);
+    if (v) throw new UsageError(`${v[1].split(",").pop()!.trim().split(" ")[0]} needs a value`);
+    const p = /Unexpected argument '([^']+)'/.exec((e as Error).message);
+    if (p) throw new UsageError(`unexpected argument ${JSON.stringify(p[1]).slice(0, 60)}`);
+    throw new UsageError((e as Error).message.split("\n")[0]);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(command.flags)) {
+    const given = [name, ...(f.aliases ?? [])].filter((n) => raw.values[n] !== undefined);
+    if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} are the same flag; give it once`);
+    values[name] = f.parse(given.length ? raw.values[given[0]] : undefined, `--${given[0] ?? name}`);
+  }
+  const p = command.positionals;
+  if (p) {
+    const n = raw.positionals.length;
+    if (n < (p.min ?? 0) || n > (p.max ?? Infinity)) {
+      throw new UsageError(
+        `expected ${p.usage}${
+          n ? `, got ${raw.positionals.map((x) => JSON.stringify(x).slice(0, 40)).join(" ")}` : ""
+        }`,
+      );
+    }
+    const bad = p.choices ? raw.positionals.find((x) => !p.choices!.includes(x)) : undefined;
+    if (bad !== undefined) {
+      throw new UsageError(`${JSON.stringify(bad).slice(0, 40)} is not one of ${p.choices!.join(", ")}`);
+    }
+  }
+  return { flags: values as Values<F>, positionals: raw.positionals };
+}
+
+/** The --help text. */
+export function helpText<F extends Flags>(c: Command<F>): string {
+  const rows = Object.entries(c.flags).map(([name, f]) => {
+    const names = [name, ...(f.aliases ?? [])].map((n) => `--${n}`).join(", ");
+    const left = `  ${names}${f.placeholder ? ` ${f.placeholder}` : ""}`;
+    return [left, `${f.description}${f.defaultText !== undefined ? ` (default: ${f.defaultText})` : ""}`];
+  });
+  rows.push(["  --verbose", "print the stack trace of an error"], ["  -h, --help", "print this help"]);
+  const width = Math.min(44, Math.max(...rows.map(([l]) => l.length)) + 2);
+  return [
+    `deno task ${c.name}${c.positionals ? ` ${c.positionals.usage}` : ""} [flags]`,
+    "",
+    c.summary,
+    "",
+    "Flags:",
+    ...rows.map(([l, r]) => (l.length < width ? l.padEnd(width) + r : `${l}\n${" ".repeat(width)}${r}`)),
+    ...(c.notes?.length ? ["", ...c.notes] : []),
+    "",
+    "Examples:",
+    ...c.examples.map((e) => `  ${e}`),
+  ].join("\n");
+}
+
+/** An error as one bounded line, control characters escaped (the engine's reason formatter). */
+export function oneLine(e: unknown): string {
+  return formatReason(e instanceof Error ? e.message : String(e), 400);
+}

@@ -1,0 +1,9 @@
+/**
+ * The command-line layer every task uses: flags as data with checked values, `--help`, one-line
+ * errors with exit codes, the shared network and wallet flags, and progress on stderr.
+ */
+export * from "./flag.ts";
+export * from "./command.ts";
+export * from "./network_flags.ts";
+export * from "./progress.ts";
+export * from "./input.ts";

@@ -1,0 +1,80 @@
+/**
+ * The network and wallet flags every chain-facing task shares, under btcli's names too
+ * (`--subtensor.network`, `--subtensor.chain_endpoint`, `--wallet.name`, `--wallet.hotkey`,
+ * `--wallet.path`, `--netuid`), and the one call that opens the network they name.
+ */
+import { EMBEDDED, EMBEDDED_DEFAULTS, type Network, openNetwork, type Role } from "../../src/mod.ts";
+import { flags } from "./flag.ts";
+import { UsageError } from "./flag.ts";
+
+/** The flags. */
+export const networkFlags = {
+  network: flags.string("embedded, finney, test, local (a node on this machine), or a ws:// URL", {
+    default: EMBEDDED,
+    placeholder: "<name|url>",
+    aliases: ["subtensor.network", "subtensor.chain_endpoint"],
+  }),
+  netuid: flags.int("the subnet (required on a real network)", { defaultText: "1 on embedded" }),
+  "chain-db": flags.path("the embedded chain's SQLite file", { default: EMBEDDED_DEFAULTS.chainDb }),
+  "store-dir": flags.path("the embedded model store", { default: EMBEDDED_DEFAULTS.storeDir }),
+  "model-store": flags.choice("where models live", ["hf", "local"] as const, {}),
+  "datasets-server": flags.string("the datasets-server URL, or bundled (also SN9_DATASETS_SERVER)", {
+    placeholder: "<url|bundled>",
+    defaultText: "bundled on embedded, else https://datasets-server.huggingface.co",
+  }),
+  offline: flags.boolean("bundled pages and the Hugging Face cache only"),
+  schedule: flags.string("local, finney or a schedule file", {
+    placeholder: "<name|file>",
+    defaultText: "local on embedded, finney elsewhere",
+  }),
+  "cache-dir": flags.path("pages, tokenizers and the embedded model cache", { default: ".cache" }),
+  "wallet.name": flags.string("wallet name under --wallet.path", { defaultText: "default" }),
+  "wallet.hotkey": flags.string("hotkey name in the wallet", { defaultText: "default" }),
+  "wallet.path": flags.path("wallets directory", { defaultText: "~/.bittensor/wallets" }),
+};
+
+/** The shared flags' values. */
+export interface NetworkFlagValues {
+  network: string;
+  netuid: number | undefined;
+  "chain-db": string;
+  "store-dir": string;
+  "model-store": "hf" | "local" | undefined;
+  "datasets-server": string | undefined;
+  offline: boolean;
+  schedule: string | undefined;
+  "cache-dir": string;
+  "wallet.name": string | undefined;
+  "wallet.hotkey": string | undefined;
+  "wallet.path": string | undefined;
+}
+
+/** Opens the network the flags name (checking the combination first). */
+export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: string) => void): Promise<Network> {
+  const known = ["embedded", "finney", "test", "local"];
+  if (!known.includes(f.network) && !/^wss?:\/\/[^\s]+$/.test(f.network)) {
+    throw new UsageError(
+      `--network must be one of ${known.join(", ")} or a ws:// URL (got ${JSON.stringify(f.network).slice(0, 60)})`,
+    );
+  }
+  if (f.network !== EMBEDDED && f.netuid === undefined) {
+    throw new UsageError(`--netuid is required on ${f.network} (the subnet to act on)`);
+  }
+  return await openNetwork({
+    network: f.network,
+    netuid: f.netuid,
+    cacheDir: f["cache-dir"],
+    chainDb: f["chain-db"],
+    storeDir: f["store-dir"],
+    modelStore: f["model-store"],
+    datasetsServer: f["datasets-server"],
+    offline: f.offline,
+    schedule: f.schedule,
+    log,
+  });
+}
+
+/** The hotkey the flags name for `role` (see `Network.hotkey`). */
+export function hotkeyFromFlags(network: Network, f: NetworkFlagValues, role: Role) {
+  return network.hotkey(role, { name: f["wallet.name"], hotkey: f["wallet.hotkey"], path: f["wallet.path"] });
+}
