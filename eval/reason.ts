@@ -11,7 +11,8 @@ export const MAX_REASON_LENGTH = 300;
 /** `text` as one bounded, escaped line. */
 export function formatReason(text: string, maxLength = MAX_REASON_LENGTH): string {
   let out = "";
-  for (const ch of text.replace(/\s*[\r\n]+\s*/g, " ")) {
+  // Line breaks become spaces; a lone carriage return (which rewrites a terminal line) is escaped.
+  for (const ch of text.replace(/[ \t]*(?:\r?\n)+[ \t]*/g, " ")) {
     const code = ch.codePointAt(0)!;
     // C0 and C1 controls, DEL, and the invisible or direction-changing format characters.
     if (code < 0x20 || (code >= 0x7f && code < 0xa0) || /[\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u.test(ch)) {

@@ -8,11 +8,22 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Schedule } from "../competitions/mod.ts";
 import type { ValidatorState } from "../validator/mod.ts";
-import { competitionsInForce, latestManifests, leaderboard, lossSeries, uidHistory } from "./queries.ts";
+import {
+  competitionsInForce,
+  failedSteps,
+  ignoredCommitments,
+  latestManifests,
+  leaderboard,
+  lossSeries,
+  uidHistory,
+} from "./queries.ts";
 import { PAGE_HTML } from "./page.ts";
 
 /** Seconds clients may reuse an API answer (the validator updates once per step). */
 const MAX_AGE = 5;
+
+/** The loss chart's default window: a week of 12-second blocks (`?since=` overrides it). */
+export const SERIES_WINDOW_BLOCKS = 7 * 7200;
 
 /** Builds the app over a state opened read-only. */
 export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono {
@@ -30,7 +41,7 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
   });
 
   app.get("/api/health", (c) => {
-    const last = state.steps(1)[0];
+    const last = state.steps(1)[0]; // the newest step
     return c.json({ ok: true, lastStep: last ? { id: last.id, block: last.block, status: last.status } : null });
   });
   app.get("/api/competitions", (c) => c.json(competitionsInForce(state, schedule)));
@@ -39,7 +50,13 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
     if (typeof id === "string") return c.json({ error: id }, 400);
     const known = schedule.some((e) => e.competitions.some((k) => k.id === id));
     if (!known) return c.json({ error: `competition ${id} is not in the schedule` }, 404);
-    return c.json({ ...leaderboard(state, id), series: lossSeries(state, id) });
+    const since = c.req.query("since") === undefined
+      ? undefined
+      : int(c.req.query("since"), "since", 0, Number.MAX_SAFE_INTEGER);
+    if (typeof since === "string") return c.json({ error: since }, 400);
+    const board = leaderboard(state, id);
+    const from = since ?? Math.max(0, (board.step?.block ?? 0) - SERIES_WINDOW_BLOCKS);
+    return c.json({ ...board, series: lossSeries(state, id, from), seriesSince: from });
   });
   app.get("/api/uid/:uid/history", (c) => {
     const uid = int(c.req.param("uid"), "uid", 0, 65535);
@@ -52,6 +69,12 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
     const limit = c.req.query("limit") === undefined ? 5 : int(c.req.query("limit"), "limit", 1, 100);
     if (typeof limit === "string") return c.json({ error: limit }, 400);
     return c.json({ manifests: latestManifests(state, limit) });
+  });
+  app.get("/api/ignored", (c) => c.json({ ignored: ignoredCommitments(state) }));
+  app.get("/api/failed-steps", (c) => {
+    const limit = c.req.query("limit") === undefined ? 10 : int(c.req.query("limit"), "limit", 1, 1000);
+    if (typeof limit === "string") return c.json({ error: limit }, 400);
+    return c.json({ failed: failedSteps(state, limit) });
   });
   app.all("/api/*", (c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 

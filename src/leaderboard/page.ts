@@ -1,7 +1,10 @@
 /**
- * The leaderboard page: one table per competition (best first), a chart of each model's loss
- * over time, win-rate and weight bars, and the latest manifest. It polls the JSON API every
- * 5 seconds, so it follows the validator without reloading. Charts: Chart.js from /assets.
+ * The leaderboard page: how scoring works, one table per competition (best first, each row saying
+ * why it earns what it earns), a chart of each model's loss over time and win-rate and weight bars
+ * (legends name repos; charts drawn at the size they are shown), the commitments the validator
+ * ignores and the turns that failed, and the latest manifest. Below 720 px wide each row becomes a
+ * card, so loss, weight and status stay on screen. It polls the JSON API every 5 seconds.
+ * Everything from the state is inserted as text (escaped), never as markup.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -11,38 +14,92 @@ export const PAGE_HTML = `<!doctype html>
 <title>SN9 leaderboard</title>
 <style>
   :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #f6f7f9; }
-  body { margin: 0 auto; max-width: 1100px; padding: 1rem; }
+  body { margin: 0 auto; max-width: 1180px; padding: 1rem; }
   h1 { font-size: 1.4rem; margin: 0 0 .2rem; } h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
   .muted { color: #5b6570; font-size: .85rem; }
-  .card { background: #fff; border-radius: 8px; padding: .8rem; margin-bottom: 1rem; box-shadow: 0 1px 2px #0001; overflow-x: auto; }
+  .card { background: #fff; border-radius: 8px; padding: .8rem; margin-bottom: 1rem; box-shadow: 0 1px 2px #0001; }
+  .scroll { overflow-x: auto; }
   table { border-collapse: collapse; width: 100%; font-size: .85rem; }
-  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e6ea; white-space: nowrap; }
-  td.reason { white-space: normal; max-width: 28rem; color: #8a2b2b; }
+  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e6ea; white-space: nowrap; vertical-align: top; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.why { white-space: normal; min-width: 18rem; color: #38414a; }
+  td.reason { white-space: normal; min-width: 18rem; color: #8a2b2b; overflow-wrap: anywhere; }
   tr.best td { font-weight: 600; }
+  details summary { cursor: pointer; font-weight: 600; }
+  details p, details li { font-size: .9rem; line-height: 1.4; }
   .charts { display: grid; grid-template-columns: 2fr 1fr; gap: 1rem; }
-  @media (max-width: 800px) { .charts { grid-template-columns: 1fr; } }
-  canvas { width: 100% !important; height: 260px !important; }
-  code { font-size: .8rem; word-break: break-all; }
+  .charts > .card { min-width: 0; }
+  .chart { position: relative; height: 280px; }
+  code { font-size: .8rem; overflow-wrap: anywhere; }
+  td.wide { white-space: normal; overflow-wrap: anywhere; }
+  @media (max-width: 720px) {
+    body { padding: .6rem; }
+    .charts { grid-template-columns: 1fr; }
+    .chart { height: 240px; }
+    table.board thead { display: none; }
+    table.board, table.board tbody { display: block; width: auto; }
+    table.board tr { display: grid; grid-template-columns: 1fr 1fr; column-gap: 1rem; border: 1px solid #e3e6ea; border-radius: 6px; margin-bottom: .6rem; padding: .3rem .5rem; }
+    table.board td { display: flex; justify-content: space-between; gap: .5rem; border: 0; padding: .15rem 0; white-space: normal; text-align: right; min-width: 0; }
+    table.board td::before { content: attr(data-label); font-weight: 600; color: #5b6570; text-align: left; flex: none; }
+    table.board td.wide, table.board td.why { grid-column: 1 / -1; display: block; text-align: left; max-width: none; min-width: 0; }
+    table.board td.wide::before, table.board td.why::before { content: attr(data-label) ": "; display: inline; }
+  }
 </style>
 </head>
 <body>
 <h1>SN9 pretraining leaderboard</h1>
 <div class="muted" id="status">loading…</div>
+<details class="card" id="how" open>
+<summary>How scoring works</summary>
+<ul>
+<li><b>Loss.</b> Every step, the validator draws pages of the competition's datasets from the block hash, packs them into sequences, and measures each model's mean next-token loss on the same tokens. Lower is better.</li>
+<li><b>Epsilon: the earlier model's advantage.</b> When two models meet, the one committed at the earlier block has its loss multiplied by (1 − epsilon). Epsilon starts at <span id="eps-start">start</span> when a model is committed and decays to <span id="eps-end">end</span> over <span id="eps-blocks">N</span> blocks. A newcomer must be better by that margin; a copy of the leader, with the leader's exact loss but a later block, never wins.</li>
+<li><b>Not competitive.</b> A model that could not beat an earlier one even once that model's epsilon has decayed to its end value takes no part in the wins (it could only take wins from others).</li>
+<li><b>Win rate.</b> The share of the other competing models a model beats.</li>
+<li><b>Weight.</b> softmax(win rate / 0.01): a win rate 0.25 below the best earns about e<sup>−25</sup> of the best's weight, so in practice only the best win rate is paid. Step weights feed a moving average per competition, and competitions share the subnet's weights by their reward share.</li>
+</ul>
+<p class="muted">The <i>why</i> column says which of these rules decided each model's weight, or why a model has no loss.</p>
+</details>
 <div id="competitions"></div>
+<h2>Ignored commitments</h2>
+<div class="card scroll" id="ignored"></div>
+<h2>Turns that failed</h2>
+<div class="card scroll" id="failed"></div>
 <h2>Latest evaluation manifest</h2>
 <div class="card" id="manifest"></div>
 <script src="/assets/chart.js"></script>
 <script>
 const charts = {};
+if (innerWidth < 720) document.getElementById("how").open = false; // on a phone the panel opens on a tap
 const fmt = (x, d = 4) => x === null || x === undefined ? "—" : Number(x).toFixed(d);
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const td = (label, html, cls = "") => '<td data-label="' + label + '"' + (cls ? ' class="' + cls + '"' : "") + ">" + html + "</td>";
 function chart(id, config) {
+  config.options = { ...config.options, responsive: true, maintainAspectRatio: false, animation: false };
   if (charts[id]) { charts[id].data = config.data; charts[id].update("none"); return charts[id]; }
   charts[id] = new Chart(document.getElementById(id), config);
   return charts[id];
 }
+const COLUMNS = ["uid", "repo", "commit", "block", "loss", "per task", "epsilon", "win rate", "weight", "status", "why"];
+function row(r, best) {
+  // A model without a loss is explained by its reason; a scored one by the scoring rule that decided its weight.
+  const why = r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"));
+  return '<tr class="' + (best ? "best" : "") + '" data-uid="' + r.uid + '">' +
+    td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
+    td("block", r.commitBlock, "num") + td("loss", fmt(r.loss), "num") +
+    td("per task", esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")), "wide") +
+    td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num") + td("weight", fmt(r.weight), "num") +
+    td("status", esc(r.status)) + td("why", why, r.reason ? "why reason" : "why") +
+    "</tr>";
+}
 async function refresh() {
   const { block, competitions } = await (await fetch("/api/competitions")).json();
+  if (competitions[0]) {
+    const e = competitions[0].epsilon;
+    document.getElementById("eps-start").textContent = e.start;
+    document.getElementById("eps-end").textContent = e.end;
+    document.getElementById("eps-blocks").textContent = e.decayBlocks.toLocaleString("en");
+  }
   const root = document.getElementById("competitions");
   for (const c of competitions) {
     const board = await (await fetch("/api/leaderboard?competition=" + c.id)).json();
@@ -50,27 +107,39 @@ async function refresh() {
     if (!section) {
       section = document.createElement("section");
       section.id = "c" + c.id;
-      section.innerHTML = '<h2></h2><div class="card"><table data-competition="' + c.id + '"><thead><tr><th>uid</th><th>repo</th><th>commit</th><th>block</th><th>loss</th><th>per task</th><th>epsilon</th><th>win rate</th><th>weight</th><th>status</th></tr></thead><tbody></tbody></table></div>' +
-        '<div class="charts"><div class="card"><canvas id="loss' + c.id + '"></canvas></div><div class="card"><canvas id="bars' + c.id + '"></canvas></div></div>';
+      section.innerHTML = '<h2></h2><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
+        COLUMNS.map((h) => "<th>" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
+        '<div class="charts"><div class="card"><div class="chart"><canvas id="loss' + c.id + '"></canvas></div></div>' +
+        '<div class="card"><div class="chart"><canvas id="bars' + c.id + '"></canvas></div></div></div>';
       root.appendChild(section);
     }
-    section.querySelector("h2").textContent = "Competition " + c.id + " · " + c.name + " · " + Math.round(c.rewardShare * 100) + "% of rewards" + (board.step ? " · step " + board.step.id + " at block " + board.step.block : "");
-    section.querySelector("tbody").innerHTML = board.rows.map((r, i) =>
-      '<tr class="' + (i === 0 && r.weight > 0 ? "best" : "") + '" data-uid="' + r.uid + '"><td>' + r.uid + '</td><td>' + esc(r.repo) + '</td><td><code>' + esc(r.commit.slice(0, 8)) + '</code></td><td>' + r.commitBlock +
-      '</td><td>' + fmt(r.loss) + '</td><td>' + esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")) + '</td><td>' + fmt(r.epsilon, 5) +
-      '</td><td>' + fmt(r.winRate, 3) + '</td><td>' + fmt(r.weight) + '</td><td class="' + (r.reason ? "reason" : "") + '">' + esc(r.status) + (r.reason ? ": " + esc(r.reason) : "") + '</td></tr>').join("");
+    section.querySelector("h2").textContent = "Competition " + c.id + " · " + c.name + " · " + Math.round(c.rewardShare * 100) + "% of rewards" +
+      (board.step ? " · step " + board.step.id + " at block " + board.step.block : " · no completed step yet");
+    section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0)).join("");
     chart("loss" + c.id, {
       type: "line",
-      data: { datasets: board.series.map((s) => ({ label: "uid " + s.uid, data: s.points.map((p) => ({ x: p.block, y: p.loss })), tension: 0.2 })) },
-      options: { animation: false, parsing: true, scales: { x: { type: "linear", title: { display: true, text: "block" } }, y: { title: { display: true, text: "loss" } } }, plugins: { title: { display: true, text: "Loss over time" } } },
+      data: { datasets: board.series.map((s) => ({ label: s.repo + " (uid " + s.uid + ")", data: s.points.map((p) => ({ x: p.block, y: p.loss })), tension: 0.2 })) },
+      options: { parsing: true, scales: { x: { type: "linear", title: { display: true, text: "block" } }, y: { title: { display: true, text: "loss" } } }, plugins: { title: { display: true, text: "Loss over time (since block " + board.seriesSince + ")" }, legend: { labels: { boxWidth: 12 } } } },
     });
     const scored = board.rows.filter((r) => r.winRate !== null);
     chart("bars" + c.id, {
       type: "bar",
-      data: { labels: scored.map((r) => "uid " + r.uid), datasets: [{ label: "win rate", data: scored.map((r) => r.winRate) }, { label: "weight", data: scored.map((r) => r.weight) }] },
-      options: { animation: false, scales: { y: { min: 0, max: 1 } }, plugins: { title: { display: true, text: "Win rate and weight" } } },
+      data: { labels: scored.map((r) => r.repo), datasets: [{ label: "win rate", data: scored.map((r) => r.winRate) }, { label: "weight", data: scored.map((r) => r.weight) }] },
+      options: { scales: { y: { min: 0, max: 1 } }, plugins: { title: { display: true, text: "Win rate and weight, latest step" } } },
     });
   }
+  const { ignored } = await (await fetch("/api/ignored")).json();
+  document.getElementById("ignored").innerHTML = ignored.length === 0
+    ? '<span class="muted">none: every commitment parses and names a competition in force</span>'
+    : '<table class="board" id="ignored-table"><thead><tr><th>uid</th><th>block</th><th>commitment</th><th>why it is ignored</th></tr></thead><tbody>' +
+      ignored.map((x) => '<tr data-uid="' + x.uid + '">' + td("uid", x.uid, "num") + td("block", x.commitBlock, "num") + td("commitment", "<code>" + esc(x.commitment) + "</code>", "wide") + td("why", esc(x.reason), "why reason") + "</tr>").join("") +
+      "</tbody></table>";
+  const { failed } = await (await fetch("/api/failed-steps?limit=10")).json();
+  document.getElementById("failed").innerHTML = failed.length === 0
+    ? '<span class="muted">none</span>'
+    : '<table class="board" id="failed-table"><thead><tr><th>step</th><th>competition</th><th>block</th><th>reason</th></tr></thead><tbody>' +
+      failed.map((f) => "<tr>" + td("step", f.stepId, "num") + td("competition", f.competitionId, "num") + td("block", f.block, "num") + td("reason", esc(f.reason), "why reason") + "</tr>").join("") +
+      "</tbody></table>";
   const { manifests } = await (await fetch("/api/manifests?limit=1")).json();
   const m = manifests[0];
   document.getElementById("manifest").innerHTML = m

@@ -1,10 +1,14 @@
 /**
- * What the leaderboard shows, read from the validator's state (read-only, safe while the
- * validator writes: SQLite WAL readers never block the writer).
+ * What the leaderboard shows, as SQL over the validator's state (read-only, safe while the
+ * validator writes: SQLite WAL readers never block the writer). Every list is bounded by what it
+ * asks for (a competition, a uid, a block window, an explicit limit), never by a hidden cap.
  */
 import type { Schedule } from "../competitions/mod.ts";
 import { scheduleAt } from "../competitions/mod.ts";
-import type { EvalRecord, ValidatorState } from "../validator/mod.ts";
+import type { ValidatorState } from "../validator/mod.ts";
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** One model's row in a competition's leaderboard. */
 export interface LeaderboardRow {
@@ -21,6 +25,8 @@ export interface LeaderboardRow {
   weight: number | null;
   status: string;
   reason: string | null;
+  /** Why it earns what it earns (null for a model not in the step). */
+  explanation: string | null;
 }
 
 /** A competition's latest completed step and its rows, best first. */
@@ -30,113 +36,130 @@ export interface Leaderboard {
   rows: LeaderboardRow[];
 }
 
-/** The leaderboard of one competition. */
+/**
+ * The leaderboard of one competition: the rows of its latest completed step, then the models
+ * tracked for it that the step did not score (rejected, or waiting for their evaluation delay).
+ */
 export function leaderboard(state: ValidatorState, competitionId: number): Leaderboard {
-  const step = state.steps(1000).find((s) => s.competitionId === competitionId && s.status === "done");
-  const rows: LeaderboardRow[] = step ? state.evals(step.id).map(toRow) : [];
-  const evaluated = new Set(rows.map((r) => r.hotkey));
-  // Tracked models not in that step (rejected, or waiting for their evaluation delay).
-  for (const m of state.models()) {
-    if (m.competitionId !== competitionId || evaluated.has(m.hotkey)) continue;
-    rows.push({
-      uid: m.uid,
-      hotkey: m.hotkey,
-      repo: m.repo,
-      commit: m.revision,
-      commitBlock: m.commitBlock,
-      loss: null,
-      taskLosses: {},
-      epsilon: null,
-      winRate: null,
-      wins: null,
-      weight: null,
-      status: m.status,
-      reason: m.reason,
-    });
-  }
+  const step = state.db.prepare(
+    "SELECT id, block, seed FROM steps WHERE competition_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1",
+  ).get(competitionId) as Row | undefined;
+  const scored = step
+    ? (state.db.prepare(
+      `SELECT uid, hotkey, repo, revision, commit_block, loss, task_losses, epsilon, win_rate, wins, weight, status, reason, explanation
+       FROM evals WHERE step_id = ?`,
+    ).all(step.id as number) as Row[])
+    : [];
+  const unscored = state.db.prepare(
+    `SELECT uid, hotkey, repo, revision, commit_block, status, reason FROM models
+     WHERE competition_id = ? AND status != 'ignored' AND hotkey NOT IN (SELECT hotkey FROM evals WHERE step_id = ?)`,
+  ).all(competitionId, (step?.id as number | undefined) ?? -1) as Row[];
+  const rows: LeaderboardRow[] = [...scored, ...unscored].map((r) => ({
+    uid: Number(r.uid),
+    hotkey: r.hotkey as string,
+    repo: r.repo as string,
+    commit: r.revision as string,
+    commitBlock: Number(r.commit_block),
+    loss: num(r.loss),
+    taskLosses: r.task_losses ? JSON.parse(r.task_losses as string) : {},
+    epsilon: num(r.epsilon),
+    winRate: num(r.win_rate),
+    wins: num(r.wins),
+    weight: num(r.weight),
+    status: r.status as string,
+    reason: (r.reason as string | null) ?? null,
+    explanation: (r.explanation as string | null | undefined) ?? null,
+  }));
   rows.sort((a, b) =>
     (b.weight ?? -1) - (a.weight ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid
   );
-  return { competitionId, step: step ? { id: step.id, block: step.block, seed: step.seed } : null, rows };
-}
-
-function toRow(e: EvalRecord): LeaderboardRow {
   return {
-    uid: e.uid,
-    hotkey: e.hotkey,
-    repo: e.repo,
-    commit: e.revision,
-    commitBlock: e.commitBlock,
-    loss: e.loss,
-    taskLosses: e.taskLosses,
-    epsilon: e.epsilon ?? null,
-    winRate: e.winRate ?? null,
-    wins: e.wins ?? null,
-    weight: e.weight ?? null,
-    status: e.status,
-    reason: e.reason,
+    competitionId,
+    step: step ? { id: Number(step.id), block: Number(step.block), seed: step.seed as string } : null,
+    rows,
   };
 }
 
-/** One uid's evaluations over time. */
-export function uidHistory(
-  state: ValidatorState,
-  uid: number,
-): {
-  stepId: number;
-  block: number;
-  competitionId: number;
-  loss: number | null;
-  winRate: number | null;
-  weight: number | null;
-  status: string;
-}[] {
-  const model = state.models().find((m) => m.uid === uid);
-  if (!model) return [];
-  const blocks = new Map(state.steps(100_000).map((s) => [s.id, s.block]));
-  return state.history(model.hotkey).map((e) => ({
-    stepId: e.stepId,
-    block: blocks.get(e.stepId) ?? 0,
-    competitionId: e.competitionId,
-    loss: e.loss,
-    winRate: e.winRate ?? null,
-    weight: e.weight ?? null,
-    status: e.status,
+/** One uid's evaluations over time (under its current hotkey), oldest first. */
+export function uidHistory(state: ValidatorState, uid: number) {
+  return (state.db.prepare(
+    `SELECT e.step_id, s.block, e.competition_id, e.loss, e.win_rate, e.weight, e.status
+     FROM evals e JOIN steps s ON s.id = e.step_id JOIN models m ON m.hotkey = e.hotkey AND m.uid = ?
+     ORDER BY e.step_id`,
+  ).all(uid) as Row[]).map((r) => ({
+    stepId: Number(r.step_id),
+    block: Number(r.block),
+    competitionId: Number(r.competition_id),
+    loss: num(r.loss),
+    winRate: num(r.win_rate),
+    weight: num(r.weight),
+    status: r.status as string,
   }));
 }
 
-/** Loss over time of every model of a competition (for the chart). */
+/** Loss over time of every model of a competition from block `sinceBlock` on (for the chart). */
 export function lossSeries(
   state: ValidatorState,
   competitionId: number,
-): { uid: number; points: { block: number; loss: number }[] }[] {
-  const steps = state.steps(100_000).filter((s) => s.competitionId === competitionId && s.status === "done").reverse();
-  const series = new Map<number, { block: number; loss: number }[]>();
-  for (const s of steps) {
-    for (const e of state.evals(s.id)) {
-      if (e.loss === null) continue;
-      if (!series.has(e.uid)) series.set(e.uid, []);
-      series.get(e.uid)!.push({ block: s.block, loss: e.loss });
-    }
+  sinceBlock: number,
+): { uid: number; repo: string; points: { block: number; loss: number }[] }[] {
+  const rows = state.db.prepare(
+    `SELECT e.uid, e.repo, s.block, e.loss FROM evals e JOIN steps s ON s.id = e.step_id
+     WHERE s.competition_id = ? AND s.status = 'done' AND s.block >= ? AND e.loss IS NOT NULL
+     ORDER BY e.uid, s.block`,
+  ).all(competitionId, sinceBlock) as Row[];
+  const series = new Map<number, { uid: number; repo: string; points: { block: number; loss: number }[] }>();
+  for (const r of rows) {
+    const uid = Number(r.uid);
+    if (!series.has(uid)) series.set(uid, { uid, repo: r.repo as string, points: [] });
+    const s = series.get(uid)!;
+    s.repo = r.repo as string; // the latest repo names the line
+    s.points.push({ block: Number(r.block), loss: Number(r.loss) });
   }
-  return [...series].sort(([a], [b]) => a - b).map(([uid, points]) => ({ uid, points }));
+  return [...series.values()];
 }
 
-/** The latest manifests, newest first. */
-export function latestManifests(
-  state: ValidatorState,
-  limit: number,
-): { stepId: number; block: number; competitionId: number; manifest: unknown }[] {
-  return state.steps(limit).map((s) => ({
-    stepId: s.id,
-    block: s.block,
-    competitionId: s.competitionId,
-    manifest: s.manifest,
+/** The latest `limit` manifests, newest first. */
+export function latestManifests(state: ValidatorState, limit: number) {
+  return (state.db.prepare(
+    "SELECT id, block, competition_id, manifest FROM steps WHERE manifest IS NOT NULL ORDER BY id DESC LIMIT ?",
+  ).all(limit) as Row[]).map((r) => ({
+    stepId: Number(r.id),
+    block: Number(r.block),
+    competitionId: Number(r.competition_id),
+    manifest: JSON.parse(r.manifest as string) as unknown,
+  }));
+}
+
+/** Commitments the validator does not evaluate (malformed, or for a competition not in force). */
+export function ignoredCommitments(state: ValidatorState) {
+  return (state.db.prepare(
+    "SELECT uid, hotkey, commit_block, commitment, reason FROM models WHERE status = 'ignored' ORDER BY uid",
+  ).all() as Row[]).map((r) => ({
+    uid: Number(r.uid),
+    hotkey: r.hotkey as string,
+    commitBlock: Number(r.commit_block),
+    commitment: (r.commitment as string | null) ?? null,
+    reason: (r.reason as string | null) ?? "",
+  }));
+}
+
+/** The latest `limit` steps that did not complete (their data failed), newest first. */
+export function failedSteps(state: ValidatorState, limit: number) {
+  return (state.db.prepare(
+    "SELECT id, block, competition_id, reason, started_ms FROM steps WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
+  ).all(limit) as Row[]).map((r) => ({
+    stepId: Number(r.id),
+    block: Number(r.block),
+    competitionId: Number(r.competition_id),
+    reason: (r.reason as string | null) ?? "",
+    time: new Date(Number(r.started_ms)).toISOString(),
   }));
 }
 
 /** The competitions in force at the latest step's block (or block 0). */
 export function competitionsInForce(state: ValidatorState, schedule: Schedule) {
-  const block = state.steps(1)[0]?.block ?? 0;
+  const r = state.db.prepare("SELECT block FROM steps ORDER BY id DESC LIMIT 1").get() as Row | undefined;
+  const block = r ? Number(r.block) : 0;
   return { block, competitions: scheduleAt(schedule, block).competitions };
 }

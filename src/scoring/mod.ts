@@ -12,3 +12,4 @@ export * from "./process_weights.ts";
 export * from "./tracker.ts";
 export * from "./score_competition.ts";
 export * from "./what_if.ts";
+export * from "./explain.ts";

@@ -3,6 +3,7 @@ export * from "./state.ts";
 export * from "./sync_models.ts";
 export * from "./score_model.ts";
 export * from "./evaluate_model.ts";
+export * from "./telemetry.ts";
 export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";
 export * from "./weights_sender.ts";

@@ -7,6 +7,7 @@
  */
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { formatReason } from "../../eval/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
 import type { WeightsPending } from "./weights_sender.ts";
 
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS model_cache (
 /** Columns added after a table was first released, added to older databases on open. */
 const MIGRATIONS: [table: string, column: string, definition: string][] = [
   ["steps", "reason", "TEXT"],
+  ["evals", "excluded", "TEXT"],
+  ["evals", "explanation", "TEXT"],
+  ["models", "commitment", "TEXT"],
 ];
 
 /** A model the validator tracks: the latest valid commitment of a hotkey. */
@@ -48,10 +52,15 @@ export interface TrackedModel {
   revision: string;
   secureHash: string;
   commitBlock: number;
-  /** pending → ok | rejected | failed (see `reason`). */
-  status: "pending" | "ok" | "rejected" | "failed";
+  /**
+   * pending → ok | rejected | failed (see `reason`); ignored: the commitment itself is malformed
+   * or names a competition not in force (never evaluated; `commitment` keeps what was committed).
+   */
+  status: "pending" | "ok" | "rejected" | "failed" | "ignored";
   reason: string | null;
   updatedBlock: number;
+  /** The commitment as committed (for an ignored one, to show what was wrong). */
+  commitment?: string | null;
 }
 
 /** One model's result in one step. */
@@ -74,6 +83,21 @@ export interface EvalRecord {
   wins?: number | null;
   epsilon?: number | null;
   weight?: number | null;
+  /** Why it took no part in the wins (failed, or not competitive against an earlier model). */
+  excluded?: string | null;
+  /** Why it earns what it earns (src/scoring/explain.ts). */
+  explanation?: string | null;
+}
+
+/** A step's scores for one model, as `finishStep` stores them. */
+export interface EvalOutcome {
+  hotkey: string;
+  winRate: number;
+  wins: number;
+  epsilon: number;
+  weight: number;
+  excluded: string | null;
+  explanation: string;
 }
 
 /** A step row. */
@@ -148,11 +172,11 @@ export class ValidatorState {
 
   upsertModel(m: TrackedModel): void {
     this.db.prepare(
-      `INSERT INTO models (hotkey, uid, competition_id, repo, revision, secure_hash, commit_block, status, reason, updated_block)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO models (hotkey, uid, competition_id, repo, revision, secure_hash, commit_block, status, reason, updated_block, commitment)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (hotkey) DO UPDATE SET uid = excluded.uid, competition_id = excluded.competition_id, repo = excluded.repo,
          revision = excluded.revision, secure_hash = excluded.secure_hash, commit_block = excluded.commit_block,
-         status = excluded.status, reason = excluded.reason, updated_block = excluded.updated_block`,
+         status = excluded.status, reason = excluded.reason, updated_block = excluded.updated_block, commitment = excluded.commitment`,
     ).run(
       m.hotkey,
       m.uid,
@@ -162,8 +186,9 @@ export class ValidatorState {
       m.secureHash,
       m.commitBlock,
       m.status,
-      m.reason,
+      reasonOrNull(m.reason),
       m.updatedBlock,
+      m.commitment === undefined || m.commitment === null ? null : formatReason(m.commitment, 400),
     );
   }
 
@@ -196,7 +221,7 @@ export class ValidatorState {
   ): number {
     if (o.stepId !== undefined) {
       this.db.prepare("UPDATE steps SET status = 'failed', reason = ?, finished_ms = ? WHERE id = ?").run(
-        o.reason,
+        formatReason(o.reason),
         o.nowMs,
         o.stepId,
       );
@@ -204,7 +229,7 @@ export class ValidatorState {
     }
     const r = this.db.prepare(
       "INSERT INTO steps (block, competition_id, seed, status, started_ms, finished_ms, reason) VALUES (?, ?, ?, 'failed', ?, ?, ?)",
-    ).run(o.block, o.competitionId, o.seed, o.nowMs, o.nowMs, o.reason);
+    ).run(o.block, o.competitionId, o.seed, o.nowMs, o.nowMs, formatReason(o.reason));
     return Number(r.lastInsertRowid);
   }
 
@@ -228,7 +253,7 @@ export class ValidatorState {
       e.loss,
       JSON.stringify(e.taskLosses),
       e.status,
-      e.reason,
+      reasonOrNull(e.reason),
       e.loadMs,
       e.computeMs,
     );
@@ -246,15 +271,26 @@ export class ValidatorState {
   /** Completes a step: scoring columns, the new moving average, status done — atomically. */
   finishStep(
     stepId: number,
-    outcomes: { hotkey: string; winRate: number; wins: number; epsilon: number; weight: number }[],
+    outcomes: EvalOutcome[],
     ema: CompetitionWeights,
     nowMs: number,
   ): void {
     this.transaction(() => {
       const update = this.db.prepare(
-        "UPDATE evals SET win_rate = ?, wins = ?, epsilon = ?, weight = ? WHERE step_id = ? AND hotkey = ?",
+        "UPDATE evals SET win_rate = ?, wins = ?, epsilon = ?, weight = ?, excluded = ?, explanation = ? WHERE step_id = ? AND hotkey = ?",
       );
-      for (const o of outcomes) update.run(o.winRate, o.wins, o.epsilon, o.weight, stepId, o.hotkey);
+      for (const o of outcomes) {
+        update.run(
+          o.winRate,
+          o.wins,
+          o.epsilon,
+          o.weight,
+          o.excluded,
+          formatReason(o.explanation, 600),
+          stepId,
+          o.hotkey,
+        );
+      }
       this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
       this.db.prepare("UPDATE steps SET status = 'done', finished_ms = ? WHERE id = ?").run(nowMs, stepId);
     });
@@ -352,6 +388,7 @@ function toModel(r: Row): TrackedModel {
     status: r.status as TrackedModel["status"],
     reason: (r.reason as string | null) ?? null,
     updatedBlock: Number(r.updated_block),
+    commitment: (r.commitment as string | null) ?? null,
   };
 }
 
@@ -389,5 +426,12 @@ function toEval(r: Row): EvalRecord {
     wins: num(r.wins),
     epsilon: num(r.epsilon),
     weight: num(r.weight),
+    excluded: (r.excluded as string | null) ?? null,
+    explanation: (r.explanation as string | null) ?? null,
   };
+}
+
+/** Every stored reason goes through the one formatter: one bounded line, controls escaped. */
+function reasonOrNull(reason: string | null): string | null {
+  return reason === null ? null : formatReason(reason);
 }

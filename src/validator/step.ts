@@ -20,10 +20,10 @@ import {
 } from "../data/mod.ts";
 import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
 import { isTransient } from "../http/mod.ts";
-import { recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
+import { explainOutcomes, recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
 import { evaluateModel } from "./evaluate_model.ts";
 import type { ScoreProgress } from "./score_model.ts";
-import { type Telemetry, timingStats } from "./run_log.ts";
+import { type Telemetry, timingStats } from "./telemetry.ts";
 import type { EvalRecord, StepRecord, ValidatorState } from "./state.ts";
 import { syncModels } from "./sync_models.ts";
 import { sendWeights } from "./weights_sender.ts";
@@ -97,7 +97,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const seed = seedFromBlockHash(blockHash);
 
   const eligible = ctx.state.models().filter((m) =>
-    m.competitionId === competition.id && m.status !== "rejected" &&
+    m.competitionId === competition.id && m.status !== "rejected" && m.status !== "ignored" &&
     m.commitBlock + competition.evalBlockDelay <= stepBlock
   );
   const known = eligible.filter((m) => m.status === "ok" || m.status === "failed");
@@ -195,6 +195,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   );
   const stepWeights = new Map(outcomes.map((o) => [o.uid, o.weight]));
   const ema = recordCompetitionWeights(ctx.state.ema(), competition.id, stepWeights);
+  const explanations = explainOutcomes(outcomes, competition.epsilon, stepBlock);
   const byUid = new Map(results.map((r) => [r.uid, r.hotkey]));
   ctx.state.finishStep(
     stepId,
@@ -204,6 +205,8 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       wins: o.wins,
       epsilon: o.epsilon,
       weight: o.weight,
+      excluded: o.excluded ?? null,
+      explanation: explanations.get(o.uid)!,
     })),
     ema,
     now(),
@@ -213,33 +216,19 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const subnet = subnetWeights(ema, shares);
   const weightsResult = ctx.setWeights ? await sendWeights(ctx, subnet, metagraph) : "not sent (--dont-set-weights)";
 
+  const holders = new Set(results.map((r) => r.hotkey));
   await ctx.telemetry.log({
     kind: "step",
     step: stepId,
     block: stepBlock,
     competition: competition.id,
-    models: outcomes.map((o) => {
-      const r = results.find((x) => x.uid === o.uid)!;
-      return {
-        uid: o.uid,
-        hotkey: r.hotkey,
-        repo: r.repo,
-        revision: r.revision,
-        loss: r.loss,
-        taskLosses: r.taskLosses,
-        weightedTaskLosses: Object.fromEntries(
-          competition.tasks.map((t) => [t.id, (r.taskLosses[t.id] ?? NaN) * t.weight]),
-        ),
-        epsilon: o.epsilon,
-        epsilonAdvantage: o.epsilon,
-        wins: o.wins,
-        winRate: o.winRate,
-        weight: o.weight,
-        competitionWeight: ema[competition.id]?.[o.uid] ?? 0,
-        status: r.status,
-        reason: r.reason,
-      };
-    }),
+    models: ctx.state.evals(stepId).filter((e) => holders.has(e.hotkey)).map((e) => ({
+      ...e,
+      weightedTaskLosses: Object.fromEntries(
+        competition.tasks.map((t) => [t.id, (e.taskLosses[t.id] ?? NaN) * t.weight]),
+      ),
+      competitionWeight: ema[competition.id]?.[e.uid] ?? 0,
+    })),
     timings: {
       loadMs: timingStats(results.map((r) => r.loadMs).filter((x): x is number => x !== null)),
       computeMs: timingStats(results.map((r) => r.computeMs).filter((x): x is number => x !== null)),

@@ -1,7 +1,8 @@
 /**
  * From the chain to the models worth evaluating: every commitment of a registered hotkey is
  * parsed; a new or changed commitment (re)enters as pending; a malformed one, or one for a
- * competition not in force, is kept as rejected with the reason. A hotkey that left the
+ * competition not in force, is kept as ignored with the reason and what was committed (and looked
+ * at again each sync, since a scheduled competition can come into force). A hotkey that left the
  * metagraph (deregistered, its uid possibly taken by a new hotkey) is forgotten together with the
  * moving-average weight its uid earned, so a new owner of the uid starts from zero.
  */
@@ -45,9 +46,10 @@ export function syncModels(
           revision: id.commit,
           secureHash: id.secureHash,
           commitBlock: c.block,
-          status: competition ? "pending" : "rejected",
+          status: competition ? "pending" : "ignored",
           reason: competition ? null : `competition ${id.competitionId} is not in force at block ${block}`,
           updatedBlock: block,
+          commitment: competition ? null : c.data,
         };
       } catch (e) {
         const reason = e instanceof InvalidMetadata
@@ -61,14 +63,16 @@ export function syncModels(
           revision: "",
           secureHash: "",
           commitBlock: c.block,
-          status: "rejected",
+          status: "ignored",
           reason,
           updatedBlock: block,
+          commitment: c.data,
         };
       }
       const same = known && known.revision === next.revision && known.repo === next.repo &&
         known.secureHash === next.secureHash &&
-        known.commitBlock === next.commitBlock && known.uid === uid;
+        known.commitBlock === next.commitBlock && known.uid === uid &&
+        (known.status !== "ignored" || next.status === "ignored");
       if (same) continue;
       state.upsertModel(next);
       changed++;

@@ -4,7 +4,7 @@
  * competition weight, per-task raw and weighted losses, timings, the eval manifest). The SDK reads
  * `WANDB_API_KEY` and `WANDB_BASE_URL` from the environment, so tests point it at a stand-in.
  */
-import type { Telemetry } from "./run_log.ts";
+import type { Telemetry, TelemetryRecord } from "./telemetry.ts";
 
 // Loaded on first use: the SDK's dependencies print deprecation warnings at import time, which
 // every command importing src/ would otherwise show.
@@ -20,7 +20,7 @@ export class WandbTelemetry implements Telemetry {
     );
   }
 
-  async log(record: Record<string, unknown>): Promise<void> {
+  async log(record: TelemetryRecord): Promise<void> {
     await this.#started;
     (await sdk()).log(toHistoryRow(record));
   }
@@ -31,11 +31,13 @@ export class WandbTelemetry implements Telemetry {
   }
 }
 
-/** SN9's layout: scalars at the top, `uid_data.{uid}` per model. */
-export function toHistoryRow(record: Record<string, unknown>): Record<string, unknown> {
-  const models = (record.models as Record<string, unknown>[] | undefined) ?? [];
+/** SN9's layout: scalars at the top, `uid_data.{uid}` per model; a skipped turn as its reason. */
+export function toHistoryRow(record: TelemetryRecord): Record<string, unknown> {
+  if (record.kind === "step_failed") {
+    return { block: record.block, competition_id: record.competition, step_failed: record.reason };
+  }
   const uidData: Record<string, unknown> = {};
-  for (const m of models) {
+  for (const m of record.models) {
     uidData[String(m.uid)] = {
       hotkey: m.hotkey,
       repo: m.repo,
@@ -43,20 +45,21 @@ export function toHistoryRow(record: Record<string, unknown>): Record<string, un
       average_loss: m.loss,
       task_losses: m.taskLosses,
       weighted_task_losses: m.weightedTaskLosses,
-      epsilon_adv: m.epsilonAdvantage,
+      epsilon_adv: m.epsilon,
       win_rate: m.winRate,
       win_total: m.wins,
       weight: m.weight,
       competition_weight: m.competitionWeight,
       status: m.status,
       reason: m.reason,
+      explanation: m.explanation,
     };
   }
   return {
     step: record.step,
     block: record.block,
     competition_id: record.competition,
-    uids: models.map((m) => m.uid),
+    uids: record.models.map((m) => m.uid),
     uid_data: uidData,
     timings: record.timings,
     subnet_weights: record.subnetWeights,

@@ -73,7 +73,9 @@ export function parse<F extends Flags>(
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith("--") ? argv[i].slice(2) : undefined;
     const next = argv[i + 1];
-    if (name && options[name]?.type === "string" && next?.startsWith("-") && !(next.slice(2) in options) && next !== "-h") {
+    if (
+      name && options[name]?.type === "string" && next?.startsWith("-") && !(next.slice(2) in options) && next !== "-h"
+    ) {
       args.push(`${argv[i]}=${next}`);
       i++;
     } else args.push(argv[i]);

@@ -35,6 +35,8 @@ export interface DemoRow {
   weight: number | null;
   status: string;
   reason: string | null;
+  /** Why it earns what it earns. */
+  explanation: string | null;
 }
 
 /** What the demo did and where it left its files. */
@@ -214,6 +216,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         weight: e.weight ?? null,
         status: e.status,
         reason: e.reason,
+        explanation: e.explanation ?? null,
       })).sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity));
       competitions.push({ id: c.id, name: c.name, stepId: last.stepId, block: last.block, rows });
     }

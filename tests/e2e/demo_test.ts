@@ -1,23 +1,43 @@
 /**
- * The demo path end to end (`deno task demo --exit` in a subprocess), then its outcome read back
- * from the validator's state, its run log and the chain.
+ * The demo path end to end (`deno task demo --json` in a subprocess: its structured summary, not
+ * its printed tables), then its outcome read back from the validator's state, its run log and
+ * the chain.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { devKey, keyFromUri, LocalChain, ValidatorState } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
+import type { DemoSummary } from "../../tasks/demo/scenario.ts";
 
 Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models are refused with reasons, Yuma pays the winner", async () => {
   const dir = await tempDir("sn9-demo-");
   const demo = new URL("../../tasks/demo.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", demo, "--exit", "--dir", dir],
+    args: ["run", "-A", demo, "--json", "--dir", dir],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stdout = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr) + stdout.slice(-2000));
-  console.log(stdout.split("\n").filter((l) => l.startsWith("Done in")).join("\n"));
+  const summary: DemoSummary = JSON.parse(stdout.trim().split("\n").pop()!);
+  const total = summary.phases.reduce((a, p) => a + p.seconds, 0);
+  console.log(
+    `demo: ${total.toFixed(1)} s (${summary.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(", ")})`,
+  );
+  assert.equal(summary.paid, true);
+  assert.equal(summary.paths.state, join(dir, "validator.sqlite"));
+  // The summary's leaderboard: bob first with the step weight; the copycat scored but unpaid, and told why.
+  const c1 = summary.competitions.find((c) => c.id === 1)!;
+  assert.equal(c1.rows[0].miner, "bob");
+  assert.ok(c1.rows[0].weight! > 0.99);
+  const copy = c1.rows.find((r) => r.miner === "copycat")!;
+  assert.equal(copy.loss, c1.rows[0].loss, "the copy has bob's exact loss");
+  assert.equal(copy.weight, 0);
+  assert.match(
+    copy.explanation!,
+    /^same loss as uid \d+, committed earlier \(block \d+\): a copy can never win, no weight$/,
+  );
+  assert.deepEqual(summary.rejected.map((r) => r.miner).sort(), ["ferdie", "mallory", "oscar"]);
 
   const chain = LocalChain.open(join(dir, "chain.sqlite"));
   const metagraph = await chain.metagraph(1);

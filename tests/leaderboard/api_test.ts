@@ -44,13 +44,18 @@ async function fixtureState() {
     s.recordEval(row(step, 2, l2, "ok"));
     s.finishStep(
       step,
-      [{ hotkey: "h1", winRate: 1, wins: 1, epsilon: 0.004, weight: 0.99 }, {
-        hotkey: "h2",
-        winRate: 0,
-        wins: 0,
-        epsilon: 0.003,
-        weight: 0.01,
-      }],
+      [
+        { hotkey: "h1", winRate: 1, wins: 1, epsilon: 0.004, weight: 0.99, excluded: null, explanation: "wins 1 of 1" },
+        {
+          hotkey: "h2",
+          winRate: 0,
+          wins: 0,
+          epsilon: 0.003,
+          weight: 0.01,
+          excluded: null,
+          explanation: "wins 0 of 1",
+        },
+      ],
       { 1: { 1: 0.99, 2: 0.01 } },
       1,
     );

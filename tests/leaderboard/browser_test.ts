@@ -1,12 +1,15 @@
+/// <reference lib="dom" />
 /**
- * The leaderboard page in a real browser: Debian's Chromium, headless, driven by playwright-core,
- * over the state the demo leaves behind. Set SN9_SCREENSHOT=path to keep the screenshot.
+ * The leaderboard page in a real browser (Debian's Chromium, headless, driven by playwright-core)
+ * over a synthetic state (synthetic_state.ts), at a desktop width and a phone width. Set
+ * SN9_SCREENSHOT_DIR to keep the two screenshots.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { BUNDLED_SCHEDULES, keyFromUri, leaderboardApp, loadSchedule, ValidatorState } from "../../src/mod.ts";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { BUNDLED_SCHEDULES, leaderboardApp, loadSchedule, ValidatorState } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { writeSyntheticState } from "./synthetic_state.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 // The flags this sandbox needs: no sandbox as root, and no background traffic to closed networks.
@@ -20,73 +23,143 @@ const FLAGS = [
   "--disable-sync",
 ];
 
-Deno.test("leaderboard page in headless Chromium: demo models in order, charts with points, a screenshot", async () => {
+async function withPage(
+  viewport: { width: number; height: number; scale: number },
+  check: (page: Page, shot: (name: string) => Promise<void>) => Promise<void>,
+): Promise<void> {
   try {
     await Deno.stat(CHROMIUM);
   } catch {
     throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   }
-  const dir = await tempDir("sn9-browser-");
-  const demo = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../tasks/demo.ts", import.meta.url).pathname, "--exit", "--dir", dir],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(demo.code, 0, new TextDecoder().decode(demo.stderr));
-
-  const state = new ValidatorState(join(dir, "validator.sqlite"), { readOnly: true });
+  const state = new ValidatorState(await writeSyntheticState(), { readOnly: true });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     leaderboardApp(state, await loadSchedule(BUNDLED_SCHEDULES.local)).fetch,
   );
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  let browser: Browser | undefined;
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const page = await browser.newPage({
+      viewport: { width: viewport.width, height: viewport.height },
+      deviceScaleFactor: viewport.scale,
+    });
     await page.goto(`http://127.0.0.1:${server.addr.port}/`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-
-    // Competition 1: bob (the winner) first, then by weight (the copycat, bob's loss but later,
-    // sits low), rejected models (no weight) last.
-    const rows = await page.$$eval(
-      'table[data-competition="1"] tbody tr',
-      (trs) =>
-        trs.map((tr) => ({
-          uid: Number(tr.getAttribute("data-uid")),
-          weight: tr.children[8].textContent,
-          status: tr.children[9].textContent,
-        })),
-    );
-    const bob = (await keyFromUri("//bob")).address;
-    const bobUid = state.models().find((m) => m.hotkey === bob)!.uid;
-    assert.equal(rows[0].uid, bobUid, `first row ${JSON.stringify(rows[0])}`);
-    const weights = rows.map((r) => r.weight).filter((w) => w !== "—").map(Number);
-    assert.deepEqual(weights, [...weights].sort((a, b) => b - a), "rows go by weight");
-    assert.ok(weights[0] > 0.99, `the winner's step weight ${weights[0]}`);
-    assert.ok(rows.length >= 9, `${rows.length} rows`);
-    assert.ok(rows.some((r) => /exceeds the maximum 2000000/.test(r.status!)), "the oversized model shows its reason");
-
-    // The charts drew points.
-    const points = await page.evaluate(() => {
-      // deno-lint-ignore no-explicit-any
-      const chart = (globalThis as any).Chart.getChart("loss1");
-      return chart.data.datasets.reduce((n: number, d: { data: unknown[] }) => n + d.data.length, 0);
+    const dir = Deno.env.get("SN9_SCREENSHOT_DIR") ?? await tempDir("sn9-shots-");
+    await check(page, async (name) => {
+      const path = join(dir, name);
+      await page.screenshot({ path, fullPage: true });
+      assert.ok((await Deno.stat(path)).size > 10_000, `${path} has content`);
     });
-    assert.ok(points >= 5, `${points} points in the loss chart`);
-    // deno-lint-ignore no-explicit-any
-    const painted = await page.$eval("#bars1", (canvas: any) => {
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-      return n;
-    });
-    assert.ok(painted > 1000, `${painted} painted pixels in the bar chart`);
-
-    const shot = Deno.env.get("SN9_SCREENSHOT") ?? join(dir, "leaderboard.png");
-    await page.screenshot({ path: shot, fullPage: true });
-    assert.ok((await Deno.stat(shot)).size > 10_000);
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.shutdown();
     state.close();
   }
+}
+
+Deno.test("leaderboard at desktop width: order, explanations, repo legends, charts at their drawn size, ignored commitments escaped", async () => {
+  await withPage({ width: 1280, height: 900, scale: 1 }, async (page, shot) => {
+    const rows = await page.$$eval('table[data-competition="1"] tbody tr', (trs) =>
+      trs.map((tr) => {
+        const cell = (label: string) => tr.querySelector(`td[data-label="${label}"]`)?.textContent ?? "";
+        return {
+          uid: Number(tr.getAttribute("data-uid")),
+          weight: cell("weight"),
+          status: cell("status"),
+          why: cell("why"),
+        };
+      }));
+    // bob (uid 2) overtook alice by more than her epsilon: the winner, first.
+    assert.equal(rows[0].uid, 2, JSON.stringify(rows[0]));
+    assert.match(rows[0].why, /^wins \d+ of \d+: the best win rate, weight 1\.0000$/);
+    const weights = rows.map((r) => r.weight).filter((w) => w !== "—").map(Number);
+    assert.deepEqual(weights, [...weights].sort((a, b) => b - a), "rows go by weight");
+    const byUid = new Map(rows.map((r) => [r.uid, r]));
+    assert.match(
+      byUid.get(3)!.why,
+      /^same loss as uid 1, committed earlier \(block 100\): a copy can never win, no weight$/,
+    );
+    assert.match(
+      byUid.get(1)!.why,
+      /win rate 0\.000 is 1\.000 below the best, and weight is softmax\(win rate \/ 0\.01\)/,
+    );
+    assert.match(
+      byUid.get(4)!.why,
+      /^cannot overtake uid \d \(block \d+, loss [\d.]+\) even after its advantage decays/,
+    );
+    // The hostile tensor name shows as escaped text: no markup, no raw escape character.
+    assert.equal(byUid.get(6)!.status, "rejected");
+    assert.match(
+      byUid.get(6)!.why,
+      /^safetensors: unknown tensor \\x1b\[2J<b>model OK<\/b>\\x0d in model\.safetensors/,
+    );
+    assert.equal(
+      await page.$$eval('table[data-competition="1"] b', (bs) => bs.length),
+      0,
+      "no <b> from the state became markup",
+    );
+    // The epsilon numbers of the panel come from the schedule.
+    assert.equal(await page.textContent("#eps-start"), "0.005");
+
+    // Ignored commitments: both listed; the markup in one is text, not a script that ran.
+    const ignored = await page.$$eval("#ignored-table tbody tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
+    assert.equal(ignored.length, 2);
+    assert.match(ignored[0], /<script>window\.__injected = 1<\/script>:\\x1b\[31mred/);
+    assert.match(ignored[1], /competition 9 is not in force/);
+    assert.equal(await page.evaluate(() => (globalThis as { __injected?: number }).__injected), undefined);
+    assert.match(await page.textContent("#failed-table") ?? "", /DatasetWithTooBigExternalFilesError/);
+
+    // Legends name repos; charts are drawn at the size they are shown (not stretched).
+    const charts = await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      const Chart = (globalThis as any).Chart;
+      return ["loss1", "bars1", "loss2"].map((id) => {
+        const c = Chart.getChart(id);
+        const canvas = c.canvas as HTMLCanvasElement;
+        const points = c.data.datasets.reduce((n: number, d: { data: unknown[] }) => n + d.data.length, 0);
+        return {
+          id,
+          labels: c.data.datasets.map((d: { label: string }) => d.label).concat(c.data.labels ?? []),
+          points,
+          drawn: [canvas.width, canvas.height],
+          shown: [canvas.clientWidth * devicePixelRatio, canvas.clientHeight * devicePixelRatio],
+        };
+      });
+    });
+    for (const c of charts) {
+      assert.ok(c.points >= 2, `${c.id}: ${c.points} points`);
+      assert.ok(
+        Math.abs(c.drawn[0] - c.shown[0]) <= 1 && Math.abs(c.drawn[1] - c.shown[1]) <= 1,
+        `${c.id}: drawn ${c.drawn} shown ${c.shown}`,
+      );
+    }
+    assert.ok(charts[0].labels.includes("alice/sn9-gpt2-large (uid 1)"), JSON.stringify(charts[0].labels));
+    assert.ok(charts[1].labels.includes("bob/falcon-pretrain-v7"), JSON.stringify(charts[1].labels));
+    await shot("leaderboard-desktop.png");
+  });
+});
+
+Deno.test("leaderboard at phone width: rows become cards with loss, weight and status on screen, nothing scrolls sideways", async () => {
+  await withPage({ width: 390, height: 844, scale: 2 }, async (page, shot) => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    const cells = await page.$$eval('table[data-competition="1"] tbody tr:first-child td', (tds) =>
+      tds.map((td) => {
+        const r = td.getBoundingClientRect();
+        return { label: td.getAttribute("data-label"), left: r.left, right: r.right, height: r.height };
+      }));
+    for (const label of ["loss", "weight", "status", "why"]) {
+      const c = cells.find((x) => x.label === label)!;
+      assert.ok(c && c.left >= 0 && c.right <= 390 && c.height > 0, `${label} is on screen: ${JSON.stringify(c)}`);
+    }
+    assert.equal(await page.$eval('table[data-competition="1"] thead', (t) => getComputedStyle(t).display), "none");
+    const label = await page.$eval(
+      'table[data-competition="1"] td[data-label="weight"]',
+      (td) => getComputedStyle(td, "::before").content,
+    );
+    assert.equal(label, '"weight"', "each value carries its column's name");
+    await shot("leaderboard-phone.png");
+  });
 });

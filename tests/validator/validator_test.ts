@@ -74,7 +74,12 @@ Deno.test("ValidatorState records one result per (step, hotkey) and finishes a s
   state.recordEval({ ...result, loss: 99 }); // a replay after a restart is ignored
   assert.deepEqual(state.evals(step).map((e) => e.loss), [3]);
   assert.equal(state.runningStep()?.id, step);
-  state.finishStep(step, [{ hotkey: "h", winRate: 1, wins: 0, epsilon: 0.005, weight: 1 }], { 1: { 1: 1 } }, 5);
+  state.finishStep(
+    step,
+    [{ hotkey: "h", winRate: 1, wins: 0, epsilon: 0.005, weight: 1, excluded: null, explanation: "alone" }],
+    { 1: { 1: 1 } },
+    5,
+  );
   assert.equal(state.runningStep(), undefined);
   assert.deepEqual(state.ema(), { 1: { 1: 1 } });
   assert.equal(state.evals(step)[0].weight, 1);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startWandb } from "../standins/wandb.ts";
+import type { EvalManifest, ModelStepRecord } from "../../src/mod.ts";
 
 Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layout history rows", async () => {
   const w = startWandb();
@@ -8,34 +9,49 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
   try {
     const { WandbTelemetry } = await import("../../src/mod.ts");
     const t = new WandbTelemetry({ project: "sn9-test", name: "validator-test" });
-    const models = [
+    const base = {
+      stepId: 7,
+      competitionId: 1,
+      repo: "ns/m",
+      revision: "c".repeat(40),
+      commitBlock: 1000,
+      loadMs: 10,
+      computeMs: 20,
+      excluded: null,
+    };
+    const models: ModelStepRecord[] = [
       {
+        ...base,
         uid: 3,
         hotkey: "h3",
         loss: 2.5,
         taskLosses: { falcon: 2.5 },
         weightedTaskLosses: { falcon: 2.5 },
-        epsilonAdvantage: 0.005,
+        epsilon: 0.005,
         winRate: 1,
         wins: 1,
         weight: 0.99,
         competitionWeight: 0.9,
         status: "ok",
         reason: null,
+        explanation: "wins 1 of 1: the best win rate, weight 0.9900",
       },
       {
+        ...base,
         uid: 4,
         hotkey: "h4",
         loss: null,
         taskLosses: {},
         weightedTaskLosses: {},
-        epsilonAdvantage: 0.005,
+        epsilon: 0.005,
         winRate: 0,
         wins: 0,
         weight: 0,
         competitionWeight: 0,
         status: "rejected",
         reason: "limits: too big",
+        excluded: "failed",
+        explanation: "no loss (see the status): takes no part in the wins, no weight",
       },
     ];
     await t.log({
@@ -44,9 +60,12 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
       block: 1234,
       competition: 1,
       models,
-      timings: { loadMs: { min: 1, median: 2, max: 3, p90: 3 } },
-      manifest: { seed: "ab".repeat(32) },
+      timings: { loadMs: { min: 1, median: 2, max: 3, p90: 3 }, computeMs: null },
+      subnetWeights: { 3: 1 },
+      weightsResult: "set at block 1235",
+      manifest: { seed: "ab".repeat(32), tasks: [] } as unknown as EvalManifest,
     });
+    await t.log({ kind: "step_failed", block: 1300, competition: 2, reason: "data preparation failed: 404" });
     await t.close();
     // The SDK may upsert the run again later on (timing-dependent): all upserts name one run.
     assert.ok(w.wandb.runs.length >= 1);
@@ -60,6 +79,15 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
     assert.equal(row.uid_data["4"].reason, "limits: too big");
     assert.equal(row.manifest.seed, "ab".repeat(32));
     assert.equal(row.timings.loadMs.p90, 3);
+    assert.equal(row.uid_data["3"].epsilon_adv, 0.005);
+    assert.equal(row.uid_data["3"].explanation, "wins 1 of 1: the best win rate, weight 0.9900");
+    assert.equal(row.weights_result, "set at block 1235");
+    // A skipped turn is a row of its own with its reason.
+    assert.deepEqual(w.wandb.history[1], {
+      block: 1300,
+      competition_id: 2,
+      step_failed: "data preparation failed: 404",
+    });
     assert.ok(
       w.wandb.authorizations.every((a) => a === `Basic ${btoa(`api:${"k".repeat(40)}`)}`),
       "the API key authenticates every call",

@@ -1,0 +1,169 @@
+/**
+ * A validator state written directly, without running the demo: eight weeks of steps for two
+ * competitions with a leader, a newcomer who overtakes it, a copy of the leader committed later,
+ * a spoiler, models rejected with hostile reasons, commitments that are malformed or for a
+ * competition not in force (one carrying markup and terminal escapes), and a failed turn. Scores
+ * and explanations come from the scoring rules themselves; the page test checks what is shown.
+ */
+import { join } from "node:path";
+import { explainOutcomes, scoreCompetition, ValidatorState } from "../../src/mod.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const EPSILON = { start: 0.005, end: 0.0001, decayBlocks: 50400 };
+
+interface Miner {
+  uid: number;
+  repo: string;
+  commitBlock: number;
+  competitionId: number;
+  /** Loss at each step (null: rejected with `reason`). */
+  loss: (step: number) => number | null;
+  reason?: string;
+}
+
+const MINERS: Miner[] = [
+  { uid: 1, repo: "alice/sn9-gpt2-large", commitBlock: 100, competitionId: 1, loss: (s) => 3.21 - 0.001 * s },
+  {
+    uid: 2,
+    repo: "bob/falcon-pretrain-v7",
+    commitBlock: 2000,
+    competitionId: 1,
+    loss: (s) => (s < 3 ? 3.35 : 3.18 - 0.001 * s),
+  },
+  { uid: 3, repo: "carol/copy-of-alice", commitBlock: 3000, competitionId: 1, loss: (s) => 3.21 - 0.001 * s },
+  { uid: 4, repo: "dave/tiny-llama-ft", commitBlock: 500, competitionId: 1, loss: () => 3.62 },
+  {
+    uid: 5,
+    repo: "erin/7b-shrunk",
+    commitBlock: 800,
+    competitionId: 1,
+    loss: () => null,
+    reason: "limits: erin/7b-shrunk@4be1: 7241748480 parameters exceeds the maximum 772000000",
+  },
+  {
+    uid: 6,
+    repo: "mallory/evil-names",
+    commitBlock: 900,
+    competitionId: 1,
+    loss: () => null,
+    reason: "safetensors: unknown tensor \x1b[2J<b>model OK</b>\r in model.safetensors",
+  },
+  { uid: 7, repo: "frank/mistral-mini", commitBlock: 1200, competitionId: 2, loss: (s) => 2.9 - 0.002 * s },
+  { uid: 8, repo: "grace/llama3-edu", commitBlock: 1500, competitionId: 2, loss: (s) => 2.95 - 0.003 * s },
+];
+
+/** Writes the state and returns its path. */
+export async function writeSyntheticState(): Promise<string> {
+  const path = join(await tempDir("sn9-board-"), "validator.sqlite");
+  const state = new ValidatorState(path);
+  const hotkey = (uid: number) => `5Synthetic${String(uid).padStart(38, "0")}`;
+  const revision = (uid: number) => uid.toString(16).padStart(2, "0").repeat(20);
+  try {
+    for (const m of MINERS) {
+      state.upsertModel({
+        hotkey: hotkey(m.uid),
+        uid: m.uid,
+        competitionId: m.competitionId,
+        repo: m.repo,
+        revision: revision(m.uid),
+        secureHash: "s".repeat(44),
+        commitBlock: m.commitBlock,
+        status: m.reason ? "rejected" : "ok",
+        reason: m.reason ?? null,
+        updatedBlock: 4000,
+      });
+    }
+    state.upsertModel({
+      hotkey: hotkey(20),
+      uid: 20,
+      competitionId: -1,
+      repo: "",
+      revision: "",
+      secureHash: "",
+      commitBlock: 3100,
+      status: "ignored",
+      reason: "malformed commitment (format): expected namespace:name:commit:hash:competition, got 2 fields",
+      updatedBlock: 4000,
+      commitment: "<script>window.__injected = 1</script>:\x1b[31mred",
+    });
+    state.upsertModel({
+      hotkey: hotkey(21),
+      uid: 21,
+      competitionId: 9,
+      repo: "heidi/future-model",
+      revision: revision(21),
+      secureHash: "s".repeat(44),
+      commitBlock: 3200,
+      status: "ignored",
+      reason: "competition 9 is not in force at block 4000",
+      updatedBlock: 4000,
+      commitment: `heidi:future-model:${revision(21)}:${"s".repeat(44)}:9`,
+    });
+    for (let s = 0; s < 12; s++) {
+      const competitionId = s % 2 === 0 ? 1 : 2;
+      const block = 3050 + s * 100;
+      const miners = MINERS.filter((m) => m.competitionId === competitionId && m.commitBlock < block - 25);
+      const manifest = {
+        seed: s.toString(16).padStart(64, "a"),
+        tasks: [{
+          taskId: competitionId === 1 ? "falcon" : "fineweb-edu",
+          hfDataset: competitionId === 1 ? "tiiuae/falcon-refinedweb" : "HuggingFaceFW/fineweb-edu-score-2",
+          pages: [{ config: "default", offset: 1000 * s, length: 100 }],
+          documents: 100,
+          tokens: 51_200,
+          streamSha256: "ef".repeat(32),
+        }],
+      };
+      const stepId = state.startStep(block, competitionId, manifest.seed, manifest, 1_700_000_000_000 + s * 60_000);
+      for (const m of miners) {
+        const loss = m.loss(s);
+        state.recordEval({
+          stepId,
+          hotkey: hotkey(m.uid),
+          uid: m.uid,
+          competitionId,
+          repo: m.repo,
+          revision: revision(m.uid),
+          commitBlock: m.commitBlock,
+          loss,
+          taskLosses: loss === null ? {} : { [manifest.tasks[0].taskId]: loss },
+          status: loss === null ? "rejected" : "ok",
+          reason: m.reason ?? null,
+          loadMs: 900,
+          computeMs: 21_000,
+        });
+      }
+      const outcomes = scoreCompetition(
+        miners.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(s) ?? Infinity })),
+        EPSILON,
+        block,
+      );
+      const why = explainOutcomes(outcomes, EPSILON, block);
+      state.finishStep(
+        stepId,
+        outcomes.map((o) => ({
+          hotkey: hotkey(o.uid),
+          winRate: o.winRate,
+          wins: o.wins,
+          epsilon: o.epsilon,
+          weight: o.weight,
+          excluded: o.excluded ?? null,
+          explanation: why.get(o.uid)!,
+        })),
+        {},
+        1_700_000_000_000 + s * 60_000 + 50_000,
+      );
+    }
+    state.failStep({
+      block: 4300,
+      competitionId: 2,
+      seed: "f".repeat(64),
+      reason:
+        "data preparation failed: datasets-server 501 DatasetWithTooBigExternalFilesError for HuggingFaceFW/fineweb-edu-score-2",
+      nowMs: 1_700_001_000_000,
+    });
+  } finally {
+    state.close();
+  }
+  return path;
+}
