@@ -124,6 +124,8 @@ export async function startNode(): Promise<Node> {
 export interface TestSubnet {
   netuid: number;
   validator: KeyringPair;
+  /** The validator's secret URI (for a validator process: SN9_HOTKEY_URI). */
+  validatorUri: string;
   miners: KeyringPair[];
   coldkey: KeyringPair;
 }
@@ -147,7 +149,8 @@ export async function newSubnet(
 ): Promise<TestSubnet> {
   const id = `${Date.now()}-${subnetCounter++}`;
   const coldkey = await keyFromUri(`//cold-${id}`);
-  const validator = await keyFromUri(`//validator-${id}`);
+  const validatorUri = `//validator-${id}`;
+  const validator = await keyFromUri(validatorUri);
   const miners = await Promise.all(Array.from({ length: o.miners }, (_, i) => keyFromUri(`//miner-${i}-${id}`)));
   await node.setStorage({
     System: { Account: [[[coldkey.address], { providers: 1, data: { free: "100000000000000000" } }]] },
@@ -186,7 +189,7 @@ export async function newSubnet(
     },
   });
   await node.newBlocks(o.tempo + 1); // an epoch: the staked validator receives its permit
-  return { netuid, validator, miners, coldkey };
+  return { netuid, validator, validatorUri, miners, coldkey };
 }
 
 /** Connects the product's subtensor client to the node. */

@@ -21,7 +21,12 @@ import { tempDir } from "../helpers/temp.ts";
 Deno.test("publishModel() checks, uploads privately, commits a metadata string bound to the hotkey, and refuses an oversized model locally", async () => {
   const server = await startDatasetsServer();
   const root = await tempDir();
-  const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
+  // A fixed genesis fixes the sync block's hash, hence the pages of the preflight: bigram models pass
+  // SN9's degenerate-output check for some prompt pairs only (see tasks/demo/scenario.ts).
+  const chain = LocalChain.open(join(root, "chain.sqlite"), {
+    clock: { kind: "manual" },
+    genesisHash: `0x${"7".padStart(64, "0")}`,
+  });
   chain.createSubnet(1);
   const miner = await keyFromUri("//miner");
   await chain.register(1, miner.address, miner);
@@ -63,6 +68,24 @@ Deno.test("publishModel() checks, uploads privately, commits a metadata string b
       }),
     /not uploaded: a validator would reject it: limits: /,
   );
+  // A model whose output is degenerate (a unigram model says the same thing whatever the prompt).
+  await writeQualityModel("unigram", await fitText(), join(root, "degenerate"));
+  await assert.rejects(
+    () =>
+      publishModel({
+        store,
+        chain,
+        netuid: 1,
+        hotkey: miner,
+        dir: join(root, "degenerate"),
+        repo: "miner/deg",
+        competition,
+        checks,
+        replace: true,
+      }),
+    /not uploaded: a validator would reject it: degenerate: continuations of different prompts agree/,
+  );
+  await assert.rejects(() => store.revision("miner/deg", "main"), "nothing was uploaded");
   await assert.rejects(() => store.revision("miner/big", "main"), "nothing was uploaded");
   // A second commitment for the same hotkey needs the miner's confirmation: it restarts the epsilon advantage.
   await assert.rejects(
