@@ -2,12 +2,12 @@
  * Compiles a checked model into an ONNX graph: architecture body + shared loss head, weights as
  * external data pointing into the model's own safetensors files (no copy, no 2 GB limit).
  */
-import { dirname, join, relative, sep } from "node:path";
+import { relative } from "node:path";
 import type { CheckedModel } from "./model.ts";
 import { addLossHead } from "./loss_graph.ts";
 import { DataType, GraphBuilder } from "./onnx/mod.ts";
 
-/** A graph ready to be written into `graphDir` (the directory that really holds the weights). */
+/** A graph ready to be written into `graphDir` (the checked place that really holds the weights). */
 export interface CompiledGraph {
   bytes: Uint8Array;
   graphDir: string;
@@ -29,7 +29,8 @@ export type GraphOutput = "loss" | "logits";
 /**
  * Builds the graph. ONNX Runtime refuses external data outside the graph file's directory after
  * resolving symlinks (the Hugging Face cache links snapshots to blobs), so locations are computed
- * from real paths and the graph must be written to `graphDir`.
+ * from real paths and the graph must be written to `graphDir`: the model directory, or the blob
+ * directory of its repo in a Hugging Face cache, never anywhere else (eval/files/local_files.ts).
  */
 export async function compileModel(
   model: CheckedModel,
@@ -37,13 +38,8 @@ export async function compileModel(
   output: GraphOutput = "loss",
   headChunks?: number,
 ): Promise<CompiledGraph> {
-  const real = new Map<string, string>();
-  for (const f of model.weights.files) {
-    const name = relative(model.dir, f.file);
-    real.set(name, await Deno.realPath(join(model.dir, name)));
-  }
-  const graphDir = commonDir([...real.values()]);
-  const g = new GraphBuilder((fileName) => relative(graphDir, real.get(fileName)!), maxSequenceLength);
+  const graphDir = model.graphDir;
+  const g = new GraphBuilder((fileName) => relative(graphDir, model.files.realPath(fileName)), maxSequenceLength);
   const w = (name: string) => {
     const ref = model.params.get(name);
     if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
@@ -70,15 +66,4 @@ export async function compileModel(
     { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
   ];
   return { bytes: g.toBytes(inputs, outputs), graphDir };
-}
-
-function commonDir(paths: string[]): string {
-  let parts = dirname(paths[0]).split(sep);
-  for (const p of paths.slice(1)) {
-    const other = dirname(p).split(sep);
-    let i = 0;
-    while (i < parts.length && i < other.length && parts[i] === other[i]) i++;
-    parts = parts.slice(0, i);
-  }
-  return parts.join(sep) || sep;
 }

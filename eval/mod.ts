@@ -4,21 +4,26 @@
  * ONNX Runtime to give each sequence's mean next-token loss (SN9 definition). No miner-supplied
  * code or graph ever runs.
  *
- * Path of a model: checkModel → createLossSession (compileModel) → evaluateLosses / sanityCheck.
+ * Path of a model: checkModel (files/: the reader and every header check) → createLossSession
+ * (compileModel) → evaluateLosses / sanityCheck.
  */
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
-export { formatReason, MAX_REASON_LENGTH } from "./reason.ts";
+export { formatReason, MAX_REASON_LENGTH, previewValue } from "./reason.ts";
+export { type CheckedModel, checkModel, type CheckOptions } from "./model.ts";
 export {
-  type CheckedModel,
-  checkModel,
-  checkModelHeaders,
-  type CheckOptions,
-  type DeclaredModel,
+  checkModelFiles,
+  FileRefused,
+  type FilesChecked,
+  type LocalModelFiles,
+  localModelFiles,
   MAX_CONFIG_BYTES,
+  MAX_TOTAL_HEADER_BYTES,
+  type ModelFiles,
   type ModelLimits,
   parseConfigJson,
-} from "./model.ts";
-export { type DeclaredTensor, matchTensors, type TensorMatch } from "./tensor_match.ts";
+  parseStrictJson,
+} from "./files/mod.ts";
+export { type DeclaredTensor, knownTensorNames, matchTensors, type TensorMatch } from "./tensor_match.ts";
 export {
   type Architecture,
   ARCHITECTURES,
@@ -31,11 +36,14 @@ export {
 export {
   type Dtype,
   DTYPE_BYTES,
+  INDEX_FILE,
   MAX_HEADER_BYTES,
+  MAX_INDEX_BYTES,
+  parseIndex,
   parseSafetensorsHeader,
-  readModelWeights,
-  readSafetensorsHeader,
   type SafetensorsHeader,
+  SHARD_NAME,
+  SINGLE_FILE,
   type TensorEntry,
   type WeightRef,
 } from "./safetensors/mod.ts";

@@ -22,3 +22,9 @@ export function formatReason(text: string, maxLength = MAX_REASON_LENGTH): strin
   }
   return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
 }
+
+/** A value as bounded JSON for a message (the reason formatter escapes it later). */
+export function previewValue(v: unknown, maxLength = 80): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}

@@ -2,6 +2,7 @@
 
 /** Which rule a rejected model broke. */
 export type RejectionCode =
+  | "files" // a file missing, not a regular file, or a link leading outside the model
   | "config" // config.json missing, malformed, or with unsupported/absurd values
   | "architecture" // not on the allow-list
   | "safetensors" // a header that lies or cannot be parsed

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { graphFileName, removeStaleGraphs } from "./files/mod.ts";
 import { compileModel, type GraphOutput, INPUT_IDS, OUTPUT_LOSS, OUTPUT_NEXT } from "./compile.ts";
 import type { CheckedModel } from "./model.ts";
 import { ModelRejected } from "./rejected.ts";
@@ -79,8 +80,9 @@ export async function openSession(
     device = "cpu";
   }
   const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength, output, options.headChunks);
-  const graphPath = join(graphDir, `.sn9-graph-${crypto.randomUUID()}.onnx`);
-  await Deno.writeFile(graphPath, bytes);
+  await removeStaleGraphs(graphDir);
+  const graphPath = join(graphDir, graphFileName());
+  await Deno.writeFile(graphPath, bytes, { createNew: true });
   try {
     try {
       return { session: await build(graphPath, device, options), device };

@@ -4,6 +4,7 @@
  * any weight is read (locally or over HTTP range reads).
  */
 import type { Architecture, ModelSpec } from "./architectures/mod.ts";
+import { previewValue } from "./reason.ts";
 import { type Dtype, DTYPE_BYTES } from "./safetensors/mod.ts";
 
 /** What a header says about one tensor. */
@@ -20,6 +21,15 @@ export interface TensorMatch {
   /** Stored bytes of the parameters (ignored buffers excluded). */
   parameterBytes: number;
   ignoredBuffers: string[];
+}
+
+/**
+ * Every name a tensor of this model may have in its files, under any of the architecture's key
+ * conventions, plus its ignorable buffers: a name outside it is refused as soon as it is read.
+ */
+export function knownTensorNames(arch: Architecture, spec: ModelSpec): (name: string) => boolean {
+  const names = new Set(arch.tensors(spec).flatMap((t) => arch.keyPrefixes.map((p) => keyFor(t.name, arch, p))));
+  return (name) => names.has(name) || arch.buffers.test(name);
 }
 
 /** Throws `TypeError`/`RangeError` naming the first tensor that breaks a rule. */
@@ -43,7 +53,7 @@ export function matchTensors(
     if (!t) throw new TypeError(`missing tensor "${key}" (required by config.json)`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new RangeError(
-        `tensor "${key}" has shape ${JSON.stringify(t.shape)}, config.json implies ${JSON.stringify(shape)}`,
+        `tensor "${key}" has shape ${previewValue(t.shape)}, config.json implies ${JSON.stringify(shape)}`,
       );
     }
     const n = shape.reduce((a, b) => a * b, 1);

@@ -2,16 +2,15 @@
  * A scan of tensor bytes for NaN and ±Inf, by exponent bits, streaming each file once in large
  * chunks so a multi-GB model needs no more than one chunk of memory.
  */
-import { join } from "node:path";
-import type { WeightRef } from "./sharded.ts";
+import type { WeightRef } from "./index.ts";
 
 const CHUNK = 1 << 24; // a multiple of 4, so every chunk but the last holds whole elements
 
-/** Throws `RangeError` naming the first tensor holding a non-finite value. */
-export async function scanFinite(dir: string, refs: WeightRef[]): Promise<void> {
+/** Throws `RangeError` naming the first tensor holding a non-finite value; `pathOf` gives each file's checked path. */
+export async function scanFinite(pathOf: (fileName: string) => string, refs: WeightRef[]): Promise<void> {
   const byFile = Map.groupBy(refs, (r) => r.fileName);
   for (const [fileName, list] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
-    const f = await Deno.open(join(dir, fileName), { read: true });
+    const f = await Deno.open(pathOf(fileName), { read: true });
     try {
       for (const ref of list.sort((a, b) => a.offset - b.offset)) await scanTensor(f, ref);
     } finally {

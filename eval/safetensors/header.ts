@@ -4,7 +4,16 @@
  * Layout (huggingface/safetensors): 8-byte little-endian header length N, N bytes of UTF-8 JSON
  * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {..}}`, then the data
  * section; offsets are relative to the start of the data section.
+ *
+ * As strict as the reference reader (safetensors/src/tensor.rs: `read_metadata`, `validate`):
+ * the JSON starts with `{`; sorted by offsets, the tensors cover the data section exactly, each
+ * beginning where the previous one ends, the last ending at the end of the file; each span is
+ * shape × dtype size. Stricter in two ways: a key repeated in one object is refused (JSON.parse
+ * would keep the last), and the header is capped at 16 MiB instead of 100 MB (real checkpoints'
+ * headers are under 1 MB; parsing 100 MB of JSON costs this process over a gigabyte).
  */
+import { parseStrictJson } from "../files/strict_json.ts";
+import { previewValue } from "../reason.ts";
 
 /** Element types the engine accepts, with their size in bytes. */
 export const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2 } as const;
@@ -32,8 +41,11 @@ export interface SafetensorsHeader {
   metadata: Record<string, string>;
 }
 
-/** Largest JSON header accepted (the reference implementation caps it at 100 MB). */
-export const MAX_HEADER_BYTES = 100_000_000;
+/** Largest JSON header accepted (the reference caps it at 100 MB; see above). */
+export const MAX_HEADER_BYTES = 16 * 2 ** 20;
+
+/** Header JSON nesting: object → entry → shape or offsets. */
+const MAX_HEADER_DEPTH = 4;
 
 /**
  * Parses and validates a header from its bytes. `prefix` must hold at least the first 8 bytes
@@ -44,6 +56,8 @@ export function parseSafetensorsHeader(
   prefix: Uint8Array,
   fileSize: number,
   file: string,
+  /** Tensor names the model may have: an unknown one is refused before the next entry is read. */
+  known?: (name: string) => boolean,
 ): SafetensorsHeader {
   if (fileSize < 8 || prefix.length < 8) {
     throw new RangeError(`Cannot read "${file}": ${fileSize} bytes is too short for a header`);
@@ -62,12 +76,16 @@ export function parseSafetensorsHeader(
   if (prefix.length < dataStart) {
     throw new RangeError(`Cannot read "${file}": need ${dataStart} header bytes, got ${prefix.length}`);
   }
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(prefix.subarray(8, dataStart)));
-  } catch (e) {
-    throw new SyntaxError(`Cannot read "${file}": header is not valid UTF-8 JSON (${(e as Error).message})`);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(prefix.subarray(8, dataStart));
+  } catch {
+    throw new SyntaxError(`Cannot read "${file}": header is not valid UTF-8`);
   }
+  if (!text.startsWith("{")) {
+    throw new SyntaxError(`Cannot read "${file}": header is not a JSON object (it must start with "{")`);
+  }
+  const json = parseStrictJson(text.trimEnd(), `Cannot read "${file}": header`, MAX_HEADER_DEPTH);
   if (!isPlainObject(json)) throw new SyntaxError(`Cannot read "${file}": header is not a JSON object`);
 
   const tensors = new Map<string, TensorEntry>();
@@ -77,38 +95,15 @@ export function parseSafetensorsHeader(
       metadata = parseMetadata(raw, file);
       continue;
     }
+    if (known && !known(name)) {
+      throw new TypeError(
+        `Cannot read "${file}": unexpected tensor ${JSON.stringify(name.slice(0, 120))} (not part of this model)`,
+      );
+    }
     tensors.set(name, parseEntry(name, raw, dataStart, fileSize, file));
   }
-  checkNoOverlap([...tensors.values()], file);
+  checkCoverage([...tensors.values()], dataStart, fileSize, file);
   return { file, fileSize, dataStart, tensors, metadata };
-}
-
-/** Reads and validates the header of a local safetensors file. */
-export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  const f = await Deno.open(path, { read: true });
-  try {
-    const { size } = await f.stat();
-    const head = new Uint8Array(Math.min(size, 8));
-    await readFull(f, head);
-    if (size < 8) return parseSafetensorsHeader(head, size, path);
-    const n = new DataView(head.buffer).getBigUint64(0, true);
-    const want = n > BigInt(MAX_HEADER_BYTES) || 8n + n > BigInt(size) ? 8 : 8 + Number(n);
-    const prefix = new Uint8Array(want);
-    prefix.set(head);
-    await readFull(f, prefix.subarray(8));
-    return parseSafetensorsHeader(prefix, size, path);
-  } finally {
-    f.close();
-  }
-}
-
-async function readFull(f: Deno.FsFile, into: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < into.length) {
-    const got = await f.read(into.subarray(at));
-    if (got === null) throw new RangeError(`Unexpected end of file after ${at} bytes`);
-    at += got;
-  }
 }
 
 function parseEntry(
@@ -118,20 +113,20 @@ function parseEntry(
   fileSize: number,
   file: string,
 ): TensorEntry {
-  const where = `Cannot read tensor "${name}" in "${file}"`;
+  const where = `Cannot read tensor ${JSON.stringify(name.slice(0, 120))} in "${file}"`;
   if (!isPlainObject(raw)) throw new SyntaxError(`${where}: entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) {
-    throw new TypeError(`${where}: dtype ${JSON.stringify(dtype)} is not one of F32, F16, BF16`);
+    throw new TypeError(`${where}: dtype ${previewValue(dtype)} is not one of F32, F16, BF16`);
   }
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new SyntaxError(`${where}: shape ${JSON.stringify(shape)} is not a list of sizes`);
+  if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new SyntaxError(`${where}: shape ${previewValue(shape)} is not a list of at most 8 sizes`);
   }
   if (
     !Array.isArray(offsets) || offsets.length !== 2 ||
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
   ) {
-    throw new SyntaxError(`${where}: data_offsets ${JSON.stringify(offsets)} are not [begin, end]`);
+    throw new SyntaxError(`${where}: data_offsets ${previewValue(offsets)} are not [begin, end]`);
   }
   const [begin, end] = offsets as [number, number];
   const elements = shape.reduce((a: number, b: number) => a * b, 1);
@@ -154,15 +149,26 @@ function parseMetadata(raw: unknown, file: string): Record<string, string> {
   return raw as Record<string, string>;
 }
 
-function checkNoOverlap(entries: TensorEntry[], file: string): void {
-  const sorted = entries.filter((e) => e.length > 0).sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1], cur = sorted[i];
-    if (cur.offset < prev.offset + prev.length) {
+/** The reference's rule: sorted by offsets, the tensors tile the data section with no gap, overlap or tail. */
+function checkCoverage(entries: TensorEntry[], dataStart: number, fileSize: number, file: string): void {
+  const sorted = entries.sort((a, b) => a.offset - b.offset || a.length - b.length);
+  let at = dataStart;
+  for (const e of sorted) {
+    if (e.offset !== at) {
       throw new RangeError(
-        `Cannot read "${file}": tensors "${prev.name}" and "${cur.name}" overlap at byte ${cur.offset}`,
+        `Cannot read "${file}": tensor ${JSON.stringify(e.name.slice(0, 120))} begins at data offset ${
+          e.offset - dataStart
+        }, the previous tensor ends at ${at - dataStart} (tensors must cover the data section contiguously)`,
       );
     }
+    at += e.length;
+  }
+  if (at !== fileSize) {
+    throw new RangeError(
+      `Cannot read "${file}": the tensors cover ${at - dataStart} bytes of a ${
+        fileSize - dataStart
+      }-byte data section (the file must hold nothing else)`,
+    );
   }
 }
 

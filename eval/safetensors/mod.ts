@@ -1,3 +1,3 @@
-/** Safetensors headers: parse, validate and merge shards, without loading tensor bytes. */
+/** Safetensors headers and shard indexes: parsed strictly and validated, without loading tensor bytes. */
 export * from "./header.ts";
-export * from "./sharded.ts";
+export * from "./index.ts";

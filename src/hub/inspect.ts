@@ -1,18 +1,17 @@
 /**
- * Everything a validator checks before downloading a model: the hashed file set is complete, its
- * total size is within the competition's byte cap, config.json is sane and allowed, and every
- * safetensors header (read with range requests, never the weights) declares exactly the tensors
- * the config implies within the parameter limits.
+ * Everything a validator checks before downloading a model: the hashed file set is complete and
+ * within the competition's byte cap, then the engine's own checks (eval/files/check_files.ts:
+ * config.json, the index, every safetensors header, the exact tensor match, the limits) run on the
+ * remote revision through ranged reads, never the weights. The rules and limits live in the engine
+ * once; this file only adapts a store's revision to the engine's `ModelFiles`.
  */
 import {
-  checkModelHeaders,
-  type DeclaredTensor,
-  MAX_CONFIG_BYTES,
-  MAX_HEADER_BYTES,
+  checkModelFiles,
+  INDEX_FILE,
+  MAX_INDEX_BYTES,
+  type ModelFiles,
   type ModelLimits,
   ModelRejected,
-  parseConfigJson,
-  parseSafetensorsHeader,
 } from "../../eval/mod.ts";
 import { modelFileSet } from "../metadata/mod.ts";
 import type { ModelRevision, ModelStore } from "./model_store.ts";
@@ -33,8 +32,15 @@ export interface InspectedModel {
   parameterCount: number;
 }
 
-/** Largest index file read. */
-const MAX_INDEX_BYTES = 10_000_000;
+/** A store's revision as the engine's `ModelFiles` (sizes from the listing, bytes by range). */
+export function remoteModelFiles(store: ModelStore, repo: string, revision: ModelRevision): ModelFiles {
+  const sizes = new Map(revision.files.map((f) => [f.path, f.size]));
+  return {
+    label: `${repo}@${revision.commit.slice(0, 12)}`,
+    size: (name) => sizes.get(name),
+    read: (name, start, end) => store.readRange(repo, revision.commit, name, start, end),
+  };
+}
 
 /** Checks `repo@commit` from listings and headers; throws `ModelRejected` naming the rule. */
 export async function inspectRemoteModel(
@@ -43,67 +49,45 @@ export async function inspectRemoteModel(
   commit: string,
   limits: RemoteLimits = {},
 ): Promise<InspectedModel> {
-  const label = `${repo}@${commit.slice(0, 12)}`;
   const revision = await store.revision(repo, commit);
-  const sizes = new Map(revision.files.map((f) => [f.path, f.size]));
-  const read = async (path: string, start: number, end: number) =>
-    await store.readRange(repo, revision.commit, path, start, end);
+  const remote = remoteModelFiles(store, repo, revision);
+  const label = remote.label;
 
+  // The hashed file set and its size first, so an oversized model costs no byte of its weights;
+  // a broken rule gets the code the engine gives the same file locally.
   let files: string[];
   try {
-    const indexSize = sizes.get("model.safetensors.index.json");
+    const indexSize = remote.size(INDEX_FILE);
     if (indexSize !== undefined && indexSize > MAX_INDEX_BYTES) {
-      throw new RangeError(`model.safetensors.index.json is ${indexSize} bytes`);
+      throw new SyntaxError(`${INDEX_FILE} is ${indexSize} bytes (limit ${MAX_INDEX_BYTES})`);
     }
     const index = indexSize !== undefined
-      ? new TextDecoder().decode(await read("model.safetensors.index.json", 0, indexSize))
+      ? new TextDecoder().decode(await remote.read(INDEX_FILE, 0, indexSize))
       : undefined;
-    files = modelFileSet(sizes.keys(), index);
+    files = modelFileSet(revision.files.map((f) => f.path), index);
   } catch (e) {
-    throw new ModelRejected("config", `${label}: ${(e as Error).message}`, { cause: e });
+    const message = (e as Error).message;
+    const code = /^config\.json is missing/.test(message)
+      ? "config"
+      : e instanceof SyntaxError
+      ? "safetensors"
+      : "files";
+    throw new ModelRejected(code, `${label}: ${message}`, { cause: e });
   }
-  const totalBytes = files.reduce((n, f) => n + sizes.get(f)!, 0);
+  const totalBytes = files.reduce((n, f) => n + remote.size(f)!, 0);
   if (limits.maxBytes !== undefined && totalBytes > limits.maxBytes) {
     throw new ModelRejected(
       "limits",
       `${label}: the model files total ${totalBytes} bytes, over the cap ${limits.maxBytes}; not downloaded`,
     );
   }
-
-  const configSize = sizes.get("config.json")!;
-  if (configSize > MAX_CONFIG_BYTES) {
-    throw new ModelRejected("config", `${label}: config.json is ${configSize} bytes (limit ${MAX_CONFIG_BYTES})`);
-  }
-  let config: Record<string, unknown>;
-  try {
-    config = parseConfigJson(new TextDecoder().decode(await read("config.json", 0, configSize)));
-  } catch (e) {
-    throw new ModelRejected("config", `${label}: ${(e as Error).message}`, { cause: e });
-  }
-
-  const tensors: DeclaredTensor[] = [];
-  let weightBytes = 0;
-  for (const file of files.filter((f) => f.endsWith(".safetensors"))) {
-    const size = sizes.get(file)!;
-    weightBytes += size;
-    try {
-      const head = await read(file, 0, Math.min(8, size));
-      let prefix = head;
-      if (head.length === 8) {
-        const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
-        if (n <= BigInt(MAX_HEADER_BYTES) && 8n + n <= BigInt(size)) prefix = await read(file, 0, 8 + Number(n));
-      }
-      for (const t of parseSafetensorsHeader(prefix, size, file).tensors.values()) tensors.push(t);
-    } catch (e) {
-      throw new ModelRejected("safetensors", `${label}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  const { spec, match } = checkModelHeaders({
-    label,
-    config,
-    tensors,
-    totalBytes: weightBytes,
-    limits: { ...limits, maxBytes: undefined },
-  });
-  return { revision, files, totalBytes, architecture: spec.architecture, parameterCount: match.parameterCount };
+  // Then the engine's own checks over ranged reads.
+  const checked = await checkModelFiles(remote, { ...limits, maxBytes: undefined });
+  return {
+    revision,
+    files,
+    totalBytes,
+    architecture: checked.spec.architecture,
+    parameterCount: checked.match.parameterCount,
+  };
 }

@@ -20,6 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { INDEX_FILE, localModelFiles, MAX_INDEX_BYTES, parseIndex } from "../../eval/mod.ts";
 
 /** Optional files hashed when present. */
 export const OPTIONAL_MODEL_FILES = [
@@ -32,8 +33,6 @@ export const OPTIONAL_MODEL_FILES = [
   "tokenizer.model",
   "added_tokens.json",
 ] as const;
-
-const SHARD = /^[A-Za-z0-9._-]+\.safetensors$/;
 
 /**
  * The hashed file set of a model given the names present (from a listing, local or remote) and,
@@ -56,34 +55,22 @@ export function modelFileSet(present: Iterable<string>, indexText?: string): str
   return [...new Set(files)].sort(byteOrder);
 }
 
-/** Shard file names from an index's text; each must be a plain `.safetensors` name. */
+/** Shard file names from an index's text (the engine's index rule: plain `.safetensors` names). */
 export function shardsOf(indexText: string): string[] {
-  let map: unknown;
-  try {
-    map = JSON.parse(indexText)?.weight_map;
-  } catch (e) {
-    throw new SyntaxError(`model.safetensors.index.json is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof map !== "object" || map === null || Array.isArray(map)) {
-    throw new SyntaxError("model.safetensors.index.json has no weight_map");
-  }
-  const shards = new Set<string>();
-  for (const f of Object.values(map)) {
-    if (typeof f !== "string" || !SHARD.test(f) || f.startsWith(".")) {
-      throw new SyntaxError(`model.safetensors.index.json names ${JSON.stringify(f)}, not a plain .safetensors file`);
-    }
-    shards.add(f);
-  }
-  return [...shards].sort(byteOrder);
+  return [...new Set(parseIndex(indexText).values())].sort(byteOrder);
 }
 
 /** The hashed file set of a local model directory. */
 export async function localModelFileSet(dir: string): Promise<string[]> {
   const present: string[] = [];
   for await (const e of Deno.readDir(dir)) if (e.isFile || e.isSymlink) present.push(e.name);
-  const index = present.includes("model.safetensors.index.json")
-    ? await Deno.readTextFile(join(dir, "model.safetensors.index.json"))
-    : undefined;
+  let index: string | undefined;
+  if (present.includes(INDEX_FILE)) {
+    const files = await localModelFiles(dir); // the engine's reader: a regular file, bounded
+    const size = files.size(INDEX_FILE)!;
+    if (size > MAX_INDEX_BYTES) throw new RangeError(`${INDEX_FILE} is ${size} bytes (limit ${MAX_INDEX_BYTES})`);
+    index = new TextDecoder().decode(await files.read(INDEX_FILE, 0, size));
+  }
   return modelFileSet(present, index);
 }
 

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { parseSafetensorsHeader, readModelWeights, readSafetensorsHeader } from "../../eval/mod.ts";
+import { parseIndex, parseSafetensorsHeader } from "../../eval/mod.ts";
 import { assemble, encodeSafetensors } from "../../fixtures/mod.ts";
-import { tempDir } from "../helpers/temp.ts";
 
 const f32 = (n: number) => new Float32Array(n).fill(0.5);
 const entry = (dtype: string, shape: number[], begin: number, end: number) => ({
@@ -51,9 +49,37 @@ Deno.test("parseSafetensorsHeader() rejects offsets past the end of the file", (
   assert.throws(() => parse(bytes), /tensor "a".*offsets end at \d+, file has \d+ bytes/);
 });
 
-Deno.test("parseSafetensorsHeader() rejects overlapping tensors", () => {
-  const bytes = assemble({ a: entry("F32", [4], 0, 16), b: entry("F32", [4], 8, 24) }, [new Uint8Array(24)]);
-  assert.throws(() => parse(bytes), /tensors "a" and "b" overlap at byte/);
+// The reference reader (safetensors/src/tensor.rs, Metadata::validate and read_metadata): sorted by
+// offsets, each tensor begins where the previous ends, and the last ends at the end of the file.
+Deno.test("parseSafetensorsHeader() requires the tensors to tile the data section: no overlap, gap or tail", () => {
+  const overlap = assemble({ a: entry("F32", [4], 0, 16), b: entry("F32", [4], 8, 24) }, [new Uint8Array(24)]);
+  assert.throws(() => parse(overlap), /tensor "b" begins at data offset 8, the previous tensor ends at 16/);
+  const gap = assemble({ a: entry("F32", [2], 0, 8), b: entry("F32", [2], 12, 20) }, [new Uint8Array(20)]);
+  assert.throws(() => parse(gap), /tensor "b" begins at data offset 12, the previous tensor ends at 8/);
+  const late = assemble({ a: entry("F32", [2], 4, 12) }, [new Uint8Array(12)]);
+  assert.throws(() => parse(late), /tensor "a" begins at data offset 4, the previous tensor ends at 0/);
+  const tail = assemble({ a: entry("F32", [2], 0, 8) }, [new Uint8Array(12)]);
+  assert.throws(() => parse(tail), /the tensors cover 8 bytes of a 12-byte data section/);
+  // Zero-sized tensors sit anywhere on the tiling.
+  const empty = assemble({ a: entry("F32", [0], 0, 0), b: entry("F32", [2], 0, 8) }, [new Uint8Array(8)]);
+  assert.equal(parse(empty).tensors.size, 2);
+});
+
+Deno.test("parseSafetensorsHeader() refuses a repeated key, whichever value a reader would keep", () => {
+  const raw = (json: string, data: number) => {
+    const head = new TextEncoder().encode(json);
+    const out = new Uint8Array(8 + head.length + data);
+    new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+    out.set(head, 8);
+    return out;
+  };
+  const twice =
+    '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}}';
+  assert.throws(() => parse(raw(twice, 8)), /the key "a" appears twice in one object/);
+  const field = '{"a": {"dtype": "F32", "dtype": "F16", "shape": [2], "data_offsets": [0, 8]}}';
+  assert.throws(() => parse(raw(field, 8)), /the key "dtype" appears twice/);
+  assert.throws(() => parse(raw(' {"a": 1}', 0)), /must start with "\{"/);
+  assert.throws(() => parse(raw(`{"a": ${"[".repeat(5000)}${"]".repeat(5000)}}`, 0)), /nesting deeper than 4 levels/);
 });
 
 Deno.test("parseSafetensorsHeader() rejects a byte span that does not match shape × dtype size", () => {
@@ -77,7 +103,7 @@ Deno.test("parseSafetensorsHeader() rejects malformed JSON, entries, shapes and 
     out.set(head, 8);
     return out;
   };
-  assert.throws(() => parse(raw("{not json")), /not valid UTF-8 JSON/);
+  assert.throws(() => parse(raw("{not json")), /header is not valid JSON/);
   assert.throws(() => parse(raw("[1,2]")), /not a JSON object/);
   assert.throws(() => parse(raw('{"a": 5}')), /entry is not an object/);
   assert.throws(() => parse(raw('{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}}')), /shape \[-1\]/);
@@ -85,35 +111,22 @@ Deno.test("parseSafetensorsHeader() rejects malformed JSON, entries, shapes and 
   assert.throws(() => parse(raw('{"__metadata__": {"x": 1}}')), /__metadata__ must map strings to strings/);
 });
 
-Deno.test("readSafetensorsHeader() reads only the header of a file on disk", async () => {
-  const dir = await tempDir();
-  const path = join(dir, "model.safetensors");
-  await Deno.writeFile(path, encodeSafetensors([{ name: "w", shape: [3, 2], data: f32(6) }], "BF16"));
-  const h = await readSafetensorsHeader(path);
-  assert.deepEqual(h.tensors.get("w")!.shape, [3, 2]);
-  assert.equal(h.tensors.get("w")!.dtype, "BF16");
-  await Deno.writeFile(path, new Uint8Array(4));
-  await assert.rejects(() => readSafetensorsHeader(path), /too short/);
-});
-
-Deno.test("readModelWeights() merges shards and checks them against the index", async () => {
-  const dir = await tempDir();
-  await Deno.writeFile(join(dir, "a.safetensors"), encodeSafetensors([{ name: "x", shape: [2], data: f32(2) }]));
-  await Deno.writeFile(join(dir, "b.safetensors"), encodeSafetensors([{ name: "y", shape: [3], data: f32(3) }]));
-  const writeIndex = (map: Record<string, string>) =>
-    Deno.writeTextFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: map }));
-
-  await writeIndex({ x: "a.safetensors", y: "b.safetensors" });
-  const w = await readModelWeights(dir);
-  assert.deepEqual([...w.tensors.keys()].sort(), ["x", "y"]);
-  assert.equal(w.tensors.get("y")!.fileName, "b.safetensors");
-
-  await writeIndex({ x: "a.safetensors", y: "a.safetensors" });
-  await assert.rejects(() => readModelWeights(dir), /"y" is in "b.safetensors"|lists "y" but no shard holds it/);
-  await writeIndex({ x: "a.safetensors", y: "b.safetensors", z: "b.safetensors" });
-  await assert.rejects(() => readModelWeights(dir), /lists "z" but no shard holds it/);
-  await writeIndex({ x: "../a.safetensors" });
-  await assert.rejects(() => readModelWeights(dir), /not a plain .safetensors file name/);
-  await writeIndex({ x: "missing.safetensors" });
-  await assert.rejects(() => readModelWeights(dir), /no "missing.safetensors"/);
+Deno.test("parseIndex() maps tensors to plain shard names and refuses paths and unknown tensors", () => {
+  const index = (map: Record<string, unknown>) => JSON.stringify({ metadata: {}, weight_map: map });
+  const m = parseIndex(index({ x: "a.safetensors", y: "b.safetensors" }));
+  assert.deepEqual([...m], [["x", "a.safetensors"], ["y", "b.safetensors"]]);
+  for (
+    const bad of ["../a.safetensors", "/etc/passwd.safetensors", ".hidden.safetensors", "a.bin", "sub/a.safetensors", 7]
+  ) {
+    assert.throws(() => parseIndex(index({ x: bad })), /is not a plain \.safetensors file name/, String(bad));
+  }
+  assert.throws(
+    () => parseIndex(index({ x: "a.safetensors", z: "a.safetensors" }), (n) => n === "x"),
+    /unexpected tensor "z"/,
+  );
+  assert.throws(
+    () => parseIndex('{"weight_map": {"x": "a.safetensors", "x": "b.safetensors"}}'),
+    /the key "x" appears twice/,
+  );
+  assert.throws(() => parseIndex("[]"), /no weight_map object/);
 });

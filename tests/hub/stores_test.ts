@@ -113,7 +113,7 @@ Deno.test("a hostile safetensors header, a missing config.json and a traversal s
     const traversal = h.hub.seed("evil/traversal", { "config.json": config, "model.safetensors.index.json": index });
     await assert.rejects(
       () => fetchModel(store, "evil/traversal", traversal, { cacheDir }),
-      rejectedFor("config", /not a plain .safetensors file/),
+      rejectedFor("safetensors", /not a plain .safetensors file name/), // the same code and reason as a local model
     );
 
     const wrongShape = h.hub.seed("evil/shape", {

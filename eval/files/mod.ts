@@ -1,0 +1,9 @@
+/**
+ * A model's files as the engine may read them: the `ModelFiles` reader (a local directory, or a
+ * remote revision behind ranged reads), strict JSON, and every check that needs no tensor bytes.
+ */
+export * from "./model_files.ts";
+export * from "./strict_json.ts";
+export * from "./local_files.ts";
+export * from "./check_files.ts";
+export * from "./graph_files.ts";
