@@ -32,12 +32,12 @@ export type GraphOutput = "loss" | "logits";
  * from real paths and the graph must be written to `graphDir`: the model directory, or the blob
  * directory of its repo in a Hugging Face cache, never anywhere else (eval/files/local_files.ts).
  */
-export async function compileModel(
+export function compileModel(
   model: CheckedModel,
   maxSequenceLength: number,
   output: GraphOutput = "loss",
   headChunks?: number,
-): Promise<CompiledGraph> {
+): CompiledGraph {
   const graphDir = model.graphDir;
   const g = new GraphBuilder((fileName) => relative(graphDir, model.files.realPath(fileName)), maxSequenceLength);
   const w = (name: string) => {

@@ -79,7 +79,7 @@ export async function openSession(
     log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
     device = "cpu";
   }
-  const { bytes, graphDir } = await compileModel(model, options.maxSequenceLength, output, options.headChunks);
+  const { bytes, graphDir } = compileModel(model, options.maxSequenceLength, output, options.headChunks);
   await removeStaleGraphs(graphDir);
   const graphPath = join(graphDir, graphFileName());
   await Deno.writeFile(graphPath, bytes, { createNew: true });

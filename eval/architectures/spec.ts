@@ -3,6 +3,7 @@
  * A `ModelSpec` is the validated, normalised view of a `config.json`; the compiler reads only it.
  */
 import type { GraphBuilder } from "../onnx/graph_builder.ts";
+import { previewValue } from "../reason.ts";
 
 /** The fields the shared loss head and the checks need, for every architecture. */
 export interface ModelSpec {
@@ -60,7 +61,7 @@ export class ConfigReader {
     const v = this.raw[key] ?? fallback;
     if (v === undefined) throw this.#error(key, "is missing");
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
-      throw this.#error(key, `must be a positive integer, got ${JSON.stringify(v)}`);
+      throw this.#error(key, `must be a positive integer, got ${previewValue(v)}`);
     }
     if (v > max) throw this.#error(key, `= ${v} exceeds the limit ${max}`);
     return v;
@@ -70,14 +71,14 @@ export class ConfigReader {
   positive(key: string, fallback: number): number {
     const v = this.raw[key] ?? fallback;
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-      throw this.#error(key, `must be a finite positive number, got ${JSON.stringify(v)}`);
+      throw this.#error(key, `must be a finite positive number, got ${previewValue(v)}`);
     }
     return v;
   }
 
   bool(key: string, fallback: boolean): boolean {
     const v = this.raw[key] ?? fallback;
-    if (typeof v !== "boolean") throw this.#error(key, `must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== "boolean") throw this.#error(key, `must be true or false, got ${previewValue(v)}`);
     return v;
   }
 
@@ -85,7 +86,7 @@ export class ConfigReader {
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const v = this.raw[key] ?? fallback;
     if (typeof v !== "string" || !allowed.includes(v as T)) {
-      throw this.#error(key, `= ${JSON.stringify(v)} is not supported (allowed: ${allowed.join(", ")})`);
+      throw this.#error(key, `= ${previewValue(v)} is not supported (allowed: ${allowed.join(", ")})`);
     }
     return v as T;
   }

@@ -103,10 +103,8 @@ export async function checkModelFiles(files: ModelFiles, limits: ModelLimits = {
   }
   const shardNames = index ? [...new Set(index.values())].sort() : [SINGLE_FILE];
 
-  // Each header, one at a time, unknown tensors refused as they are met.
-  const headers: SafetensorsHeader[] = [];
-  const tensors = new Map<string, WeightRef>();
-  let headerBytes = 0, weightBytes = 0;
+  // Every shard present and readable before any header is read.
+  const sizes = new Map<string, number>();
   for (const fileName of shardNames) {
     const size = sizeOf(fileName);
     if (size === undefined) {
@@ -115,6 +113,15 @@ export async function checkModelFiles(files: ModelFiles, limits: ModelLimits = {
         `${label}: ${fileName} is missing${index ? ` (named by ${INDEX_FILE})` : " (a single-file model needs it)"}`,
       );
     }
+    sizes.set(fileName, size);
+  }
+
+  // Each header, one at a time, unknown tensors refused as they are met.
+  const headers: SafetensorsHeader[] = [];
+  const tensors = new Map<string, WeightRef>();
+  let headerBytes = 0, weightBytes = 0;
+  for (const fileName of shardNames) {
+    const size = sizes.get(fileName)!;
     weightBytes += size;
     let header: SafetensorsHeader;
     try {

@@ -50,7 +50,7 @@ export async function writeDemoModels(root: string): Promise<DemoModel[]> {
   const broken = join(root, "mallory");
   await writeQualityModel("bigram", text, broken, 1);
   const bytes = await Deno.readFile(join(broken, "model.safetensors"));
-  new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length) * 4n, true); // header longer than the file
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length + 64), true); // header longer than the file
   await Deno.writeFile(join(broken, "model.safetensors"), bytes);
   out.push({ miner: "mallory", dir: broken, competitionId: 1, note: "broken safetensors header", skipChecks: true });
 

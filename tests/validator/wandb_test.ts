@@ -84,7 +84,11 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
     assert.equal(row.weights_result, "set at block 1235");
     // A skipped turn is a row of its own with its reason.
     const failed = w.wandb.history[1] as Record<string, unknown>; // with the SDK's own _step, _runtime, _timestamp
-    assert.deepEqual([failed.block, failed.competition_id, failed.step_failed], [1300, 2, "data preparation failed: 404"]);
+    assert.deepEqual([failed.block, failed.competition_id, failed.step_failed], [
+      1300,
+      2,
+      "data preparation failed: 404",
+    ]);
     assert.equal(failed.uid_data, undefined, "a skipped turn has no per-uid data");
     assert.ok(
       w.wandb.authorizations.every((a) => a === `Basic ${btoa(`api:${"k".repeat(40)}`)}`),

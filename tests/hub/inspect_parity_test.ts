@@ -1,0 +1,40 @@
+/**
+ * One home for the header rules: every corpus attack that a store can hold (the file-type and
+ * link attacks cannot be uploaded) is rejected over ranged reads before download with the same
+ * code and the same reason as the local check gives it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { checkModel, ModelRejected } from "../../eval/mod.ts";
+import { inspectRemoteModel, localModelFileSet, LocalModelStore } from "../../src/mod.ts";
+import { CORPUS } from "../eval/hostile/corpus.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+Deno.test("remote inspection gives every uploadable corpus attack the local check's code and reason", async () => {
+  const root = await tempDir("sn9-parity-");
+  const store = new LocalModelStore(join(root, "store"));
+  let compared = 0;
+  for (const [i, c] of CORPUS.entries()) {
+    if (c.code === "files" || c.code === "weights") continue; // no store holds a FIFO or a link; weights are scanned after download
+    const d = { model: join(root, `m${i}`), outside: join(root, `o${i}`) };
+    await Deno.mkdir(d.outside, { recursive: true });
+    await c.build(d);
+    let files: string[];
+    try {
+      files = await localModelFileSet(d.model);
+    } catch (e) {
+      console.log(`${c.name}: not uploadable (${(e as Error).message.slice(0, 80)})`);
+      continue;
+    }
+    const local = await checkModel(d.model, { scanWeights: false }).then(() => null, (e) => e as ModelRejected);
+    const commit = await store.upload(`evil/m${i}`, d.model, files);
+    const remote = await inspectRemoteModel(store, `evil/m${i}`, commit).then(() => null, (e) => e as ModelRejected);
+    assert.ok(local instanceof ModelRejected && remote instanceof ModelRejected, `${c.name}: ${local} / ${remote}`);
+    assert.equal(remote.code, local.code, `${c.name}: remote ${remote.message}`);
+    const strip = (m: string) => m.replace(/^[^:]+: /, ""); // the label: directory name or repo@commit
+    assert.equal(strip(remote.message), strip(local.message), c.name);
+    compared++;
+  }
+  assert.ok(compared >= 30, `${compared} cases compared`);
+  console.log(`${compared} corpus cases compared`);
+});
