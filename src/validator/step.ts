@@ -132,7 +132,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       }),
     };
   } catch (e) {
-    dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
+    await dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
     throw e;
   }
   const { tokenizer, tasks, manifest } = prepared;
@@ -255,7 +255,7 @@ export class StepSkipped extends Error {
  * reason and the rotation moves on, so one broken dataset cannot hold the other competitions.
  * Throws `StepSkipped` then; otherwise returns and the caller rethrows for a later retry.
  */
-function dataFailed(
+async function dataFailed(
   ctx: ValidatorContext,
   e: Error,
   o: {
@@ -266,7 +266,7 @@ function dataFailed(
     index: number;
     nowMs: number;
   },
-): void {
+): Promise<void> {
   const key = `data_failures_${o.competition.id}`;
   const failures = Number(ctx.state.meta(key) ?? "0") + 1;
   const limit = ctx.maxDataAttempts ?? 3;
@@ -290,7 +290,8 @@ function dataFailed(
     if (!o.step) ctx.state.setMeta("next_competition", String(o.index + 1));
   });
   ctx.log(`competition ${o.competition.id} (${o.competition.name}) skipped this turn: ${reason}`);
-  void ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason });
+  await ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason })
+    .catch((t) => ctx.log(`telemetry: ${(t as Error).message}`));
   throw new StepSkipped(o.competition.id, reason, { cause: e });
 }
 
