@@ -7,29 +7,34 @@
  */
 import { DataType, type GraphBuilder, MS_DOMAIN } from "../onnx/mod.ts";
 
-/** Per-graph values attention needs, derived once from the token ids. */
+/** Per-graph values attention needs, derived once from the token ids and shared by every layer. */
 export interface AttentionContext {
   ids: string;
-  /** Keys visible to a query: 0 ≤ query − key < window; null for plain causal. */
-  slidingWindow: number | null;
-  /** Built on first use: GQA's (B) int32 last key positions and int32 scalar T, or the (T, T) window mask. */
+  /** Built on first use: GQA's (B) int32 last key positions and int32 scalar T. */
   gqa?: { seqlensK: string; totalLength: string };
-  mask?: string;
+  /** Built on first use: the (T, T) additive mask of each sliding window. */
+  masks: Map<number, string>;
 }
 
-/** Head layout of one attention block. */
+/** Head layout of one attention block, and how it scores. */
 export interface Heads {
   numHeads: number;
   numKvHeads: number;
   headDim: number;
+  /** Keys visible to a query: 0 ≤ query − key < window; null for plain causal. */
+  slidingWindow?: number | null;
+  /** The score scale (default 1/√headDim). */
+  scale?: number;
+  /** Scores soft-capped as cap · tanh(score / cap) before the softmax (Gemma2). */
+  softcap?: number | null;
 }
 
 /** Starts the shared context for a graph over `ids` (B, T). */
-export function attentionContext(ids: string, slidingWindow: number | null = null): AttentionContext {
-  return { ids, slidingWindow };
+export function attentionContext(ids: string): AttentionContext {
+  return { ids, masks: new Map() };
 }
 
-/** Attention over projected q (B, T, H·D), k and v (B, T, Hkv·D) → (B, T, H·D), scaled by 1/√D. */
+/** Attention over projected q (B, T, H·D), k and v (B, T, Hkv·D) → (B, T, H·D). */
 export function causalAttention(
   g: GraphBuilder,
   ctx: AttentionContext,
@@ -58,10 +63,15 @@ function groupQueryAttention(
       totalLength: g.op("Squeeze", [T]), // ()
     };
   })();
-  const attributes: Record<string, number> = { num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
+  const attributes: Record<string, number | { float: number }> = {
+    num_heads: heads.numHeads,
+    kv_num_heads: heads.numKvHeads,
+  };
   // local_window_size = W reproduces HF's rule (query − key < W); W − 1 does not (checked
   // against the float64 reference in tests/eval/engine_test.ts with W = 8 < T = 40).
-  if (ctx.slidingWindow !== null) attributes.local_window_size = ctx.slidingWindow;
+  if (heads.slidingWindow != null) attributes.local_window_size = heads.slidingWindow;
+  if (heads.scale !== undefined) attributes.scale = { float: heads.scale };
+  if (heads.softcap != null) attributes.softcap = { float: heads.softcap };
   const inputs = [q, k, v, "", "", ctx.gqa.seqlensK, ctx.gqa.totalLength];
   return g.ops("GroupQueryAttention", inputs, 3, attributes, MS_DOMAIN)[0];
 }
@@ -74,10 +84,16 @@ function standardAttention(
   v: string,
   heads: Heads,
 ): string {
-  const attributes = { q_num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
-  if (ctx.slidingWindow === null) return g.op("Attention", [q, k, v], { is_causal: 1, ...attributes });
-  ctx.mask ??= windowMask(g, ctx.ids, ctx.slidingWindow);
-  return g.op("Attention", [q, k, v, ctx.mask], attributes);
+  const attributes: Record<string, number | { float: number }> = {
+    q_num_heads: heads.numHeads,
+    kv_num_heads: heads.numKvHeads,
+  };
+  if (heads.scale !== undefined) attributes.scale = { float: heads.scale };
+  if (heads.softcap != null) attributes.softcap = { float: heads.softcap };
+  const window = heads.slidingWindow ?? null;
+  if (window === null) return g.op("Attention", [q, k, v], { is_causal: 1, ...attributes });
+  if (!ctx.masks.has(window)) ctx.masks.set(window, windowMask(g, ctx.ids, window));
+  return g.op("Attention", [q, k, v, ctx.masks.get(window)!], attributes);
 }
 
 /** Additive (T, T) mask: 0 where 0 ≤ query − key < window, −∞ elsewhere. */

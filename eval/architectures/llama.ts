@@ -1,12 +1,17 @@
 /**
- * The Llama family: `LlamaForCausalLM`, `MistralForCausalLM`, `Qwen2ForCausalLM`. RMSNorm,
- * rotary positions (rotate-half convention, `rope_theta`), grouped-query attention, SwiGLU MLP.
- * Switches: Qwen2 q/k/v biases, Llama `attention_bias`/`mlp_bias`, Mistral's sliding window,
- * tied or untied output head.
+ * The Llama family (transformers' modeling_llama, modeling_mistral, modeling_qwen2,
+ * modeling_qwen3): `LlamaForCausalLM`, `MistralForCausalLM`, `Qwen2ForCausalLM`,
+ * `Qwen3ForCausalLM`. RMSNorm, rotary positions (rotate-half convention; every RoPE type of
+ * rope.ts), grouped-query attention, SwiGLU MLP. Switches: Qwen2 q/k/v biases, Llama and Qwen3
+ * `attention_bias`, Llama `mlp_bias`, Qwen3's per-head q/k RMSNorm before the rotation, sliding
+ * windows per layer (Mistral on every layer; Qwen by `layer_types` or `use_sliding_window` from
+ * `max_window_layers` on), tied or untied output head.
  */
 import type { GraphBuilder } from "../onnx/mod.ts";
+import { previewValue } from "../reason.ts";
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
+import { readRope, ropeFrequencies, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated Llama-family config. */
@@ -15,18 +20,20 @@ export interface LlamaSpec extends ModelSpec {
   headDim: number;
   intermediateSize: number;
   rmsNormEps: number;
-  ropeTheta: number;
+  rope: RopeSpec;
   /** Which of q, k, v, o projections carry a bias. */
   qkvBias: boolean;
   oBias: boolean;
   mlpBias: boolean;
-  /** Attention span in tokens (query − key < window), or null for plain causal attention. */
-  slidingWindow: number | null;
+  /** Qwen3: RMSNorm over each head of q and k before the rotation. */
+  qkNorm: boolean;
+  /** Each layer's attention span in tokens (query − key < window), or null for plain causal. */
+  layerWindows: (number | null)[];
 }
 
 /** The Llama-family architecture module. */
 export const llama: Architecture<LlamaSpec> = {
-  names: ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"],
+  names: ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"],
   keyPrefixes: [""],
   buffers: /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/,
 
@@ -38,30 +45,30 @@ export const llama: Architecture<LlamaSpec> = {
     c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
     if (raw.head_dim == null) c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
     const headDim = c.int("head_dim", LIMITS.hiddenSize, hiddenSize / numHeads);
-    if (headDim % 2 !== 0) throw c.error("head_dim", `= ${headDim} must be even for rotary positions`);
-    if (raw.rope_scaling != null) throw c.error("rope_scaling", "is not supported (only plain RoPE)");
+    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
     c.oneOf("hidden_act", ["silu"], "silu");
-    const qwen = architecture === "Qwen2ForCausalLM";
+    const qwen2 = architecture === "Qwen2ForCausalLM", qwen3 = architecture === "Qwen3ForCausalLM";
     const mistral = architecture === "MistralForCausalLM";
-    const windowed = mistral || (qwen && c.bool("use_sliding_window", false));
-    const attentionBias = !qwen && c.bool("attention_bias", false);
+    const numLayers = c.int("num_hidden_layers", LIMITS.numLayers);
+    const attentionBias = !qwen2 && c.bool("attention_bias", false);
     return {
       architecture,
       vocabSize: c.int("vocab_size", LIMITS.vocabSize),
       hiddenSize,
-      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
+      numLayers,
       numHeads,
       numKvHeads,
       headDim,
       intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize),
-      maxPositions: c.int("max_position_embeddings", LIMITS.maxPositions, 2048),
+      maxPositions,
       rmsNormEps: c.positive("rms_norm_eps", 1e-6),
-      ropeTheta: c.positive("rope_theta", 10000),
+      rope: readRope(c, { headDim, maxPositions }),
       tieWordEmbeddings: c.bool("tie_word_embeddings", false),
-      qkvBias: qwen || attentionBias,
+      qkvBias: qwen2 || attentionBias,
       oBias: attentionBias,
-      mlpBias: !qwen && !mistral && c.bool("mlp_bias", false),
-      slidingWindow: windowed && raw.sliding_window != null ? c.int("sliding_window", LIMITS.maxPositions) : null,
+      mlpBias: !qwen2 && !qwen3 && !mistral && c.bool("mlp_bias", false),
+      qkNorm: qwen3,
+      layerWindows: layerWindows(c, numLayers, mistral ? "all" : qwen2 || qwen3 ? "qwen" : "none"),
     };
   },
 
@@ -80,6 +87,12 @@ export const llama: Architecture<LlamaSpec> = {
       linear(p + "self_attn.k_proj", Dkv, C, s.qkvBias);
       linear(p + "self_attn.v_proj", Dkv, C, s.qkvBias);
       linear(p + "self_attn.o_proj", C, Dq, s.oBias);
+      if (s.qkNorm) {
+        t.push({ name: p + "self_attn.q_norm.weight", shape: [s.headDim] }, {
+          name: p + "self_attn.k_norm.weight",
+          shape: [s.headDim],
+        });
+      }
       t.push({ name: p + "post_attention_layernorm.weight", shape: [C] });
       linear(p + "mlp.gate_proj", I, C, s.mlpBias);
       linear(p + "mlp.up_proj", I, C, s.mlpBias);
@@ -99,8 +112,8 @@ export const llama: Architecture<LlamaSpec> = {
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
       dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
-    const ctx = attentionContext(ids, s.slidingWindow);
-    const { cos, sin } = ropeTables(g, s);
+    const ctx = attentionContext(ids);
+    const { cos, sin } = ropeTables(g, s.rope);
     const T = g.dim(ids, 1);
     const positions = g.op("Expand", [
       g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]), // (1, T)
@@ -108,16 +121,28 @@ export const llama: Architecture<LlamaSpec> = {
     ]); // (B, T)
     const rope = (x: string, heads: number) =>
       g.op("RotaryEmbedding", [x, cos, sin, positions], { num_heads: heads, interleaved: 0 });
+    // Qwen3: RMSNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
+    const headNorm = (x: string, heads: number, name: string) => {
+      const perHead = g.op("Reshape", [x, g.i64([0, 0, heads, s.headDim])]);
+      return g.op("Reshape", [rmsNorm(perHead, name), g.i64([0, 0, heads * s.headDim])]);
+    };
     const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: s.headDim };
 
     let h = g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;
       const x = rmsNorm(h, p + "input_layernorm.weight");
-      const q = rope(linear(x, p + "self_attn.q_proj", s.qkvBias), s.numHeads); // (B, T, H·D)
-      const k = rope(linear(x, p + "self_attn.k_proj", s.qkvBias), s.numKvHeads); // (B, T, Hkv·D)
+      let q = linear(x, p + "self_attn.q_proj", s.qkvBias); // (B, T, H·D)
+      let k = linear(x, p + "self_attn.k_proj", s.qkvBias); // (B, T, Hkv·D)
+      if (s.qkNorm) {
+        q = headNorm(q, s.numHeads, p + "self_attn.q_norm.weight");
+        k = headNorm(k, s.numKvHeads, p + "self_attn.k_norm.weight");
+      }
       const v = linear(x, p + "self_attn.v_proj", s.qkvBias); // (B, T, Hkv·D)
-      const a = causalAttention(g, ctx, q, k, v, heads); // (B, T, H·D)
+      const a = causalAttention(g, ctx, rope(q, s.numHeads), rope(k, s.numKvHeads), v, {
+        ...heads,
+        slidingWindow: s.layerWindows[i],
+      }); // (B, T, H·D)
       h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", s.oBias, s.numHeads * s.headDim)]);
       const y = rmsNorm(h, p + "post_attention_layernorm.weight");
       const gate = linear(y, p + "mlp.gate_proj", s.mlpBias); // (B, T, I)
@@ -130,18 +155,53 @@ export const llama: Architecture<LlamaSpec> = {
 };
 
 /**
- * cos/sin caches (maxPositions, D/2) for inverse frequencies θ^(−2i/D), computed in float64 and
- * rounded once to float32, as Hugging Face does in float32.
+ * Which layers attend within a sliding window. Mistral: every layer, when `sliding_window` is
+ * set. Qwen2/Qwen3: `layer_types` when given, else `use_sliding_window` from layer
+ * `max_window_layers` on (transformers' default for those configs). Llama: none.
  */
-function ropeTables(g: GraphBuilder, s: LlamaSpec): { cos: string; sin: string } {
-  const half = s.headDim / 2, n = Math.min(s.maxPositions, g.maxSequenceLength);
+function layerWindows(c: ConfigReader, numLayers: number, rule: "all" | "qwen" | "none"): (number | null)[] {
+  const raw = c.raw;
+  if (rule === "none") return Array(numLayers).fill(null);
+  const window = raw.sliding_window == null ? null : c.int("sliding_window", LIMITS.maxPositions);
+  if (rule === "all") return Array(numLayers).fill(window);
+  let types: unknown = raw.layer_types;
+  if (types == null) {
+    const from = c.bool("use_sliding_window", false)
+      ? (raw.max_window_layers == null ? 0 : c.int("max_window_layers", LIMITS.numLayers))
+      : numLayers;
+    types = Array.from({ length: numLayers }, (_, i) => (i >= from ? "sliding_attention" : "full_attention"));
+  }
+  if (
+    !Array.isArray(types) || types.length !== numLayers ||
+    !types.every((t) => t === "full_attention" || t === "sliding_attention")
+  ) {
+    throw c.error(
+      "layer_types",
+      `must list full_attention or sliding_attention for each of the ${numLayers} layers, got ${previewValue(types)}`,
+    );
+  }
+  if (types.includes("sliding_attention") && window === null) {
+    throw c.error("sliding_window", "is required by sliding_attention layers");
+  }
+  return types.map((t) => (t === "sliding_attention" ? window : null));
+}
+
+/**
+ * cos/sin caches (positions, rotaryDim/2) from rope.ts's inverse frequencies, each rounded to
+ * float32 as transformers computes them, the angle rounded likewise, and both scaled by the
+ * RoPE type's attention factor (transformers multiplies cos and sin by `attention_scaling`).
+ */
+export function ropeTables(g: GraphBuilder, r: RopeSpec): { cos: string; sin: string } {
+  const n = Math.min(r.maxPositions, g.maxSequenceLength);
+  const { invFreq, attentionFactor } = ropeFrequencies(r, g.maxSequenceLength);
+  const half = invFreq.length;
   const cos = new Float32Array(n * half), sin = new Float32Array(n * half);
   for (let i = 0; i < half; i++) {
-    const invFreq = Math.fround(1 / Math.pow(s.ropeTheta, (2 * i) / s.headDim));
+    const f = Math.fround(invFreq[i]);
     for (let t = 0; t < n; t++) {
-      const angle = Math.fround(t * invFreq);
-      cos[t * half + i] = Math.cos(angle);
-      sin[t * half + i] = Math.sin(angle);
+      const angle = Math.fround(t * f);
+      cos[t * half + i] = Math.cos(angle) * attentionFactor;
+      sin[t * half + i] = Math.sin(angle) * attentionFactor;
     }
   }
   return { cos: g.f32(cos, [n, half]), sin: g.f32(sin, [n, half]) };

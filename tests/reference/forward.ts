@@ -1,6 +1,7 @@
 /**
  * An independent reference for the engine: a plain TypeScript forward pass in float64 with
- * loops, written from the Hugging Face modelling code's definitions (GPT-2 and the Llama family),
+ * loops, written from the Hugging Face modelling code's definitions (GPT-2, the Llama family with
+ * Qwen3's q/k norms, every RoPE type),
  * reading config.json and safetensors on its own. Slow, obvious, and shares no code with eval/.
  */
 import { join } from "node:path";
@@ -96,15 +97,81 @@ function gpt2Logits(c: any, W: Weights, ids: number[]): Vec[] {
   return x.map((v) => matVecOut(layerNorm(v, w("ln_f.weight"), w("ln_f.bias"), eps), head, c.vocab_size));
 }
 
+/**
+ * Inverse frequencies and the cos/sin scale of a config's RoPE, for a sequence of `T` tokens,
+ * written from transformers' modeling_rope_utils definitions (default, linear, dynamic, llama3,
+ * yarn, longrope), reading `rope_parameters` (v5) or `rope_scaling` + `rope_theta`.
+ */
+function ropeOf(c: any, D: number, T: number): { freqs: number[]; scale: number } {
+  const p = c.rope_parameters ?? c.rope_scaling ?? {};
+  const theta = p.rope_theta ?? c.rope_theta ?? 10000;
+  const type = p.rope_type ?? p.type ?? "default";
+  const base = (th: number) => Array.from({ length: D / 2 }, (_, i) => Math.pow(th, (-2 * i) / D));
+  const plain = base(theta);
+  if (type === "default") return { freqs: plain, scale: 1 };
+  if (type === "linear") return { freqs: plain.map((f) => f / p.factor), scale: 1 };
+  if (type === "dynamic") {
+    const max = c.max_position_embeddings, len = Math.max(T, max);
+    return { freqs: base(theta * Math.pow((p.factor * len) / max - (p.factor - 1), D / (D - 2))), scale: 1 };
+  }
+  if (type === "llama3") {
+    const old = p.original_max_position_embeddings;
+    return {
+      freqs: plain.map((f) => {
+        const wavelength = (2 * Math.PI) / f;
+        if (wavelength < old / p.high_freq_factor) return f;
+        if (wavelength > old / p.low_freq_factor) return f / p.factor;
+        const s = (old / wavelength - p.low_freq_factor) / (p.high_freq_factor - p.low_freq_factor);
+        return (1 - s) * (f / p.factor) + s * f;
+      }),
+      scale: 1,
+    };
+  }
+  const original = p.original_max_position_embeddings ?? c.original_max_position_embeddings ??
+    c.max_position_embeddings;
+  const factor = p.factor ?? c.max_position_embeddings / original;
+  if (type === "yarn") {
+    const m = (x: number, k = 1) => (x <= 1 ? 1 : 0.1 * k * Math.log(x) + 1);
+    const scale = p.attention_factor ??
+      (p.mscale && p.mscale_all_dim ? m(factor, p.mscale) / m(factor, p.mscale_all_dim) : m(factor));
+    const dimFor = (rotations: number) => (D * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+    let lo = dimFor(p.beta_fast || 32), hi = dimFor(p.beta_slow || 1);
+    if (p.truncate ?? true) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
+    lo = Math.max(lo, 0);
+    hi = Math.min(hi, D - 1);
+    if (lo === hi) hi += 0.001;
+    return {
+      freqs: plain.map((f, i) => {
+        const keep = 1 - Math.min(1, Math.max(0, (i - lo) / (hi - lo))); // share of the unscaled frequency
+        return f * keep + (f / factor) * (1 - keep);
+      }),
+      scale,
+    };
+  }
+  if (type === "longrope") {
+    const ext: number[] = T > original ? p.long_factor : p.short_factor;
+    const scale = p.attention_factor ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+    return { freqs: plain.map((f, i) => f / ext[i]), scale };
+  }
+  throw new Error(`reference: rope type ${type}`);
+}
+
+/** The sliding window of layer `l`, or null (Mistral: all layers; Qwen2/3: layer_types or max_window_layers). */
+function windowOf(c: any, l: number): number | null {
+  const arch = c.architectures[0];
+  if (arch === "MistralForCausalLM") return c.sliding_window ?? null;
+  if (arch !== "Qwen2ForCausalLM" && arch !== "Qwen3ForCausalLM") return null;
+  const type = c.layer_types?.[l] ??
+    (c.use_sliding_window && l >= (c.max_window_layers ?? 0) ? "sliding_attention" : "full_attention");
+  return type === "sliding_attention" ? c.sliding_window : null;
+}
+
 function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
   const w = (n: string) => W.get(n)?.data;
   const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
   const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-6;
-  const theta = c.rope_theta ?? 10000, T = ids.length;
-  const arch = c.architectures[0];
-  const window = arch === "MistralForCausalLM" || (arch === "Qwen2ForCausalLM" && c.use_sliding_window)
-    ? c.sliding_window ?? null
-    : null;
+  const T = ids.length;
+  const { freqs, scale } = ropeOf(c, D, T);
   const linear = (v: Vec, p: string, out: number) => {
     const y = matVecOut(v, w(p + ".weight")!, out);
     const b = w(p + ".bias");
@@ -114,22 +181,33 @@ function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
     const out = new Float64Array(v.length);
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < D / 2; i++) {
-        const angle = t * Math.pow(theta, (-2 * i) / D);
+        const angle = t * freqs[i], cos = Math.cos(angle) * scale, sin = Math.sin(angle) * scale;
         const a = v[h * D + i], b = v[h * D + i + D / 2];
-        out[h * D + i] = a * Math.cos(angle) - b * Math.sin(angle);
-        out[h * D + i + D / 2] = b * Math.cos(angle) + a * Math.sin(angle);
+        out[h * D + i] = a * cos - b * sin;
+        out[h * D + i + D / 2] = b * cos + a * sin;
       }
     }
+    return out;
+  };
+  // Qwen3: each head's D values RMS-normalised on their own.
+  const perHeadNorm = (v: Vec, heads: number, g: Vec | undefined) => {
+    if (!g) return v;
+    const out = new Float64Array(v.length);
+    for (let h = 0; h < heads; h++) out.set(rmsNorm(v.subarray(h * D, (h + 1) * D), g, eps), h * D);
     return out;
   };
   let x = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C));
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `model.layers.${l}.`;
     const a = x.map((v) => rmsNorm(v, w(p + "input_layernorm.weight")!, eps));
-    const q = a.map((v, t) => rope(linear(v, p + "self_attn.q_proj", H * D), H, t));
-    const k = a.map((v, t) => rope(linear(v, p + "self_attn.k_proj", Hkv * D), Hkv, t));
+    const q = a.map((v, t) =>
+      rope(perHeadNorm(linear(v, p + "self_attn.q_proj", H * D), H, w(p + "self_attn.q_norm.weight")), H, t)
+    );
+    const k = a.map((v, t) =>
+      rope(perHeadNorm(linear(v, p + "self_attn.k_proj", Hkv * D), Hkv, w(p + "self_attn.k_norm.weight")), Hkv, t)
+    );
     const vv = a.map((v) => linear(v, p + "self_attn.v_proj", Hkv * D));
-    const y = attention(q, k, vv, H, Hkv, D, T, window);
+    const y = attention(q, k, vv, H, Hkv, D, T, windowOf(c, l));
     x = x.map((v, t) => add(v, linear(y[t], p + "self_attn.o_proj", C)));
     const m = x.map((v) => rmsNorm(v, w(p + "post_attention_layernorm.weight")!, eps));
     x = x.map((v, t) => {
