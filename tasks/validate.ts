@@ -60,7 +60,7 @@ await main({
             entity: Deno.env.get("WANDB_ENTITY"),
             name: `validator-${hotkey.address.slice(0, 8)}-${Date.now()}`,
             config: { netuid: network.netuid, network: f.network, hotkey: hotkey.address },
-          }),
+          }, log),
           runLog,
         ])
         : runLog;

@@ -95,6 +95,7 @@ if (raonetSpec()) {
             join(dir, "run.jsonl"),
             "--cache-dir",
             join(dir, "cache"),
+            "--wandb.off", // the run log suffices; a parallel test may set WANDB_* in this process
           ],
           { SN9_HOTKEY_URI: s.validatorUri },
           kill,

@@ -89,6 +89,7 @@ Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted t
     "--cache-dir",
     join(dir, "cache"),
     "--dont-set-weights",
+    "--wandb.off", // a parallel test may set WANDB_* in this process
   ];
   let evaluated = 0, killed = false;
   const first = await run(validate, (line, kill) => {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tempDir } from "../helpers/temp.ts";
 import { startWandb } from "../standins/wandb.ts";
 import type { EvalManifest, ModelStepRecord } from "../../src/mod.ts";
 
@@ -98,5 +100,29 @@ Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layo
     Deno.env.delete("WANDB_BASE_URL");
     Deno.env.delete("WANDB_API_KEY");
     await w.close();
+  }
+});
+
+Deno.test("W&B unreachable: the failure is logged once, records still go to the run log, and the process goes on", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close(); // nothing listens there now: connections are refused
+  Deno.env.set("WANDB_BASE_URL", `http://127.0.0.1:${port}`);
+  Deno.env.set("WANDB_API_KEY", "k".repeat(40));
+  try {
+    const { WandbTelemetry, JsonlRunLog, FanOutTelemetry } = await import("../../src/mod.ts");
+    const lines: string[] = [];
+    const wandb = new WandbTelemetry({ project: "sn9-test", name: "unreachable" }, (l) => lines.push(l));
+    const path = join(await tempDir(), "run.jsonl");
+    const t = new FanOutTelemetry([wandb, new JsonlRunLog(path)]);
+    await t.log({ kind: "step_failed", block: 1, competition: 1, reason: "one" });
+    await t.log({ kind: "step_failed", block: 2, competition: 1, reason: "two" });
+    await t.close();
+    assert.ok(wandb.failure, "the failure is recorded");
+    assert.equal(lines.filter((l) => l.startsWith("W&B failed")).length, 1, lines.join("\n"));
+    assert.equal((await Deno.readTextFile(path)).trim().split("\n").length, 2, "both records reached the run log");
+  } finally {
+    Deno.env.delete("WANDB_BASE_URL");
+    Deno.env.delete("WANDB_API_KEY");
   }
 });
