@@ -89,7 +89,7 @@ Deno.test("checkModel() rejects absurd and inconsistent config dimensions", asyn
     [(c) => (c.num_hidden_layers = 2.5), /num_hidden_layers must be a positive integer/],
     [(c) => (c.num_key_value_heads = 3), /num_attention_heads = 4 is not divisible by num_key_value_heads = 3/],
     [(c) => (c.rms_norm_eps = "small"), /rms_norm_eps must be a finite positive number/],
-    [(c) => (c.rope_scaling = { type: "yarn", factor: 4 }), /rope_scaling is not supported/],
+    [(c) => (c.rope_scaling = { type: "su", factor: 4 }), /rope_scaling\.rope_type = "su" is not supported/],
     [(c) => (c.hidden_act = "relu"), /hidden_act = "relu" is not supported/],
     [(c) => delete c.hidden_size, /hidden_size is missing/],
   ];
