@@ -122,7 +122,7 @@ await main({
           bar.done();
           if (summary) {
             log(`step ${summary.stepId} done: ${summary.results.length} models, weights ${summary.weightsResult}`);
-            console.log("   uid  loss      win rate  weight   status");
+            console.log("   uid  loss      win rate  weight   status, and why");
             for (
               const e of state.evals(summary.stepId).sort((a, b) =>
                 (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity)
@@ -132,7 +132,7 @@ await main({
               console.log(
                 `  ${String(e.uid).padStart(4)}  ${loss}  ${(e.winRate ?? 0).toFixed(3).padStart(8)}  ${
                   (e.weight ?? 0).toFixed(4).padStart(6)
-                }  ${e.status}${e.reason ? `: ${e.reason.slice(0, 80)}` : ""}`,
+                }  ${e.status}: ${(e.reason ?? e.explanation ?? "").slice(0, 110)}`,
               );
             }
           }
