@@ -13,6 +13,7 @@ import {
   type ModelRevision,
   type ModelStore,
   type OnDownloadProgress,
+  readFileRange,
   type RemoteFile,
 } from "./model_store.ts";
 
@@ -63,15 +64,7 @@ export class HfCacheStore implements ModelStore {
       throw this.#missing(`${repo}@${commit.slice(0, 12)}/${path}`);
     }
     using file = f;
-    await file.seek(start, Deno.SeekMode.Start);
-    const out = new Uint8Array(Math.max(0, end - start));
-    let at = 0;
-    while (at < out.length) {
-      const n = await file.read(out.subarray(at));
-      if (n === null) break;
-      at += n;
-    }
-    return out.subarray(0, at);
+    return await readFileRange(file, start, end);
   }
 
   async download(

@@ -20,6 +20,7 @@ import {
   type ModelRevision,
   type ModelStore,
   type OnDownloadProgress,
+  readFileRange,
 } from "./model_store.ts";
 
 interface CommitRecord {
@@ -54,15 +55,7 @@ export class LocalModelStore implements ModelStore {
     const file = (await this.#commit(repo, commit)).files.find((f) => f.path === path);
     if (!file) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${path}`);
     using f = await Deno.open(this.#blob(file.sha256));
-    await f.seek(start, Deno.SeekMode.Start);
-    const out = new Uint8Array(Math.max(0, Math.min(end, file.size) - start));
-    let at = 0;
-    while (at < out.length) {
-      const n = await f.read(out.subarray(at));
-      if (n === null) break;
-      at += n;
-    }
-    return out.subarray(0, at);
+    return await readFileRange(f, start, Math.min(end, file.size));
   }
 
   async download(

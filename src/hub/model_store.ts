@@ -90,3 +90,16 @@ export function checkRelativePath(path: string): void {
     throw new TypeError(`file name ${JSON.stringify(path)} is not a plain relative path`);
   }
 }
+
+/** Bytes [start, end) of a local file, fewer when the file ends first (as an HTTP range would). */
+export async function readFileRange(file: Deno.FsFile, start: number, end: number): Promise<Uint8Array> {
+  await file.seek(start, Deno.SeekMode.Start);
+  const out = new Uint8Array(Math.max(0, end - start));
+  let at = 0;
+  while (at < out.length) {
+    const n = await file.read(out.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return out.subarray(0, at);
+}

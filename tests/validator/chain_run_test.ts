@@ -24,15 +24,9 @@ import {
 } from "../../src/mod.ts";
 import { connect, newSubnet, raonetSpec, startNode } from "../chain/chopsticks.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { runScript, type ScriptRun } from "../helpers/process.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const TEMPO = 10;
-
-interface Run {
-  code: number;
-  lines: string[];
-  killed: boolean;
-}
 
 if (raonetSpec()) {
   Deno.test("validator processes on subtensor spec 218: seven epochs of commit-reveal with a kill -9 and a missed window", async () => {
@@ -72,8 +66,8 @@ if (raonetSpec()) {
       }
 
       const state = join(dir, "validator.sqlite");
-      const validate = (kill?: RegExp): Promise<Run> =>
-        run(
+      const validate = (killAt?: RegExp): Promise<ScriptRun> =>
+        runScript(
           [
             "tasks/validate.ts",
             "--once",
@@ -97,8 +91,7 @@ if (raonetSpec()) {
             join(dir, "cache"),
             "--wandb.off", // the run log suffices; a parallel test may set WANDB_* in this process
           ],
-          { SN9_HOTKEY_URI: s.validatorUri },
-          kill,
+          { env: { SN9_HOTKEY_URI: s.validatorUri }, killAt },
         );
       const epochNow = async () => epochIndex(await chain.currentBlock(), s.netuid, TEMPO);
       const toEpoch = async (epoch: number) => {
@@ -122,7 +115,7 @@ if (raonetSpec()) {
 
       const start = (await epochNow()) + 1;
       const log: { epoch: number; result: string }[] = [];
-      const note = (epoch: number, r: Run) => {
+      const note = (epoch: number, r: ScriptRun) => {
         assert.equal(r.code, 0, r.lines.slice(-20).join("\n"));
         const line = r.lines.find((l) => / weights /.test(l) && /step \d+ done/.test(l)) ?? "";
         log.push({ epoch, result: line.replace(/^.*?, weights /, "") });
@@ -200,33 +193,4 @@ if (raonetSpec()) {
     ignore: true,
     fn() {},
   });
-}
-
-/** Runs a task script; with `kill`, sends SIGKILL at the first stdout line matching it. */
-async function run(args: string[], env: Record<string, string>, kill?: RegExp): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  let killed = false, buffer = "";
-  const stderr = new Response(child.stderr).text();
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      if (kill && !killed && kill.test(line)) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    }
-  }
-  const status = await child.status;
-  lines.push(...(await stderr).split("\n").filter(Boolean));
-  return { code: status.code, lines, killed };
 }

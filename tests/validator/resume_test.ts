@@ -18,32 +18,7 @@ import {
 import { publishModel } from "../../miner/mod.ts";
 import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-async function run(
-  args: string[],
-  onLine?: (line: string, kill: () => void) => void,
-): Promise<{ code: number; lines: string[] }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines: string[] = [];
-  let buffer = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      onLine?.(line, () => child.kill("SIGKILL"));
-    }
-  }
-  return { code: (await child.status).code, lines };
-}
+import { runScript } from "../helpers/process.ts";
 
 Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted twice", async () => {
   const dir = await tempDir("sn9-resume-");
@@ -91,15 +66,11 @@ Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted t
     "--dont-set-weights",
     "--wandb.off", // a parallel test may set WANDB_* in this process
   ];
-  let evaluated = 0, killed = false;
-  const first = await run(validate, (line, kill) => {
-    if (/uid \d+: (loss|rejected|failed)/.test(line)) evaluated++;
-    if (evaluated === 2 && !killed) {
-      killed = true;
-      kill();
-    }
+  let evaluated = 0;
+  const first = await runScript(validate, {
+    killAt: (line) => /uid \d+: (loss|rejected|failed)/.test(line) && ++evaluated === 2,
   });
-  assert.ok(killed, `the validator was killed after two results (${first.lines.length} lines)`);
+  assert.ok(first.killed, `the validator was killed after two results (${first.lines.length} lines)`);
   const before = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });
   const step = before.runningStep()!;
   assert.ok(step, "the step is still marked running");
@@ -107,7 +78,7 @@ Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted t
   assert.ok(doneBefore.length >= 2, `${doneBefore.length} results were saved before the kill`);
   before.close();
 
-  const second = await run(validate);
+  const second = await runScript(validate);
   assert.equal(second.code, 0);
   assert.ok(second.lines.some((l) => l.includes(`resuming step ${step.id}`)));
   const after = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });

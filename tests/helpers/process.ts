@@ -1,0 +1,47 @@
+/** Runs a script of this repository in its own Deno process, line by line, with a real SIGKILL on demand. */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** What a run printed and how it ended. */
+export interface ScriptRun {
+  code: number;
+  /** stdout lines, then stderr lines. */
+  lines: string[];
+  /** Whether `killAt` matched and the process was killed. */
+  killed: boolean;
+}
+
+/** `deno run -A <args>` from the repository root; SIGKILL at the first stdout line `killAt` matches. */
+export async function runScript(
+  args: string[],
+  o: { env?: Record<string, string>; killAt?: RegExp | ((line: string) => boolean) } = {},
+): Promise<ScriptRun> {
+  const kill = typeof o.killAt === "function"
+    ? o.killAt
+    : (line: string) => (o.killAt as RegExp | undefined)?.test(line) ?? false;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: ROOT,
+    env: o.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  let killed = false, buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      if (!killed && kill(line)) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
+    }
+  }
+  const status = await child.status;
+  lines.push(...(await stderr).split("\n").filter(Boolean));
+  return { code: status.code, lines, killed };
+}
