@@ -4,7 +4,7 @@
  */
 import { relative } from "node:path";
 import type { CheckedModel } from "./model.ts";
-import { addLossHead } from "./loss_graph.ts";
+import { addLossHead, capLogits } from "./loss_graph.ts";
 import { DataType, GraphBuilder } from "./onnx/mod.ts";
 
 /** A graph ready to be written into `graphDir` (the checked place that really holds the weights). */
@@ -49,14 +49,26 @@ export function compileModel(
   const head = w(model.arch.headName(model.spec));
   const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }];
   if (output === "logits") {
-    const logits = g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]); // (B, T, V)
+    const logits = capLogits(
+      g,
+      g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]),
+      model.spec.logitSoftcap ?? null,
+    ); // (B, T, V)
     g.nodes.push({ opType: "Identity", inputs: [logits], outputs: [OUTPUT_LOGITS] });
     const outputs = [{ name: OUTPUT_LOGITS, dataType: DataType.FLOAT, shape: ["B", "T", model.spec.vocabSize] }];
     return { bytes: g.toBytes(inputs, outputs), graphDir };
   }
   const chunks = headChunks ??
     Math.min(64, Math.ceil((HEAD_CHUNK_BATCH * maxSequenceLength * model.spec.vocabSize) / HEAD_CHUNK_ELEMENTS));
-  const { loss, nextToken } = addLossHead(g, hidden, head, INPUT_IDS, model.spec.hiddenSize, chunks);
+  const { loss, nextToken } = addLossHead(
+    g,
+    hidden,
+    head,
+    INPUT_IDS,
+    model.spec.hiddenSize,
+    chunks,
+    model.spec.logitSoftcap ?? null,
+  );
   g.nodes.push(
     { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },
     { opType: "Identity", inputs: [nextToken], outputs: [OUTPUT_NEXT] },

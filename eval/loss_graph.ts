@@ -21,6 +21,7 @@ export interface HeadOutputs {
  * @param hiddenSize C
  * @param ids (B, T) int64 token ids
  * @param chunks row slices for the head (1: all logits at once)
+ * @param softcap logits soft-capped as cap · tanh(logits / cap) before the softmax (Gemma2)
  */
 export function addLossHead(
   g: GraphBuilder,
@@ -29,10 +30,12 @@ export function addLossHead(
   ids: string,
   hiddenSize: number,
   chunks = 1,
+  softcap: number | null = null,
 ): HeadOutputs {
   const axis1 = g.i64([1]), END = g.i64([Number.MAX_SAFE_INTEGER]);
   // Gemm with transB multiplies by the head as stored (V, C): no transposed copy at load.
-  const project = (h: string) => g.op("Gemm", [g.op("Reshape", [h, g.i64([-1, hiddenSize])]), head], { transB: 1 });
+  const project = (h: string) =>
+    capLogits(g, g.op("Gemm", [g.op("Reshape", [h, g.i64([-1, hiddenSize])]), head], { transB: 1 }), softcap);
   const inputs = g.op("Slice", [hidden, g.i64([0]), g.i64([-1]), axis1]); // (B, T−1, C)
   const targets = g.op("Slice", [ids, g.i64([1]), END, axis1]); // (B, T−1)
   const rows = g.op("Reshape", [inputs, g.i64([-1, hiddenSize])]); // (N = B·(T−1), C)
@@ -60,4 +63,11 @@ export function addLossHead(
   // Top two, so greedy decoding can skip EOS as Hugging Face does under min_new_tokens.
   const [, nextToken] = g.ops("TopK", [project(last), g.i64([2])], 2, { axis: -1 }); // (B, 2)
   return { loss, nextToken };
+}
+
+/** cap · tanh(logits / cap), or the logits unchanged without a cap. */
+export function capLogits(g: GraphBuilder, logits: string, cap: number | null): string {
+  if (cap === null) return logits;
+  const c = g.f32(new Float32Array([cap]), []);
+  return g.op("Mul", [g.op("Tanh", [g.op("Div", [logits, c])]), c]);
 }

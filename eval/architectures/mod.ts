@@ -1,4 +1,5 @@
 /** The allow-list of architectures the engine compiles, and lookup by `config.json` name. */
+import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
 import { llama } from "./llama.ts";
 import type { Architecture } from "./spec.ts";
@@ -7,10 +8,11 @@ export type { Architecture, ModelSpec, TensorSpec } from "./spec.ts";
 export { LIMITS } from "./spec.ts";
 export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";
-export { gpt2, llama };
+export type { GemmaSpec } from "./gemma.ts";
+export { gemma, gpt2, llama };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

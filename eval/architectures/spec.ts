@@ -14,6 +14,8 @@ export interface ModelSpec {
   numHeads: number;
   maxPositions: number;
   tieWordEmbeddings: boolean;
+  /** Final logits soft-capped as cap · tanh(logits / cap) (Gemma2), or none. */
+  logitSoftcap?: number | null;
 }
 
 /** One tensor a config requires: its state-dict key (without optional prefix) and shape. */

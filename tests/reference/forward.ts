@@ -60,7 +60,8 @@ export async function referenceForward(
 ): Promise<{ losses: number[]; argmax: number[] }> {
   const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const weights = await readWeights(dir);
-  const forward = config.architectures[0] === "GPT2LMHeadModel" ? gpt2Logits : llamaLogits;
+  const arch = config.architectures[0];
+  const forward = arch === "GPT2LMHeadModel" ? gpt2Logits : arch.startsWith("Gemma") ? gemmaLogits : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
     const logits = forward(config, weights, ids);
@@ -220,7 +221,76 @@ function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
   return x.map((v) => matVecOut(rmsNorm(v, w("model.norm.weight")!, eps), head, c.vocab_size));
 }
 
-/** Causal multi-head attention with grouped KV heads; key s is visible from t iff 0 ≤ t−s < window. */
+/**
+ * Gemma and Gemma2 (modeling_gemma, modeling_gemma2): embeddings × √C, RMSNorm × (1 + w), a
+ * tanh-GeLU gated MLP; Gemma2 adds post-attention, pre- and post-feedforward norms, scores scaled
+ * by query_pre_attn_scalar^−½ and soft-capped, windows on layers 0, 2, 4 …, and capped logits.
+ */
+function gemmaLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get(n)?.data;
+  const two = c.architectures[0] === "Gemma2ForCausalLM";
+  const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
+  const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-6, T = ids.length;
+  const { freqs, scale: ropeScale } = ropeOf(c, D, T);
+  const norm = (v: Vec, name: string) => rmsNorm(v, w(name)!.map((x) => 1 + x), eps);
+  const linear = (v: Vec, p: string, out: number) => {
+    const y = matVecOut(v, w(p + ".weight")!, out);
+    const b = w(p + ".bias");
+    return b ? add(y, b) : y;
+  };
+  const rope = (v: Vec, heads: number, t: number) => {
+    const out = new Float64Array(v.length);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < D / 2; i++) {
+        const cos = Math.cos(t * freqs[i]) * ropeScale, sin = Math.sin(t * freqs[i]) * ropeScale;
+        const a = v[h * D + i], b = v[h * D + i + D / 2];
+        out[h * D + i] = a * cos - b * sin;
+        out[h * D + i + D / 2] = b * cos + a * sin;
+      }
+    }
+    return out;
+  };
+  const act = (c.hidden_activation ?? (two ? c.hidden_act : undefined) ?? "gelu_pytorch_tanh") === "gelu"
+    ? geluErf
+    : geluTanh;
+  const scores = {
+    scale: two ? Math.pow(c.query_pre_attn_scalar ?? 256, -0.5) : 1 / Math.sqrt(D),
+    softcap: two ? (c.attn_logit_softcapping === null ? null : c.attn_logit_softcapping ?? 50) : null,
+  };
+  let x: Vec[] = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C).map((e) => e * Math.sqrt(C)));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    const window = two && (c.layer_types ? c.layer_types[l] === "sliding_attention" : l % 2 === 0)
+      ? c.sliding_window ?? 4096
+      : null;
+    const a = x.map((v) => norm(v, p + "input_layernorm.weight"));
+    const q = a.map((v, t) => rope(linear(v, p + "self_attn.q_proj", H * D), H, t));
+    const k = a.map((v, t) => rope(linear(v, p + "self_attn.k_proj", Hkv * D), Hkv, t));
+    const vv = a.map((v) => linear(v, p + "self_attn.v_proj", Hkv * D));
+    const y = attention(q, k, vv, H, Hkv, D, T, window, scores);
+    x = x.map((v, t) => {
+      const o = linear(y[t], p + "self_attn.o_proj", C);
+      return add(v, two ? norm(o, p + "post_attention_layernorm.weight") : o);
+    });
+    x = x.map((v) => {
+      const m = norm(v, p + (two ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
+      const gate = linear(m, p + "mlp.gate_proj", I).map(act), up = linear(m, p + "mlp.up_proj", I);
+      const out = linear(gate.map((g, i) => g * up[i]), p + "mlp.down_proj", C);
+      return add(v, two ? norm(out, p + "post_feedforward_layernorm.weight") : out);
+    });
+  }
+  const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
+  const cap = two ? (c.final_logit_softcapping === null ? null : c.final_logit_softcapping ?? 30) : null;
+  return x.map((v) => {
+    const logits = matVecOut(norm(v, "model.norm.weight"), head, c.vocab_size);
+    return cap ? logits.map((z) => cap * Math.tanh(z / cap)) : logits;
+  });
+}
+
+/**
+ * Causal multi-head attention with grouped KV heads; key s is visible from t iff 0 ≤ t−s < window.
+ * Scores are q·k · `scale` (default 1/√D), soft-capped as cap·tanh(score/cap) when a cap is given.
+ */
 function attention(
   q: Vec[],
   k: Vec[],
@@ -230,7 +300,9 @@ function attention(
   D: number,
   T: number,
   window: number | null,
+  o: { scale?: number; softcap?: number | null } = {},
 ): Vec[] {
+  const scale = o.scale ?? 1 / Math.sqrt(D);
   const out = q.map(() => new Float64Array(H * D));
   for (let h = 0; h < H; h++) {
     const g = Math.floor(h / (H / Hkv));
@@ -243,7 +315,8 @@ function attention(
         }
         let dot = 0;
         for (let d = 0; d < D; d++) dot += q[t][h * D + d] * k[s][g * D + d];
-        scores.push(dot / Math.sqrt(D));
+        const score = dot * scale;
+        scores.push(o.softcap ? o.softcap * Math.tanh(score / o.softcap) : score);
       }
       const lse = logSumExp(scores);
       for (let s = 0; s <= t; s++) {

@@ -1,5 +1,5 @@
 /**
- * RoPE variants: each one the fixtures carry really changes the losses (so the engine's agreement
+ * Config variants (RoPE types, Gemma2 features): each one the fixtures carry really changes the losses (so the engine's agreement
  * with the float64 reference in engine_test.ts tests the rule, not a no-op), `dynamic` equals
  * plain RoPE within max_position_embeddings as transformers computes it, and every field that
  * would change the math but is not understood is refused by name.
@@ -74,4 +74,25 @@ Deno.test("RoPE fields that are not understood are refused by name, never ignore
     c.rope_parameters = { full_attention: { rope_type: "default" }, sliding_attention: { rope_type: "default" } };
   }, /rope_parameters per layer type \(one RoPE per attention kind\) is not supported/);
   await refused((c) => (c.rope_scaling.high_freq_factor = 0.5), /high_freq_factor must exceed low_freq_factor/);
+});
+
+Deno.test("Gemma2's soft caps, query scalar and alternating windows each change the losses (so the reference agreement tests them)", async () => {
+  const dir = await tinyModel("gemma2-f32-tied");
+  const base = await lossesWith(dir, () => {});
+  const changes: [string, (c: Record<string, any>) => void][] = [
+    ["attn_logit_softcapping off", (c) => (c.attn_logit_softcapping = null)],
+    ["final_logit_softcapping off", (c) => (c.final_logit_softcapping = null)],
+    ["query_pre_attn_scalar = head_dim", (c) => (c.query_pre_attn_scalar = 16)],
+    ["no sliding layer", (c) => (c.layer_types = ["full_attention", "full_attention"])],
+  ];
+  for (const [what, change] of changes) {
+    const diff = maxRel(await lossesWith(dir, change), base);
+    console.log(`gemma2, ${what}: relative change ${diff.toExponential(2)}`);
+    assert.ok(diff > 1e-4, `${what} must matter here (${diff})`);
+  }
+  const refused = await lossesWith(await tinyModel("gemma-f32-tied"), (c) => (c.final_logit_softcapping = 30)).then(
+    () => null,
+    (e) => e,
+  );
+  assert.match(String(refused?.message), /final_logit_softcapping is a Gemma2 field; GemmaForCausalLM does not use it/);
 });
