@@ -4,6 +4,7 @@
  */
 import { relative } from "node:path";
 import type { CheckedModel } from "./model.ts";
+import { DTYPE_BYTES, type WeightRef } from "./safetensors/mod.ts";
 import { addLossHead, capLogits } from "./loss_graph.ts";
 import { DataType, GraphBuilder } from "./onnx/mod.ts";
 
@@ -40,10 +41,10 @@ export function compileModel(
 ): CompiledGraph {
   const graphDir = model.graphDir;
   const g = new GraphBuilder((fileName) => relative(graphDir, model.files.realPath(fileName)), maxSequenceLength);
-  const w = (name: string) => {
+  const w = (name: string, rows?: [number, number]) => {
     const ref = model.params.get(name);
     if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
-    return g.weight(ref);
+    return g.weight(rows ? rowBlock(ref, rows) : ref);
   };
   const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS);
   const head = w(model.arch.headName(model.spec));
@@ -78,4 +79,22 @@ export function compileModel(
     { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
   ];
   return { bytes: g.toBytes(inputs, outputs), graphDir };
+}
+
+/**
+ * Rows [start, start + count) of a stored tensor as a tensor of its own: the same file, an offset
+ * further in, so a fused projection's parts are read in place like any other weight.
+ */
+function rowBlock(ref: WeightRef, [start, count]: [number, number]): WeightRef {
+  const rowBytes = ref.shape.slice(1).reduce((a, b) => a * b, 1) * DTYPE_BYTES[ref.dtype];
+  if (start < 0 || count < 1 || start + count > ref.shape[0]) {
+    throw new RangeError(`rows ${start}+${count} are outside "${ref.name}" ${JSON.stringify(ref.shape)}`);
+  }
+  return {
+    ...ref,
+    name: `${ref.name}[${start}:${start + count}]`,
+    shape: [count, ...ref.shape.slice(1)],
+    offset: ref.offset + start * rowBytes,
+    length: count * rowBytes,
+  };
 }

@@ -14,7 +14,7 @@
 import { previewValue } from "../reason.ts";
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { ropeTables } from "./llama.ts";
+import { ropeTables, rotate } from "./llama.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
@@ -140,8 +140,7 @@ export const gemma: Architecture<GemmaSpec> = {
       g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
       g.op("Shape", [ids]),
     ]); // (B, T)
-    const rope = (x: string, heads: number) =>
-      g.op("RotaryEmbedding", [x, cos, sin, positions], { num_heads: heads, interleaved: 0 });
+    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
     const heads = {
       numHeads: s.numHeads,
       numKvHeads: s.numKvHeads,

@@ -119,8 +119,7 @@ export const llama: Architecture<LlamaSpec> = {
       g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]), // (1, T)
       g.op("Shape", [ids]),
     ]); // (B, T)
-    const rope = (x: string, heads: number) =>
-      g.op("RotaryEmbedding", [x, cos, sin, positions], { num_heads: heads, interleaved: 0 });
+    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
     // Qwen3: RMSNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
     const headNorm = (x: string, heads: number, name: string) => {
       const perHead = g.op("Reshape", [x, g.i64([0, 0, heads, s.headDim])]);
@@ -184,6 +183,25 @@ function layerWindows(c: ConfigReader, numLayers: number, rule: "all" | "qwen" |
     throw c.error("sliding_window", "is required by sliding_attention layers");
   }
   return types.map((t) => (t === "sliding_attention" ? window : null));
+}
+
+/**
+ * The rotation of each head's first `rotaryDim` dimensions (all of them unless partial), in the
+ * rotate-half convention; x is (B, T, heads·headDim).
+ */
+export function rotate(
+  g: GraphBuilder,
+  x: string,
+  cos: string,
+  sin: string,
+  positions: string,
+  heads: number,
+  rotaryDim: number,
+  headDim: number,
+): string {
+  const attributes: Record<string, number> = { num_heads: heads, interleaved: 0 };
+  if (rotaryDim < headDim) attributes.rotary_embedding_dim = rotaryDim;
+  return g.op("RotaryEmbedding", [x, cos, sin, positions], attributes);
 }
 
 /**

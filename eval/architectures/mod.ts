@@ -2,17 +2,19 @@
 import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
 import { llama } from "./llama.ts";
+import { phi3 } from "./phi3.ts";
 import type { Architecture } from "./spec.ts";
 
-export type { Architecture, ModelSpec, TensorSpec } from "./spec.ts";
+export type { Architecture, ModelSpec, TensorSpec, WeightSource } from "./spec.ts";
 export { LIMITS } from "./spec.ts";
 export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";
 export type { GemmaSpec } from "./gemma.ts";
-export { gemma, gpt2, llama };
+export type { Phi3Spec } from "./phi3.ts";
+export { gemma, gpt2, llama, phi3 };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi3] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

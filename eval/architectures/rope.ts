@@ -63,12 +63,12 @@ const FIELDS: Record<RopeSpec["type"], readonly string[]> = {
 };
 
 /**
- * Reads the RoPE fields of `c.raw` for heads of `headDim`. `partialRotaryFactor` is the
- * architecture's own field (Phi), else `rope_parameters.partial_rotary_factor` is read.
+ * Reads the RoPE fields of `c.raw` for heads of `headDim`; `partial_rotary_factor` (in the RoPE
+ * parameters or the config) rotates only the first head_dim × factor dimensions of each head.
  */
 export function readRope(
   c: ConfigReader,
-  o: { headDim: number; maxPositions: number; allowPartial?: boolean },
+  o: { headDim: number; maxPositions: number },
 ): RopeSpec {
   const raw = c.raw;
   if (raw.rope_parameters != null && raw.rope_scaling != null) {
@@ -114,15 +114,10 @@ export function readRope(
   if (typeof thetaValue !== "number" || !(thetaValue > 1) || !Number.isFinite(thetaValue)) {
     throw c.error("rope_theta", `must be a finite number above 1, got ${previewValue(thetaValue)}`);
   }
-  const partial = p.partial_rotary_factor ?? 1;
-  if (partial !== 1 && !o.allowPartial) {
-    throw c.error(
-      `${source}.partial_rotary_factor`,
-      `= ${previewValue(partial)} is not supported for this architecture`,
-    );
-  }
+  // transformers reads partial_rotary_factor from the RoPE parameters, else from the config itself.
+  const partial = p.partial_rotary_factor ?? raw.partial_rotary_factor ?? 1;
   if (typeof partial !== "number" || !(partial > 0 && partial <= 1)) {
-    throw c.error(`${source}.partial_rotary_factor`, `must be in (0, 1], got ${previewValue(partial)}`);
+    throw c.error("partial_rotary_factor", `must be in (0, 1], got ${previewValue(partial)}`);
   }
   const rotaryDim = Math.floor(o.headDim * partial);
   if (rotaryDim < 2 || rotaryDim % 2 !== 0) {

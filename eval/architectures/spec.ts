@@ -39,10 +39,14 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
   headName(spec: S): string;
   /**
    * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
-   * `w(name)` returns the graph value of a parameter by canonical name (float32).
+   * `w(name)` returns the graph value of a parameter by canonical name (float32); `w(name, rows)`
+   * a block of its rows (a fused projection's part), still read in place from the file.
    */
-  buildHidden(g: GraphBuilder, spec: S, w: (name: string) => string, ids: string): string;
+  buildHidden(g: GraphBuilder, spec: S, w: WeightSource, ids: string): string;
 }
+
+/** A parameter as a graph value, whole or a block of rows [start, start + count). */
+export type WeightSource = (name: string, rows?: [start: number, count: number]) => string;
 
 /** Upper bounds on config dimensions; anything larger is rejected as absurd before loading. */
 export const LIMITS = {

@@ -62,8 +62,8 @@ Deno.test("RoPE fields that are not understood are refused by name, never ignore
     /rope_scaling\.low_freq_factor is required for rope type llama3/,
   );
   await refused(
-    (c) => (c.rope_scaling.partial_rotary_factor = 0.5),
-    /rope_scaling\.partial_rotary_factor = 0\.5 is not supported for this architecture/,
+    (c) => (c.rope_scaling.partial_rotary_factor = 1.5),
+    /partial_rotary_factor must be in \(0, 1\], got 1\.5/,
   );
   await refused(
     (c) => (c.rope_parameters = { rope_type: "default", rope_theta: 1e4 }),
@@ -95,4 +95,38 @@ Deno.test("Gemma2's soft caps, query scalar and alternating windows each change 
     (e) => e,
   );
   assert.match(String(refused?.message), /final_logit_softcapping is a Gemma2 field; GemmaForCausalLM does not use it/);
+});
+
+Deno.test("Phi-3: rotating half of each head and its window change the losses; the fused weights are read as row blocks", async () => {
+  const dir = await tinyModel("phi3-f32-untied");
+  const base = await lossesWith(dir, () => {});
+  for (
+    const [what, change] of [
+      ["every dimension rotated", (c: Record<string, any>) => {
+        delete c.partial_rotary_factor; // four rotated pairs instead of two, the added ones unscaled
+        c.rope_scaling.short_factor = [...c.rope_scaling.short_factor, 1, 1];
+        c.rope_scaling.long_factor = [...c.rope_scaling.long_factor, 1, 1];
+      }],
+      ["no window", (c: Record<string, any>) => delete c.sliding_window],
+    ] as const
+  ) {
+    const diff = maxRel(await lossesWith(dir, change), base);
+    console.log(`phi3, ${what}: relative change ${diff.toExponential(2)}`);
+    assert.ok(diff > 1e-4, `${what} must matter here (${diff})`);
+  }
+  // The graph reads q, k, v and gate, up as blocks of rows of the fused tensors, in place.
+  const model = await checkModel(dir);
+  const { compileModel } = await import("../../eval/compile.ts");
+  const graph = new TextDecoder("latin1").decode(compileModel(model, 64).bytes);
+  for (
+    const block of [
+      "self_attn.qkv_proj.weight[0:32]",
+      "self_attn.qkv_proj.weight[32:48]",
+      "self_attn.qkv_proj.weight[48:64]",
+      "mlp.gate_up_proj.weight[0:48]",
+      "mlp.gate_up_proj.weight[48:96]",
+    ]
+  ) {
+    assert.ok(graph.includes(`model.layers.0.${block}`), block);
+  }
 });

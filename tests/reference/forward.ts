@@ -61,7 +61,13 @@ export async function referenceForward(
   const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const weights = await readWeights(dir);
   const arch = config.architectures[0];
-  const forward = arch === "GPT2LMHeadModel" ? gpt2Logits : arch.startsWith("Gemma") ? gemmaLogits : llamaLogits;
+  const forward = arch === "GPT2LMHeadModel"
+    ? gpt2Logits
+    : arch.startsWith("Gemma")
+    ? gemmaLogits
+    : arch === "Phi3ForCausalLM"
+    ? phi3Logits
+    : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
     const logits = forward(config, weights, ids);
@@ -103,9 +109,10 @@ function gpt2Logits(c: any, W: Weights, ids: number[]): Vec[] {
  * written from transformers' modeling_rope_utils definitions (default, linear, dynamic, llama3,
  * yarn, longrope), reading `rope_parameters` (v5) or `rope_scaling` + `rope_theta`.
  */
-function ropeOf(c: any, D: number, T: number): { freqs: number[]; scale: number } {
+function ropeOf(c: any, headDim: number, T: number): { freqs: number[]; scale: number } {
   const p = c.rope_parameters ?? c.rope_scaling ?? {};
   const theta = p.rope_theta ?? c.rope_theta ?? 10000;
+  const D = Math.floor(headDim * (p.partial_rotary_factor ?? c.partial_rotary_factor ?? 1)); // rotated dimensions
   const type = p.rope_type ?? p.type ?? "default";
   const base = (th: number) => Array.from({ length: D / 2 }, (_, i) => Math.pow(th, (-2 * i) / D));
   const plain = base(theta);
@@ -157,6 +164,27 @@ function ropeOf(c: any, D: number, T: number): { freqs: number[]; scale: number 
   throw new Error(`reference: rope type ${type}`);
 }
 
+/**
+ * Rotary positions for a config: each head's first rotated dimensions (all, unless
+ * partial_rotary_factor) turned in the rotate-half convention, cos and sin scaled by the type's factor.
+ */
+function rotary(c: any, D: number, T: number): (v: Vec, heads: number, t: number) => Vec {
+  const { freqs, scale } = ropeOf(c, D, T);
+  const half = freqs.length;
+  return (v, heads, t) => {
+    const out = Float64Array.from(v);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < half; i++) {
+        const cos = Math.cos(t * freqs[i]) * scale, sin = Math.sin(t * freqs[i]) * scale;
+        const a = v[h * D + i], b = v[h * D + i + half];
+        out[h * D + i] = a * cos - b * sin;
+        out[h * D + i + half] = b * cos + a * sin;
+      }
+    }
+    return out;
+  };
+}
+
 /** The sliding window of layer `l`, or null (Mistral: all layers; Qwen2/3: layer_types or max_window_layers). */
 function windowOf(c: any, l: number): number | null {
   const arch = c.architectures[0];
@@ -172,24 +200,12 @@ function llamaLogits(c: any, W: Weights, ids: number[]): Vec[] {
   const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
   const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-6;
   const T = ids.length;
-  const { freqs, scale } = ropeOf(c, D, T);
   const linear = (v: Vec, p: string, out: number) => {
     const y = matVecOut(v, w(p + ".weight")!, out);
     const b = w(p + ".bias");
     return b ? add(y, b) : y;
   };
-  const rope = (v: Vec, heads: number, t: number) => {
-    const out = new Float64Array(v.length);
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < D / 2; i++) {
-        const angle = t * freqs[i], cos = Math.cos(angle) * scale, sin = Math.sin(angle) * scale;
-        const a = v[h * D + i], b = v[h * D + i + D / 2];
-        out[h * D + i] = a * cos - b * sin;
-        out[h * D + i + D / 2] = b * cos + a * sin;
-      }
-    }
-    return out;
-  };
+  const rope = rotary(c, D, T);
   // Qwen3: each head's D values RMS-normalised on their own.
   const perHeadNorm = (v: Vec, heads: number, g: Vec | undefined) => {
     if (!g) return v;
@@ -231,25 +247,13 @@ function gemmaLogits(c: any, W: Weights, ids: number[]): Vec[] {
   const two = c.architectures[0] === "Gemma2ForCausalLM";
   const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
   const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-6, T = ids.length;
-  const { freqs, scale: ropeScale } = ropeOf(c, D, T);
   const norm = (v: Vec, name: string) => rmsNorm(v, w(name)!.map((x) => 1 + x), eps);
   const linear = (v: Vec, p: string, out: number) => {
     const y = matVecOut(v, w(p + ".weight")!, out);
     const b = w(p + ".bias");
     return b ? add(y, b) : y;
   };
-  const rope = (v: Vec, heads: number, t: number) => {
-    const out = new Float64Array(v.length);
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < D / 2; i++) {
-        const cos = Math.cos(t * freqs[i]) * ropeScale, sin = Math.sin(t * freqs[i]) * ropeScale;
-        const a = v[h * D + i], b = v[h * D + i + D / 2];
-        out[h * D + i] = a * cos - b * sin;
-        out[h * D + i + D / 2] = b * cos + a * sin;
-      }
-    }
-    return out;
-  };
+  const rope = rotary(c, D, T);
   const act = (c.hidden_activation ?? (two ? c.hidden_act : undefined) ?? "gelu_pytorch_tanh") === "gelu"
     ? geluErf
     : geluTanh;
@@ -285,6 +289,33 @@ function gemmaLogits(c: any, W: Weights, ids: number[]): Vec[] {
     const logits = matVecOut(norm(v, "model.norm.weight"), head, c.vocab_size);
     return cap ? logits.map((z) => cap * Math.tanh(z / cap)) : logits;
   });
+}
+
+/** Phi-3 (modeling_phi3): fused qkv_proj (q, k, v rows) and gate_up_proj (gate, up rows), window on every layer. */
+function phi3Logits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get(n)?.data;
+  const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H;
+  const D = c.head_dim ?? C / H, I = c.intermediate_size, eps = c.rms_norm_eps ?? 1e-5, T = ids.length;
+  const rope = rotary(c, D, T);
+  let x: Vec[] = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    const a = x.map((v) => rmsNorm(v, w(p + "input_layernorm.weight")!, eps));
+    const qkv = a.map((v) => matVecOut(v, w(p + "self_attn.qkv_proj.weight")!, (H + 2 * Hkv) * D));
+    const q = qkv.map((v, t) => rope(v.slice(0, H * D), H, t));
+    const k = qkv.map((v, t) => rope(v.slice(H * D, (H + Hkv) * D), Hkv, t));
+    const vv = qkv.map((v) => v.slice((H + Hkv) * D));
+    const y = attention(q, k, vv, H, Hkv, D, T, c.sliding_window ?? null);
+    x = x.map((v, t) => add(v, matVecOut(y[t], w(p + "self_attn.o_proj.weight")!, C)));
+    x = x.map((v) => {
+      const m = rmsNorm(v, w(p + "post_attention_layernorm.weight")!, eps);
+      const gu = matVecOut(m, w(p + "mlp.gate_up_proj.weight")!, 2 * I);
+      const hdn = gu.slice(0, I).map((g, i) => (g / (1 + Math.exp(-g))) * gu[I + i]);
+      return add(v, matVecOut(hdn, w(p + "mlp.down_proj.weight")!, C));
+    });
+  }
+  const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
+  return x.map((v) => matVecOut(rmsNorm(v, w("model.norm.weight")!, eps), head, c.vocab_size));
 }
 
 /**
