@@ -1,6 +1,7 @@
 /** The allow-list of architectures the engine compiles, and lookup by `config.json` name. */
 import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
+import { gptNeoX } from "./gpt_neox.ts";
 import { llama } from "./llama.ts";
 import { phi3 } from "./phi3.ts";
 import type { Architecture } from "./spec.ts";
@@ -11,10 +12,11 @@ export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";
 export type { GemmaSpec } from "./gemma.ts";
 export type { Phi3Spec } from "./phi3.ts";
-export { gemma, gpt2, llama, phi3 };
+export type { GptNeoXSpec } from "./gpt_neox.ts";
+export { gemma, gpt2, gptNeoX, llama, phi3 };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi3] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi3, gptNeoX] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

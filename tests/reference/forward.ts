@@ -67,6 +67,8 @@ export async function referenceForward(
     ? gemmaLogits
     : arch === "Phi3ForCausalLM"
     ? phi3Logits
+    : arch === "GPTNeoXForCausalLM"
+    ? neoxLogits
     : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
@@ -316,6 +318,64 @@ function phi3Logits(c: any, W: Weights, ids: number[]): Vec[] {
   }
   const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
   return x.map((v) => matVecOut(rmsNorm(v, w("model.norm.weight")!, eps), head, c.vocab_size));
+}
+
+/**
+ * GPT-NeoX (modeling_gpt_neox): per-head [q | k | v] in query_key_value, rotary on the first
+ * rotary_pct of each head with base rotary_emb_base, GeLU MLP, parallel or sequential residual.
+ */
+function neoxLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get(n)?.data;
+  const C = c.hidden_size, H = c.num_attention_heads, D = C / H, I = c.intermediate_size ?? 4 * C;
+  const eps = c.layer_norm_eps ?? 1e-5, T = ids.length;
+  const rope = rotary(
+    {
+      ...c,
+      rope_theta: c.rope_theta ?? c.rotary_emb_base ?? 10000,
+      partial_rotary_factor: c.partial_rotary_factor ?? c.rotary_pct ?? 0.25,
+    },
+    D,
+    T,
+  );
+  const act = (c.hidden_act ?? "gelu") === "gelu" ? geluErf : geluTanh;
+  const ln = (v: Vec, n: string) => layerNorm(v, w(n + ".weight")!, w(n + ".bias")!, eps);
+  const linear = (v: Vec, p: string, out: number) => {
+    const y = matVecOut(v, w(p + ".weight")!, out);
+    const b = w(p + ".bias");
+    return b ? add(y, b) : y;
+  };
+  const pick = (v: Vec, part: number) => {
+    const out = new Float64Array(C);
+    for (let h = 0; h < H; h++) out.set(v.subarray(h * 3 * D + part * D, h * 3 * D + (part + 1) * D), h * D);
+    return out;
+  };
+  let x: Vec[] = ids.map((id) => row(w("gpt_neox.embed_in.weight")!, id, C));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `gpt_neox.layers.${l}.`;
+    const qkv = x.map((v) => linear(ln(v, p + "input_layernorm"), p + "attention.query_key_value", 3 * C));
+    const y = attention(
+      qkv.map((v, t) => rope(pick(v, 0), H, t)),
+      qkv.map((v, t) => rope(pick(v, 1), H, t)),
+      qkv.map((v) => pick(v, 2)),
+      H,
+      H,
+      D,
+      T,
+      null,
+    );
+    const attnOut = y.map((v) => linear(v, p + "attention.dense", C));
+    const mlp = (v: Vec) =>
+      linear(
+        linear(ln(v, p + "post_attention_layernorm"), p + "mlp.dense_h_to_4h", I).map(act),
+        p + "mlp.dense_4h_to_h",
+        C,
+      );
+    x = c.use_parallel_residual ?? true
+      ? x.map((v, t) => add(add(v, attnOut[t]), mlp(v)))
+      : x.map((v, t) => add(v, attnOut[t])).map((v) => add(v, mlp(v)));
+  }
+  const head = w("embed_out.weight") ?? w("gpt_neox.embed_in.weight")!;
+  return x.map((v) => matVecOut(ln(v, "gpt_neox.final_layer_norm"), head, c.vocab_size));
 }
 
 /**

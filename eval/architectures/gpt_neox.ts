@@ -1,0 +1,147 @@
+/**
+ * GPT-NeoX (transformers' modeling_gpt_neox; Pythia and friends): LayerNorms with biases, one
+ * fused `query_key_value` laid out per head (each head's q, k and v rows side by side, so the
+ * projection is split after the matmul, not as row blocks), rotary positions on the first
+ * `rotary_pct` of each head (base `rotary_emb_base`), a GeLU MLP with biases, and either the
+ * parallel residual x + attn(ln₁ x) + mlp(ln₂ x) or the sequential one (`use_parallel_residual`).
+ */
+import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
+import { ropeTables, rotate } from "./llama.ts";
+import { readRope, type RopeSpec } from "./rope.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+
+/** A validated GPT-NeoX config. */
+export interface GptNeoXSpec extends ModelSpec {
+  headDim: number;
+  intermediateSize: number;
+  layerNormEps: number;
+  rope: RopeSpec;
+  attentionBias: boolean;
+  parallelResidual: boolean;
+  approximate: "tanh" | "none";
+}
+
+const ACTIVATIONS: Record<string, "tanh" | "none"> = {
+  gelu: "none",
+  gelu_new: "tanh",
+  gelu_fast: "tanh",
+  gelu_pytorch_tanh: "tanh",
+};
+
+/** The GPT-NeoX architecture module. */
+export const gptNeoX: Architecture<GptNeoXSpec> = {
+  names: ["GPTNeoXForCausalLM"],
+  keyPrefixes: [""],
+  buffers: /^gpt_neox\.layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)$/,
+
+  parseConfig(raw, architecture) {
+    const c = new ConfigReader(raw, architecture);
+    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
+    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
+    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
+    const headDim = hiddenSize / numHeads;
+    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    // GPT-NeoX names its RoPE fields rotary_emb_base and rotary_pct; newer configs use the common ones.
+    if (raw.rotary_emb_base != null && raw.rope_theta != null) {
+      throw c.error("rotary_emb_base", "and rope_theta are both given");
+    }
+    if (raw.rotary_pct != null && raw.partial_rotary_factor != null) {
+      throw c.error("rotary_pct", "and partial_rotary_factor are both given");
+    }
+    const ropeRaw = {
+      ...raw,
+      rope_theta: raw.rope_theta ?? raw.rotary_emb_base ?? 10000,
+      partial_rotary_factor: raw.partial_rotary_factor ?? raw.rotary_pct ?? 0.25,
+    };
+    const activation = c.oneOf("hidden_act", Object.keys(ACTIVATIONS), "gelu");
+    return {
+      architecture,
+      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
+      hiddenSize,
+      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
+      numHeads,
+      headDim,
+      intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize, 4 * hiddenSize),
+      maxPositions,
+      layerNormEps: c.positive("layer_norm_eps", 1e-5),
+      rope: readRope(new ConfigReader(ropeRaw, architecture), { headDim, maxPositions }),
+      tieWordEmbeddings: c.bool("tie_word_embeddings", false),
+      attentionBias: c.bool("attention_bias", true),
+      parallelResidual: c.bool("use_parallel_residual", true),
+      approximate: ACTIVATIONS[activation],
+    };
+  },
+
+  tensors(s) {
+    const C = s.hiddenSize, I = s.intermediateSize;
+    const t: TensorSpec[] = [{ name: "gpt_neox.embed_in.weight", shape: [s.vocabSize, C] }];
+    const norm = (name: string) => t.push({ name: name + ".weight", shape: [C] }, { name: name + ".bias", shape: [C] });
+    const linear = (name: string, out: number, inp: number, bias: boolean) => {
+      t.push({ name: name + ".weight", shape: [out, inp] });
+      if (bias) t.push({ name: name + ".bias", shape: [out] });
+    };
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `gpt_neox.layers.${i}.`;
+      norm(p + "input_layernorm");
+      norm(p + "post_attention_layernorm");
+      linear(p + "attention.query_key_value", 3 * C, C, s.attentionBias);
+      linear(p + "attention.dense", C, C, s.attentionBias);
+      linear(p + "mlp.dense_h_to_4h", I, C, true);
+      linear(p + "mlp.dense_4h_to_h", C, I, true);
+    }
+    norm("gpt_neox.final_layer_norm");
+    if (!s.tieWordEmbeddings) t.push({ name: "embed_out.weight", shape: [s.vocabSize, C] });
+    return t;
+  },
+
+  headName: (s) => s.tieWordEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight",
+
+  buildHidden(g, s, w, ids) {
+    const C = s.hiddenSize, H = s.numHeads, D = s.headDim;
+    const layerNorm = (x: string, name: string) =>
+      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
+        axis: -1,
+        epsilon: { float: s.layerNormEps },
+      });
+    const dense = denseLayers(g, ids);
+    const linear = (x: string, p: string, bias: boolean, inDim = C) =>
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+    const ctx = attentionContext(ids);
+    const { cos, sin } = ropeTables(g, s.rope);
+    const T = g.dim(ids, 1);
+    const positions = g.op("Expand", [
+      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
+      g.op("Shape", [ids]),
+    ]); // (B, T)
+    const rope = (x: string) => rotate(g, x, cos, sin, positions, H, s.rope.rotaryDim, D);
+    const heads = { numHeads: H, numKvHeads: H, headDim: D };
+    const perHead = g.i64([0, 0, H, 3, D]), flat = g.i64([0, 0, C]);
+
+    let h = g.op("Gather", [w("gpt_neox.embed_in.weight"), ids], { axis: 0 }); // (B, T, C)
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `gpt_neox.layers.${i}.`;
+      // (B, T, 3C) viewed as (B, T, H, 3, D): each head's q, k, v side by side.
+      const qkv = g.op("Reshape", [
+        linear(layerNorm(h, p + "input_layernorm"), p + "attention.query_key_value", s.attentionBias),
+        perHead,
+      ]);
+      const [q, k, v] = g.ops("Split", [qkv, g.i64([1, 1, 1])], 3, { axis: 3 }).map((part) =>
+        g.op("Reshape", [part, flat])
+      );
+      const a = causalAttention(g, ctx, rope(q), rope(k), v, heads);
+      const attnOut = linear(a, p + "attention.dense", s.attentionBias);
+      const mlp = (x: string) => {
+        const up = g.op("Gelu", [linear(x, p + "mlp.dense_h_to_4h", true)], { approximate: s.approximate });
+        return linear(up, p + "mlp.dense_4h_to_h", true, s.intermediateSize);
+      };
+      if (s.parallelResidual) {
+        h = g.op("Add", [g.op("Add", [h, attnOut]), mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+      } else {
+        h = g.op("Add", [h, attnOut]);
+        h = g.op("Add", [h, mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+      }
+    }
+    return layerNorm(h, "gpt_neox.final_layer_norm");
+  },
+};
