@@ -48,11 +48,14 @@ export function compileModel(
   };
   const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS);
   const head = w(model.arch.headName(model.spec));
+  const biasName = model.arch.headBiasName?.(model.spec);
+  const headBias = biasName ? w(biasName) : undefined;
   const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }];
   if (output === "logits") {
+    const projected = g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]);
     const logits = capLogits(
       g,
-      g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]),
+      headBias ? g.op("Add", [projected, headBias]) : projected,
       model.spec.logitSoftcap ?? null,
     ); // (B, T, V)
     g.nodes.push({ opType: "Identity", inputs: [logits], outputs: [OUTPUT_LOGITS] });
@@ -69,6 +72,7 @@ export function compileModel(
     model.spec.hiddenSize,
     chunks,
     model.spec.logitSoftcap ?? null,
+    headBias,
   );
   g.nodes.push(
     { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },

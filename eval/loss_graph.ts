@@ -22,6 +22,7 @@ export interface HeadOutputs {
  * @param ids (B, T) int64 token ids
  * @param chunks row slices for the head (1: all logits at once)
  * @param softcap logits soft-capped as cap · tanh(logits / cap) before the softmax (Gemma2)
+ * @param headBias (V) bias added to the logits (Phi)
  */
 export function addLossHead(
   g: GraphBuilder,
@@ -31,11 +32,14 @@ export function addLossHead(
   hiddenSize: number,
   chunks = 1,
   softcap: number | null = null,
+  headBias?: string,
 ): HeadOutputs {
   const axis1 = g.i64([1]), END = g.i64([Number.MAX_SAFE_INTEGER]);
   // Gemm with transB multiplies by the head as stored (V, C): no transposed copy at load.
-  const project = (h: string) =>
-    capLogits(g, g.op("Gemm", [g.op("Reshape", [h, g.i64([-1, hiddenSize])]), head], { transB: 1 }), softcap);
+  const project = (h: string) => {
+    const flat = g.op("Reshape", [h, g.i64([-1, hiddenSize])]);
+    return capLogits(g, g.op("Gemm", headBias ? [flat, head, headBias] : [flat, head], { transB: 1 }), softcap);
+  };
   const inputs = g.op("Slice", [hidden, g.i64([0]), g.i64([-1]), axis1]); // (B, T−1, C)
   const targets = g.op("Slice", [ids, g.i64([1]), END, axis1]); // (B, T−1)
   const rows = g.op("Reshape", [inputs, g.i64([-1, hiddenSize])]); // (N = B·(T−1), C)

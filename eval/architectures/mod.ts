@@ -3,6 +3,7 @@ import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
 import { gptNeoX } from "./gpt_neox.ts";
 import { llama } from "./llama.ts";
+import { phi } from "./phi.ts";
 import { phi3 } from "./phi3.ts";
 import type { Architecture } from "./spec.ts";
 
@@ -13,10 +14,11 @@ export type { LlamaSpec } from "./llama.ts";
 export type { GemmaSpec } from "./gemma.ts";
 export type { Phi3Spec } from "./phi3.ts";
 export type { GptNeoXSpec } from "./gpt_neox.ts";
-export { gemma, gpt2, gptNeoX, llama, phi3 };
+export type { PhiSpec } from "./phi.ts";
+export { gemma, gpt2, gptNeoX, llama, phi, phi3 };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi3, gptNeoX] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi, phi3, gptNeoX] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

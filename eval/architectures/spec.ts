@@ -37,6 +37,8 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
   buffers: RegExp;
   /** Canonical name of the (V, C) output embedding. */
   headName(spec: S): string;
+  /** Canonical name of the output head's (V) bias, when it has one (Phi). */
+  headBiasName?(spec: S): string | null;
   /**
    * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
    * `w(name)` returns the graph value of a parameter by canonical name (float32); `w(name, rows)`

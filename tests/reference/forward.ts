@@ -69,6 +69,8 @@ export async function referenceForward(
     ? phi3Logits
     : arch === "GPTNeoXForCausalLM"
     ? neoxLogits
+    : arch === "PhiForCausalLM"
+    ? phiLogits
     : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
@@ -376,6 +378,46 @@ function neoxLogits(c: any, W: Weights, ids: number[]): Vec[] {
   }
   const head = w("embed_out.weight") ?? w("gpt_neox.embed_in.weight")!;
   return x.map((v) => matVecOut(ln(v, "gpt_neox.final_layer_norm"), head, c.vocab_size));
+}
+
+/**
+ * Phi-1/1.5/2 (modeling_phi): one LayerNorm feeding attention and MLP in parallel, biases
+ * everywhere, partial rotary (default half of each head), optional per-head q/k LayerNorms, a
+ * gelu_new MLP, and a head with a bias.
+ */
+function phiLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get(n)?.data;
+  const C = c.hidden_size, H = c.num_attention_heads, Hkv = c.num_key_value_heads ?? H, D = C / H;
+  const I = c.intermediate_size, eps = c.layer_norm_eps ?? 1e-5, T = ids.length;
+  const rope = rotary({ ...c, partial_rotary_factor: c.partial_rotary_factor ?? 0.5 }, D, T);
+  const act = (c.hidden_act ?? "gelu_new") === "gelu" ? geluErf : geluTanh;
+  const ln = (v: Vec, n: string) => layerNorm(v, w(n + ".weight")!, w(n + ".bias")!, eps);
+  const linear = (v: Vec, p: string, out: number) => add(matVecOut(v, w(p + ".weight")!, out), w(p + ".bias")!);
+  const perHead = (v: Vec, heads: number, n: string) => {
+    if (!c.qk_layernorm) return v;
+    const out = new Float64Array(v.length);
+    for (let h = 0; h < heads; h++) out.set(ln(v.subarray(h * D, (h + 1) * D), n), h * D);
+    return out;
+  };
+  let x: Vec[] = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    const a = x.map((v) => ln(v, p + "input_layernorm"));
+    const q = a.map((v, t) =>
+      rope(perHead(linear(v, p + "self_attn.q_proj", H * D), H, p + "self_attn.q_layernorm"), H, t)
+    );
+    const k = a.map((v, t) =>
+      rope(perHead(linear(v, p + "self_attn.k_proj", Hkv * D), Hkv, p + "self_attn.k_layernorm"), Hkv, t)
+    );
+    const vv = a.map((v) => linear(v, p + "self_attn.v_proj", Hkv * D));
+    const y = attention(q, k, vv, H, Hkv, D, T, null);
+    x = x.map((v, t) => {
+      const mlp = linear(linear(a[t], p + "mlp.fc1", I).map(act), p + "mlp.fc2", C);
+      return add(add(v, linear(y[t], p + "self_attn.dense", C)), mlp);
+    });
+  }
+  const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
+  return x.map((v) => add(matVecOut(ln(v, "model.final_layernorm"), head, c.vocab_size), w("lm_head.bias")!));
 }
 
 /**

@@ -1,0 +1,138 @@
+/**
+ * Phi-1, 1.5 and 2 (transformers' modeling_phi): one LayerNorm feeds both the attention and the
+ * MLP, whose outputs are added to the residual in parallel; q/k/v and the output `dense` carry
+ * biases; rotary positions on the first `partial_rotary_factor` of each head; optional LayerNorms
+ * over each head of q and k (`qk_layernorm`); a GeLU (`gelu_new`) MLP with biases;
+ * `final_layernorm`, and an output head with a bias.
+ */
+import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
+import { ropeTables, rotate } from "./llama.ts";
+import { readRope, type RopeSpec } from "./rope.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+
+/** A validated Phi config. */
+export interface PhiSpec extends ModelSpec {
+  numKvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  layerNormEps: number;
+  rope: RopeSpec;
+  qkLayerNorm: boolean;
+  approximate: "tanh" | "none";
+}
+
+const ACTIVATIONS: Record<string, "tanh" | "none"> = {
+  gelu_new: "tanh",
+  gelu_pytorch_tanh: "tanh",
+  gelu_fast: "tanh",
+  gelu: "none",
+};
+
+/** The Phi architecture module. */
+export const phi: Architecture<PhiSpec> = {
+  names: ["PhiForCausalLM"],
+  keyPrefixes: [""],
+  buffers: /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/,
+
+  parseConfig(raw, architecture) {
+    const c = new ConfigReader(raw, architecture);
+    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
+    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
+    const numKvHeads = c.int("num_key_value_heads", numHeads, numHeads);
+    c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
+    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
+    const headDim = hiddenSize / numHeads;
+    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    const ropeRaw = { ...raw, partial_rotary_factor: raw.partial_rotary_factor ?? 0.5 };
+    return {
+      architecture,
+      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
+      hiddenSize,
+      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
+      numHeads,
+      numKvHeads,
+      headDim,
+      intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize),
+      maxPositions,
+      layerNormEps: c.positive("layer_norm_eps", 1e-5),
+      rope: readRope(new ConfigReader(ropeRaw, architecture), { headDim, maxPositions }),
+      tieWordEmbeddings: c.bool("tie_word_embeddings", false),
+      qkLayerNorm: c.bool("qk_layernorm", false),
+      approximate: ACTIVATIONS[c.oneOf("hidden_act", Object.keys(ACTIVATIONS), "gelu_new")],
+    };
+  },
+
+  tensors(s) {
+    const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
+    const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [s.vocabSize, C] }];
+    const linear = (name: string, out: number, inp: number) =>
+      t.push({ name: name + ".weight", shape: [out, inp] }, { name: name + ".bias", shape: [out] });
+    const norm = (name: string, n: number) =>
+      t.push({ name: name + ".weight", shape: [n] }, { name: name + ".bias", shape: [n] });
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `model.layers.${i}.`;
+      norm(p + "input_layernorm", C);
+      linear(p + "self_attn.q_proj", Dq, C);
+      linear(p + "self_attn.k_proj", Dkv, C);
+      linear(p + "self_attn.v_proj", Dkv, C);
+      linear(p + "self_attn.dense", C, Dq);
+      if (s.qkLayerNorm) {
+        norm(p + "self_attn.q_layernorm", s.headDim);
+        norm(p + "self_attn.k_layernorm", s.headDim);
+      }
+      linear(p + "mlp.fc1", I, C);
+      linear(p + "mlp.fc2", C, I);
+    }
+    norm("model.final_layernorm", C);
+    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
+    t.push({ name: "lm_head.bias", shape: [s.vocabSize] });
+    return t;
+  },
+
+  headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
+  headBiasName: () => "lm_head.bias",
+
+  buildHidden(g, s, w, ids) {
+    const layerNorm = (x: string, name: string) =>
+      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
+        axis: -1,
+        epsilon: { float: s.layerNormEps },
+      });
+    const dense = denseLayers(g, ids);
+    const linear = (x: string, p: string, inDim = s.hiddenSize) =>
+      dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in");
+    const ctx = attentionContext(ids);
+    const { cos, sin } = ropeTables(g, s.rope);
+    const T = g.dim(ids, 1);
+    const positions = g.op("Expand", [
+      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
+      g.op("Shape", [ids]),
+    ]); // (B, T)
+    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
+    // qk_layernorm: a LayerNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
+    const headNorm = (x: string, heads: number, name: string) => {
+      if (!s.qkLayerNorm) return x;
+      const perHead = g.op("Reshape", [x, g.i64([0, 0, heads, s.headDim])]);
+      return g.op("Reshape", [layerNorm(perHead, name), g.i64([0, 0, heads * s.headDim])]);
+    };
+    const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: s.headDim };
+
+    let h = g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `model.layers.${i}.`;
+      const x = layerNorm(h, p + "input_layernorm");
+      const q = rope(headNorm(linear(x, p + "self_attn.q_proj"), s.numHeads, p + "self_attn.q_layernorm"), s.numHeads);
+      const k = rope(
+        headNorm(linear(x, p + "self_attn.k_proj"), s.numKvHeads, p + "self_attn.k_layernorm"),
+        s.numKvHeads,
+      );
+      const v = linear(x, p + "self_attn.v_proj");
+      const attnOut = linear(causalAttention(g, ctx, q, k, v, heads), p + "self_attn.dense", s.numHeads * s.headDim);
+      const up = g.op("Gelu", [linear(x, p + "mlp.fc1")], { approximate: s.approximate });
+      const mlp = linear(up, p + "mlp.fc2", s.intermediateSize);
+      h = g.op("Add", [g.op("Add", [h, attnOut]), mlp]);
+    }
+    return layerNorm(h, "model.final_layernorm");
+  },
+};
