@@ -187,7 +187,7 @@ function layerWindows(c: ConfigReader, numLayers: number, rule: "all" | "qwen" |
 
 /**
  * The rotation of each head's first `rotaryDim` dimensions (all of them unless partial), in the
- * rotate-half convention; x is (B, T, heads·headDim).
+ * rotate-half convention, or on adjacent pairs when `interleaved` (GPT-J); x is (B, T, heads·headDim).
  */
 export function rotate(
   g: GraphBuilder,
@@ -198,8 +198,9 @@ export function rotate(
   heads: number,
   rotaryDim: number,
   headDim: number,
+  interleaved = false,
 ): string {
-  const attributes: Record<string, number> = { num_heads: heads, interleaved: 0 };
+  const attributes: Record<string, number> = { num_heads: heads, interleaved: interleaved ? 1 : 0 };
   if (rotaryDim < headDim) attributes.rotary_embedding_dim = rotaryDim;
   return g.op("RotaryEmbedding", [x, cos, sin, positions], attributes);
 }

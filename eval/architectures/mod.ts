@@ -2,6 +2,7 @@
 import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
 import { gptNeoX } from "./gpt_neox.ts";
+import { gptj } from "./gptj.ts";
 import { llama } from "./llama.ts";
 import { phi } from "./phi.ts";
 import { phi3 } from "./phi3.ts";
@@ -15,10 +16,11 @@ export type { GemmaSpec } from "./gemma.ts";
 export type { Phi3Spec } from "./phi3.ts";
 export type { GptNeoXSpec } from "./gpt_neox.ts";
 export type { PhiSpec } from "./phi.ts";
-export { gemma, gpt2, gptNeoX, llama, phi, phi3 };
+export type { GptjSpec } from "./gptj.ts";
+export { gemma, gpt2, gptj, gptNeoX, llama, phi, phi3 };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi, phi3, gptNeoX] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi, phi3, gptNeoX, gptj] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

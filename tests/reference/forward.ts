@@ -71,6 +71,8 @@ export async function referenceForward(
     ? neoxLogits
     : arch === "PhiForCausalLM"
     ? phiLogits
+    : arch === "GPTJForCausalLM"
+    ? gptjLogits
     : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
@@ -418,6 +420,55 @@ function phiLogits(c: any, W: Weights, ids: number[]): Vec[] {
   }
   const head = w("lm_head.weight") ?? w("model.embed_tokens.weight")!;
   return x.map((v) => add(matVecOut(ln(v, "model.final_layernorm"), head, c.vocab_size), w("lm_head.bias")!));
+}
+
+/**
+ * GPT-J (modeling_gptj): ln_1 feeding attention and MLP in parallel, rotate_every_two on the first
+ * rotary_dim dimensions of each head (sin and cos repeated per pair), θ = 10000, a head with a bias.
+ */
+function gptjLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get("transformer." + n)?.data ?? W.get(n)?.data;
+  const C = c.n_embd, H = c.n_head, D = C / H, I = c.n_inner ?? 4 * C, eps = c.layer_norm_epsilon ?? 1e-5;
+  const R = c.rotary_dim ?? D, T = ids.length;
+  const act = (c.activation_function ?? "gelu_new") === "gelu" ? geluErf : geluTanh;
+  const ln = (v: Vec, n: string) => layerNorm(v, w(n + ".weight")!, w(n + ".bias")!, eps);
+  const lin = (v: Vec, n: string, out: number) => {
+    const y = matVecOut(v, w(n + ".weight")!, out);
+    const b = w(n + ".bias");
+    return b ? add(y, b) : y;
+  };
+  const rope = (v: Vec, t: number) => {
+    const out = Float64Array.from(v);
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < R / 2; i++) {
+        const angle = t / Math.pow(10000, (2 * i) / R);
+        const a = v[h * D + 2 * i], b = v[h * D + 2 * i + 1];
+        out[h * D + 2 * i] = a * Math.cos(angle) - b * Math.sin(angle);
+        out[h * D + 2 * i + 1] = b * Math.cos(angle) + a * Math.sin(angle);
+      }
+    }
+    return out;
+  };
+  let x: Vec[] = ids.map((id) => row(w("wte.weight")!, id, C));
+  for (let l = 0; l < c.n_layer; l++) {
+    const p = `h.${l}.`;
+    const a = x.map((v) => ln(v, p + "ln_1"));
+    const y = attention(
+      a.map((v, t) => rope(lin(v, p + "attn.q_proj", C), t)),
+      a.map((v, t) => rope(lin(v, p + "attn.k_proj", C), t)),
+      a.map((v) => lin(v, p + "attn.v_proj", C)),
+      H,
+      H,
+      D,
+      T,
+      null,
+    );
+    x = x.map((v, t) =>
+      add(add(v, lin(y[t], p + "attn.out_proj", C)), lin(lin(a[t], p + "mlp.fc_in", I).map(act), p + "mlp.fc_out", C))
+    );
+  }
+  const head = W.get("lm_head.weight")?.data ?? w("wte.weight")!;
+  return x.map((v) => add(matVecOut(ln(v, "ln_f"), head, c.vocab_size), W.get("lm_head.bias")!.data));
 }
 
 /**

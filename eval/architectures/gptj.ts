@@ -1,0 +1,124 @@
+/**
+ * GPT-J (transformers' modeling_gptj): one LayerNorm `ln_1` feeds attention and MLP in
+ * parallel, q/k/v and `out_proj` without biases, rotary positions on adjacent pairs
+ * (`rotate_every_two`) of each head's first `rotary_dim` dimensions with θ = 10000, a GeLU
+ * (`gelu_new`) MLP with biases, `ln_f`, and an output head with a bias.
+ */
+import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
+import { ropeTables, rotate } from "./llama.ts";
+import { readRope, type RopeSpec } from "./rope.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+
+/** A validated GPT-J config. */
+export interface GptjSpec extends ModelSpec {
+  headDim: number;
+  intermediateSize: number;
+  layerNormEps: number;
+  rope: RopeSpec;
+  approximate: "tanh" | "none";
+}
+
+const ACTIVATIONS: Record<string, "tanh" | "none"> = {
+  gelu_new: "tanh",
+  gelu_pytorch_tanh: "tanh",
+  gelu_fast: "tanh",
+  gelu: "none",
+};
+
+/** The GPT-J architecture module. */
+export const gptj: Architecture<GptjSpec> = {
+  names: ["GPTJForCausalLM"],
+  keyPrefixes: ["transformer."],
+  buffers: /^transformer\.h\.\d+\.attn\.(bias|masked_bias)$/,
+
+  parseConfig(raw, architecture) {
+    const c = new ConfigReader(raw, architecture);
+    const hiddenSize = c.int("n_embd", LIMITS.hiddenSize);
+    const numHeads = c.int("n_head", LIMITS.numHeads);
+    c.divisible("n_embd", hiddenSize, "n_head", numHeads);
+    const headDim = hiddenSize / numHeads;
+    const maxPositions = c.int("n_positions", LIMITS.maxPositions, 2048);
+    const rotaryDim = raw.rotary_dim == null ? headDim : c.int("rotary_dim", headDim);
+    // GPT-J's rotation is fixed by its modelling code: θ = 10000 over rotary_dim dimensions.
+    const ropeConfig = new ConfigReader(
+      { rope_theta: 10000, partial_rotary_factor: rotaryDim / headDim },
+      architecture,
+    );
+    return {
+      architecture,
+      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
+      hiddenSize,
+      numLayers: c.int("n_layer", LIMITS.numLayers),
+      numHeads,
+      headDim,
+      intermediateSize: c.int("n_inner", LIMITS.intermediateSize, 4 * hiddenSize),
+      maxPositions,
+      layerNormEps: c.positive("layer_norm_epsilon", 1e-5),
+      rope: readRope(ropeConfig, { headDim, maxPositions }),
+      tieWordEmbeddings: c.bool("tie_word_embeddings", false),
+      approximate: ACTIVATIONS[c.oneOf("activation_function", Object.keys(ACTIVATIONS), "gelu_new")],
+    };
+  },
+
+  tensors(s) {
+    const C = s.hiddenSize, I = s.intermediateSize;
+    const t: TensorSpec[] = [{ name: "transformer.wte.weight", shape: [s.vocabSize, C] }];
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      t.push(
+        { name: p + "ln_1.weight", shape: [C] },
+        { name: p + "ln_1.bias", shape: [C] },
+        { name: p + "attn.q_proj.weight", shape: [C, C] },
+        { name: p + "attn.k_proj.weight", shape: [C, C] },
+        { name: p + "attn.v_proj.weight", shape: [C, C] },
+        { name: p + "attn.out_proj.weight", shape: [C, C] },
+        { name: p + "mlp.fc_in.weight", shape: [I, C] },
+        { name: p + "mlp.fc_in.bias", shape: [I] },
+        { name: p + "mlp.fc_out.weight", shape: [C, I] },
+        { name: p + "mlp.fc_out.bias", shape: [C] },
+      );
+    }
+    t.push({ name: "transformer.ln_f.weight", shape: [C] }, { name: "transformer.ln_f.bias", shape: [C] });
+    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
+    t.push({ name: "lm_head.bias", shape: [s.vocabSize] });
+    return t;
+  },
+
+  headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
+  headBiasName: () => "lm_head.bias",
+
+  buildHidden(g, s, w, ids) {
+    const C = s.hiddenSize;
+    const layerNorm = (x: string, name: string) =>
+      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
+        axis: -1,
+        epsilon: { float: s.layerNormEps },
+      });
+    const dense = denseLayers(g, ids);
+    const linear = (x: string, p: string, bias: boolean, inDim = C) =>
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+    const ctx = attentionContext(ids);
+    const { cos, sin } = ropeTables(g, s.rope);
+    const T = g.dim(ids, 1);
+    const positions = g.op("Expand", [
+      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
+      g.op("Shape", [ids]),
+    ]); // (B, T)
+    const rope = (x: string) => rotate(g, x, cos, sin, positions, s.numHeads, s.rope.rotaryDim, s.headDim, true);
+    const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: s.headDim };
+
+    let h = g.op("Gather", [w("transformer.wte.weight"), ids], { axis: 0 }); // (B, T, C)
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      const x = layerNorm(h, p + "ln_1");
+      const q = rope(linear(x, p + "attn.q_proj", false));
+      const k = rope(linear(x, p + "attn.k_proj", false));
+      const v = linear(x, p + "attn.v_proj", false);
+      const attnOut = linear(causalAttention(g, ctx, q, k, v, heads), p + "attn.out_proj", false);
+      const up = g.op("Gelu", [linear(x, p + "mlp.fc_in", true)], { approximate: s.approximate });
+      h = g.op("Add", [g.op("Add", [h, attnOut]), linear(up, p + "mlp.fc_out", true, s.intermediateSize)]);
+    }
+    return layerNorm(h, "transformer.ln_f");
+  },
+};
