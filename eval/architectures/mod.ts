@@ -1,4 +1,5 @@
 /** The allow-list of architectures the engine compiles, and lookup by `config.json` name. */
+import { falcon } from "./falcon.ts";
 import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
 import { gptNeoX } from "./gpt_neox.ts";
@@ -17,10 +18,20 @@ export type { Phi3Spec } from "./phi3.ts";
 export type { GptNeoXSpec } from "./gpt_neox.ts";
 export type { PhiSpec } from "./phi.ts";
 export type { GptjSpec } from "./gptj.ts";
-export { gemma, gpt2, gptj, gptNeoX, llama, phi, phi3 };
+export type { FalconSpec } from "./falcon.ts";
+export { falcon, gemma, gpt2, gptj, gptNeoX, llama, phi, phi3 };
 
 /** Every supported architecture module. */
-export const ARCHITECTURES: readonly Architecture[] = [gpt2, llama, gemma, phi, phi3, gptNeoX, gptj] as Architecture[];
+export const ARCHITECTURES: readonly Architecture[] = [
+  gpt2,
+  llama,
+  gemma,
+  phi,
+  phi3,
+  gptNeoX,
+  gptj,
+  falcon,
+] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ARCHITECTURES.flatMap((a) => a.names);

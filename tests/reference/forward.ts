@@ -73,6 +73,8 @@ export async function referenceForward(
     ? phiLogits
     : arch === "GPTJForCausalLM"
     ? gptjLogits
+    : arch === "FalconForCausalLM"
+    ? falconLogits
     : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
@@ -469,6 +471,62 @@ function gptjLogits(c: any, W: Weights, ids: number[]): Vec[] {
   }
   const head = W.get("lm_head.weight")?.data ?? w("wte.weight")!;
   return x.map((v) => add(matVecOut(ln(v, "ln_f"), head, c.vocab_size), W.get("lm_head.bias")!.data));
+}
+
+/**
+ * Falcon (modeling_falcon, rotary): query_key_value as G groups of (n query heads, 1 key, 1 value)
+ * rows — G = num_kv_heads, n = H/G for new_decoder_architecture; G = 1, n = H for multi_query;
+ * G = H, n = 1 otherwise — then parallel (one LayerNorm, or ln_attn + ln_mlp) or sequential blocks.
+ */
+function falconLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get("transformer." + n)?.data ?? W.get(n)?.data;
+  const C = c.hidden_size, H = c.num_attention_heads, D = C / H, F = c.ffn_hidden_size ?? 4 * C;
+  const eps = c.layer_norm_epsilon ?? 1e-5, T = ids.length;
+  const newArch = c.new_decoder_architecture ?? false, parallel = c.parallel_attn ?? true;
+  const G = newArch ? c.num_kv_heads ?? H : c.multi_query ?? true ? 1 : H, n = H / G;
+  const twoNorms = parallel && (c.num_ln_in_parallel_attn ?? (newArch ? 2 : 1)) === 2;
+  const rope = rotary(c, D, T);
+  const act = (c.activation ?? "gelu") === "gelu" ? geluErf : geluTanh;
+  const ln = (v: Vec, name: string) => layerNorm(v, w(name + ".weight")!, w(name + ".bias")!, eps);
+  const lin = (v: Vec, name: string, out: number) => {
+    const y = matVecOut(v, w(name + ".weight")!, out);
+    const b = w(name + ".bias");
+    return b ? add(y, b) : y;
+  };
+  const part = (qkv: Vec, which: "q" | "k" | "v") => {
+    const out: number[] = [];
+    for (let g = 0; g < G; g++) {
+      const base = g * (n + 2) * D;
+      if (which === "q") out.push(...qkv.subarray(base, base + n * D));
+      else {out.push(
+          ...qkv.subarray(base + (which === "k" ? n : n + 1) * D, base + (which === "k" ? n + 1 : n + 2) * D),
+        );}
+    }
+    return Float64Array.from(out);
+  };
+  let x: Vec[] = ids.map((id) => row(w("word_embeddings.weight")!, id, C));
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `h.${l}.`;
+    const a = x.map((v) => ln(v, p + (twoNorms ? "ln_attn" : "input_layernorm")));
+    const qkv = a.map((v) => lin(v, p + "self_attention.query_key_value", G * (n + 2) * D));
+    const y = attention(
+      qkv.map((v, t) => rope(part(v, "q"), H, t)),
+      qkv.map((v, t) => rope(part(v, "k"), G, t)),
+      qkv.map((v) => part(v, "v")),
+      H,
+      G,
+      D,
+      T,
+      null,
+    );
+    const attnOut = y.map((v) => lin(v, p + "self_attention.dense", C));
+    const mlp = (v: Vec) => lin(lin(v, p + "mlp.dense_h_to_4h", F).map(act), p + "mlp.dense_4h_to_h", C);
+    x = parallel
+      ? x.map((v, t) => add(v, add(mlp(twoNorms ? ln(v, p + "ln_mlp") : a[t]), attnOut[t])))
+      : x.map((v, t) => add(v, attnOut[t])).map((v) => add(v, mlp(ln(v, p + "post_attention_layernorm"))));
+  }
+  const head = W.get("lm_head.weight")?.data ?? w("word_embeddings.weight")!;
+  return x.map((v) => matVecOut(ln(v, "ln_f"), head, c.vocab_size));
 }
 
 /**

@@ -1,0 +1,173 @@
+/**
+ * Falcon (transformers' modeling_falcon) with rotary positions. One fused `query_key_value`, laid
+ * out three ways, all read as (B, T, groups, per-group rows, D) and split after the matmul:
+ * - `new_decoder_architecture` (Falcon-40B/180B): per KV group, its query heads then one key and
+ *   one value head;
+ * - `multi_query` (Falcon-7B): all query heads, then one key and one value head;
+ * - otherwise: per head, its query, key and value.
+ * The block is parallel (attention and MLP added to the residual together, off one LayerNorm, or
+ * off `ln_attn` and `ln_mlp` when `num_ln_in_parallel_attn` is 2, the new architecture's default)
+ * or sequential (`parallel_attn` false). GeLU MLP, optional biases (`bias`), `ln_f`, head tied to
+ * the embeddings by default. ALiBi (`alibi`) is refused by name.
+ */
+import { attentionContext, causalAttention } from "./attention.ts";
+import { denseLayers } from "./dense.ts";
+import { ropeTables, rotate } from "./llama.ts";
+import { readRope, type RopeSpec } from "./rope.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+
+/** A validated Falcon config. */
+export interface FalconSpec extends ModelSpec {
+  headDim: number;
+  numKvHeads: number;
+  /** The fused projection as (groups, rows per group) of head-size rows, and the q, k, v rows of a group. */
+  qkvGroups: number;
+  qkvSplit: [number, number, number];
+  ffnSize: number;
+  layerNormEps: number;
+  rope: RopeSpec;
+  bias: boolean;
+  parallel: boolean;
+  /** Separate LayerNorms before attention and MLP (`ln_attn`, `ln_mlp`). */
+  twoNorms: boolean;
+  approximate: "tanh" | "none";
+}
+
+const ACTIVATIONS: Record<string, "tanh" | "none"> = { gelu: "none", gelu_new: "tanh", gelu_pytorch_tanh: "tanh" };
+
+/** The Falcon architecture module. */
+export const falcon: Architecture<FalconSpec> = {
+  names: ["FalconForCausalLM"],
+  keyPrefixes: ["transformer."],
+  buffers: /^transformer\.h\.\d+\.self_attention\.rotary_emb\.inv_freq$/,
+
+  parseConfig(raw, architecture) {
+    const c = new ConfigReader(raw, architecture);
+    if (c.bool("alibi", false)) {
+      throw c.error("alibi", "= true (ALiBi position bias) is not supported; Falcon with rotary positions is");
+    }
+    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
+    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
+    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
+    const headDim = hiddenSize / numHeads;
+    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    const newArch = c.bool("new_decoder_architecture", false);
+    const multiQuery = c.bool("multi_query", true);
+    const parallel = c.bool("parallel_attn", true);
+    if (newArch && !parallel) {
+      throw c.error("parallel_attn", "= false with new_decoder_architecture has no defined block in transformers");
+    }
+    const numLn = raw.num_ln_in_parallel_attn == null ? (newArch ? 2 : 1) : c.int("num_ln_in_parallel_attn", 2);
+    let numKvHeads: number, qkvGroups: number, qkvSplit: [number, number, number];
+    if (newArch) {
+      numKvHeads = c.int("num_kv_heads", numHeads, numHeads);
+      c.divisible("num_attention_heads", numHeads, "num_kv_heads", numKvHeads);
+      qkvGroups = numKvHeads;
+      qkvSplit = [numHeads / numKvHeads, 1, 1];
+    } else if (multiQuery) {
+      numKvHeads = 1;
+      qkvGroups = 1;
+      qkvSplit = [numHeads, 1, 1];
+    } else {
+      numKvHeads = numHeads;
+      qkvGroups = numHeads;
+      qkvSplit = [1, 1, 1];
+    }
+    return {
+      architecture,
+      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
+      hiddenSize,
+      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
+      numHeads,
+      numKvHeads,
+      headDim,
+      qkvGroups,
+      qkvSplit,
+      ffnSize: c.int("ffn_hidden_size", LIMITS.intermediateSize, 4 * hiddenSize),
+      maxPositions,
+      layerNormEps: c.positive("layer_norm_epsilon", 1e-5),
+      rope: readRope(c, { headDim, maxPositions }),
+      tieWordEmbeddings: c.bool("tie_word_embeddings", true),
+      bias: c.bool("bias", false),
+      parallel,
+      twoNorms: parallel && numLn === 2,
+      approximate: ACTIVATIONS[c.oneOf("activation", Object.keys(ACTIVATIONS), "gelu")],
+    };
+  },
+
+  tensors(s) {
+    const C = s.hiddenSize, D = s.headDim;
+    const t: TensorSpec[] = [{ name: "transformer.word_embeddings.weight", shape: [s.vocabSize, C] }];
+    const linear = (name: string, out: number, inp: number) => {
+      t.push({ name: name + ".weight", shape: [out, inp] });
+      if (s.bias) t.push({ name: name + ".bias", shape: [out] });
+    };
+    const norm = (name: string) => t.push({ name: name + ".weight", shape: [C] }, { name: name + ".bias", shape: [C] });
+    const qkvRows = s.qkvGroups * (s.qkvSplit[0] + 2) * D;
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      if (s.twoNorms) {
+        norm(p + "ln_attn");
+        norm(p + "ln_mlp");
+      } else norm(p + "input_layernorm");
+      if (!s.parallel) norm(p + "post_attention_layernorm");
+      linear(p + "self_attention.query_key_value", qkvRows, C);
+      linear(p + "self_attention.dense", C, C);
+      linear(p + "mlp.dense_h_to_4h", s.ffnSize, C);
+      linear(p + "mlp.dense_4h_to_h", C, s.ffnSize);
+    }
+    norm("transformer.ln_f");
+    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
+    return t;
+  },
+
+  headName: (s) => s.tieWordEmbeddings ? "transformer.word_embeddings.weight" : "lm_head.weight",
+
+  buildHidden(g, s, w, ids) {
+    const C = s.hiddenSize, D = s.headDim;
+    const layerNorm = (x: string, name: string) =>
+      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
+        axis: -1,
+        epsilon: { float: s.layerNormEps },
+      });
+    const dense = denseLayers(g, ids);
+    const linear = (x: string, p: string, inDim = C) =>
+      dense(x, inDim, w(p + ".weight"), s.bias ? w(p + ".bias") : undefined, "out_in");
+    const ctx = attentionContext(ids);
+    const { cos, sin } = ropeTables(g, s.rope);
+    const T = g.dim(ids, 1);
+    const positions = g.op("Expand", [
+      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
+      g.op("Shape", [ids]),
+    ]); // (B, T)
+    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, D);
+    const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: D };
+    const grouped = g.i64([0, 0, s.qkvGroups, s.qkvSplit[0] + 2, D]), flat = g.i64([0, 0, -1]);
+
+    let h = g.op("Gather", [w("transformer.word_embeddings.weight"), ids], { axis: 0 }); // (B, T, C)
+    for (let i = 0; i < s.numLayers; i++) {
+      const p = `transformer.h.${i}.`;
+      const x = layerNorm(h, p + (s.twoNorms ? "ln_attn" : "input_layernorm"));
+      const qkv = g.op("Reshape", [linear(x, p + "self_attention.query_key_value"), grouped]);
+      const [q, k, v] = g.ops("Split", [qkv, g.i64(s.qkvSplit)], 3, { axis: 3 }).map((part) =>
+        g.op("Reshape", [part, flat])
+      );
+      const attnOut = linear(
+        causalAttention(g, ctx, rope(q, s.numHeads), rope(k, s.numKvHeads), v, heads),
+        p + "self_attention.dense",
+      );
+      const mlp = (y: string) => {
+        const up = g.op("Gelu", [linear(y, p + "mlp.dense_h_to_4h")], { approximate: s.approximate });
+        return linear(up, p + "mlp.dense_4h_to_h", s.ffnSize);
+      };
+      if (s.parallel) {
+        const y = s.twoNorms ? layerNorm(h, p + "ln_mlp") : x;
+        h = g.op("Add", [h, g.op("Add", [mlp(y), attnOut])]);
+      } else {
+        h = g.op("Add", [h, attnOut]);
+        h = g.op("Add", [h, mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+      }
+    }
+    return layerNorm(h, "transformer.ln_f");
+  },
+};
