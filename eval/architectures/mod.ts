@@ -1,4 +1,5 @@
 /** The allow-list of architectures the engine compiles, and lookup by `config.json` name. */
+import { bart } from "./bart.ts";
 import { falcon } from "./falcon.ts";
 import { gemma } from "./gemma.ts";
 import { gpt2 } from "./gpt2.ts";
@@ -19,7 +20,8 @@ export type { GptNeoXSpec } from "./gpt_neox.ts";
 export type { PhiSpec } from "./phi.ts";
 export type { GptjSpec } from "./gptj.ts";
 export type { FalconSpec } from "./falcon.ts";
-export { falcon, gemma, gpt2, gptj, gptNeoX, llama, phi, phi3 };
+export type { BartSpec } from "./bart.ts";
+export { bart, falcon, gemma, gpt2, gptj, gptNeoX, llama, phi, phi3 };
 
 /** Every supported architecture module. */
 export const ARCHITECTURES: readonly Architecture[] = [
@@ -31,6 +33,7 @@ export const ARCHITECTURES: readonly Architecture[] = [
   gptNeoX,
   gptj,
   falcon,
+  bart,
 ] as Architecture[];
 
 /** The names accepted in `config.json`'s `architectures` field. */

@@ -75,6 +75,8 @@ export async function referenceForward(
     ? gptjLogits
     : arch === "FalconForCausalLM"
     ? falconLogits
+    : arch === "BartForCausalLM"
+    ? bartLogits
     : llamaLogits;
   const losses: number[] = [], argmax: number[] = [];
   for (const ids of sequences) {
@@ -527,6 +529,42 @@ function falconLogits(c: any, W: Weights, ids: number[]): Vec[] {
   }
   const head = W.get("lm_head.weight")?.data ?? w("word_embeddings.weight")!;
   return x.map((v) => matVecOut(ln(v, "ln_f"), head, c.vocab_size));
+}
+
+/**
+ * BART's decoder alone (BartForCausalLM): embeddings (× √d_model if scale_embedding) + positions at
+ * index t + 2, layernorm_embedding, post-norm self-attention and GeLU blocks; no cross-attention.
+ */
+function bartLogits(c: any, W: Weights, ids: number[]): Vec[] {
+  const w = (n: string) => W.get("model.decoder." + n)!.data;
+  const C = c.d_model, H = c.decoder_attention_heads, D = C / H, F = c.decoder_ffn_dim, T = ids.length;
+  const scale = c.scale_embedding ? Math.sqrt(C) : 1;
+  const act = (c.activation_function ?? "gelu") === "gelu" ? geluErf : geluTanh;
+  const ln = (v: Vec, n: string) => layerNorm(v, w(n + ".weight"), w(n + ".bias"), 1e-5);
+  const lin = (v: Vec, n: string, out: number) => add(matVecOut(v, w(n + ".weight"), out), w(n + ".bias"));
+  let x: Vec[] = ids.map((id, t) =>
+    ln(
+      add(row(w("embed_tokens.weight"), id, C).map((e) => e * scale), row(w("embed_positions.weight"), t + 2, C)),
+      "layernorm_embedding",
+    )
+  );
+  for (let l = 0; l < c.decoder_layers; l++) {
+    const p = `layers.${l}.`;
+    const y = attention(
+      x.map((v) => lin(v, p + "self_attn.q_proj", C)),
+      x.map((v) => lin(v, p + "self_attn.k_proj", C)),
+      x.map((v) => lin(v, p + "self_attn.v_proj", C)),
+      H,
+      H,
+      D,
+      T,
+      null,
+    );
+    x = x.map((v, t) => ln(add(v, lin(y[t], p + "self_attn.out_proj", C)), p + "self_attn_layer_norm"));
+    x = x.map((v) => ln(add(v, lin(lin(v, p + "fc1", F).map(act), p + "fc2", C)), p + "final_layer_norm"));
+  }
+  const head = W.get("lm_head.weight")?.data ?? w("embed_tokens.weight");
+  return x.map((v) => matVecOut(v, head, c.vocab_size));
 }
 
 /**
