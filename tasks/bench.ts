@@ -17,7 +17,9 @@ import {
 import { flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
 
 const benchFlags = {
-  models: flag.string("comma-separated bench models", { default: Object.keys(BENCH_MODELS).join(",") }),
+  models: flag.string(`comma-separated bench models (${Object.keys(BENCH_MODELS).join(", ")})`, {
+    default: "gpt2-small,llama-gqa",
+  }),
   seq: flag.int("sequence length", { default: 1024, min: 2 }),
   batch: flag.int("batch size", { default: 1, min: 1 }),
   reps: flag.int("timed runs per model", { default: 5, min: 1 }),
@@ -152,8 +154,14 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
   // noisy moment would flatter MFU.
   const before = await peakMatmulGflops({ threads });
   const results: ModelBenchResult[] = [];
+  const fileBytes = new Map<string, number>();
   for (const name of flags.models.split(",")) {
-    await ensureBenchModel(name, flags.cache); // generate outside the timed child
+    const dir = await ensureBenchModel(name, flags.cache); // generate outside the timed child
+    let bytes = 0;
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.endsWith(".safetensors")) bytes += (await Deno.stat(`${dir}/${e.name}`)).size;
+    }
+    fileBytes.set(name, bytes);
     const args = [
       "run",
       "-A",
@@ -194,9 +202,17 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
       `${(100 * achieved / peak).toFixed(1)}%  (head excluded: ${(100 * achievedNonEmb / peak).toFixed(1)}%)`,
     );
     line("  header check + NaN scan", `${r.checkMs.toFixed(0)} ms`);
+    const gb = (fileBytes.get(name) ?? 0) / 1e9, f32 = r.parameters * 4;
     line("  session build (load), each", r.loadMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
+    line(
+      "  load per GB of weights file",
+      `${(Math.min(...r.loadMs) / 1000 / gb).toFixed(2)} s/GB (${gb.toFixed(2)} GB)`,
+    );
     line("  run times", r.runMs.map((x) => `${x.toFixed(0)} ms`).join(", "));
-    line("  peak memory (RSS)", `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    line(
+      "  peak memory (RSS)",
+      `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${(r.peakRssBytes / f32).toFixed(2)}× the float32 weights)`,
+    );
     line(
       "  logits-out path tokens/s",
       `${r.logitsTokensPerSecond.toFixed(0)} (in-graph is ${
