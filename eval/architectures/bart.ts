@@ -7,6 +7,7 @@
  */
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
+import { layerNorms } from "./norms.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated BART decoder config. */
@@ -76,8 +77,7 @@ export const bart: Architecture<BartSpec> = {
 
   buildHidden(g, s, w, ids) {
     const C = s.hiddenSize;
-    const layerNorm = (x: string, name: string) =>
-      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], { axis: -1, epsilon: { float: LN_EPS } });
+    const layerNorm = layerNorms(g, w, LN_EPS);
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, inDim = C) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in");
     const ctx = attentionContext(ids);

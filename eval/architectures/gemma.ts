@@ -14,7 +14,8 @@
 import { previewValue } from "../reason.ts";
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { ropeTables, rotate } from "./llama.ts";
+import { rmsNorms } from "./norms.ts";
+import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
@@ -126,21 +127,13 @@ export const gemma: Architecture<GemmaSpec> = {
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
   buildHidden(g, s, w, ids) {
-    const one = g.f32(new Float32Array([1]), []);
-    // Gemma's RMSNorm multiplies by (1 + w): the scale is a folded constant of the weight.
-    const rmsNorm = (x: string, name: string) =>
-      g.op("RMSNormalization", [x, g.op("Add", [w(name), one])], { axis: -1, epsilon: { float: s.rmsNormEps } });
+    // Gemma's RMSNorm multiplies by (1 + w).
+    const rmsNorm = rmsNorms(g, w, s.rmsNormEps, true);
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
       dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
     const ctx = attentionContext(ids);
-    const { cos, sin } = ropeTables(g, s.rope);
-    const T = g.dim(ids, 1);
-    const positions = g.op("Expand", [
-      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
-      g.op("Shape", [ids]),
-    ]); // (B, T)
-    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
+    const rope = rotary(g, ids, s.rope, s.headDim);
     const heads = {
       numHeads: s.numHeads,
       numKvHeads: s.numKvHeads,

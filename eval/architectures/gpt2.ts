@@ -4,6 +4,7 @@
  */
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
+import { layerNorms } from "./norms.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated GPT-2 config. */
@@ -73,11 +74,7 @@ export const gpt2: Architecture<Gpt2Spec> = {
   headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
 
   buildHidden(g, s, w, ids) {
-    const layerNorm = (x: string, p: string) =>
-      g.op("LayerNormalization", [x, w(p + ".weight"), w(p + ".bias")], {
-        axis: -1,
-        epsilon: { float: s.layerNormEps },
-      });
+    const layerNorm = layerNorms(g, w, s.layerNormEps);
     // Conv1D: x (B, T, in) @ W (in, out) + b
     const dense = denseLayers(g, ids);
     const conv1d = (x: string, p: string, inDim: number) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "in_out");

@@ -7,7 +7,8 @@
  */
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { ropeTables, rotate } from "./llama.ts";
+import { layerNorms } from "./norms.ts";
+import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
@@ -99,22 +100,13 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
 
   buildHidden(g, s, w, ids) {
     const C = s.hiddenSize, H = s.numHeads, D = s.headDim;
-    const layerNorm = (x: string, name: string) =>
-      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
-        axis: -1,
-        epsilon: { float: s.layerNormEps },
-      });
+    const layerNorm = layerNorms(g, w, s.layerNormEps);
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, bias: boolean, inDim = C) =>
       dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
     const ctx = attentionContext(ids);
-    const { cos, sin } = ropeTables(g, s.rope);
-    const T = g.dim(ids, 1);
-    const positions = g.op("Expand", [
-      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
-      g.op("Shape", [ids]),
-    ]); // (B, T)
-    const rope = (x: string) => rotate(g, x, cos, sin, positions, H, s.rope.rotaryDim, D);
+    const rotate = rotary(g, ids, s.rope, D);
+    const rope = (x: string) => rotate(x, H);
     const heads = { numHeads: H, numKvHeads: H, headDim: D };
     const perHead = g.i64([0, 0, H, 3, D]), flat = g.i64([0, 0, C]);
 

@@ -7,11 +7,12 @@
  * windows per layer (Mistral on every layer; Qwen by `layer_types` or `use_sliding_window` from
  * `max_window_layers` on), tied or untied output head.
  */
-import type { GraphBuilder } from "../onnx/mod.ts";
 import { previewValue } from "../reason.ts";
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { readRope, ropeFrequencies, type RopeSpec } from "./rope.ts";
+import { rmsNorms } from "./norms.ts";
+import { readRope, type RopeSpec } from "./rope.ts";
+import { rotary } from "./rotary.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
 /** A validated Llama-family config. */
@@ -106,20 +107,13 @@ export const llama: Architecture<LlamaSpec> = {
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
   buildHidden(g, s, w, ids) {
-    const rmsNorm = (x: string, name: string) =>
-      g.op("RMSNormalization", [x, w(name)], { axis: -1, epsilon: { float: s.rmsNormEps } });
+    const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
     // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in).
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
       dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
     const ctx = attentionContext(ids);
-    const { cos, sin } = ropeTables(g, s.rope);
-    const T = g.dim(ids, 1);
-    const positions = g.op("Expand", [
-      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]), // (1, T)
-      g.op("Shape", [ids]),
-    ]); // (B, T)
-    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
+    const rope = rotary(g, ids, s.rope, s.headDim);
     // Qwen3: RMSNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
     const headNorm = (x: string, heads: number, name: string) => {
       const perHead = g.op("Reshape", [x, g.i64([0, 0, heads, s.headDim])]);
@@ -183,45 +177,4 @@ function layerWindows(c: ConfigReader, numLayers: number, rule: "all" | "qwen" |
     throw c.error("sliding_window", "is required by sliding_attention layers");
   }
   return types.map((t) => (t === "sliding_attention" ? window : null));
-}
-
-/**
- * The rotation of each head's first `rotaryDim` dimensions (all of them unless partial), in the
- * rotate-half convention, or on adjacent pairs when `interleaved` (GPT-J); x is (B, T, heads·headDim).
- */
-export function rotate(
-  g: GraphBuilder,
-  x: string,
-  cos: string,
-  sin: string,
-  positions: string,
-  heads: number,
-  rotaryDim: number,
-  headDim: number,
-  interleaved = false,
-): string {
-  const attributes: Record<string, number> = { num_heads: heads, interleaved: interleaved ? 1 : 0 };
-  if (rotaryDim < headDim) attributes.rotary_embedding_dim = rotaryDim;
-  return g.op("RotaryEmbedding", [x, cos, sin, positions], attributes);
-}
-
-/**
- * cos/sin caches (positions, rotaryDim/2) from rope.ts's inverse frequencies, each rounded to
- * float32 as transformers computes them, the angle rounded likewise, and both scaled by the
- * RoPE type's attention factor (transformers multiplies cos and sin by `attention_scaling`).
- */
-export function ropeTables(g: GraphBuilder, r: RopeSpec): { cos: string; sin: string } {
-  const n = Math.min(r.maxPositions, g.maxSequenceLength);
-  const { invFreq, attentionFactor } = ropeFrequencies(r, g.maxSequenceLength);
-  const half = invFreq.length;
-  const cos = new Float32Array(n * half), sin = new Float32Array(n * half);
-  for (let i = 0; i < half; i++) {
-    const f = Math.fround(invFreq[i]);
-    for (let t = 0; t < n; t++) {
-      const angle = Math.fround(t * f);
-      cos[t * half + i] = Math.cos(angle) * attentionFactor;
-      sin[t * half + i] = Math.sin(angle) * attentionFactor;
-    }
-  }
-  return { cos: g.f32(cos, [n, half]), sin: g.f32(sin, [n, half]) };
 }

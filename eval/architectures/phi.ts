@@ -7,7 +7,8 @@
  */
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { ropeTables, rotate } from "./llama.ts";
+import { layerNorms } from "./norms.ts";
+import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
@@ -94,22 +95,12 @@ export const phi: Architecture<PhiSpec> = {
   headBiasName: () => "lm_head.bias",
 
   buildHidden(g, s, w, ids) {
-    const layerNorm = (x: string, name: string) =>
-      g.op("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], {
-        axis: -1,
-        epsilon: { float: s.layerNormEps },
-      });
+    const layerNorm = layerNorms(g, w, s.layerNormEps);
     const dense = denseLayers(g, ids);
     const linear = (x: string, p: string, inDim = s.hiddenSize) =>
       dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in");
     const ctx = attentionContext(ids);
-    const { cos, sin } = ropeTables(g, s.rope);
-    const T = g.dim(ids, 1);
-    const positions = g.op("Expand", [
-      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
-      g.op("Shape", [ids]),
-    ]); // (B, T)
-    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
+    const rope = rotary(g, ids, s.rope, s.headDim);
     // qk_layernorm: a LayerNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
     const headNorm = (x: string, heads: number, name: string) => {
       if (!s.qkLayerNorm) return x;

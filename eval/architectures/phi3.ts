@@ -8,7 +8,8 @@
  */
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
-import { ropeTables, rotate } from "./llama.ts";
+import { rmsNorms } from "./norms.ts";
+import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
 
@@ -77,18 +78,11 @@ export const phi3: Architecture<Phi3Spec> = {
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
   buildHidden(g, s, w, ids) {
-    const rmsNorm = (x: string, name: string) =>
-      g.op("RMSNormalization", [x, w(name)], { axis: -1, epsilon: { float: s.rmsNormEps } });
+    const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
     const dense = denseLayers(g, ids);
     const linear = (x: string, weight: string, inDim = s.hiddenSize) => dense(x, inDim, weight, undefined, "out_in");
     const ctx = attentionContext(ids);
-    const { cos, sin } = ropeTables(g, s.rope);
-    const T = g.dim(ids, 1);
-    const positions = g.op("Expand", [
-      g.op("Unsqueeze", [g.op("Range", [g.i64(0), g.op("Squeeze", [T]), g.i64(1)]), g.i64([0])]),
-      g.op("Shape", [ids]),
-    ]); // (B, T)
-    const rope = (x: string, heads: number) => rotate(g, x, cos, sin, positions, heads, s.rope.rotaryDim, s.headDim);
+    const rope = rotary(g, ids, s.rope, s.headDim);
     const heads = {
       numHeads: s.numHeads,
       numKvHeads: s.numKvHeads,
