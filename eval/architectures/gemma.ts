@@ -17,7 +17,14 @@ import { denseLayers } from "./dense.ts";
 import { rmsNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import {
+  type Architecture,
+  ConfigReader,
+  LIMITS,
+  type ModelSpec,
+  readAttentionShape,
+  type TensorSpec,
+} from "./spec.ts";
 
 /** A validated Gemma or Gemma2 config. */
 export interface GemmaSpec extends ModelSpec {
@@ -48,12 +55,7 @@ export const gemma: Architecture<GemmaSpec> = {
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
     const gemma2 = architecture === "Gemma2ForCausalLM";
-    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
-    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
-    const numKvHeads = c.int("num_key_value_heads", numHeads, numHeads);
-    c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
-    if (raw.head_dim == null) c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
-    const headDim = c.int("head_dim", LIMITS.hiddenSize, hiddenSize / numHeads);
+    const { hiddenSize, numHeads, numKvHeads, headDim } = readAttentionShape(c, { explicitHeadDim: true });
     const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 8192);
     const numLayers = c.int("num_hidden_layers", LIMITS.numLayers);
     // transformers reads hidden_activation (and defaults it to gelu_pytorch_tanh, whatever

@@ -10,7 +10,14 @@ import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import {
+  type Architecture,
+  ConfigReader,
+  LIMITS,
+  type ModelSpec,
+  readAttentionShape,
+  type TensorSpec,
+} from "./spec.ts";
 
 /** A validated Phi config. */
 export interface PhiSpec extends ModelSpec {
@@ -38,12 +45,7 @@ export const phi: Architecture<PhiSpec> = {
 
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
-    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
-    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
-    const numKvHeads = c.int("num_key_value_heads", numHeads, numHeads);
-    c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
-    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
-    const headDim = hiddenSize / numHeads;
+    const { hiddenSize, numHeads, numKvHeads, headDim } = readAttentionShape(c, { explicitHeadDim: false });
     const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
     const ropeRaw = { ...raw, partial_rotary_factor: raw.partial_rotary_factor ?? 0.5 };
     return {

@@ -112,3 +112,29 @@ export class ConfigReader {
     return new RangeError(`config.json (${this.architecture}): ${key} ${message}`);
   }
 }
+
+/** The attention shape most configs spell alike: width, query and KV heads, and the head size. */
+export interface AttentionShape {
+  hiddenSize: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+}
+
+/**
+ * Reads `hidden_size`, `num_attention_heads`, `num_key_value_heads` (default: as many as query
+ * heads) and, when the architecture has it, an explicit `head_dim` (default: width / heads).
+ */
+export function readAttentionShape(c: ConfigReader, o: { explicitHeadDim: boolean }): AttentionShape {
+  const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
+  const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
+  const numKvHeads = c.int("num_key_value_heads", numHeads, numHeads);
+  c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
+  if (!o.explicitHeadDim || c.raw.head_dim == null) {
+    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
+  }
+  const headDim = o.explicitHeadDim
+    ? c.int("head_dim", LIMITS.hiddenSize, hiddenSize / numHeads)
+    : hiddenSize / numHeads;
+  return { hiddenSize, numHeads, numKvHeads, headDim };
+}
