@@ -4,7 +4,8 @@
  * memory is that model's alone), and prints tokens/s, FLOP/s, MFU, load time, memory, and the
  * in-graph loss against the logits-out path.
  */
-import { benchModel, type ModelBenchResult, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
+import { benchModel, type ModelBenchResult, PEAK_SHAPES, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
+import { findArchitecture } from "../eval/mod.ts";
 import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
 import {
   benchDataPipeline,
@@ -152,7 +153,10 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
 
   // The peak is measured before and after the models and the best is kept: a peak taken during a
   // noisy moment would flatter MFU.
-  const before = await peakMatmulGflops({ threads });
+  // The peak also probes each model's own largest products (T × hidden → intermediate and back),
+  // so a large model is not measured against a rate only small shapes reach.
+  const shapes = [...PEAK_SHAPES, ...flags.models.split(",").flatMap((name) => modelShapes(name, flags.seq))];
+  const before = await peakMatmulGflops({ threads, shapes });
   const results: ModelBenchResult[] = [];
   const fileBytes = new Map<string, number>();
   for (const name of flags.models.split(",")) {
@@ -179,7 +183,7 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
     }
     results.push(JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!));
   }
-  const after = await peakMatmulGflops({ threads });
+  const after = await peakMatmulGflops({ threads, shapes });
   const { gflops: peak, shape } = after.gflops > before.gflops ? after : before;
   const line = (label: string, value: string) => console.log(`${label.padEnd(34)} ${value}`);
   console.log(
@@ -221,4 +225,16 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
     );
   }
   if (flags.json) console.log(JSON.stringify({ peakGflops: peak, results }));
+}
+
+/** A bench model's MLP products at sequence length T: (T × C) · (C × I) and (T × I) · (I × C). */
+function modelShapes(name: string, T: number): [number, number, number][] {
+  const config = BENCH_MODELS[name];
+  const architecture = (config.architectures as string[])[0];
+  const spec = findArchitecture(architecture)!.parseConfig(config, architecture) as {
+    hiddenSize: number;
+    intermediateSize?: number;
+  };
+  const I = spec.intermediateSize ?? 4 * spec.hiddenSize;
+  return [[T, spec.hiddenSize, I], [T, I, spec.hiddenSize]];
 }
