@@ -22,6 +22,7 @@ export {
   type ModelLimits,
   parseConfigJson,
   parseStrictJson,
+  readIndexText,
 } from "./files/mod.ts";
 export { type DeclaredTensor, knownTensorNames, matchTensors, type TensorMatch } from "./tensor_match.ts";
 export {

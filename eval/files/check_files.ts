@@ -54,7 +54,12 @@ export interface FilesChecked {
 }
 
 /** Runs the checks; throws `ModelRejected`. */
-export async function checkModelFiles(files: ModelFiles, limits: ModelLimits = {}): Promise<FilesChecked> {
+export async function checkModelFiles(
+  files: ModelFiles,
+  limits: ModelLimits = {},
+  /** The index as a caller already read it with `readIndexText`, so it is not fetched twice. */
+  preread?: { indexText: string | undefined },
+): Promise<FilesChecked> {
   const label = files.label;
   const reject = (code: RejectionCode, e: unknown): never => {
     if (e instanceof ModelRejected) throw e;
@@ -87,16 +92,10 @@ export async function checkModelFiles(files: ModelFiles, limits: ModelLimits = {
 
   // The index, if any, names the shards.
   let index: Map<string, string> | undefined;
-  const indexSize = sizeOf(INDEX_FILE);
-  if (indexSize !== undefined) {
-    if (indexSize > MAX_INDEX_BYTES) {
-      throw new ModelRejected(
-        "safetensors",
-        `${label}: ${INDEX_FILE} is ${indexSize} bytes (limit ${MAX_INDEX_BYTES})`,
-      );
-    }
+  const indexText = preread ? preread.indexText : await readIndexText(files);
+  if (indexText !== undefined) {
     try {
-      index = parseIndex(new TextDecoder().decode(await files.read(INDEX_FILE, 0, indexSize)), known);
+      index = parseIndex(indexText, known);
     } catch (e) {
       return reject(e instanceof TypeError ? "tensors" : "safetensors", e);
     }
@@ -183,6 +182,21 @@ export async function checkModelFiles(files: ModelFiles, limits: ModelLimits = {
   }
   checkLimits(label, match.parameterCount, weightBytes, limits);
   return { config, arch, spec, match, headers, tensors, weightBytes };
+}
+
+/** The index's text, read under its cap, or undefined for a single-file model. Throws `ModelRejected`. */
+export async function readIndexText(files: ModelFiles): Promise<string | undefined> {
+  let size: number | undefined;
+  try {
+    size = files.size(INDEX_FILE);
+  } catch (e) {
+    throw new ModelRejected("files", `${files.label}: ${(e as Error).message}`, { cause: e });
+  }
+  if (size === undefined) return undefined;
+  if (size > MAX_INDEX_BYTES) {
+    throw new ModelRejected("safetensors", `${files.label}: ${INDEX_FILE} is ${size} bytes (limit ${MAX_INDEX_BYTES})`);
+  }
+  return new TextDecoder().decode(await files.read(INDEX_FILE, 0, size));
 }
 
 /** Parses config.json text: a JSON object (strictly: no repeated key, bounded nesting) or a `SyntaxError`. */

@@ -5,14 +5,7 @@
  * remote revision through ranged reads, never the weights. The rules and limits live in the engine
  * once; this file only adapts a store's revision to the engine's `ModelFiles`.
  */
-import {
-  checkModelFiles,
-  INDEX_FILE,
-  MAX_INDEX_BYTES,
-  type ModelFiles,
-  type ModelLimits,
-  ModelRejected,
-} from "../../eval/mod.ts";
+import { checkModelFiles, type ModelFiles, type ModelLimits, ModelRejected, readIndexText } from "../../eval/mod.ts";
 import { modelFileSet } from "../metadata/mod.ts";
 import type { ModelRevision, ModelStore } from "./model_store.ts";
 
@@ -55,16 +48,10 @@ export async function inspectRemoteModel(
 
   // The hashed file set and its size first, so an oversized model costs no byte of its weights;
   // a broken rule gets the code the engine gives the same file locally.
+  const indexText = await readIndexText(remote);
   let files: string[];
   try {
-    const indexSize = remote.size(INDEX_FILE);
-    if (indexSize !== undefined && indexSize > MAX_INDEX_BYTES) {
-      throw new SyntaxError(`${INDEX_FILE} is ${indexSize} bytes (limit ${MAX_INDEX_BYTES})`);
-    }
-    const index = indexSize !== undefined
-      ? new TextDecoder().decode(await remote.read(INDEX_FILE, 0, indexSize))
-      : undefined;
-    files = modelFileSet(revision.files.map((f) => f.path), index);
+    files = modelFileSet(revision.files.map((f) => f.path), indexText);
   } catch (e) {
     const message = (e as Error).message;
     const code = /^config\.json is missing/.test(message)
@@ -82,7 +69,7 @@ export async function inspectRemoteModel(
     );
   }
   // Then the engine's own checks over ranged reads.
-  const checked = await checkModelFiles(remote, { ...limits, maxBytes: undefined });
+  const checked = await checkModelFiles(remote, { ...limits, maxBytes: undefined }, { indexText });
   return {
     revision,
     files,

@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { INDEX_FILE, localModelFiles, MAX_INDEX_BYTES, parseIndex } from "../../eval/mod.ts";
+import { INDEX_FILE, localModelFiles, parseIndex, readIndexText } from "../../eval/mod.ts";
 
 /** Optional files hashed when present. */
 export const OPTIONAL_MODEL_FILES = [
@@ -64,13 +64,8 @@ export function shardsOf(indexText: string): string[] {
 export async function localModelFileSet(dir: string): Promise<string[]> {
   const present: string[] = [];
   for await (const e of Deno.readDir(dir)) if (e.isFile || e.isSymlink) present.push(e.name);
-  let index: string | undefined;
-  if (present.includes(INDEX_FILE)) {
-    const files = await localModelFiles(dir); // the engine's reader: a regular file, bounded
-    const size = files.size(INDEX_FILE)!;
-    if (size > MAX_INDEX_BYTES) throw new RangeError(`${INDEX_FILE} is ${size} bytes (limit ${MAX_INDEX_BYTES})`);
-    index = new TextDecoder().decode(await files.read(INDEX_FILE, 0, size));
-  }
+  // The engine's reader: a regular file, under the index's cap.
+  const index = present.includes(INDEX_FILE) ? await readIndexText(await localModelFiles(dir)) : undefined;
   return modelFileSet(present, index);
 }
 
