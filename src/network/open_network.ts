@@ -20,7 +20,15 @@
  */
 import { join } from "node:path";
 import type { KeyringPair } from "@polkadot/keyring/types";
-import { type Chain, defaultWalletPath, devKey, loadHotkey, LocalChain, SubtensorChain } from "../chain/mod.ts";
+import {
+  type Chain,
+  defaultWalletPath,
+  devKey,
+  loadHotkey,
+  LocalChain,
+  NETWORKS,
+  SubtensorChain,
+} from "../chain/mod.ts";
 import { BUNDLED_SCHEDULES, loadSchedule, type Schedule } from "../competitions/mod.ts";
 import {
   DatasetsServerClient,
@@ -111,13 +119,27 @@ export interface Network {
   close(): Promise<void>;
 }
 
+/**
+ * The rules of a network choice, for the library and the command line alike: a known name or a
+ * ws:// URL, and a subnet named on any real network. Throws `RangeError`.
+ */
+export function checkNetworkChoice(network: string, netuid: number | undefined): void {
+  const names = [EMBEDDED, ...Object.keys(NETWORKS)];
+  if (!names.includes(network) && !/^wss?:\/\/\S+$/.test(network)) {
+    throw new RangeError(
+      `--network must be one of ${names.join(", ")} or a ws:// URL (got ${JSON.stringify(network).slice(0, 60)})`,
+    );
+  }
+  if (network !== EMBEDDED && netuid === undefined) {
+    throw new RangeError(`--netuid is required on ${network} (the subnet to act on; SN9 is 9 on finney)`);
+  }
+}
+
 /** Opens `o.network`. */
 export async function openNetwork(o: NetworkOptions): Promise<Network> {
+  checkNetworkChoice(o.network, o.netuid);
   const env = o.env ?? ((name: string) => Deno.env.get(name));
   const embedded = o.network === EMBEDDED;
-  if (!embedded && o.netuid === undefined) {
-    throw new TypeError(`--netuid is required on ${o.network} (the subnet to act on; SN9 is 9 on finney)`);
-  }
   const netuid = o.netuid ?? EMBEDDED_DEFAULTS.netuid;
   const offline = o.offline || (!embedded && hfOffline(env));
   const schedule = await loadSchedule(scheduleSource(o.schedule ?? (embedded ? "local" : "finney")));

@@ -3,9 +3,16 @@
  * (`--subtensor.network`, `--subtensor.chain_endpoint`, `--wallet.name`, `--wallet.hotkey`,
  * `--wallet.path`, `--netuid`), and the one call that opens the network they name.
  */
-import { EMBEDDED, EMBEDDED_DEFAULTS, type Network, openNetwork, type Role } from "../../src/mod.ts";
-import { flags } from "./flag.ts";
-import { UsageError } from "./flag.ts";
+import {
+  checkNetworkChoice,
+  EMBEDDED,
+  EMBEDDED_DEFAULTS,
+  type Network,
+  openNetwork,
+  type Role,
+} from "../../src/mod.ts";
+import type { Values } from "./command.ts";
+import { flags, UsageError } from "./flag.ts";
 
 /** The flags. */
 export const networkFlags = {
@@ -34,31 +41,14 @@ export const networkFlags = {
 };
 
 /** The shared flags' values. */
-export interface NetworkFlagValues {
-  network: string;
-  netuid: number | undefined;
-  "chain-db": string;
-  "store-dir": string;
-  "model-store": "hf" | "local" | undefined;
-  "datasets-server": string | undefined;
-  offline: boolean;
-  schedule: string | undefined;
-  "cache-dir": string;
-  "wallet.name": string | undefined;
-  "wallet.hotkey": string | undefined;
-  "wallet.path": string | undefined;
-}
+export type NetworkFlagValues = Values<typeof networkFlags>;
 
 /** Opens the network the flags name (checking the combination first). */
 export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: string) => void): Promise<Network> {
-  const known = ["embedded", "finney", "test", "local"];
-  if (!known.includes(f.network) && !/^wss?:\/\/[^\s]+$/.test(f.network)) {
-    throw new UsageError(
-      `--network must be one of ${known.join(", ")} or a ws:// URL (got ${JSON.stringify(f.network).slice(0, 60)})`,
-    );
-  }
-  if (f.network !== EMBEDDED && f.netuid === undefined) {
-    throw new UsageError(`--netuid is required on ${f.network} (the subnet to act on)`);
+  try {
+    checkNetworkChoice(f.network, f.netuid);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   return await openNetwork({
     network: f.network,
