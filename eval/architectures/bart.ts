@@ -8,7 +8,7 @@
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
 
 /** A validated BART decoder config. */
 export interface BartSpec extends ModelSpec {
@@ -50,27 +50,24 @@ export const bart: Architecture<BartSpec> = {
 
   tensors(s) {
     const C = s.hiddenSize;
-    const t: TensorSpec[] = [
-      { name: "model.decoder.embed_tokens.weight", shape: [s.vocabSize, C] },
-      { name: "model.decoder.embed_positions.weight", shape: [s.maxPositions + POSITION_OFFSET, C] },
-      { name: "model.decoder.layernorm_embedding.weight", shape: [C] },
-      { name: "model.decoder.layernorm_embedding.bias", shape: [C] },
-    ];
-    const linear = (name: string, out: number, inp: number) =>
-      t.push({ name: name + ".weight", shape: [out, inp] }, { name: name + ".bias", shape: [out] });
-    const norm = (name: string) => t.push({ name: name + ".weight", shape: [C] }, { name: name + ".bias", shape: [C] });
+    const t = new TensorList()
+      .add("model.decoder.embed_tokens.weight", [s.vocabSize, C])
+      .add("model.decoder.embed_positions.weight", [s.maxPositions + POSITION_OFFSET, C])
+      .norm("model.decoder.layernorm_embedding", C, true);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.decoder.layers.${i}.`;
       for (const attn of ["self_attn", "encoder_attn"]) {
-        for (const proj of ["k_proj", "v_proj", "q_proj", "out_proj"]) linear(`${p}${attn}.${proj}`, C, C);
-        norm(`${p}${attn}_layer_norm`);
+        for (const proj of ["k_proj", "v_proj", "q_proj", "out_proj"]) t.linear(`${p}${attn}.${proj}`, C, C, true);
+        t.norm(`${p}${attn}_layer_norm`, C, true);
       }
-      linear(p + "fc1", s.ffnSize, C);
-      linear(p + "fc2", C, s.ffnSize);
-      norm(p + "final_layer_norm");
+      t.linear(p + "fc1", s.ffnSize, C, true).linear(p + "fc2", C, s.ffnSize, true).norm(
+        p + "final_layer_norm",
+        C,
+        true,
+      );
     }
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    return t;
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "model.decoder.embed_tokens.weight" : "lm_head.weight",

@@ -15,7 +15,7 @@ import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
 
 /** A validated Falcon config. */
 export interface FalconSpec extends ModelSpec {
@@ -97,29 +97,22 @@ export const falcon: Architecture<FalconSpec> = {
   },
 
   tensors(s) {
-    const C = s.hiddenSize, D = s.headDim;
-    const t: TensorSpec[] = [{ name: "transformer.word_embeddings.weight", shape: [s.vocabSize, C] }];
-    const linear = (name: string, out: number, inp: number) => {
-      t.push({ name: name + ".weight", shape: [out, inp] });
-      if (s.bias) t.push({ name: name + ".bias", shape: [out] });
-    };
-    const norm = (name: string) => t.push({ name: name + ".weight", shape: [C] }, { name: name + ".bias", shape: [C] });
-    const qkvRows = s.qkvGroups * (s.qkvSplit[0] + 2) * D;
+    const C = s.hiddenSize;
+    const t = new TensorList().add("transformer.word_embeddings.weight", [s.vocabSize, C]);
+    const qkvRows = s.qkvGroups * (s.qkvSplit[0] + 2) * s.headDim;
     for (let i = 0; i < s.numLayers; i++) {
       const p = `transformer.h.${i}.`;
-      if (s.twoNorms) {
-        norm(p + "ln_attn");
-        norm(p + "ln_mlp");
-      } else norm(p + "input_layernorm");
-      if (!s.parallel) norm(p + "post_attention_layernorm");
-      linear(p + "self_attention.query_key_value", qkvRows, C);
-      linear(p + "self_attention.dense", C, C);
-      linear(p + "mlp.dense_h_to_4h", s.ffnSize, C);
-      linear(p + "mlp.dense_4h_to_h", C, s.ffnSize);
+      if (s.twoNorms) t.norm(p + "ln_attn", C, true).norm(p + "ln_mlp", C, true);
+      else t.norm(p + "input_layernorm", C, true);
+      if (!s.parallel) t.norm(p + "post_attention_layernorm", C, true);
+      t.linear(p + "self_attention.query_key_value", qkvRows, C, s.bias)
+        .linear(p + "self_attention.dense", C, C, s.bias)
+        .linear(p + "mlp.dense_h_to_4h", s.ffnSize, C, s.bias)
+        .linear(p + "mlp.dense_4h_to_h", C, s.ffnSize, s.bias);
     }
-    norm("transformer.ln_f");
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    return t;
+    t.norm("transformer.ln_f", C, true);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.word_embeddings.weight" : "lm_head.weight",

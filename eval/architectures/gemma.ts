@@ -17,14 +17,7 @@ import { denseLayers } from "./dense.ts";
 import { rmsNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import {
-  type Architecture,
-  ConfigReader,
-  LIMITS,
-  type ModelSpec,
-  readAttentionShape,
-  type TensorSpec,
-} from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, readAttentionShape, TensorList } from "./spec.ts";
 
 /** A validated Gemma or Gemma2 config. */
 export interface GemmaSpec extends ModelSpec {
@@ -100,30 +93,26 @@ export const gemma: Architecture<GemmaSpec> = {
 
   tensors(s) {
     const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
-    const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [s.vocabSize, C] }];
-    const linear = (name: string, out: number, inp: number, bias: boolean) => {
-      t.push({ name: name + ".weight", shape: [out, inp] });
-      if (bias) t.push({ name: name + ".bias", shape: [out] });
-    };
+    const t = new TensorList().add("model.embed_tokens.weight", [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;
-      t.push({ name: p + "input_layernorm.weight", shape: [C] });
-      linear(p + "self_attn.q_proj", Dq, C, s.attentionBias);
-      linear(p + "self_attn.k_proj", Dkv, C, s.attentionBias);
-      linear(p + "self_attn.v_proj", Dkv, C, s.attentionBias);
-      linear(p + "self_attn.o_proj", C, Dq, s.attentionBias);
-      t.push({ name: p + "post_attention_layernorm.weight", shape: [C] });
-      if (s.gemma2) {
-        t.push({ name: p + "pre_feedforward_layernorm.weight", shape: [C] });
-        t.push({ name: p + "post_feedforward_layernorm.weight", shape: [C] });
-      }
-      linear(p + "mlp.gate_proj", I, C, false);
-      linear(p + "mlp.up_proj", I, C, false);
-      linear(p + "mlp.down_proj", C, I, false);
+      t.norm(p + "input_layernorm", C, false)
+        .linear(p + "self_attn.q_proj", Dq, C, s.attentionBias)
+        .linear(p + "self_attn.k_proj", Dkv, C, s.attentionBias)
+        .linear(p + "self_attn.v_proj", Dkv, C, s.attentionBias)
+        .linear(p + "self_attn.o_proj", C, Dq, s.attentionBias)
+        .norm(p + "post_attention_layernorm", C, false);
+      if (s.gemma2) t.norm(p + "pre_feedforward_layernorm", C, false).norm(p + "post_feedforward_layernorm", C, false);
+      t.linear(p + "mlp.gate_proj", I, C, false).linear(p + "mlp.up_proj", I, C, false).linear(
+        p + "mlp.down_proj",
+        C,
+        I,
+        false,
+      );
     }
-    t.push({ name: "model.norm.weight", shape: [C] });
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    return t;
+    t.norm("model.norm", C, false);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",

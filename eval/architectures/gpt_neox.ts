@@ -10,7 +10,7 @@ import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
 
 /** A validated GPT-NeoX config. */
 export interface GptNeoXSpec extends ModelSpec {
@@ -76,24 +76,19 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
 
   tensors(s) {
     const C = s.hiddenSize, I = s.intermediateSize;
-    const t: TensorSpec[] = [{ name: "gpt_neox.embed_in.weight", shape: [s.vocabSize, C] }];
-    const norm = (name: string) => t.push({ name: name + ".weight", shape: [C] }, { name: name + ".bias", shape: [C] });
-    const linear = (name: string, out: number, inp: number, bias: boolean) => {
-      t.push({ name: name + ".weight", shape: [out, inp] });
-      if (bias) t.push({ name: name + ".bias", shape: [out] });
-    };
+    const t = new TensorList().add("gpt_neox.embed_in.weight", [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `gpt_neox.layers.${i}.`;
-      norm(p + "input_layernorm");
-      norm(p + "post_attention_layernorm");
-      linear(p + "attention.query_key_value", 3 * C, C, s.attentionBias);
-      linear(p + "attention.dense", C, C, s.attentionBias);
-      linear(p + "mlp.dense_h_to_4h", I, C, true);
-      linear(p + "mlp.dense_4h_to_h", C, I, true);
+      t.norm(p + "input_layernorm", C, true)
+        .norm(p + "post_attention_layernorm", C, true)
+        .linear(p + "attention.query_key_value", 3 * C, C, s.attentionBias)
+        .linear(p + "attention.dense", C, C, s.attentionBias)
+        .linear(p + "mlp.dense_h_to_4h", I, C, true)
+        .linear(p + "mlp.dense_4h_to_h", C, I, true);
     }
-    norm("gpt_neox.final_layer_norm");
-    if (!s.tieWordEmbeddings) t.push({ name: "embed_out.weight", shape: [s.vocabSize, C] });
-    return t;
+    t.norm("gpt_neox.final_layer_norm", C, true);
+    if (!s.tieWordEmbeddings) t.add("embed_out.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight",

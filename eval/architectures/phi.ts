@@ -10,14 +10,7 @@ import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import {
-  type Architecture,
-  ConfigReader,
-  LIMITS,
-  type ModelSpec,
-  readAttentionShape,
-  type TensorSpec,
-} from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, readAttentionShape, TensorList } from "./spec.ts";
 
 /** A validated Phi config. */
 export interface PhiSpec extends ModelSpec {
@@ -68,29 +61,22 @@ export const phi: Architecture<PhiSpec> = {
 
   tensors(s) {
     const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
-    const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [s.vocabSize, C] }];
-    const linear = (name: string, out: number, inp: number) =>
-      t.push({ name: name + ".weight", shape: [out, inp] }, { name: name + ".bias", shape: [out] });
-    const norm = (name: string, n: number) =>
-      t.push({ name: name + ".weight", shape: [n] }, { name: name + ".bias", shape: [n] });
+    const t = new TensorList().add("model.embed_tokens.weight", [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;
-      norm(p + "input_layernorm", C);
-      linear(p + "self_attn.q_proj", Dq, C);
-      linear(p + "self_attn.k_proj", Dkv, C);
-      linear(p + "self_attn.v_proj", Dkv, C);
-      linear(p + "self_attn.dense", C, Dq);
+      t.norm(p + "input_layernorm", C, true)
+        .linear(p + "self_attn.q_proj", Dq, C, true)
+        .linear(p + "self_attn.k_proj", Dkv, C, true)
+        .linear(p + "self_attn.v_proj", Dkv, C, true)
+        .linear(p + "self_attn.dense", C, Dq, true);
       if (s.qkLayerNorm) {
-        norm(p + "self_attn.q_layernorm", s.headDim);
-        norm(p + "self_attn.k_layernorm", s.headDim);
+        t.norm(p + "self_attn.q_layernorm", s.headDim, true).norm(p + "self_attn.k_layernorm", s.headDim, true);
       }
-      linear(p + "mlp.fc1", I, C);
-      linear(p + "mlp.fc2", C, I);
+      t.linear(p + "mlp.fc1", I, C, true).linear(p + "mlp.fc2", C, I, true);
     }
-    norm("model.final_layernorm", C);
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    t.push({ name: "lm_head.bias", shape: [s.vocabSize] });
-    return t;
+    t.norm("model.final_layernorm", C, true);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.add("lm_head.bias", [s.vocabSize]).tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",

@@ -24,6 +24,28 @@ export interface TensorSpec {
   shape: number[];
 }
 
+/** An architecture's tensor list as its modelling code declares it: plain tensors, linear layers, norms. */
+export class TensorList {
+  readonly tensors: TensorSpec[] = [];
+
+  add(name: string, shape: number[]): this {
+    this.tensors.push({ name, shape });
+    return this;
+  }
+
+  /** nn.Linear: `{name}.weight` (out, in) and, with `bias`, `{name}.bias` (out). */
+  linear(name: string, out: number, inp: number, bias: boolean): this {
+    this.add(name + ".weight", [out, inp]);
+    return bias ? this.add(name + ".bias", [out]) : this;
+  }
+
+  /** A norm's `{name}.weight` (size) and, for a LayerNorm (`bias`), `{name}.bias`. */
+  norm(name: string, size: number, bias: boolean): this {
+    this.add(name + ".weight", [size]);
+    return bias ? this.add(name + ".bias", [size]) : this;
+  }
+}
+
 /** An allow-listed architecture: config parsing, the exact tensor list, and the graph body. */
 export interface Architecture<S extends ModelSpec = ModelSpec> {
   /** `architectures[0]` values in config.json that select this module. */
