@@ -129,10 +129,40 @@ function indexCase(
   };
 }
 
+/** `file` replaced by a FIFO, a directory, a link to /dev/zero and a dangling link: refused before it is opened. */
+function notRegular(label: string, file: string): HostileCase[] {
+  const f = file.replace(".", "\\.");
+  return [
+    fileCase(`${label} a FIFO`, "files", new RegExp(`${f} is a FIFO, not a regular file`), file, mkfifo),
+    fileCase(
+      `${label} a directory`,
+      "files",
+      new RegExp(`${f} is a directory, not a regular file`),
+      file,
+      (p) => Deno.mkdir(p),
+    ),
+    fileCase(
+      `${label} linked to /dev/zero`,
+      "files",
+      new RegExp(`${f} is a link that leads outside the model directory \\(to /dev/zero\\)`),
+      file,
+      (p) => Deno.symlink("/dev/zero", p),
+    ),
+    fileCase(
+      `${label} dangling link`,
+      "files",
+      new RegExp(`${f} is a link that leads nowhere`),
+      file,
+      (p) => Deno.symlink("nowhere", p),
+    ),
+  ];
+}
+
 const ESC = "\x1b[2J\x1b[H";
 
 export const CORPUS: HostileCase[] = [
   // config.json
+  ...notRegular("config", "config.json"),
   fileCase("config missing", "config", /config\.json is missing/, "config.json", async () => {}),
   configCase("config not JSON", "config", /config\.json is not valid JSON/, () => "{ n_embd: 8"),
   configCase("config an array", "config", /config\.json is not a JSON object/, () => "[1, 2, 3]"),
@@ -180,34 +210,12 @@ export const CORPUS: HostileCase[] = [
     /n_embd/,
     (c) => JSON.stringify({ ...c, n_embd: "9".repeat(500_000) }),
   ),
-  fileCase("config a FIFO", "files", /config\.json is a FIFO, not a regular file/, "config.json", mkfifo),
-  fileCase(
-    "config a directory",
-    "files",
-    /config\.json is a directory, not a regular file/,
-    "config.json",
-    (p) => Deno.mkdir(p),
-  ),
-  fileCase(
-    "config linked to /dev/zero",
-    "files",
-    /config\.json is a link that leads outside the model directory \(to \/dev\/zero\)/,
-    "config.json",
-    (p) => Deno.symlink("/dev/zero", p),
-  ),
   fileCase(
     "config linked to /etc/passwd",
     "files",
     /config\.json is a link that leads outside the model directory/,
     "config.json",
     (p) => Deno.symlink("/etc/passwd", p),
-  ),
-  fileCase(
-    "config dangling link",
-    "files",
-    /config\.json is a link that leads nowhere/,
-    "config.json",
-    (p) => Deno.symlink("nowhere.json", p),
   ),
 
   // safetensors headers
@@ -369,21 +377,7 @@ export const CORPUS: HostileCase[] = [
   }),
 
   // model.safetensors as something else
-  fileCase("weights a FIFO", "files", /model\.safetensors is a FIFO, not a regular file/, "model.safetensors", mkfifo),
-  fileCase(
-    "weights a directory",
-    "files",
-    /model\.safetensors is a directory, not a regular file/,
-    "model.safetensors",
-    (p) => Deno.mkdir(p),
-  ),
-  fileCase(
-    "weights linked to /dev/zero",
-    "files",
-    /model\.safetensors is a link that leads outside the model directory \(to \/dev\/zero\)/,
-    "model.safetensors",
-    (p) => Deno.symlink("/dev/zero", p),
-  ),
+  ...notRegular("weights", "model.safetensors"),
   fileCase(
     "weights linked outside",
     "files",
@@ -403,13 +397,6 @@ export const CORPUS: HostileCase[] = [
       await writeTinyModel(BASE, join(d.outside, "up"));
       await Deno.symlink(`../outside/up/model.safetensors`, p);
     },
-  ),
-  fileCase(
-    "weights dangling link",
-    "files",
-    /model\.safetensors is a link that leads nowhere/,
-    "model.safetensors",
-    (p) => Deno.symlink("gone.safetensors", p),
   ),
   fileCase(
     "weights missing",
