@@ -4,6 +4,7 @@
  */
 import { relative } from "node:path";
 import type { CheckedModel } from "./model.ts";
+import { type CheckedAdapter, loraSource } from "./adapters/mod.ts";
 import { DTYPE_BYTES, type WeightRef } from "./safetensors/mod.ts";
 import { addLossHead, capLogits } from "./loss_graph.ts";
 import { DataType, GraphBuilder } from "./onnx/mod.ts";
@@ -38,6 +39,8 @@ export function compileModel(
   maxSequenceLength: number,
   output: GraphOutput = "loss",
   headChunks?: number,
+  /** A LoRA/DoRA adapter applied to the base's linear layers (checked against `model`). */
+  adapter?: CheckedAdapter,
 ): CompiledGraph {
   const graphDir = model.graphDir;
   const g = new GraphBuilder((fileName) => relative(graphDir, model.files.realPath(fileName)), maxSequenceLength);
@@ -46,7 +49,7 @@ export function compileModel(
     if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
     return g.weight(rows ? rowBlock(ref, rows) : ref);
   };
-  const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS);
+  const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS, adapter && loraSource(g, adapter));
   const head = w(model.arch.headName(model.spec));
   const biasName = model.arch.headBiasName?.(model.spec);
   const headBias = biasName ? w(biasName) : undefined;

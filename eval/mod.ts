@@ -5,7 +5,8 @@
  * code or graph ever runs.
  *
  * Path of a model: checkModel (files/: the reader and every header check) → createLossSession
- * (compileModel) → evaluateLosses / sanityCheck.
+ * (compileModel) → evaluateLosses / sanityCheck. An adapter (adapters/: PEFT LoRA and DoRA) is
+ * checked against its checked base with checkAdapter and handed to createLossSession.
  */
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
 export { formatReason, MAX_REASON_LENGTH, previewValue } from "./reason.ts";
@@ -48,6 +49,19 @@ export {
   type TensorEntry,
   type WeightRef,
 } from "./safetensors/mod.ts";
+export {
+  ADAPTABLE_ARCHITECTURES,
+  ADAPTER_CONFIG,
+  ADAPTER_WEIGHTS,
+  type AdapterChecked,
+  type AdapterConfig,
+  adapterKey,
+  type AdapterLimits,
+  checkAdapter,
+  checkAdapterFiles,
+  type CheckedAdapter,
+  MAX_ADAPTER_RANK,
+} from "./adapters/mod.ts";
 export { type CompiledGraph, compileModel } from "./compile.ts";
 export { createLossSession, type Device, DEVICES, type LossSession, type SessionOptions } from "./session.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";

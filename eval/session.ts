@@ -7,6 +7,7 @@ import * as ort from "onnxruntime-node";
 import { graphFileName, removeStaleGraphs } from "./files/mod.ts";
 import { compileModel, type GraphOutput, INPUT_IDS, OUTPUT_LOSS, OUTPUT_NEXT } from "./compile.ts";
 import type { CheckedModel } from "./model.ts";
+import type { CheckedAdapter } from "./adapters/mod.ts";
 import { ModelRejected } from "./rejected.ts";
 
 /** Execution devices the engine knows. */
@@ -26,6 +27,8 @@ export interface SessionOptions {
   profilePrefix?: string;
   /** Row slices of the output head (default: enough to keep a slice's logits ≤ 256 MB). */
   headChunks?: number;
+  /** A LoRA/DoRA adapter on the model, checked against it (eval/adapters). */
+  adapter?: CheckedAdapter;
 }
 
 /** A model ready to evaluate. */
@@ -79,7 +82,13 @@ export async function openSession(
     log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
     device = "cpu";
   }
-  const { bytes, graphDir } = compileModel(model, options.maxSequenceLength, output, options.headChunks);
+  const { bytes, graphDir } = compileModel(
+    model,
+    options.maxSequenceLength,
+    output,
+    options.headChunks,
+    options.adapter,
+  );
   await removeStaleGraphs(graphDir);
   const graphPath = join(graphDir, graphFileName());
   await Deno.writeFile(graphPath, bytes, { createNew: true });
@@ -92,7 +101,8 @@ export async function openSession(
       return { session: await build(graphPath, "cpu", options), device: "cpu" };
     }
   } catch (e) {
-    throw new ModelRejected("runtime", `${model.label}: ONNX Runtime refused the model: ${(e as Error).message}`, {
+    const label = options.adapter ? `${options.adapter.label} on ${model.label}` : model.label;
+    throw new ModelRejected("runtime", `${label}: ONNX Runtime refused the model: ${(e as Error).message}`, {
       cause: e,
     });
   } finally {

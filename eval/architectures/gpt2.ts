@@ -5,7 +5,7 @@
 import { attentionContext, causalAttention } from "./attention.ts";
 import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
 
 /** A validated GPT-2 config. */
 export interface Gpt2Spec extends ModelSpec {
@@ -45,39 +45,32 @@ export const gpt2: Architecture<Gpt2Spec> = {
 
   tensors(s) {
     const C = s.hiddenSize;
-    const t: TensorSpec[] = [
-      { name: "transformer.wte.weight", shape: [s.vocabSize, C] },
-      { name: "transformer.wpe.weight", shape: [s.maxPositions, C] },
-    ];
+    const t = new TensorList().add("transformer.wte.weight", [s.vocabSize, C])
+      .add("transformer.wpe.weight", [s.maxPositions, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `transformer.h.${i}.`;
-      t.push(
-        { name: p + "ln_1.weight", shape: [C] },
-        { name: p + "ln_1.bias", shape: [C] },
-        { name: p + "attn.c_attn.weight", shape: [C, 3 * C] },
-        { name: p + "attn.c_attn.bias", shape: [3 * C] },
-        { name: p + "attn.c_proj.weight", shape: [C, C] },
-        { name: p + "attn.c_proj.bias", shape: [C] },
-        { name: p + "ln_2.weight", shape: [C] },
-        { name: p + "ln_2.bias", shape: [C] },
-        { name: p + "mlp.c_fc.weight", shape: [C, s.innerSize] },
-        { name: p + "mlp.c_fc.bias", shape: [s.innerSize] },
-        { name: p + "mlp.c_proj.weight", shape: [s.innerSize, C] },
-        { name: p + "mlp.c_proj.bias", shape: [C] },
-      );
+      t.norm(p + "ln_1", C, true)
+        .conv1d(p + "attn.c_attn", C, 3 * C)
+        .conv1d(p + "attn.c_proj", C, C)
+        .norm(p + "ln_2", C, true)
+        .conv1d(p + "mlp.c_fc", C, s.innerSize)
+        .conv1d(p + "mlp.c_proj", s.innerSize, C);
     }
-    t.push({ name: "transformer.ln_f.weight", shape: [C] }, { name: "transformer.ln_f.bias", shape: [C] });
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    return t;
+    t.norm("transformer.ln_f", C, true);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const layerNorm = layerNorms(g, w, s.layerNormEps);
     // Conv1D: x (B, T, in) @ W (in, out) + b
-    const dense = denseLayers(g, ids);
-    const conv1d = (x: string, p: string, inDim: number) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "in_out");
+    const dense = denseLayers(g, ids, lora);
+    const conv1d = (x: string, p: string, inDim: number) =>
+      dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "in_out", p);
 
     const T = g.dim(ids, 1);
     const positions = g.op("Slice", [w("transformer.wpe.weight"), g.i64([0]), T, g.i64([0])]); // (T, C)

@@ -91,12 +91,14 @@ export const llama: Architecture<LlamaSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
     // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in).
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
     const ctx = attentionContext(ids);
     const rope = rotary(g, ids, s.rope, s.headDim);
     // Qwen3: RMSNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.

@@ -10,7 +10,7 @@ import { phi } from "./phi.ts";
 import { phi3 } from "./phi3.ts";
 import type { Architecture } from "./spec.ts";
 
-export type { Architecture, ModelSpec, TensorSpec, WeightSource } from "./spec.ts";
+export type { Architecture, LinearModule, LoraSource, ModelSpec, TensorSpec, WeightSource } from "./spec.ts";
 export { LIMITS } from "./spec.ts";
 export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";

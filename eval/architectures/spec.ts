@@ -22,6 +22,19 @@ export interface ModelSpec {
 export interface TensorSpec {
   name: string;
   shape: number[];
+  /** Set on a linear layer's weight: the layer, as PEFT names modules (the key without `.weight`). */
+  linear?: LinearModule;
+}
+
+/** How a linear layer's weight is stored: nn.Linear (out, in), or GPT-2's Conv1D (in, out). */
+export type WeightLayout = "out_in" | "in_out";
+
+/** A linear layer: the module an adapter may target. */
+export interface LinearModule {
+  module: string;
+  inFeatures: number;
+  outFeatures: number;
+  layout: WeightLayout;
 }
 
 /** An architecture's tensor list as its modelling code declares it: plain tensors, linear layers, norms. */
@@ -35,8 +48,16 @@ export class TensorList {
 
   /** nn.Linear: `{name}.weight` (out, in) and, with `bias`, `{name}.bias` (out). */
   linear(name: string, out: number, inp: number, bias: boolean): this {
-    this.add(name + ".weight", [out, inp]);
+    const linear: LinearModule = { module: name, inFeatures: inp, outFeatures: out, layout: "out_in" };
+    this.tensors.push({ name: name + ".weight", shape: [out, inp], linear });
     return bias ? this.add(name + ".bias", [out]) : this;
+  }
+
+  /** GPT-2's Conv1D: `{name}.weight` stored (in, out), and `{name}.bias` (out). */
+  conv1d(name: string, inp: number, out: number): this {
+    const linear: LinearModule = { module: name, inFeatures: inp, outFeatures: out, layout: "in_out" };
+    this.tensors.push({ name: name + ".weight", shape: [inp, out], linear });
+    return this.add(name + ".bias", [out]);
   }
 
   /** A norm's `{name}.weight` (size) and, for a LayerNorm (`bias`), `{name}.bias`. */
@@ -64,10 +85,30 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
   /**
    * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
    * `w(name)` returns the graph value of a parameter by canonical name (float32); `w(name, rows)`
-   * a block of its rows (a fused projection's part), still read in place from the file.
+   * a block of its rows (a fused projection's part), still read in place from the file. `lora`,
+   * when given, is passed to `denseLayers` (dense.ts), which adds each adapted layer's update.
    */
-  buildHidden(g: GraphBuilder, spec: S, w: WeightSource, ids: string): string;
+  buildHidden(g: GraphBuilder, spec: S, w: WeightSource, ids: string, lora?: LoraSource): string;
+  /**
+   * Set when `buildHidden` routes every linear layer of its tensor list through `denseLayers`
+   * with its module name, so a LoRA adapter applies to any of them. Without it, adapters are refused.
+   */
+  adaptable?: boolean;
 }
+
+/**
+ * A LoRA update for a linear layer, as graph values (float32): `a` (r, in), `b` (out, r), the
+ * scaling, and for DoRA the magnitude (out). dense.ts adds `scale · B(A x)` (or DoRA's form).
+ */
+export interface LoraWeights {
+  a: string;
+  b: string;
+  scale: number;
+  magnitude?: string;
+}
+
+/** The LoRA update of a module by name, or undefined for a layer the adapter leaves alone. */
+export type LoraSource = (module: string) => LoraWeights | undefined;
 
 /** A parameter as a graph value, whole or a block of rows [start, start + count). */
 export type WeightSource = (name: string, rows?: [start: number, count: number]) => string;

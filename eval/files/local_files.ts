@@ -1,6 +1,6 @@
 /**
  * A model directory on this machine as `ModelFiles`. Only names the engine reads are looked at
- * (config.json, the index, *.safetensors). Each must be a regular file; a symbolic link is
+ * (config.json, adapter_config.json, the index, *.safetensors). Each must be a regular file; a symbolic link is
  * followed only when it resolves inside the model directory, or inside the blob directory of the
  * same repo in a Hugging Face cache (`models--ns--name/snapshots/<commit>/x` → `../../blobs/<etag>`).
  * Everything is decided before any file is opened, so a FIFO or a device is never opened (opening
@@ -10,7 +10,7 @@ import { join, sep } from "node:path";
 import { FileRefused, type ModelFiles } from "./model_files.ts";
 
 /** The names the engine may read. */
-const READABLE = /^(config\.json|model\.safetensors\.index\.json|[A-Za-z0-9._-]+\.safetensors)$/;
+const READABLE = /^(config\.json|adapter_config\.json|model\.safetensors\.index\.json|[A-Za-z0-9._-]+\.safetensors)$/;
 
 /** Most directory entries looked at (a model has a handful). */
 const MAX_ENTRIES = 100_000;

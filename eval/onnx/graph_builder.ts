@@ -81,6 +81,19 @@ export class GraphBuilder {
     return value;
   }
 
+  /**
+   * A tensor whose bytes are given (an adapter's, read from its own file: ONNX Runtime opens
+   * external data only beside the graph, which lives with the base model), as float32.
+   */
+  inlineWeight(name: string, dtype: WeightRef["dtype"], shape: number[], raw: Uint8Array): string {
+    const known = this.#weights.get(name);
+    if (known) return known;
+    this.initializers.push({ name, dataType: ONNX_DTYPE[dtype], dims: shape, raw: raw.slice() });
+    const value = dtype === "F32" ? name : this.op("Cast", [name], { to: DataType.FLOAT });
+    this.#weights.set(name, value);
+    return value;
+  }
+
   /** An inline float32 constant. */
   f32(values: Float32Array, dims: number[]): string {
     return this.#constant(DataType.FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), dims);

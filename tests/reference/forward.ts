@@ -5,8 +5,9 @@
  * reading config.json and safetensors on its own. Slow, obvious, and shares no code with eval/.
  */
 import { join } from "node:path";
+import { mergeLora } from "./lora_merge.ts";
 
-type Weights = Map<string, { shape: number[]; data: Float64Array }>;
+export type Weights = Map<string, { shape: number[]; data: Float64Array }>;
 type Vec = Float64Array;
 
 /** Reads every tensor of a model directory (single file or sharded) as float64. */
@@ -19,23 +20,28 @@ export async function readWeights(dir: string): Promise<Weights> {
     files.push("model.safetensors");
   }
   const out: Weights = new Map();
-  for (const f of files) {
-    const bytes = await Deno.readFile(join(dir, f));
-    const view = new DataView(bytes.buffer);
-    const n = Number(view.getBigUint64(0, true));
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-    for (const [name, e] of Object.entries<any>(header)) {
-      if (name === "__metadata__") continue;
-      const start = 8 + n + e.data_offsets[0];
-      const count = e.shape.reduce((a: number, b: number) => a * b, 1);
-      const data = new Float64Array(count);
-      for (let i = 0; i < count; i++) {
-        if (e.dtype === "F32") data[i] = view.getFloat32(start + 4 * i, true);
-        else if (e.dtype === "BF16") data[i] = bf16(view.getUint16(start + 2 * i, true));
-        else data[i] = f16(view.getUint16(start + 2 * i, true));
-      }
-      out.set(name, { shape: e.shape, data });
+  for (const f of files) for (const [name, t] of await readSafetensors(join(dir, f))) out.set(name, t);
+  return out;
+}
+
+/** Every tensor of one safetensors file as float64. */
+export async function readSafetensors(path: string): Promise<Weights> {
+  const out: Weights = new Map();
+  const bytes = await Deno.readFile(path);
+  const view = new DataView(bytes.buffer);
+  const n = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  for (const [name, e] of Object.entries<any>(header)) {
+    if (name === "__metadata__") continue;
+    const start = 8 + n + e.data_offsets[0];
+    const count = e.shape.reduce((a: number, b: number) => a * b, 1);
+    const data = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      if (e.dtype === "F32") data[i] = view.getFloat32(start + 4 * i, true);
+      else if (e.dtype === "BF16") data[i] = bf16(view.getUint16(start + 2 * i, true));
+      else data[i] = f16(view.getUint16(start + 2 * i, true));
     }
+    out.set(name, { shape: e.shape, data });
   }
   return out;
 }
@@ -57,9 +63,12 @@ function f16(bits: number): number {
 export async function referenceForward(
   dir: string,
   sequences: number[][],
+  /** A PEFT LoRA/DoRA adapter directory, merged into the weights first (lora_merge.ts). */
+  o: { adapter?: string } = {},
 ): Promise<{ losses: number[]; argmax: number[] }> {
   const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const weights = await readWeights(dir);
+  if (o.adapter) await mergeLora(weights, o.adapter);
   const arch = config.architectures[0];
   const forward = arch === "GPT2LMHeadModel"
     ? gpt2Logits
