@@ -5,7 +5,7 @@
  * non-negative integer below the model's vocabulary. Exit 0 on success, 1 on a rejected model or
  * bad input, 2 on bad flags; each with one line on stderr.
  */
-import { checkModel, createLossSession, DEVICES, evaluateLosses, formatReason } from "../eval/mod.ts";
+import { checkAdapter, checkModel, createLossSession, DEVICES, evaluateLosses, formatReason } from "../eval/mod.ts";
 import { flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
 
 await main({
@@ -13,6 +13,12 @@ await main({
   summary: "Per-sequence next-token losses of a local Hugging Face model (safetensors) on a tokens file.",
   flags: {
     model: flags.path("the model directory (config.json + safetensors)", { mustExist: "dir" }),
+    adapter: flags.path(
+      "a PEFT LoRA/DoRA adapter directory applied to --model (adapter_config.json + adapter_model.safetensors)",
+      {
+        mustExist: "dir",
+      },
+    ),
     tokens: flags.string("a JSON array of equal-length token-id arrays, or - for stdin", { placeholder: "<file|->" }),
     device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
     batch: flags.int("sequences per run", { default: 1, min: 1, max: 4096 }),
@@ -24,6 +30,7 @@ await main({
   examples: [
     "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens.json",
     "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
+    "deno task eval --model ./base --adapter ./my-lora --tokens tokens.json --json",
   ],
   async run({ flags: f }) {
     if (!f.model) throw new UsageError("--model is required");
@@ -47,7 +54,9 @@ await main({
         `--tokens: sequences of ${sequences[0].length} tokens exceed the model's ${model.spec.maxPositions} positions`,
       );
     }
+    const adapter = f.adapter ? await checkAdapter(f.adapter, model) : undefined;
     const session = await createLossSession(model, {
+      adapter,
       device: f.device,
       maxSequenceLength: sequences[0].length,
       threads: f.threads,
@@ -73,6 +82,7 @@ await main({
     if (f.json) {
       console.log(JSON.stringify({
         model: formatReason(model.label),
+        adapter: adapter ? formatReason(adapter.label) : null,
         architecture: model.spec.architecture,
         parameters: model.parameterCount,
         device: session.device,
@@ -86,6 +96,14 @@ await main({
     console.log(
       `${formatReason(model.label)}: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}`,
     );
+    if (adapter) {
+      const c = adapter.config;
+      console.log(
+        `  adapter ${formatReason(adapter.label)}: ${c.useDora ? "DoRA" : "LoRA"} r = ${c.rank}, scaling ${c.scaling}${
+          c.useRslora ? " (rsLoRA)" : ""
+        }, ${adapter.layers.size} layers, ${adapter.parameterCount} parameters`,
+      );
+    }
     losses.forEach((l, i) => console.log(`  sequence ${i}: ${l.toFixed(6)}`));
     console.log(
       `mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${

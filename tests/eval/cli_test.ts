@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { evalSequences } from "../../fixtures/mod.ts";
+import { evalSequences, writeRandomAdapter } from "../../fixtures/mod.ts";
 import { referenceForward } from "../reference/forward.ts";
 import { tinyModel } from "../helpers/models.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -57,4 +57,28 @@ Deno.test("deno task eval exits 1 with a one-line reason for a bad model or toke
   const usage = await runEval(["--model", dir]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^error: --tokens is required; see deno task eval --help\n$/);
+});
+
+Deno.test("deno task eval --adapter prints per-sequence losses of base + adapter, as the reference merges them", async () => {
+  const base = await tinyModel("gpt2-f32-tied");
+  const config = JSON.parse(await Deno.readTextFile(join(base, "config.json")));
+  const tmp = await tempDir();
+  const adapter = join(tmp, "dora");
+  await writeRandomAdapter(adapter, config, { rank: 2, alpha: 4, targets: "all-linear", dora: true, seed: 4 });
+  const sequences = await evalSequences(32, 3);
+  const tokens = join(tmp, "tokens.json");
+  await Deno.writeTextFile(tokens, JSON.stringify(sequences));
+  const { code, stdout, stderr } = await runEval(["--model", base, "--adapter", adapter, "--tokens", tokens, "--json"]);
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout.trim().split("\n").pop()!);
+  assert.equal(result.adapter, "dora");
+  const { losses } = await referenceForward(base, sequences, { adapter });
+  result.losses.forEach((l: number, i: number) =>
+    assert.ok(Math.abs(l - losses[i]) / losses[i] < 1e-4, `sequence ${i}`)
+  );
+
+  await Deno.writeTextFile(join(adapter, "adapter_config.json"), "{}");
+  const bad = await runEval(["--model", base, "--adapter", adapter, "--tokens", tokens]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: .*adapter_config\.json: peft_type = undefined: only "LORA" is read\n$/);
 });
