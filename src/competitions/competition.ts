@@ -12,14 +12,36 @@ export interface EvalTask {
   weight: number;
 }
 
+/**
+ * An adapter competition's rules: the pinned base every adapter is applied to (checked on
+ * download like a miner's model, against its plain model hash), and what an adapter may be.
+ */
+export interface AdapterRules {
+  base: { repo: string; revision: string; hash: string };
+  /** Highest LoRA rank `r`. */
+  maxRank: number;
+  /** Module names (the last part of a module's key, as in PEFT's `target_modules`) that may be adapted. */
+  targetModules: string[];
+  /** Whether DoRA (`use_dora`) adapters may enter. */
+  dora: boolean;
+}
+
+/** What miners publish: full models, or PEFT LoRA/DoRA adapters on a pinned base. */
+export type CompetitionKind = "model" | "adapter";
+
 /** One competition: what models may enter and how they are judged and paid. */
 export interface Competition {
   /** Committed in the metadata string; 0–65535. */
   id: number;
   name: string;
+  /** Default "model". */
+  kind?: CompetitionKind;
+  /** Required for kind "adapter", absent otherwise. */
+  adapter?: AdapterRules;
+  /** Parameter range of the model (of the base, in an adapter competition). */
   minParameters: number;
   maxParameters: number;
-  /** Cap on the total bytes of the hashed file set. */
+  /** Cap on the total bytes of the hashed file set (the adapter's, in an adapter competition). */
   maxBytes: number;
   sequenceLength: number;
   /** "gpt2" (bundled), "byte" (the fixture tokenizer), or a local directory / HF repo id. */

@@ -2,9 +2,9 @@
  * Loading and checking a competition schedule, and finding what applies at a block. A schedule
  * is refused at load, with the rule it breaks, rather than failing a validator mid-step.
  */
-import { SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
+import { ADAPTABLE_ARCHITECTURES, MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
-import { MAX_COMPETITION_ID } from "../metadata/mod.ts";
+import { checkRepoId, MAX_COMPETITION_ID } from "../metadata/mod.ts";
 import { checkEpsilonDecay } from "../scoring/mod.ts";
 import type { Competition, Schedule, ScheduleEntry } from "./competition.ts";
 
@@ -102,6 +102,61 @@ function validateCompetition(c: Competition, where: string): void {
   }
   const weights = c.tasks.reduce((s, t) => s + t.weight, 0);
   if (Math.abs(weights - 1) > SUM_TOLERANCE) throw new RangeError(`${where}: task weights sum to ${weights}, not 1`);
+  validateKind(c, where);
+}
+
+/** The kind, and for adapter competitions their rules (the base pinned by repo, commit and hash). */
+function validateKind(c: Competition, where: string): void {
+  const kind = c.kind ?? "model";
+  if (kind !== "model" && kind !== "adapter") {
+    throw new RangeError(`${where}.kind must be "model" or "adapter", got ${JSON.stringify(kind)?.slice(0, 40)}`);
+  }
+  if (kind === "model") {
+    if (c.adapter !== undefined) throw new TypeError(`${where}.adapter is only for kind "adapter"`);
+    return;
+  }
+  const a = c.adapter;
+  const at = `${where}.adapter`;
+  if (typeof a !== "object" || a === null) throw new TypeError(`${at} is required for kind "adapter"`);
+  const base = a.base;
+  if (typeof base !== "object" || base === null) throw new TypeError(`${at}.base must be {repo, revision, hash}`);
+  const parts = typeof base.repo === "string" ? base.repo.split("/") : [];
+  try {
+    if (parts.length !== 2) throw new RangeError("is not namespace/name");
+    checkRepoId(parts[0], parts[1]);
+  } catch (e) {
+    throw new RangeError(`${at}.base.repo: ${JSON.stringify(base.repo)?.slice(0, 80)} ${(e as Error).message}`);
+  }
+  if (typeof base.revision !== "string" || !/^[0-9a-f]{40}$/.test(base.revision)) {
+    throw new RangeError(
+      `${at}.base.revision must be a 40-hex-digit commit, got ${JSON.stringify(base.revision)?.slice(0, 80)}`,
+    );
+  }
+  if (typeof base.hash !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(base.hash)) {
+    throw new RangeError(
+      `${at}.base.hash must be a model hash (44 base64 characters), got ${JSON.stringify(base.hash)?.slice(0, 80)}`,
+    );
+  }
+  if (!Number.isSafeInteger(a.maxRank) || a.maxRank < 1 || a.maxRank > MAX_ADAPTER_RANK) {
+    throw new RangeError(
+      `${at}.maxRank must be an integer in [1, ${MAX_ADAPTER_RANK}], got ${JSON.stringify(a.maxRank)}`,
+    );
+  }
+  if (
+    !Array.isArray(a.targetModules) || a.targetModules.length === 0 ||
+    !a.targetModules.every((m) => typeof m === "string" && /^[A-Za-z0-9_]+$/.test(m))
+  ) {
+    throw new TypeError(`${at}.targetModules must be a non-empty array of module names (letters, digits, _)`);
+  }
+  if (typeof a.dora !== "boolean") throw new TypeError(`${at}.dora must be true or false`);
+  const fixed = c.architectures.find((x) => !ADAPTABLE_ARCHITECTURES.includes(x));
+  if (fixed) {
+    throw new RangeError(
+      `${where}: architecture ${JSON.stringify(fixed)} takes no adapters (adapters are read for ${
+        ADAPTABLE_ARCHITECTURES.join(", ")
+      })`,
+    );
+  }
 }
 
 /** Reads and validates a schedule file (JSON). */

@@ -1,18 +1,35 @@
 /**
  * Everything a validator checks before downloading a model: the hashed file set is complete and
- * within the competition's byte cap, then the engine's own checks (eval/files/check_files.ts:
+ * within the competition's byte cap, the revision holds what the competition takes (a full model,
+ * or a PEFT adapter for its base: eval/adapters/check_adapter.ts), then the engine's own checks (eval/files/check_files.ts:
  * config.json, the index, every safetensors header, the exact tensor match, the limits) run on the
  * remote revision through ranged reads, never the weights. The rules and limits live in the engine
  * once; this file only adapts a store's revision to the engine's `ModelFiles`.
  */
-import { checkModelFiles, type ModelFiles, type ModelLimits, ModelRejected, readIndexText } from "../../eval/mod.ts";
-import { modelFileSet } from "../metadata/mod.ts";
+import {
+  type AdapterLimits,
+  type Architecture,
+  checkAdapterFiles,
+  checkModelFiles,
+  type ModelFiles,
+  type ModelLimits,
+  ModelRejected,
+  type ModelSpec,
+  readIndexText,
+} from "../../eval/mod.ts";
+import { isAdapterFileSet, modelFileSet } from "../metadata/mod.ts";
 import type { ModelRevision, ModelStore } from "./model_store.ts";
 
 /** Limits on a remote model (the competition's). */
 export interface RemoteLimits extends ModelLimits {
   /** Cap on the hashed file set's total bytes. */
   maxBytes?: number;
+}
+
+/** In an adapter competition: the base every adapter must fit, and the competition's limits on adapters. */
+export interface AdapterExpectation {
+  base: { arch: Architecture; spec: ModelSpec; label: string };
+  limits: AdapterLimits;
 }
 
 /** A remote model that passed every header check. */
@@ -22,7 +39,10 @@ export interface InspectedModel {
   files: string[];
   totalBytes: number;
   architecture: string;
+  /** The model's parameters, or an adapter's own. */
   parameterCount: number;
+  /** Whether it is an adapter (on the expected base). */
+  adapter: boolean;
 }
 
 /** A store's revision as the engine's `ModelFiles` (sizes from the listing, bytes by range). */
@@ -41,6 +61,8 @@ export async function inspectRemoteModel(
   repo: string,
   commit: string,
   limits: RemoteLimits = {},
+  /** Set in an adapter competition: the revision must hold an adapter for this base. */
+  adapter?: AdapterExpectation,
 ): Promise<InspectedModel> {
   const revision = await store.revision(repo, commit);
   const remote = remoteModelFiles(store, repo, revision);
@@ -68,7 +90,27 @@ export async function inspectRemoteModel(
       `${label}: the model files total ${totalBytes} bytes, over the cap ${limits.maxBytes}; not downloaded`,
     );
   }
+  // An adapter where a model is expected, or the other way round, is refused by kind.
+  if (isAdapterFileSet(files) !== (adapter !== undefined)) {
+    throw new ModelRejected(
+      "files",
+      adapter
+        ? `${label}: this competition takes PEFT adapters on ${adapter.base.label}; the revision holds a full model (config.json)`
+        : `${label}: this competition takes full models; the revision holds an adapter (adapter_config.json)`,
+    );
+  }
   // Then the engine's own checks over ranged reads.
+  if (adapter) {
+    const checked = await checkAdapterFiles(remote, adapter.base, { ...adapter.limits, maxBytes: undefined });
+    return {
+      revision,
+      files,
+      totalBytes,
+      architecture: adapter.base.spec.architecture,
+      parameterCount: checked.parameterCount,
+      adapter: true,
+    };
+  }
   const checked = await checkModelFiles(remote, { ...limits, maxBytes: undefined }, { indexText });
   return {
     revision,
@@ -76,5 +118,6 @@ export async function inspectRemoteModel(
     totalBytes,
     architecture: checked.spec.architecture,
     parameterCount: checked.match.parameterCount,
+    adapter: false,
   };
 }

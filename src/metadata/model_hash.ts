@@ -8,6 +8,8 @@
  *   optional, when present: `generation_config.json`, `tokenizer.json`, `tokenizer_config.json`,
  *             `special_tokens_map.json`, `vocab.json`, `merges.txt`, `tokenizer.model`,
  *             `added_tokens.json`.
+ * An adapter (a PEFT LoRA directory: `adapter_config.json` and no `config.json`) has the file set
+ *   `adapter_config.json`, `adapter_model.safetensors`.
  * Nothing else is hashed or downloaded.
  *
  *   file_hash(f)   = base64(SHA-256(bytes of f))                    (44 ASCII characters)
@@ -20,7 +22,14 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { INDEX_FILE, localModelFiles, parseIndex, readIndexText } from "../../eval/mod.ts";
+import {
+  ADAPTER_CONFIG,
+  ADAPTER_WEIGHTS,
+  INDEX_FILE,
+  localModelFiles,
+  parseIndex,
+  readIndexText,
+} from "../../eval/mod.ts";
 
 /** Optional files hashed when present. */
 export const OPTIONAL_MODEL_FILES = [
@@ -40,6 +49,10 @@ export const OPTIONAL_MODEL_FILES = [
  */
 export function modelFileSet(present: Iterable<string>, indexText?: string): string[] {
   const names = new Set(present);
+  if (!names.has("config.json") && names.has(ADAPTER_CONFIG)) {
+    if (!names.has(ADAPTER_WEIGHTS)) throw new TypeError(`${ADAPTER_WEIGHTS} is missing (next to ${ADAPTER_CONFIG})`);
+    return [ADAPTER_CONFIG, ADAPTER_WEIGHTS];
+  }
   if (!names.has("config.json")) throw new TypeError("config.json is missing");
   const files = ["config.json"];
   if (names.has("model.safetensors.index.json")) {
@@ -67,6 +80,11 @@ export async function localModelFileSet(dir: string): Promise<string[]> {
   // The engine's reader: a regular file, under the index's cap.
   const index = present.includes(INDEX_FILE) ? await readIndexText(await localModelFiles(dir)) : undefined;
   return modelFileSet(present, index);
+}
+
+/** Whether a file set is an adapter's (see the file set rule above). */
+export function isAdapterFileSet(files: readonly string[]): boolean {
+  return files.includes(ADAPTER_CONFIG);
 }
 
 /** SHA-256 of one file, streamed. */

@@ -5,7 +5,7 @@
  * the leaderboard, the run log and W&B say the same thing.
  */
 import { epsilonAt, type EpsilonDecay } from "./epsilon.ts";
-import type { ModelOutcome } from "./score_competition.ts";
+import { type Baseline, baselineBar, type ModelOutcome } from "./score_competition.ts";
 import { WEIGHT_TEMPERATURE } from "./weights.ts";
 import { beats } from "./wins.ts";
 
@@ -14,6 +14,7 @@ export function explainOutcomes(
   outcomes: readonly ModelOutcome[],
   decay: EpsilonDecay,
   current: number,
+  baseline?: Baseline,
 ): Map<number, string> {
   const contenders = outcomes.filter((o) => o.excluded === undefined);
   const bestRate = Math.max(0, ...contenders.map((o) => o.winRate));
@@ -22,6 +23,19 @@ export function explainOutcomes(
   for (const o of outcomes) {
     if (o.excluded === "failed") {
       out.set(o.uid, "no loss (see the status): takes no part in the wins, no weight");
+      continue;
+    }
+    if (o.excluded === "no-improvement") {
+      const b = baseline!, bar = baselineBar(b, decay, current);
+      const gain = b.loss - o.loss;
+      out.set(
+        o.uid,
+        gain <= 0
+          ? `no better than the base (loss ${loss(b.loss)}${gain < 0 ? `, worse by ${loss(-gain)}` : ""}): no weight`
+          : `improves on the base by ${loss(gain)} (${(100 * gain / b.loss).toFixed(2)}%), not by its epsilon ${
+            epsilonAt(decay, current, b.block).toFixed(5)
+          }: needs a loss below ${loss(bar)}; no weight`,
+      );
       continue;
     }
     if (o.excluded === "not-competitive") {

@@ -3,11 +3,11 @@
  * `scoreModel` — the same scoring a miner's preflight runs. Every failure becomes a result with a
  * reason; nothing a model does makes this throw.
  */
-import { type Device, formatReason, ModelRejected } from "../../eval/mod.ts";
+import { type CheckedModel, type Device, formatReason, ModelRejected } from "../../eval/mod.ts";
 import type { Competition } from "../competitions/mod.ts";
 import type { TaskData } from "../data/mod.ts";
 import { downloadMeter, type FetchedModel, fetchModel, type ModelStore } from "../hub/mod.ts";
-import { competitionLimits, scoreModel, type ScoreProgress } from "./score_model.ts";
+import { adapterLimits, scoreModel, type ScoreProgress, submissionLimits } from "./score_model.ts";
 import type { EvalRecord, TrackedModel } from "./state.ts";
 
 /** Settings for evaluating models. */
@@ -27,13 +27,17 @@ export interface EvalSettings {
   onProgress?: (p: ScoreProgress) => void;
 }
 
-/** Evaluates `model` on the step's data; never throws for a model's own fault. */
+/**
+ * Evaluates `model` on the step's data; never throws for a model's own fault. In an adapter
+ * competition `stepBase` is the step's checked base, and the commitment must hold an adapter for it.
+ */
 export async function evaluateModel(
   model: TrackedModel,
   competition: Competition,
   tasks: TaskData[],
   stepId: number,
   s: EvalSettings,
+  stepBase?: CheckedModel,
 ): Promise<EvalRecord> {
   const base = {
     stepId,
@@ -49,7 +53,8 @@ export async function evaluateModel(
   try {
     fetched = await fetchModel(s.store, model.repo, model.revision, {
       cacheDir: s.cacheDir,
-      limits: competitionLimits(competition),
+      limits: submissionLimits(competition),
+      adapter: stepBase && { base: stepBase, limits: adapterLimits(competition) },
       expect: { secureHash: model.secureHash, hotkey: model.hotkey },
       onProgress: downloadMeter({
         emit: s.log,
@@ -78,7 +83,7 @@ export async function evaluateModel(
     eosTokenId: s.eosTokenId,
     log: s.log,
     onProgress: s.onProgress,
-  });
+  }, { base: stepBase });
   return {
     ...base,
     loss: score.loss,

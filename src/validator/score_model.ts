@@ -6,6 +6,9 @@
  * degenerate-output check, and the weighted score. A broken rule is a result, never an exception.
  */
 import {
+  type AdapterLimits,
+  checkAdapter,
+  type CheckedModel,
   checkModel,
   createLossSession,
   type Device,
@@ -56,22 +59,41 @@ export interface ScoreSettings {
   onProgress?: (p: ScoreProgress) => void;
 }
 
-/** The engine limits a competition imposes on its models (one home for the mapping). */
+/**
+ * The engine limits a competition imposes on its models (one home for the mapping). In an
+ * adapter competition they bind the base, and `maxBytes` caps the adapters instead.
+ */
 export function competitionLimits(c: Competition): ModelLimits {
   return {
     minParameters: c.minParameters,
     maxParameters: c.maxParameters,
-    maxBytes: c.maxBytes,
+    maxBytes: c.kind === "adapter" ? undefined : c.maxBytes,
     architectures: c.architectures,
   };
 }
 
-/** Scores the model in `dir` on the step's `tasks`. */
+/** The limits on an adapter in an adapter competition. */
+export function adapterLimits(c: Competition): AdapterLimits {
+  const a = c.adapter!;
+  return { maxRank: a.maxRank, targetModules: a.targetModules, dora: a.dora, maxBytes: c.maxBytes };
+}
+
+/** The limits on what a miner publishes, checked before download: the whole file set's bytes at least. */
+export function submissionLimits(c: Competition): ModelLimits {
+  return c.kind === "adapter" ? { maxBytes: c.maxBytes } : competitionLimits(c);
+}
+
+/**
+ * Scores the model in `dir` on the step's `tasks`. In an adapter competition `dir` holds an
+ * adapter and `o.base` the step's checked base; `o.checked` is a model already checked (the base
+ * itself), so its weights are not scanned twice.
+ */
 export async function scoreModel(
   dir: string,
   competition: Competition,
   tasks: readonly TaskData[],
   s: ScoreSettings,
+  o: { base?: CheckedModel; checked?: CheckedModel } = {},
 ): Promise<ModelScore> {
   const started = performance.now();
   const result: ModelScore = {
@@ -93,15 +115,24 @@ export async function scoreModel(
   });
   let session, maxLength = competition.sequenceLength;
   try {
-    const checked = await checkModel(dir, { limits: competitionLimits(competition) });
+    if (competition.kind === "adapter" && !o.base && !o.checked) {
+      throw new ModelRejected("files", `${competition.name} takes adapters; score them on the step's base`);
+    }
+    const adapter = o.base ? await checkAdapter(dir, o.base, { limits: adapterLimits(competition) }) : undefined;
+    const checked = o.base ?? o.checked ?? await checkModel(dir, { limits: competitionLimits(competition) });
     result.architecture = checked.spec.architecture;
-    result.parameters = checked.parameterCount;
+    result.parameters = adapter?.parameterCount ?? checked.parameterCount;
     // Room for the sanity check's 100 + 20 tokens where the model has the positions.
     maxLength = Math.max(
       competition.sequenceLength,
       Math.min(checked.spec.maxPositions, PROMPT_TOKENS + GENERATED_TOKENS),
     );
-    session = await createLossSession(checked, { device: s.device, maxSequenceLength: maxLength, log: s.log });
+    session = await createLossSession(checked, {
+      device: s.device,
+      maxSequenceLength: maxLength,
+      log: s.log,
+      adapter,
+    });
   } catch (e) {
     result.loadMs = performance.now() - started;
     if (e instanceof ModelRejected) return fail("rejected", `${e.code}: ${e.message}`);

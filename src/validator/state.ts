@@ -41,6 +41,7 @@ const MIGRATIONS: [table: string, column: string, definition: string][] = [
   ["evals", "excluded", "TEXT"],
   ["evals", "explanation", "TEXT"],
   ["models", "commitment", "TEXT"],
+  ["steps", "baseline", "TEXT"],
 ];
 
 /** A model the validator tracks: the latest valid commitment of a hotkey. */
@@ -112,6 +113,18 @@ export interface StepRecord {
   startedMs: number;
   finishedMs: number | null;
   reason: string | null;
+  /** In an adapter competition: the base's own result on the step's pages. */
+  baseline: StepBaseline | null;
+}
+
+/** The base of an adapter competition, scored on a step's pages: the loss every adapter must beat. */
+export interface StepBaseline {
+  repo: string;
+  revision: string;
+  loss: number;
+  taskLosses: Record<string, number>;
+  loadMs: number | null;
+  computeMs: number | null;
 }
 
 /** A model snapshot this validator downloaded into the model cache, with the blobs it created. */
@@ -204,11 +217,18 @@ export class ValidatorState {
     return r ? toStep(r) : undefined;
   }
 
-  startStep(block: number, competitionId: number, seed: string, manifest: unknown, nowMs: number): number {
+  startStep(
+    block: number,
+    competitionId: number,
+    seed: string,
+    manifest: unknown,
+    nowMs: number,
+    baseline: StepBaseline | null = null,
+  ): number {
     const r = this.db.prepare(
-      "INSERT INTO steps (block, competition_id, seed, status, manifest, started_ms) VALUES (?, ?, ?, 'running', ?, ?)",
+      "INSERT INTO steps (block, competition_id, seed, status, manifest, started_ms, baseline) VALUES (?, ?, ?, 'running', ?, ?, ?)",
     )
-      .run(block, competitionId, seed, JSON.stringify(manifest), nowMs);
+      .run(block, competitionId, seed, JSON.stringify(manifest), nowMs, baseline ? JSON.stringify(baseline) : null);
     return Number(r.lastInsertRowid);
   }
 
@@ -403,6 +423,7 @@ function toStep(r: Row): StepRecord {
     startedMs: Number(r.started_ms),
     finishedMs: r.finished_ms === null ? null : Number(r.finished_ms),
     reason: (r.reason as string | null) ?? null,
+    baseline: r.baseline ? JSON.parse(r.baseline as string) : null,
   };
 }
 

@@ -21,7 +21,8 @@ import {
 import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
 import { isTransient } from "../http/mod.ts";
 import { explainOutcomes, recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
-import { evaluateModel } from "./evaluate_model.ts";
+import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
+import { BaseUnavailable, prepareStepBase, type StepBase } from "./step_base.ts";
 import type { ScoreProgress } from "./score_model.ts";
 import { type Telemetry, timingStats } from "./telemetry.ts";
 import type { EvalRecord, StepRecord, ValidatorState } from "./state.ts";
@@ -136,10 +137,45 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     throw e;
   }
   const { tokenizer, tasks, manifest } = prepared;
+  const settings: EvalSettings = {
+    store: ctx.store,
+    cacheDir: ctx.modelCacheDir,
+    device: ctx.device,
+    batchSize: ctx.batchSize ?? 4,
+    timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
+    eosTokenId: tokenizer.eosTokenId,
+    log: ctx.log,
+    onProgress: ctx.onProgress,
+  };
+  const ownCache =
+    (repo: string, commit: string) => (f: { download: { createdSnapshot: boolean; createdBlobs: string[] } }) => {
+      if (f.download.createdSnapshot) {
+        ctx.state.recordOwnedCache({ repo, commit, blobs: f.download.createdBlobs, usedMs: now() });
+      } else ctx.state.touchOwnedCache(repo, commit, now());
+    };
+
+  // An adapter competition's base, once per step: the loss adapters must beat (kept with the
+  // step, so a resumed step does not score it again) and the model every adapter is compiled onto.
+  let stepBase: StepBase | undefined;
+  if (competition.kind === "adapter") {
+    const { repo, revision } = competition.adapter!.base;
+    try {
+      stepBase = await prepareStepBase(
+        competition,
+        tasks,
+        { ...settings, onFetched: ownCache(repo, revision) },
+        step?.baseline ?? null,
+      );
+    } catch (e) {
+      await dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
+      throw e;
+    }
+    ctx.log(`  base ${repo}@${revision.slice(0, 8)}: loss ${stepBase.baseline.loss.toFixed(4)}`);
+  }
   ctx.state.setMeta(`data_failures_${competition.id}`, "0");
   const stepId = step?.id ?? ctx.state.transaction(() => {
     ctx.state.setMeta("next_competition", String(index + 1));
-    return ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now());
+    return ctx.state.startStep(stepBlock, competition.id, toHex(seed), manifest, now(), stepBase?.baseline ?? null);
   });
   ctx.log(
     `step ${stepId}: block ${stepBlock}, competition ${competition.id} (${competition.name}), ${candidates.length} models, ` +
@@ -147,37 +183,31 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   );
 
   const done = new Map(ctx.state.evals(stepId).map((e) => [e.hotkey, e]));
+  const baseLoss = stepBase?.baseline.loss;
   for (const model of candidates) {
     if (done.has(model.hotkey)) continue;
     ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating`);
-    const result = await evaluateModel(model, competition, tasks, stepId, {
-      store: ctx.store,
-      cacheDir: ctx.modelCacheDir,
-      device: ctx.device,
-      batchSize: ctx.batchSize ?? 4,
-      timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
-      eosTokenId: tokenizer.eosTokenId,
-      log: ctx.log,
-      onProgress: ctx.onProgress,
-      onFetched: (f) => {
-        if (f.download.createdSnapshot) {
-          ctx.state.recordOwnedCache({
-            repo: model.repo,
-            commit: model.revision,
-            blobs: f.download.createdBlobs,
-            usedMs: now(),
-          });
-        } else ctx.state.touchOwnedCache(model.repo, model.revision, now());
-      },
-    });
+    const result = await evaluateModel(
+      model,
+      competition,
+      tasks,
+      stepId,
+      { ...settings, onFetched: ownCache(model.repo, model.revision) },
+      stepBase?.model,
+    );
     ctx.state.transaction(() => {
       ctx.state.recordEval(result);
       const status = result.status === "ok" ? "ok" : result.status;
       ctx.state.upsertModel({ ...model, status, reason: result.reason, updatedBlock: block });
     });
+    const gain = baseLoss !== undefined && result.loss !== null
+      ? ` (${baseLoss - result.loss >= 0 ? "improves on" : "worse than"} the base by ${
+        Math.abs(baseLoss - result.loss).toFixed(4)
+      })`
+      : "";
     ctx.log(
       `  uid ${model.uid}: ${
-        result.status === "ok" ? `loss ${result.loss!.toFixed(4)}` : `${result.status}: ${result.reason}`
+        result.status === "ok" ? `loss ${result.loss!.toFixed(4)}${gain}` : `${result.status}: ${result.reason}`
       }`,
     );
     done.set(model.hotkey, result);
@@ -188,14 +218,17 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   // from before a restart, must not pass to the uid's new owner).
   const holder = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]));
   const results = [...done.values()].filter((r) => holder.get(r.hotkey) === r.uid);
+  // The base counts as committed when its schedule entry began.
+  const baseline = stepBase && { loss: stepBase.baseline.loss, block: scheduleAt(ctx.schedule, stepBlock).startBlock };
   const outcomes = scoreCompetition(
     results.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss ?? Infinity })),
     competition.epsilon,
     stepBlock,
+    baseline,
   );
   const stepWeights = new Map(outcomes.map((o) => [o.uid, o.weight]));
   const ema = recordCompetitionWeights(ctx.state.ema(), competition.id, stepWeights);
-  const explanations = explainOutcomes(outcomes, competition.epsilon, stepBlock);
+  const explanations = explainOutcomes(outcomes, competition.epsilon, stepBlock, baseline);
   const byUid = new Map(results.map((r) => [r.uid, r.hotkey]));
   ctx.state.finishStep(
     stepId,
@@ -228,11 +261,13 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
         competition.tasks.map((t) => [t.id, (e.taskLosses[t.id] ?? NaN) * t.weight]),
       ),
       competitionWeight: ema[competition.id]?.[e.uid] ?? 0,
+      improvement: baseLoss !== undefined && e.loss !== null ? baseLoss - e.loss : null,
     })),
     timings: {
       loadMs: timingStats(results.map((r) => r.loadMs).filter((x): x is number => x !== null)),
       computeMs: timingStats(results.map((r) => r.computeMs).filter((x): x is number => x !== null)),
     },
+    baseline: stepBase?.baseline ?? null,
     subnetWeights: Object.fromEntries(subnet),
     weightsResult,
     manifest: manifest satisfies EvalManifest,
@@ -270,13 +305,13 @@ async function dataFailed(
   const key = `data_failures_${o.competition.id}`;
   const failures = Number(ctx.state.meta(key) ?? "0") + 1;
   const limit = ctx.maxDataAttempts ?? 3;
-  const lasting = !isTransient(e);
+  const lasting = e instanceof BaseUnavailable ? e.lasting : !isTransient(e);
   if (!lasting && failures < limit) {
     ctx.state.setMeta(key, String(failures));
-    ctx.log(`competition ${o.competition.id}: data preparation failed (try ${failures} of ${limit}): ${e.message}`);
+    ctx.log(`competition ${o.competition.id}: ${what(e)} (try ${failures} of ${limit}): ${e.message}`);
     return;
   }
-  const reason = `data preparation failed${lasting ? "" : ` ${failures} times`}: ${e.message}`;
+  const reason = `${what(e)}${lasting ? "" : ` ${failures} times`}: ${e.message}`;
   ctx.state.transaction(() => {
     ctx.state.failStep({
       stepId: o.step?.id,
@@ -293,6 +328,11 @@ async function dataFailed(
   await ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason })
     .catch((t) => ctx.log(`telemetry: ${(t as Error).message}`));
   throw new StepSkipped(o.competition.id, reason, { cause: e });
+}
+
+/** What failed: the data, or an adapter competition's base. */
+function what(e: Error): string {
+  return e instanceof BaseUnavailable ? "the base model failed" : "data preparation failed";
 }
 
 /** Keeps this validator's models in the cache under its cap, never one a commitment references. */

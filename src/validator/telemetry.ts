@@ -3,7 +3,7 @@
  * state keeps (`EvalRecord`, with the scores `finishStep` wrote), so the three never disagree.
  */
 import type { EvalManifest } from "../data/mod.ts";
-import type { EvalRecord } from "./state.ts";
+import type { EvalRecord, StepBaseline } from "./state.ts";
 
 /** Timing summary: min, median, max and 90th percentile. */
 export interface TimingStats {
@@ -19,6 +19,8 @@ export interface ModelStepRecord extends EvalRecord {
   weightedTaskLosses: Record<string, number>;
   /** The per-competition moving average after this step. */
   competitionWeight: number;
+  /** In an adapter competition: the base's loss minus this model's (positive is better). */
+  improvement?: number | null;
 }
 
 /** A completed step. */
@@ -28,6 +30,8 @@ export interface StepTelemetry {
   block: number;
   competition: number;
   models: ModelStepRecord[];
+  /** In an adapter competition: the base's result on the step's pages. */
+  baseline?: StepBaseline | null;
   timings: { loadMs: TimingStats | null; computeMs: TimingStats | null };
   /** uid → the subnet weight (all competitions combined) after this step. */
   subnetWeights: Record<string, number>;
