@@ -2,17 +2,23 @@
  * A miner's look before paying to commit: the validator's own scoring (`scoreModel`: every
  * check, the non-finite scan, the loss on the current step's pages with the same seed, tokenizer
  * and packing, the degenerate-output check) and the verdict against the current leader with
- * today's epsilon. A model the validator would reject is a failed preflight.
+ * today's epsilon. A model the validator would reject is a failed preflight. In an adapter
+ * competition the base is fetched and scored on the same pages as a validator does once per
+ * step, and the verdict says how much the adapter improves on it and whether that clears the
+ * base's epsilon.
  */
 import type { Device } from "../eval/mod.ts";
 import {
+  baselineBar,
   type Competition,
   type DatasetsServerClient,
   epsilonAt,
   loadTokenizer,
   lossToBeat,
   type ModelScore,
+  type ModelStore,
   prepareEvalData,
+  prepareStepBase,
   scoreModel,
   type ScoreProgress,
 } from "../src/mod.ts";
@@ -31,6 +37,9 @@ export interface PreflightResult extends ModelScore {
   /** Against the leader, when one was given: would it win? */
   wins: boolean | null;
   verdict: string;
+  /** In an adapter competition: the base's loss on the same pages, and the base's minus the adapter's. */
+  baseLoss: number | null;
+  improvement: number | null;
 }
 
 /** Options for `preflight`. */
@@ -46,6 +55,10 @@ export interface PreflightOptions {
   batchSize?: number;
   device?: Device;
   onProgress?: (p: ScoreProgress) => void;
+  /** In an adapter competition: where the base is fetched from, and cached. */
+  base?: { store: ModelStore; cacheDir: string; log?: (line: string) => void };
+  /** The block the competition's schedule entry began (the base's commit block; default 0). */
+  entryStart?: number;
 }
 
 /** Runs the preflight of the model in `o.dir`. */
@@ -60,18 +73,62 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
     seed: o.seed,
     block: o.block,
   });
-  const score = await scoreModel(o.dir, c, tasks, {
+  const settings = {
     device: o.device ?? "cpu",
     batchSize: o.batchSize ?? 4,
     timeCapMs: 24 * 3600_000,
     eosTokenId: tokenizer.eosTokenId,
     onProgress: o.onProgress,
-  });
-  if (score.status !== "ok") {
-    return { ...score, passes: false, wins: null, verdict: `a validator would reject it: ${score.reason}` };
+  } as const;
+  let base;
+  if (c.kind === "adapter") {
+    if (!o.base) {
+      throw new TypeError(`competition ${c.id} takes adapters: the preflight needs the store holding its base`);
+    }
+    base = await prepareStepBase(c, tasks, { ...settings, ...o.base, log: o.base.log ?? (() => {}) }, null);
   }
-  if (!o.leaders?.length) return { ...score, passes: true, wins: null, verdict: "passes; no leader to compare with" };
+  const score = await scoreModel(o.dir, c, tasks, settings, { base: base?.model });
+  const baseLoss = base?.baseline.loss ?? null;
+  const improvement = baseLoss !== null && score.loss !== null ? baseLoss - score.loss : null;
+  if (score.status !== "ok") {
+    return {
+      ...score,
+      passes: false,
+      wins: null,
+      verdict: `a validator would reject it: ${score.reason}`,
+      baseLoss,
+      improvement,
+    };
+  }
   const loss = score.loss!;
+  let prefix = "";
+  if (baseLoss !== null) {
+    const bar = baselineBar({ loss: baseLoss, block: o.entryStart ?? 0 }, c.epsilon, o.block);
+    const eps = epsilonAt(c.epsilon, o.block, o.entryStart ?? 0);
+    if (!(loss < bar)) {
+      return {
+        ...score,
+        passes: true,
+        wins: false,
+        baseLoss,
+        improvement,
+        verdict: `earns nothing: ${loss.toFixed(4)} does not beat the base's ${baseLoss.toFixed(4)} by its epsilon ${
+          eps.toFixed(5)
+        } (needs below ${bar.toFixed(4)})`,
+      };
+    }
+    prefix = `improves on the base by ${improvement!.toFixed(4)} (${(100 * improvement! / baseLoss).toFixed(2)}%); `;
+  }
+  if (!o.leaders?.length) {
+    return {
+      ...score,
+      passes: true,
+      wins: null,
+      verdict: `${prefix}passes; no leader to compare with`,
+      baseLoss,
+      improvement,
+    };
+  }
   const target = lossToBeat(o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })), c.epsilon, o.block);
   const best = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
   const eps = epsilonAt(c.epsilon, o.block, best.block);
@@ -83,5 +140,5 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
     : `loses: ${loss.toFixed(4)} ≥ ${target.toFixed(4)}, the loss to beat today (leader uid ${best.uid}: ${
       best.loss.toFixed(4)
     }, epsilon ${eps.toFixed(5)})`;
-  return { ...score, passes: true, wins, verdict };
+  return { ...score, passes: true, wins, verdict: prefix + verdict, baseLoss, improvement };
 }

@@ -7,10 +7,12 @@
  *    be made);
  * 3. an existing commitment is replaced only when the caller confirms it, since the new one
  *    restarts the commit block and with it the epsilon advantage;
+ *    A directory holding a PEFT adapter (adapter_config.json) publishes its two files the same way.
  * 4. the hashed file set is uploaded (private by default), the metadata string is committed with
  *    the hotkey, and read back until it matches.
  */
 import type { KeyringPair } from "@polkadot/keyring/types";
+import { join } from "node:path";
 import {
   type Chain,
   type Competition,
@@ -46,7 +48,15 @@ export interface PublishOptions {
   repo: string;
   competition: Competition;
   /** Pages and caches for the local checks (the bundled pages do). */
-  checks?: { datasets: DatasetsServerClient; cacheDir: string; resolveTokenizer?: (repo: string) => Promise<string> };
+  checks?: {
+    datasets: DatasetsServerClient;
+    cacheDir: string;
+    resolveTokenizer?: (repo: string) => Promise<string>;
+    /** The block the competition's schedule entry began (an adapter competition's base counts as committed then). */
+    entryStart?: number;
+    /** Where an adapter competition's base is downloaded (default: `{cacheDir}/hub`). */
+    modelCacheDir?: string;
+  };
   /** Replace an existing commitment (losing its block and epsilon advantage). */
   replace?: boolean;
   /** Make the repo public after committing (default: keep it private). */
@@ -73,11 +83,13 @@ export async function publishModel(o: PublishOptions): Promise<Published> {
       block,
       cacheDir: o.checks.cacheDir,
       resolveTokenizer: o.checks.resolveTokenizer,
+      base: { store: o.store, cacheDir: o.checks.modelCacheDir ?? join(o.checks.cacheDir, "hub") },
+      entryStart: o.checks.entryStart,
     });
     if (!checked.passes) throw new RangeError(`not uploaded: ${checked.verdict}`);
     log(
-      `${o.dir}: ${checked.architecture}, ${checked.parameters} parameters, loss ${
-        checked.loss!.toFixed(4)
+      `${o.dir}: ${checked.architecture}, ${checked.parameters} parameters, loss ${checked.loss!.toFixed(4)}${
+        checked.improvement !== null ? ` (the base's minus this: ${checked.improvement.toFixed(4)})` : ""
       }: passes competition ${c.id} (${c.name})`,
     );
   }

@@ -3,10 +3,19 @@
  * current sync block, and the verdict against the leader of a validator's latest step. Exit 0
  * when a validator would score the model, 1 when it would reject it, 2 on bad flags.
  */
-import { competitionAt, seedFromBlockHash, syncBlock, ValidatorState } from "../src/mod.ts";
+import { competitionAt, scheduleAt, seedFromBlockHash, syncBlock, ValidatorState } from "../src/mod.ts";
 import { type Device, DEVICES } from "../eval/mod.ts";
 import { type Leader, preflight } from "../miner/mod.ts";
-import { flags, main, networkFlags, openNetworkFromFlags, progress, rateLine, UsageError } from "./cli/mod.ts";
+import {
+  checkSubmissionKind,
+  flags,
+  main,
+  networkFlags,
+  openNetworkFromFlags,
+  progress,
+  rateLine,
+  UsageError,
+} from "./cli/mod.ts";
 
 await main({
   name: "miner:eval",
@@ -15,6 +24,7 @@ await main({
   flags: {
     ...networkFlags,
     model: flags.path("the model directory", { mustExist: "dir" }),
+    adapter: flags.path("in an adapter competition: the PEFT adapter directory", { mustExist: "dir" }),
     competition: flags.int("the competition id", { default: 1, min: 0, max: 65535 }),
     state: flags.path("a validator's state, for the verdict against its leader", { mustExist: "file" }),
     device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
@@ -23,16 +33,19 @@ await main({
   },
   examples: [
     "deno task miner:eval --model ./my-model",
+    "deno task miner:eval --adapter ./my-lora --competition 3",
     "deno task miner:eval --model ./my-model --competition 2 --network finney --netuid 9 --state validator.sqlite",
   ],
   async run({ flags: f }) {
-    if (!f.model) throw new UsageError("--model is required");
+    if (!f.model && !f.adapter) throw new UsageError("--model (or --adapter) is required");
+    if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
     const network = await openNetworkFromFlags(f);
     const bar = progress({ quiet: f.json });
     try {
       const block = await network.chain.currentBlock();
       const competition = competitionAt(network.schedule, block, f.competition);
       if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
+      checkSubmissionKind(competition, f.adapter !== undefined);
       let leaders: Leader[] | undefined;
       if (f.state) {
         const state = new ValidatorState(f.state, { readOnly: true });
@@ -47,7 +60,7 @@ await main({
         state.close();
       }
       const r = await preflight({
-        dir: f.model,
+        dir: (f.adapter ?? f.model)!,
         competition,
         client: network.datasets,
         seed: seedFromBlockHash(await network.chain.blockHash(syncBlock(block))),
@@ -55,6 +68,8 @@ await main({
         cacheDir: f["cache-dir"],
         resolveTokenizer: network.resolveTokenizer,
         leaders,
+        base: { store: network.store, cacheDir: network.modelCacheDir },
+        entryStart: scheduleAt(network.schedule, block).startBlock,
         batchSize: f.batch,
         device: f.device as Device,
         onProgress: (p) =>
@@ -73,12 +88,19 @@ await main({
       if (f.json) console.log(JSON.stringify(r));
       else {
         console.log(
-          `${f.model}: ${r.architecture ?? "?"}, ${
+          `${f.adapter ?? f.model}: ${f.adapter ? "adapter on " : ""}${r.architecture ?? "?"}, ${
             r.parameters ?? "?"
           } parameters, competition ${competition.id} (${competition.name}) at block ${block}`,
         );
         for (const [task, loss] of Object.entries(r.taskLosses)) console.log(`  ${task}: ${loss.toFixed(4)}`);
-        if (r.loss !== null) console.log(`loss ${r.loss.toFixed(4)}`);
+        if (r.baseLoss !== null) console.log(`base loss ${r.baseLoss.toFixed(4)}`);
+        if (r.loss !== null) {
+          console.log(
+            `loss ${r.loss.toFixed(4)}${
+              r.improvement !== null ? ` (improvement over the base ${r.improvement.toFixed(4)})` : ""
+            }`,
+          );
+        }
         console.log(`verdict: ${r.verdict}`);
       }
       return r.passes ? 0 : 1;

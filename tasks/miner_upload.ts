@@ -4,9 +4,17 @@
  * commits the metadata string with the hotkey and reads it back. Exit 0 when committed, 1 when
  * refused (with the rule that stopped it), 2 on bad flags.
  */
-import { competitionAt } from "../src/mod.ts";
+import { competitionAt, scheduleAt } from "../src/mod.ts";
 import { publishModel } from "../miner/mod.ts";
-import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
+import {
+  checkSubmissionKind,
+  flags,
+  hotkeyFromFlags,
+  main,
+  networkFlags,
+  openNetworkFromFlags,
+  UsageError,
+} from "./cli/mod.ts";
 
 await main({
   name: "miner:upload",
@@ -14,6 +22,12 @@ await main({
   flags: {
     ...networkFlags,
     model: flags.path("the model directory (config.json + safetensors)", { mustExist: "dir" }),
+    adapter: flags.path(
+      "in an adapter competition: the PEFT adapter directory (adapter_config.json + adapter_model.safetensors)",
+      {
+        mustExist: "dir",
+      },
+    ),
     repo: flags.string("where to push it: namespace/name", { placeholder: "<ns/name>" }),
     competition: flags.int("the competition id", { min: 0, max: 65535 }),
     public: flags.boolean("open the repo after committing (default: private)"),
@@ -26,12 +40,14 @@ await main({
   ],
   examples: [
     "deno task miner:upload --model ./my-model --repo you/my-model --competition 1",
+    "deno task miner:upload --adapter ./my-lora --repo you/my-lora --competition 3",
     "deno task miner:upload --model ./my-model --repo you/my-model --competition 2 --network finney --netuid 9 --wallet.name miner --wallet.hotkey default",
   ],
   async run({ flags: f }) {
-    if (!f.model || !f.repo || f.competition === undefined) {
-      throw new UsageError("--model, --repo and --competition are required");
+    if ((!f.model && !f.adapter) || !f.repo || f.competition === undefined) {
+      throw new UsageError("--model (or --adapter), --repo and --competition are required");
     }
+    if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
     if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(f.repo)) {
       throw new UsageError(`--repo must be namespace/name (got ${JSON.stringify(f.repo).slice(0, 80)})`);
     }
@@ -42,15 +58,22 @@ await main({
       const block = await network.chain.currentBlock();
       const competition = competitionAt(network.schedule, block, f.competition);
       if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
+      checkSubmissionKind(competition, f.adapter !== undefined);
       const p = await publishModel({
         store: network.store,
         chain: network.chain,
         netuid: network.netuid,
         hotkey,
-        dir: f.model,
+        dir: (f.adapter ?? f.model)!,
         repo: f.repo,
         competition,
-        checks: { datasets: network.datasets, cacheDir: f["cache-dir"], resolveTokenizer: network.resolveTokenizer },
+        checks: {
+          datasets: network.datasets,
+          cacheDir: f["cache-dir"],
+          resolveTokenizer: network.resolveTokenizer,
+          entryStart: scheduleAt(network.schedule, block).startBlock,
+          modelCacheDir: network.modelCacheDir,
+        },
         replace: f.yes,
         makePublic: f.public,
         log: console.log,

@@ -8,3 +8,4 @@ export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";
 export * from "./weights_sender.ts";
 export * from "./step.ts";
+export * from "./step_base.ts";

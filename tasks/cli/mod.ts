@@ -7,3 +7,4 @@ export * from "./command.ts";
 export * from "./network_flags.ts";
 export * from "./progress.ts";
 export * from "./input.ts";
+export * from "./submission.ts";

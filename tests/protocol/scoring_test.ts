@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  baselineBar,
   competitiveUids,
   computeWins,
   epsilonAt,
   type EpsilonDecay,
+  explainOutcomes,
   lossToBeat,
   recordCompetitionWeights,
   roundHalfEven,
@@ -149,4 +151,44 @@ Deno.test("scoring rejects duplicate uids and NaN losses", () => {
     /uid 1 appears twice/,
   );
   assert.throws(() => scoreCompetition([{ uid: 1, block: 1, loss: NaN }], DECAY, 5), /loss NaN/);
+});
+
+Deno.test("adapter competitions: an adapter must beat the base's loss discounted by the base's epsilon", () => {
+  // The base counts as committed at block 0; at block 50 its epsilon is 0.00255, so the bar is
+  // 2 × (1 − 0.00255) = 1.9949. uid 1 clears it; uid 2 improves (1.9950 < 2) but not by epsilon;
+  // uid 3 is worse than the base; uid 4 failed; uid 5 copies uid 1 later.
+  const baseline = { loss: 2, block: 0 };
+  const out = scoreCompetition(
+    [
+      { uid: 1, block: 10, loss: 1.9 },
+      { uid: 2, block: 10, loss: 1.995 },
+      { uid: 3, block: 10, loss: 2.1 },
+      { uid: 4, block: 10, loss: Infinity },
+      { uid: 5, block: 20, loss: 1.9 },
+    ],
+    DECAY,
+    50,
+    baseline,
+  );
+  assert.deepEqual(out.map((o) => [o.uid, o.excluded ?? "in", o.weight]), [
+    [1, "in", 1],
+    [2, "no-improvement", 0],
+    [3, "no-improvement", 0],
+    [4, "failed", 0],
+    [5, "not-competitive", 0],
+  ]);
+  close(baselineBar(baseline, DECAY, 50), 2 * (1 - 0.00255));
+  const why = explainOutcomes(out, DECAY, 50, baseline);
+  assert.equal(
+    why.get(2),
+    "improves on the base by 0.0050 (0.25%), not by its epsilon 0.00255: needs a loss below 1.9949; no weight",
+  );
+  assert.equal(why.get(3), "no better than the base (loss 2.0000, worse by 0.1000): no weight");
+  assert.match(why.get(5)!, /same loss as uid 1, committed earlier/);
+  // Without a baseline the same losses all take part (uid 3 is simply worse).
+  const plain = scoreCompetition([{ uid: 2, block: 10, loss: 1.995 }, { uid: 3, block: 10, loss: 2.1 }], DECAY, 50);
+  assert.deepEqual(plain.map((o) => o.excluded), [undefined, undefined]);
+  // No adapter beats the base: nobody is paid by this competition.
+  const none = scoreCompetition([{ uid: 3, block: 10, loss: 2.1 }], DECAY, 50, baseline);
+  assert.equal(none[0].weight, 0);
 });

@@ -1,0 +1,16 @@
+/** The miner commands' one rule about what they are given: a model or an adapter, as the competition takes. */
+import type { Competition } from "../../src/mod.ts";
+import { UsageError } from "./flag.ts";
+
+/** Throws `UsageError` when `--adapter` is given to a model competition, or `--model` to an adapter one. */
+export function checkSubmissionKind(c: Competition, adapter: boolean): void {
+  const takes = c.kind ?? "model";
+  if (adapter && takes === "model") {
+    throw new UsageError(`competition ${c.id} (${c.name}) takes full models: give --model, not --adapter`);
+  }
+  if (!adapter && takes === "adapter") {
+    throw new UsageError(
+      `competition ${c.id} (${c.name}) takes PEFT adapters on ${c.adapter!.base.repo}: give --adapter, not --model`,
+    );
+  }
+}
