@@ -1,10 +1,16 @@
-/** The demo's models: graded quality, a degenerate one, an oversized one, a broken one. */
+/**
+ * The demo's models: graded quality, a degenerate one, an oversized one, a broken one, a tiny
+ * Llama; and for the adapter competition its base and three adapters (one fixes the base's
+ * fault, one does nothing, one makes it worse).
+ */
 import { join } from "node:path";
 import {
   fitText,
   QUALITY_CONFIG,
   randomParameters,
   TINY_MODELS,
+  writeFaultAdapter,
+  writeFaultyBase,
   writeModelFiles,
   writeQualityModel,
   writeTinyModel,
@@ -57,5 +63,20 @@ export async function writeDemoModels(root: string): Promise<DemoModel[]> {
   const llama = TINY_MODELS.find((d) => d.name === "llama-f32-untied")!;
   await writeTinyModel(llama, join(root, "trent"));
   out.push({ miner: "trent", dir: join(root, "trent"), competitionId: 2, note: "tiny Llama" });
+
+  const adapters = [
+    ["grace", "fixes", "LoRA that cancels the base's fault"],
+    ["heidi", "nothing", "LoRA as PEFT initialises it (B = 0)"],
+    ["ivan", "hurts", "LoRA that doubles the base's fault"],
+  ] as const;
+  for (const [miner, effect, note] of adapters) {
+    await writeFaultAdapter(join(root, miner), effect);
+    out.push({ miner, dir: join(root, miner), competitionId: 3, note });
+  }
   return out;
+}
+
+/** Writes the adapter competition's base (the bigram model with a low-rank fault) into `dir`. */
+export async function writeDemoBase(dir: string): Promise<void> {
+  await writeFaultyBase(dir, await fitText());
 }

@@ -3,7 +3,8 @@
  * structured account of what happened. The embedded chain (manual clock, fixed genesis), the
  * bundled pages, the local model store; a validator and miners registered; graded models, a
  * random one, a degenerate one, one over the parameter cap, one with a broken header, a tiny
- * Llama for competition 2, and (after the first step) a copy of the best model committed later
+ * Llama for competition 2; an adapter competition's pinned base with adapters that fix it, do
+ * nothing and hurt it; and (after each competition's first step) a copy of the best entry committed later
  * from another hotkey; validator steps until weights are on chain and a Yuma epoch has paid.
  * `tasks/demo.ts` prints it; tests read it.
  */
@@ -11,20 +12,23 @@ import { join } from "node:path";
 import { publishModel } from "../../miner/mod.ts";
 import {
   BUNDLED_SCHEDULES,
+  type Competition,
   competitionAt,
   DatasetsServerClient,
   devKey,
+  hashModelDir,
   JsonlRunLog,
   keyFromUri,
   loadSchedule,
   LocalChain,
+  localModelFileSet,
   LocalModelStore,
   runStep,
   startDatasetsServer,
   ValidatorState,
 } from "../../src/mod.ts";
 import { copy } from "./copy_dir.ts";
-import { writeDemoModels } from "./models.ts";
+import { writeDemoBase, writeDemoModels } from "./models.ts";
 
 /** One row of a competition's final step. */
 export interface DemoRow {
@@ -37,6 +41,8 @@ export interface DemoRow {
   reason: string | null;
   /** Why it earns what it earns. */
   explanation: string | null;
+  /** In an adapter competition: the base's loss minus this one's. */
+  improvement: number | null;
 }
 
 /** What the demo did and where it left its files. */
@@ -45,7 +51,15 @@ export interface DemoSummary {
   netuid: number;
   published: { miner: string; uid: number; repo: string; commit: string; note: string }[];
   steps: { stepId: number; block: number; competitionId: number; weights: string }[];
-  competitions: { id: number; name: string; stepId: number; block: number; rows: DemoRow[] }[];
+  competitions: {
+    id: number;
+    name: string;
+    stepId: number;
+    block: number;
+    /** In an adapter competition: the base's loss on the step's pages. */
+    baseLoss: number | null;
+    rows: DemoRow[];
+  }[];
   rejected: { uid: number; miner: string; reason: string }[];
   onChain: { uid: number; miner: string; incentive: number; emission: bigint }[];
   /** A Yuma epoch paid the miners after weights were set. */
@@ -63,6 +77,26 @@ export interface DemoOptions {
 }
 
 const NETUID = 1, TEMPO = 20;
+
+/** Copiers: after a competition's first step, each re-uploads the best entry under its own hotkey. */
+const COPIES = [
+  { copier: "copycat", original: "bob", competitionId: 1, what: "model" },
+  { copier: "mimic", original: "grace", competitionId: 3, what: "adapter" },
+];
+
+/** Uploads an adapter competition's base and checks it is exactly what the schedule pins. */
+async function publishBase(c: Competition, store: LocalModelStore, root: string): Promise<void> {
+  const pin = c.adapter!.base;
+  const dir = join(root, "base");
+  await writeDemoBase(dir);
+  const commit = await store.upload(pin.repo, dir, await localModelFileSet(dir), { private: false, message: "base" });
+  const { hash } = await hashModelDir(dir);
+  if (commit !== pin.revision || hash !== pin.hash) {
+    throw new Error(
+      `the demo's base ${pin.repo}@${commit} (hash ${hash}) is not the one competition ${c.id} pins (${pin.revision}, ${pin.hash})`,
+    );
+  }
+}
 
 /** Runs the demo in `o.dir` (emptied first). */
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
@@ -101,15 +135,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const store = new LocalModelStore(paths.store);
     const validator = await devKey("Alice");
     const keys = new Map<string, Awaited<ReturnType<typeof devKey>>>();
-    for (const m of [...models.map((m) => m.miner), "copycat"]) keys.set(m, await keyFromUri(`//${m}`));
+    for (const m of [...models.map((m) => m.miner), ...COPIES.map((c) => c.copier)]) {
+      keys.set(m, await keyFromUri(`//${m}`));
+    }
     await chain.register(NETUID, validator.address, await devKey("Alice", "coldkey"));
     for (const [, k] of keys) await chain.register(NETUID, k.address, k);
     chain.addStake(validator.address, 1_000_000_000_000n);
     chain.advance(TEMPO + 1); // one epoch: the staked validator receives its permit
     phase("chain setup");
 
+    // The adapter competition's base, published where the schedule pins it.
+    for (const c of schedule[0].competitions) {
+      if (c.kind === "adapter") await publishBase(c, store, join(o.dir, "models"));
+    }
     const client = new DatasetsServerClient({ baseUrl: datasets.url });
-    const checks = { datasets: client, cacheDir: paths.cache };
+    const checks = { datasets: client, cacheDir: paths.cache, entryStart: schedule[0].startBlock };
     const uidOf = async (address: string) =>
       (await chain.metagraph(NETUID)).neurons.find((n) => n.hotkey === address)!.uid;
     const published: DemoSummary["published"] = [];
@@ -157,10 +197,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       maxNewPerStep: 10,
     };
     const steps: DemoSummary["steps"] = [];
-    let copied = false, paid = false;
-    // Four steps: each competition twice, the copycat's later commitment scored in the second
-    // round; more only if no epoch has paid the miners yet.
-    for (let i = 0; i < 10 && (i < 4 || !paid); i++) {
+    const copied = new Set<number>();
+    let paid = false;
+    const rounds = 2 * schedule[0].competitions.length;
+    // Each competition twice, a copier's later commitment scored in the second round; more only
+    // if no epoch has paid the miners yet.
+    for (let i = 0; i < rounds + 6 && (i < rounds || !paid); i++) {
       const summary = await runStep(ctx);
       if (summary) {
         steps.push({
@@ -170,29 +212,31 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
           weights: summary.weightsResult,
         });
       }
-      if (!copied && summary?.competition.id === 1) {
-        // A copycat re-uploads the best model under its own name and commits it later.
-        const dir = join(o.dir, "models", "copycat");
-        await copy(models[0].dir, dir);
-        const hotkey = keys.get("copycat")!;
+      const copier = COPIES.find((c) => c.competitionId === summary?.competition.id);
+      if (summary && copier && !copied.has(copier.competitionId)) {
+        // A copier re-uploads the best entry under its own name and commits it later.
+        const original = models.find((m) => m.miner === copier.original)!;
+        const dir = join(o.dir, "models", copier.copier);
+        await copy(original.dir, dir);
+        const hotkey = keys.get(copier.copier)!;
         const p = await publishModel({
           store,
           chain,
           netuid: NETUID,
           hotkey,
           dir,
-          repo: "copycat/sn9-model",
+          repo: `${copier.copier}/sn9-model`,
           competition: summary.competition,
           checks,
         });
         published.push({
-          miner: "copycat",
+          miner: copier.copier,
           uid: await uidOf(hotkey.address),
           repo: p.repo,
           commit: p.commit,
-          note: `${models[0].miner}'s model, committed at block ${p.block}`,
+          note: `${copier.original}'s ${copier.what}, committed at block ${p.block}`,
         });
-        copied = true;
+        copied.add(copier.competitionId);
       }
       chain.advance(TEMPO / 2);
       const last = state.lastWeightsSet();
@@ -208,6 +252,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     for (const c of schedule[0].competitions) {
       const last = [...steps].reverse().find((s) => s.competitionId === c.id);
       if (!last) continue;
+      const baseLoss = state.steps().find((s) => s.id === last.stepId)?.baseline?.loss ?? null;
       const rows = state.evals(last.stepId).map((e) => ({
         uid: e.uid,
         miner: nameOf.get(e.hotkey) ?? "?",
@@ -217,8 +262,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         status: e.status,
         reason: e.reason,
         explanation: e.explanation ?? null,
+        improvement: baseLoss !== null && e.loss !== null ? baseLoss - e.loss : null,
       })).sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity));
-      competitions.push({ id: c.id, name: c.name, stepId: last.stepId, block: last.block, rows });
+      competitions.push({ id: c.id, name: c.name, stepId: last.stepId, block: last.block, baseLoss, rows });
     }
     const metagraph = await chain.metagraph(NETUID);
     phase("summary");
