@@ -9,7 +9,7 @@ import { devKey, keyFromUri, LocalChain, ValidatorState } from "../../src/mod.ts
 import { tempDir } from "../helpers/temp.ts";
 import type { DemoSummary } from "../../tasks/demo/scenario.ts";
 
-Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models are refused with reasons, Yuma pays the winner", async () => {
+Deno.test("demo: the best model and the helpful adapter win on chain, copies and useless adapters get nothing, bad models are refused with reasons, Yuma pays the winners", async () => {
   const dir = await tempDir("sn9-demo-");
   const demo = new URL("../../tasks/demo.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -39,11 +39,49 @@ Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models
   );
   assert.deepEqual(summary.rejected.map((r) => r.miner).sort(), ["ferdie", "mallory", "oscar"]);
 
+  // The adapter competition: the fix beats the base, the no-op and the harmful adapter earn
+  // nothing for not beating it, the copy earns nothing as a copy. The fix restores the clean
+  // bigram model exactly, so its loss is bob's (same model, same pages in competition 1).
+  const c3 = summary.competitions.find((c) => c.id === 3)!;
+  const adapter = (m: string) => c3.rows.find((r) => r.miner === m)!;
+  assert.ok(c3.baseLoss !== null && c3.baseLoss > adapter("grace").loss!);
+  assert.equal(adapter("grace").weight, 1);
+  assert.ok(Math.abs(adapter("grace").loss! - c1.rows[0].loss!) < 1e-5, "the fix restores bob's model");
+  assert.ok(Math.abs(adapter("heidi").loss! - c3.baseLoss!) < 1e-6, "B = 0 leaves the base as it is");
+  assert.equal(adapter("heidi").improvement, c3.baseLoss - adapter("heidi").loss!);
+  assert.ok(adapter("ivan").improvement! < 0, "the harmful adapter is worse than the base");
+  for (const m of ["heidi", "ivan"]) {
+    assert.equal(adapter(m).weight, 0, m);
+    assert.match(
+      adapter(m).explanation!,
+      /^no better than the base \(loss \d+\.\d{4}(, worse by \d+\.\d{4})?\): no weight$/,
+    );
+  }
+  assert.equal(adapter("mimic").weight, 0);
+  assert.match(adapter("mimic").explanation!, /same loss as uid \d+, committed earlier/);
+
   const chain = LocalChain.open(join(dir, "chain.sqlite"));
   const metagraph = await chain.metagraph(1);
   const addressOf = async (name: string) => (await keyFromUri(`//${name}`)).address;
   const byName = new Map<string, number>();
-  for (const name of ["bob", "charlie", "dave", "walter", "eve", "ferdie", "oscar", "mallory", "trent", "copycat"]) {
+  for (
+    const name of [
+      "bob",
+      "charlie",
+      "dave",
+      "walter",
+      "eve",
+      "ferdie",
+      "oscar",
+      "mallory",
+      "trent",
+      "copycat",
+      "grace",
+      "heidi",
+      "ivan",
+      "mimic",
+    ]
+  ) {
     const address = await addressOf(name);
     byName.set(name, metagraph.neurons.find((n) => n.hotkey === address)!.uid);
   }
@@ -59,7 +97,22 @@ Deno.test("demo: the best model wins on chain, the copy gets nothing, bad models
   // Yuma paid the winner.
   const paid = (name: string) => metagraph.neurons[byName.get(name)!].emission;
   assert.ok(paid("bob") > 0n, "bob received emission");
-  for (const other of ["charlie", "dave", "walter", "eve", "copycat", "oscar", "mallory", "ferdie"]) {
+  assert.ok(paid("grace") > 0n, "grace received emission");
+  for (
+    const other of [
+      "charlie",
+      "dave",
+      "walter",
+      "eve",
+      "copycat",
+      "oscar",
+      "mallory",
+      "ferdie",
+      "heidi",
+      "ivan",
+      "mimic",
+    ]
+  ) {
     assert.equal(paid(other), 0n, other);
   }
 
