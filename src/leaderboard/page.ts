@@ -55,6 +55,7 @@ export const PAGE_HTML = `<!doctype html>
 <li><b>Loss.</b> Every step, the validator draws pages of the competition's datasets from the block hash, packs them into sequences, and measures each model's mean next-token loss on the same tokens. Lower is better.</li>
 <li><b>Epsilon: the earlier model's advantage.</b> When two models meet, the one committed at the earlier block has its loss multiplied by (1 − epsilon). Epsilon starts at <span id="eps-start">start</span> when a model is committed and decays to <span id="eps-end">end</span> over <span id="eps-blocks">N</span> blocks. A newcomer must be better by that margin; a copy of the leader, with the leader's exact loss but a later block, never wins.</li>
 <li><b>Not competitive.</b> A model that could not beat an earlier one even once that model's epsilon has decayed to its end value takes no part in the wins (it could only take wins from others).</li>
+<li><b>Adapter competitions.</b> Miners publish PEFT LoRA or DoRA adapters for a pinned base model. The validator scores the base on the same pages in the same step; an adapter takes part only if its loss beats the base's by the base's epsilon (the base counts as committed when the competition began). The <i>vs base</i> column is the base's loss minus the adapter's.</li>
 <li><b>Win rate.</b> The share of the other competing models a model beats.</li>
 <li><b>Weight.</b> softmax(win rate / 0.01): a win rate 0.25 below the best earns about e<sup>−25</sup> of the best's weight, so in practice only the best win rate is paid. Step weights feed a moving average per competition, and competitions share the subnet's weights by their reward share.</li>
 </ul>
@@ -80,13 +81,15 @@ function chart(id, config) {
   charts[id] = new Chart(document.getElementById(id), config);
   return charts[id];
 }
-const COLUMNS = ["uid", "repo", "commit", "block", "loss", "per task", "epsilon", "win rate", "weight", "status", "why"];
-function row(r, best) {
+const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(adapters ? ["vs base"] : []), "per task", "epsilon", "win rate", "weight", "status", "why"];
+const signed = (x) => x === null || x === undefined ? "—" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(4);
+function row(r, best, adapters) {
   // A model without a loss is explained by its reason; a scored one by the scoring rule that decided its weight.
   const why = r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"));
   return '<tr class="' + (best ? "best" : "") + '" data-uid="' + r.uid + '">' +
     td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
     td("block", r.commitBlock, "num") + td("loss", fmt(r.loss), "num") +
+    (adapters ? td("vs base", signed(r.improvement), "num") : "") +
     td("per task", esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")), "wide") +
     td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num") + td("weight", fmt(r.weight), "num") +
     td("status", esc(r.status)) + td("why", why, r.reason ? "why reason" : "why") +
@@ -107,15 +110,19 @@ async function refresh() {
     if (!section) {
       section = document.createElement("section");
       section.id = "c" + c.id;
-      section.innerHTML = '<h2></h2><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
-        COLUMNS.map((h) => "<th>" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
+      section.innerHTML = '<h2></h2><div class="muted base"></div><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
+        columns(c.kind === "adapter").map((h) => "<th>" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
         '<div class="charts"><div class="card"><div class="chart"><canvas id="loss' + c.id + '"></canvas></div></div>' +
         '<div class="card"><div class="chart"><canvas id="bars' + c.id + '"></canvas></div></div></div>';
       root.appendChild(section);
     }
     section.querySelector("h2").textContent = "Competition " + c.id + " · " + c.name + " · " + Math.round(c.rewardShare * 100) + "% of rewards" +
       (board.step ? " · step " + board.step.id + " at block " + board.step.block : " · no completed step yet");
-    section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0)).join("");
+    const adapters = c.kind === "adapter";
+    section.querySelector(".base").textContent = !adapters ? "" : "PEFT adapters (max rank " + c.adapter.maxRank + ", " +
+      c.adapter.targetModules.join(", ") + (c.adapter.dora ? ", DoRA allowed" : "") + ") on the base " + c.adapter.base.repo + "@" +
+      c.adapter.base.revision.slice(0, 8) + (board.base ? "; its loss on the latest step's pages: " + fmt(board.base.loss) : "");
+    section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0, adapters)).join("");
     chart("loss" + c.id, {
       type: "line",
       data: { datasets: board.series.map((s) => ({ label: s.repo + " (uid " + s.uid + ")", data: s.points.map((p) => ({ x: p.block, y: p.loss })), tension: 0.2 })) },

@@ -27,12 +27,16 @@ export interface LeaderboardRow {
   reason: string | null;
   /** Why it earns what it earns (null for a model not in the step). */
   explanation: string | null;
+  /** In an adapter competition: the base's loss minus this one's on the step's pages. */
+  improvement: number | null;
 }
 
 /** A competition's latest completed step and its rows, best first. */
 export interface Leaderboard {
   competitionId: number;
   step: { id: number; block: number; seed: string } | null;
+  /** In an adapter competition: the pinned base and its loss on the step's pages. */
+  base: { repo: string; revision: string; loss: number } | null;
   rows: LeaderboardRow[];
 }
 
@@ -42,7 +46,7 @@ export interface Leaderboard {
  */
 export function leaderboard(state: ValidatorState, competitionId: number): Leaderboard {
   const step = state.db.prepare(
-    "SELECT id, block, seed FROM steps WHERE competition_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1",
+    "SELECT id, block, seed, baseline FROM steps WHERE competition_id = ? AND status = 'done' ORDER BY id DESC LIMIT 1",
   ).get(competitionId) as Row | undefined;
   const scored = step
     ? (state.db.prepare(
@@ -54,6 +58,10 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     `SELECT uid, hotkey, repo, revision, commit_block, status, reason FROM models
      WHERE competition_id = ? AND status != 'ignored' AND hotkey NOT IN (SELECT hotkey FROM evals WHERE step_id = ?)`,
   ).all(competitionId, (step?.id as number | undefined) ?? -1) as Row[];
+  const baseline = step?.baseline ? JSON.parse(step.baseline as string) : null;
+  const base = baseline
+    ? { repo: String(baseline.repo), revision: String(baseline.revision), loss: Number(baseline.loss) }
+    : null;
   const rows: LeaderboardRow[] = [...scored, ...unscored].map((r) => ({
     uid: Number(r.uid),
     hotkey: r.hotkey as string,
@@ -69,6 +77,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     status: r.status as string,
     reason: (r.reason as string | null) ?? null,
     explanation: (r.explanation as string | null | undefined) ?? null,
+    improvement: base && r.loss !== null && r.loss !== undefined ? base.loss - Number(r.loss) : null,
   }));
   rows.sort((a, b) =>
     (b.weight ?? -1) - (a.weight ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid
@@ -76,6 +85,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
   return {
     competitionId,
     step: step ? { id: Number(step.id), block: Number(step.block), seed: step.seed as string } : null,
+    base,
     rows,
   };
 }

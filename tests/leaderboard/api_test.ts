@@ -104,7 +104,8 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   assert.equal(health.res.headers.get("access-control-allow-origin"), null);
 
   const comps = await get("/api/competitions");
-  assert.deepEqual(comps.body.competitions.map((c: { id: number }) => c.id), [1, 2]);
+  assert.deepEqual(comps.body.competitions.map((c: { id: number }) => c.id), [1, 2, 3]);
+  assert.equal(comps.body.competitions[2].adapter.base.repo, "sn9/tiny-gpt2-base");
 
   const board = await get("/api/leaderboard?competition=1");
   assert.equal(board.res.status, 200);
@@ -151,4 +152,62 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   const chartJs = await app.request("/assets/chart.js");
   assert.equal(chartJs.status, 200);
   assert.ok((await chartJs.text()).length > 100_000, "Chart.js is served from the npm package");
+});
+
+Deno.test("leaderboard API: an adapter competition's board carries the base's loss and each adapter's improvement on it", async () => {
+  const path = join(await tempDir(), "v.sqlite");
+  const s = new ValidatorState(path);
+  const baseline = {
+    repo: "sn9/base",
+    revision: "b".repeat(40),
+    loss: 4,
+    taskLosses: { falcon: 4 },
+    loadMs: 1,
+    computeMs: 2,
+  };
+  const step = s.startStep(300, 3, "cd".repeat(32), { seed: "cd".repeat(32), tasks: [] }, 0, baseline);
+  for (const [uid, loss] of [[4, 3.5], [5, 4.25]]) {
+    s.recordEval({
+      stepId: step,
+      hotkey: `h${uid}`,
+      uid,
+      competitionId: 3,
+      repo: `m${uid}/lora`,
+      revision: String(uid).repeat(40),
+      commitBlock: 250,
+      loss,
+      taskLosses: { falcon: loss },
+      status: "ok",
+      reason: null,
+      loadMs: 1,
+      computeMs: 1,
+    });
+  }
+  s.finishStep(
+    step,
+    [
+      { hotkey: "h4", winRate: 1, wins: 0, epsilon: 0.005, weight: 1, excluded: null, explanation: "alone" },
+      {
+        hotkey: "h5",
+        winRate: 0,
+        wins: 0,
+        epsilon: 0.005,
+        weight: 0,
+        excluded: "no-improvement",
+        explanation: "worse",
+      },
+    ],
+    { 3: { 4: 1 } },
+    1,
+  );
+  s.close();
+  const app = leaderboardApp(new ValidatorState(path, { readOnly: true }), await loadSchedule(BUNDLED_SCHEDULES.local));
+  const board = await (await app.request("/api/leaderboard?competition=3")).json();
+  assert.deepEqual(board.base, { repo: "sn9/base", revision: "b".repeat(40), loss: 4 });
+  assert.deepEqual(board.rows.map((r: { uid: number; improvement: number }) => [r.uid, r.improvement]), [[4, 0.5], [
+    5,
+    -0.25,
+  ]]);
+  const full = await (await app.request("/api/leaderboard?competition=1")).json();
+  assert.equal(full.base, null);
 });
