@@ -31,6 +31,7 @@ export {
   ARCHITECTURES,
   findArchitecture,
   LIMITS,
+  type LinearModule,
   type ModelSpec,
   SUPPORTED_ARCHITECTURES,
   type TensorSpec,
@@ -43,11 +44,15 @@ export {
   MAX_INDEX_BYTES,
   parseIndex,
   parseSafetensorsHeader,
+  readTensorFloat32,
   type SafetensorsHeader,
   SHARD_NAME,
   SINGLE_FILE,
   type TensorEntry,
+  type TensorToWrite,
+  toFloat32,
   type WeightRef,
+  writeSafetensorsFile,
 } from "./safetensors/mod.ts";
 export {
   ADAPTABLE_ARCHITECTURES,

@@ -14,3 +14,4 @@ export * from "./hub/mod.ts";
 export * from "./validator/mod.ts";
 export * from "./network/mod.ts";
 export * from "./leaderboard/mod.ts";
+export * from "./averager/mod.ts";

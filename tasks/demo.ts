@@ -61,7 +61,9 @@ function print(s: DemoSummary, port: number): void {
   say("\nLeaderboard (latest step per competition):");
   for (const c of s.competitions) {
     say(`\n  competition ${c.id} (${c.name}), step ${c.stepId} at block ${c.block}`);
-    if (c.baseLoss !== null) say(`  adapters on the pinned base, whose loss on these pages is ${c.baseLoss.toFixed(4)}`);
+    if (c.baseLoss !== null) {
+      say(`  adapters on the pinned base, whose loss on these pages is ${c.baseLoss.toFixed(4)}`);
+    }
     say(`   uid  miner     loss     ${c.baseLoss !== null ? " vs base " : ""} win rate  step weight  status, and why`);
     for (const r of c.rows) {
       const loss = r.loss === null ? "   —    " : r.loss.toFixed(4).padStart(8);
@@ -72,9 +74,9 @@ function print(s: DemoSummary, port: number): void {
         : `${r.improvement >= 0 ? "+" : "−"}${Math.abs(r.improvement).toFixed(4)}`.padStart(9);
       const why = r.reason ?? r.explanation ?? "";
       say(
-        `  ${String(r.uid).padStart(4)}  ${r.miner.padEnd(8)} ${loss} ${gain} ${(r.winRate ?? 0).toFixed(3).padStart(8)}  ${
-          (r.weight ?? 0).toFixed(4).padStart(11)
-        }  ${r.status}${why ? `: ${why.slice(0, 110)}` : ""}`,
+        `  ${String(r.uid).padStart(4)}  ${r.miner.padEnd(8)} ${loss} ${gain} ${
+          (r.winRate ?? 0).toFixed(3).padStart(8)
+        }  ${(r.weight ?? 0).toFixed(4).padStart(11)}  ${r.status}${why ? `: ${why.slice(0, 110)}` : ""}`,
       );
     }
   }

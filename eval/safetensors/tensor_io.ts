@@ -1,0 +1,82 @@
+/**
+ * Tensor bytes as float32, and a float32 safetensors file written tensor by tensor (the header
+ * first, from the shapes alone), for tools that produce models (the averager). The file is
+ * written beside its final name and renamed into place, so a kill never leaves a partial file.
+ */
+import { type Dtype, DTYPE_BYTES } from "./header.ts";
+import type { WeightRef } from "./index.ts";
+
+/** Stored bytes of `dtype` as float32 values. */
+export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
+  const n = bytes.length / DTYPE_BYTES[dtype];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  if (dtype === "F32") {
+    for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+  } else if (dtype === "BF16") {
+    const u = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) u[i] = view.getUint16(2 * i, true) << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = view.getFloat16(2 * i, true);
+  }
+  return out;
+}
+
+/** One tensor of `path` (the file `ref` points into) as float32. */
+export async function readTensorFloat32(path: string, ref: WeightRef): Promise<Float32Array> {
+  using f = await Deno.open(path, { read: true });
+  const bytes = new Uint8Array(ref.length);
+  await f.seek(ref.offset, Deno.SeekMode.Start);
+  for (let at = 0; at < bytes.length;) {
+    const n = await f.read(bytes.subarray(at));
+    if (n === null) throw new RangeError(`tensor "${ref.name}" ends early in "${ref.fileName}"`);
+    at += n;
+  }
+  return toFloat32(bytes, ref.dtype);
+}
+
+/** A tensor to write: its name, shape, and a function giving its values when its turn comes. */
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  values(): Promise<Float32Array>;
+}
+
+/** Writes a float32 safetensors file at `path`, one tensor in memory at a time. */
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: readonly TensorToWrite[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
+    header[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8); // the data section 8-aligned
+  const headerBytes = new TextEncoder().encode(json);
+  const partial = `${path}.incomplete`;
+  {
+    using f = await Deno.open(partial, { write: true, create: true, truncate: true });
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+    await writeAll(f, length);
+    await writeAll(f, headerBytes);
+    for (const t of tensors) {
+      const values = await t.values();
+      if (values.length !== t.shape.reduce((a, b) => a * b, 1)) {
+        throw new RangeError(`tensor "${t.name}" has ${values.length} values for shape ${JSON.stringify(t.shape)}`);
+      }
+      await writeAll(f, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    }
+    await f.sync();
+  }
+  await Deno.rename(partial, path);
+}
+
+async function writeAll(f: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+}
