@@ -10,7 +10,7 @@ import { type DemoSummary, runDemo } from "./demo/scenario.ts";
 await main({
   name: "demo",
   summary:
-    "Runs the whole competition on this machine: an embedded chain, bundled pages, a local model store, a validator and ten miners; then prints the leaderboard and serves it.",
+    "Runs the whole competition on this machine: an embedded chain, bundled pages, a local model store, a validator and fifteen miners in three competitions (one of LoRA adapters, merged at the end into the next base); then prints the leaderboard and serves it.",
   flags: {
     dir: flags.path("where the demo writes its chain, store, state and run log", { default: ".cache/demo-run" }),
     exit: flags.boolean("stop after the summary instead of serving the leaderboard"),
@@ -82,6 +82,15 @@ function print(s: DemoSummary, port: number): void {
   }
   say("\n  Rejected (not evaluated again until their commitment changes):");
   for (const r of s.rejected) say(`  ${String(r.uid).padStart(4)}  ${r.miner.padEnd(8)} ${r.reason.slice(0, 110)}`);
+  if (s.averaged) {
+    const a = s.averaged;
+    say(`\nAveraged (deno task average): step ${a.stepId} of competition ${a.competitionId}, ${a.adapters.join(", ")}`);
+    say(
+      `  loss ${a.mergedLoss.toFixed(4)} on the step's pages against the base's ${
+        a.baseLoss.toFixed(4)
+      }; pushed as ${a.repo}@${a.commit.slice(0, 8)} (hash ${a.hash})`,
+    );
+  }
   say("\nOn chain (after the last epoch):");
   say("   uid  miner     incentive  emission (rao)");
   for (const n of s.onChain) {

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { publishModel } from "../../miner/mod.ts";
 import {
+  averageStep,
   BUNDLED_SCHEDULES,
   type Competition,
   competitionAt,
@@ -64,6 +65,17 @@ export interface DemoSummary {
   onChain: { uid: number; miner: string; incentive: number; emission: bigint }[];
   /** A Yuma epoch paid the miners after weights were set. */
   paid: boolean;
+  /** The adapter competition's last step merged into the next base (deno task average). */
+  averaged: {
+    competitionId: number;
+    stepId: number;
+    adapters: string[];
+    baseLoss: number;
+    mergedLoss: number;
+    repo: string;
+    commit: string;
+    hash: string;
+  } | null;
   phases: { name: string; seconds: number }[];
 }
 
@@ -246,6 +258,36 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     }
     phase("validator steps");
 
+    // The averager: the adapter competition's paid adapters merged into the next base.
+    const adapterCompetition = schedule[0].competitions.find((c) => c.kind === "adapter");
+    let averaged: DemoSummary["averaged"] = null;
+    if (adapterCompetition) {
+      const r = await averageStep({
+        state,
+        schedule,
+        store,
+        datasets: client,
+        competitionId: adapterCompetition.id,
+        outDir: join(o.dir, "models", "averaged"),
+        cacheDir: paths.cache,
+        modelCacheDir: ctx.modelCacheDir,
+        repo: "sn9/tiny-gpt2-next-base",
+        log,
+      });
+      averaged = {
+        competitionId: adapterCompetition.id,
+        stepId: r.stepId,
+        adapters: r.adapters.map((a) => `${a.repo} (share ${a.share.toFixed(2)})`),
+        baseLoss: r.baseLoss,
+        mergedLoss: r.mergedLoss,
+        repo: "sn9/tiny-gpt2-next-base",
+        commit: r.commit!,
+        hash: r.hash,
+      };
+      log(`averaged step ${r.stepId}: loss ${r.mergedLoss.toFixed(4)} against the base's ${r.baseLoss.toFixed(4)}`);
+    }
+    phase("averager");
+
     const nameOf = new Map([...keys].map(([n, k]) => [k.address, n]));
     nameOf.set(validator.address, "validator");
     const competitions: DemoSummary["competitions"] = [];
@@ -283,6 +325,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         .sort((a, b) => (b.emission > a.emission ? 1 : b.emission < a.emission ? -1 : 0))
         .map((n) => ({ uid: n.uid, miner: nameOf.get(n.hotkey) ?? "?", incentive: n.incentive, emission: n.emission })),
       paid,
+      averaged,
       phases,
     };
   } finally {

@@ -58,6 +58,12 @@ Deno.test("demo: the best model and the helpful adapter win on chain, copies and
     );
   }
   assert.equal(adapter("mimic").weight, 0);
+  // The averager merged the paid adapter into the next base: no worse than the base on the step's pages.
+  const averaged = summary.averaged!;
+  assert.ok(averaged.mergedLoss <= averaged.baseLoss, `${averaged.mergedLoss} > ${averaged.baseLoss}`);
+  assert.equal(averaged.baseLoss, c3.baseLoss);
+  assert.deepEqual(averaged.adapters, ["grace/sn9-model (share 1.00)"]);
+  assert.ok(Math.abs(averaged.mergedLoss - adapter("grace").loss!) < 1e-5, "the merge scores as the adapter did");
   assert.match(adapter("mimic").explanation!, /same loss as uid \d+, committed earlier/);
 
   const chain = LocalChain.open(join(dir, "chain.sqlite"));
