@@ -83,13 +83,6 @@ export async function inspectRemoteModel(
       : "files";
     throw new ModelRejected(code, `${label}: ${message}`, { cause: e });
   }
-  const totalBytes = files.reduce((n, f) => n + remote.size(f)!, 0);
-  if (limits.maxBytes !== undefined && totalBytes > limits.maxBytes) {
-    throw new ModelRejected(
-      "limits",
-      `${label}: the model files total ${totalBytes} bytes, over the cap ${limits.maxBytes}; not downloaded`,
-    );
-  }
   // An adapter where a model is expected, or the other way round, is refused by kind.
   if (isAdapterFileSet(files) !== (adapter !== undefined)) {
     throw new ModelRejected(
@@ -97,6 +90,13 @@ export async function inspectRemoteModel(
       adapter
         ? `${label}: this competition takes PEFT adapters on ${adapter.base.label}; the revision holds a full model (config.json)`
         : `${label}: this competition takes full models; the revision holds an adapter (adapter_config.json)`,
+    );
+  }
+  const totalBytes = files.reduce((n, f) => n + remote.size(f)!, 0);
+  if (limits.maxBytes !== undefined && totalBytes > limits.maxBytes) {
+    throw new ModelRejected(
+      "limits",
+      `${label}: the model files total ${totalBytes} bytes, over the cap ${limits.maxBytes}; not downloaded`,
     );
   }
   // Then the engine's own checks over ranged reads.

@@ -170,7 +170,11 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       await dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
       throw e;
     }
-    ctx.log(`  base ${repo}@${revision.slice(0, 8)}: loss ${stepBase.baseline.loss.toFixed(4)}`);
+    ctx.log(
+      `  base ${repo}@${revision.slice(0, 8)}: loss ${stepBase.baseline.loss.toFixed(4)}${
+        step?.baseline ? " (scored when the step began)" : ""
+      }`,
+    );
   }
   ctx.state.setMeta(`data_failures_${competition.id}`, "0");
   const stepId = step?.id ?? ctx.state.transaction(() => {
