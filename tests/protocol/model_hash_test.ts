@@ -66,3 +66,16 @@ Deno.test("modelFileSet() takes shards from the index, optional files when prese
     /not a plain .safetensors file/,
   );
 });
+
+Deno.test("an adapter's file set is adapter_config.json and adapter_model.safetensors; a model's config.json wins", () => {
+  const adapter = ["adapter_config.json", "adapter_model.safetensors", "README.md", "adapter_model.bin"];
+  assert.deepEqual(modelFileSet(adapter), ["adapter_config.json", "adapter_model.safetensors"]);
+  assert.throws(
+    () => modelFileSet(["adapter_config.json", "adapter_model.bin"]),
+    /adapter_model.safetensors is missing/,
+  );
+  assert.deepEqual(modelFileSet(["config.json", "model.safetensors", "adapter_config.json"]), [
+    "config.json",
+    "model.safetensors",
+  ]);
+});

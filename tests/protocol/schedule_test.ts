@@ -74,3 +74,46 @@ Deno.test("validateSchedule() refuses each broken rule with a reason", () => {
   ];
   for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
 });
+
+Deno.test("adapter competitions: the pinned base and the adapter limits are checked at load", () => {
+  const adapter = {
+    base: { repo: "sn9/base", revision: "a".repeat(40), hash: "A".repeat(43) + "=" },
+    maxRank: 16,
+    targetModules: ["c_attn", "c_proj"],
+    dora: false,
+  };
+  const ok = validateSchedule([{ startBlock: 0, competitions: [competition({ kind: "adapter", adapter })] }]);
+  assert.equal(ok[0].competitions[0].adapter!.maxRank, 16);
+  const entry = (over: Partial<Competition>) => [{ startBlock: 0, competitions: [competition(over)] }];
+  const cases: [unknown, RegExp][] = [
+    [entry({ kind: "lora" as never }), /kind must be "model" or "adapter", got "lora"/],
+    [entry({ kind: "adapter" }), /adapter is required for kind "adapter"/],
+    [entry({ adapter }), /adapter is only for kind "adapter"/],
+    [
+      entry({ kind: "adapter", adapter: { ...adapter, base: { ...adapter.base, repo: "no-slash" } } }),
+      /base.repo: "no-slash" is not namespace\/name/,
+    ],
+    [
+      entry({ kind: "adapter", adapter: { ...adapter, base: { ...adapter.base, revision: "main" } } }),
+      /base.revision must be a 40-hex-digit commit, got "main"/,
+    ],
+    [
+      entry({ kind: "adapter", adapter: { ...adapter, base: { ...adapter.base, hash: "xyz" } } }),
+      /base.hash must be a model hash/,
+    ],
+    [
+      entry({ kind: "adapter", adapter: { ...adapter, maxRank: 0 } }),
+      /maxRank must be an integer in \[1, 4096\], got 0/,
+    ],
+    [
+      entry({ kind: "adapter", adapter: { ...adapter, targetModules: ["q_proj.*"] } }),
+      /targetModules must be a non-empty array of module names/,
+    ],
+    [entry({ kind: "adapter", adapter: { ...adapter, dora: "yes" as never } }), /dora must be true or false/],
+    [
+      entry({ kind: "adapter", adapter, architectures: ["GemmaForCausalLM"] }),
+      /architecture "GemmaForCausalLM" takes no adapters \(adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
+    ],
+  ];
+  for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
+});

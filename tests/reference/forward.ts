@@ -63,12 +63,12 @@ function f16(bits: number): number {
 export async function referenceForward(
   dir: string,
   sequences: number[][],
-  /** A PEFT LoRA/DoRA adapter directory, merged into the weights first (lora_merge.ts). */
-  o: { adapter?: string } = {},
+  /** PEFT LoRA/DoRA adapter directories, merged into the weights first, in order (lora_merge.ts). */
+  o: { adapter?: string; adapters?: string[] } = {},
 ): Promise<{ losses: number[]; argmax: number[] }> {
   const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const weights = await readWeights(dir);
-  if (o.adapter) await mergeLora(weights, o.adapter);
+  for (const adapter of [...(o.adapter ? [o.adapter] : []), ...(o.adapters ?? [])]) await mergeLora(weights, adapter);
   const arch = config.architectures[0];
   const forward = arch === "GPT2LMHeadModel"
     ? gpt2Logits
