@@ -4,9 +4,17 @@
  * memory is that model's alone), and prints tokens/s, FLOP/s, MFU, load time, memory, and the
  * in-graph loss against the logits-out path.
  */
-import { benchModel, type ModelBenchResult, PEAK_SHAPES, peakMatmulGflops, profileOps } from "../eval/bench/mod.ts";
+import {
+  benchAdapterStep,
+  benchModel,
+  type ModelBenchResult,
+  PEAK_SHAPES,
+  peakMatmulGflops,
+  profileOps,
+} from "../eval/bench/mod.ts";
 import { findArchitecture } from "../eval/mod.ts";
 import { BENCH_MODELS, ensureBenchModel } from "../fixtures/bench_models.ts";
+import { writeRandomAdapter } from "../fixtures/adapters.ts";
 import {
   benchDataPipeline,
   benchDownload,
@@ -33,19 +41,27 @@ const benchFlags = {
     min: 1,
     max: 65536,
   }),
+  adapters: flag.int(
+    "time an adapter step on the first --models base: the base once and N adapters, against N full models",
+    {
+      min: 1,
+      max: 64,
+    },
+  ),
   child: flag.string("internal: benchmark one model in this process and print its JSON"),
 };
 
 await main({
   name: "bench",
   summary:
-    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download).",
+    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters).",
   flags: benchFlags,
   examples: [
     "deno task bench",
     "deno task bench --models gpt2-small --seq 512",
     "deno task bench --data 20",
     "deno task bench --download 1024",
+    "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4",
   ],
   async run({ flags: f }) {
     for (const m of f.models.split(",")) {
@@ -116,6 +132,66 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
       console.log(`  tokenize + pack             ${r.tokensPerSecond.toFixed(0)} tokens/s`);
     } finally {
       await server.close();
+    }
+    return;
+  }
+
+  if (flags.adapters) {
+    const name = flags.models.split(",")[0];
+    const base = await ensureBenchModel(name, flags.cache);
+    const config = JSON.parse(await Deno.readTextFile(`${base}/config.json`));
+    const root = await Deno.makeTempDir({ dir: flags.cache, prefix: "adapters-" });
+    try {
+      const dirs = [];
+      for (let i = 0; i < flags.adapters; i++) {
+        const dir = `${root}/adapter-${i}`;
+        // LoRA r = 16 on every linear layer; every other one DoRA.
+        await writeRandomAdapter(dir, config, {
+          rank: 16,
+          alpha: 32,
+          targets: "all-linear",
+          seed: 100 + i,
+          dora: i % 2 === 1,
+          std: 0.01,
+        });
+        dirs.push(dir);
+      }
+      const vocab = config.vocab_size as number;
+      const sequences = Array.from(
+        { length: flags.reps },
+        (_, s) => Array.from({ length: flags.seq }, (_, i) => (i * 7919 + s * 104729) % vocab),
+      );
+      const r = await benchAdapterStep(base, dirs, sequences, { threads, batchSize: flags.batch });
+      const sum = (t: { checkMs: number; loadMs: number; computeMs: number }) => t.checkMs + t.loadMs + t.computeMs;
+      const fmt = (t: { checkMs: number; loadMs: number; computeMs: number }) =>
+        `check ${t.checkMs.toFixed(0)} ms, load ${t.loadMs.toFixed(0)} ms, compute ${t.computeMs.toFixed(0)} ms (${
+          (r.tokens / (t.computeMs / 1000)).toFixed(0)
+        } tokens/s)`;
+      console.log(
+        `adapter step on ${name}: ${flags.reps} sequences × ${flags.seq} tokens, ${flags.adapters} adapters (r = 16, every linear layer; odd ones DoRA)`,
+      );
+      console.log(`  base, once per step        ${fmt(r.base)}`);
+      r.adapters.forEach((a, i) =>
+        console.log(`  adapter ${i} (${i % 2 ? "DoRA" : "LoRA"}, ${(a.parameters / 1e6).toFixed(2)}M)  ${fmt(a)}`)
+      );
+      r.fullModels.forEach((m, i) => console.log(`  full model ${i}               ${fmt(m)}`));
+      const adapterStep = sum(r.base) + r.adapters.reduce((n, a) => n + sum(a), 0);
+      const fullStep = r.fullModels.reduce((n, m) => n + sum(m), 0);
+      console.log(
+        `  step: base once + ${flags.adapters} adapters ${
+          (adapterStep / 1000).toFixed(2)
+        } s; ${flags.adapters} full models ${(fullStep / 1000).toFixed(2)} s (${(adapterStep / fullStep).toFixed(2)}×)`,
+      );
+      const perAdapter = r.adapters.reduce((n, a) => n + sum(a), 0) / r.adapters.length;
+      const perModel = fullStep / r.fullModels.length;
+      console.log(
+        `  one more entry costs: an adapter ${(perAdapter / 1000).toFixed(2)} s, a full model ${
+          (perModel / 1000).toFixed(2)
+        } s (${(perAdapter / perModel).toFixed(2)}×)`,
+      );
+      if (flags.json) console.log(JSON.stringify(r));
+    } finally {
+      await Deno.remove(root, { recursive: true }).catch(() => {});
     }
     return;
   }

@@ -2,3 +2,4 @@
 export * from "./peak_matmul.ts";
 export * from "./model_bench.ts";
 export * from "./op_profile.ts";
+export * from "./adapter_bench.ts";
