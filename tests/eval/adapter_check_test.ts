@@ -197,6 +197,26 @@ const CASES: Case[] = [
     reason: /adapter_model\.safetensors is a link that leads outside the model directory/,
   },
   {
+    name: "a FIFO as adapter_config.json",
+    files: async (dir) => {
+      await Deno.remove(join(dir, "adapter_config.json"));
+      await new Deno.Command("mkfifo", { args: [join(dir, "adapter_config.json")] }).output();
+    },
+    code: "files",
+    reason: /adapter_config\.json is a FIFO, not a regular file/,
+  },
+  {
+    name: "a header that claims more bytes than the file",
+    files: async (dir) => {
+      const path = join(dir, "adapter_model.safetensors");
+      const bytes = await Deno.readFile(path);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length + 64), true);
+      await Deno.writeFile(path, bytes);
+    },
+    code: "safetensors",
+    reason: /header length \d+ is longer than the file/,
+  },
+  {
     name: "a NaN in lora_A",
     tensors: (t) => t.map((x, i) => (i === 2 ? { ...x, data: x.data.map((v, j) => (j === 5 ? NaN : v)) } : x)),
     code: "weights",

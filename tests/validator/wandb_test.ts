@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tempDir } from "../helpers/temp.ts";
 import { startWandb } from "../standins/wandb.ts";
-import type { EvalManifest, ModelStepRecord } from "../../src/mod.ts";
+import { type EvalManifest, type ModelStepRecord, toHistoryRow } from "../../src/mod.ts";
 
 Deno.test("W&B telemetry: the real @wandb/sdk creates a run and streams SN9-layout history rows", async () => {
   const w = startWandb();
@@ -125,4 +125,53 @@ Deno.test("W&B unreachable: the failure is logged once, records still go to the 
     Deno.env.delete("WANDB_BASE_URL");
     Deno.env.delete("WANDB_API_KEY");
   }
+});
+
+Deno.test("W&B rows of an adapter step carry the base's loss and each adapter's improvement; a full-model step does not", () => {
+  const model = {
+    stepId: 1,
+    hotkey: "h",
+    uid: 3,
+    competitionId: 3,
+    repo: "a/lora",
+    revision: "c".repeat(40),
+    commitBlock: 1,
+    loss: 3.5,
+    taskLosses: { falcon: 3.5 },
+    status: "ok" as const,
+    reason: null,
+    loadMs: 1,
+    computeMs: 1,
+    weightedTaskLosses: { falcon: 3.5 },
+    competitionWeight: 1,
+    improvement: 0.5,
+  };
+  const record = {
+    kind: "step" as const,
+    step: 1,
+    block: 10,
+    competition: 3,
+    models: [model],
+    timings: { loadMs: null, computeMs: null },
+    subnetWeights: {},
+    weightsResult: "set",
+    manifest: { seed: "ab".repeat(32), tasks: [] } as unknown as EvalManifest,
+  };
+  const row = toHistoryRow({
+    ...record,
+    baseline: {
+      repo: "sn9/base",
+      revision: "b".repeat(40),
+      loss: 4,
+      taskLosses: { falcon: 4 },
+      loadMs: 1,
+      computeMs: 1,
+    },
+  }) as Record<string, any>;
+  assert.equal(row.base_loss, 4);
+  assert.deepEqual(row.base_task_losses, { falcon: 4 });
+  assert.equal(row.uid_data["3"].improvement, 0.5);
+  const plain = toHistoryRow({ ...record, baseline: null }) as Record<string, any>;
+  assert.equal(plain.base_loss, undefined);
+  assert.equal("improvement" in plain.uid_data["3"], false);
 });
