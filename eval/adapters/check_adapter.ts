@@ -15,17 +15,12 @@
  */
 import type { Architecture, LinearModule, ModelSpec } from "../architectures/spec.ts";
 import { ARCHITECTURES } from "../architectures/mod.ts";
-import { MAX_CONFIG_BYTES } from "../files/check_files.ts";
+import { checking, MAX_CONFIG_BYTES, readHeaderPrefix } from "../files/check_files.ts";
 import { parseStrictJson } from "../files/strict_json.ts";
-import { FileRefused, type ModelFiles } from "../files/model_files.ts";
+import type { ModelFiles } from "../files/model_files.ts";
 import { previewValue } from "../reason.ts";
-import { ModelRejected, type RejectionCode } from "../rejected.ts";
-import {
-  MAX_HEADER_BYTES,
-  parseSafetensorsHeader,
-  type SafetensorsHeader,
-  type WeightRef,
-} from "../safetensors/mod.ts";
+import { ModelRejected } from "../rejected.ts";
+import { parseSafetensorsHeader, type SafetensorsHeader, type WeightRef } from "../safetensors/mod.ts";
 import { type AdapterConfig, parseAdapterConfig } from "./peft_config.ts";
 
 /** The adapter's two files: the hashed file set of an adapter. */
@@ -78,19 +73,7 @@ export async function checkAdapterFiles(
   limits: AdapterLimits = {},
 ): Promise<AdapterChecked> {
   const label = files.label;
-  const reject = (code: RejectionCode, e: unknown): never => {
-    if (e instanceof ModelRejected) throw e;
-    throw new ModelRejected(e instanceof FileRefused ? "files" : code, `${label}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  };
-  const sizeOf = (name: string) => {
-    try {
-      return files.size(name);
-    } catch (e) {
-      return reject("files", e);
-    }
-  };
+  const { reject, sizeOf } = checking(files);
   if (!base.arch.adaptable) {
     throw new ModelRejected(
       "architecture",
@@ -140,14 +123,7 @@ export async function checkAdapterFiles(
   }
   let header: SafetensorsHeader;
   try {
-    const head = await files.read(ADAPTER_WEIGHTS, 0, Math.min(8, size));
-    let prefix = head;
-    if (head.length === 8) {
-      const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
-      if (n <= BigInt(MAX_HEADER_BYTES) && 8n + n <= BigInt(size)) {
-        prefix = await files.read(ADAPTER_WEIGHTS, 0, 8 + Number(n));
-      }
-    }
+    const prefix = await readHeaderPrefix(files, ADAPTER_WEIGHTS, size);
     header = parseSafetensorsHeader(prefix, size, ADAPTER_WEIGHTS, (name) => expected.has(name));
   } catch (e) {
     return reject(/unexpected tensor/.test((e as Error).message) ? "tensors" : "safetensors", e);

@@ -61,19 +61,7 @@ export async function checkModelFiles(
   preread?: { indexText: string | undefined },
 ): Promise<FilesChecked> {
   const label = files.label;
-  const reject = (code: RejectionCode, e: unknown): never => {
-    if (e instanceof ModelRejected) throw e;
-    throw new ModelRejected(e instanceof FileRefused ? "files" : code, `${label}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  };
-  const sizeOf = (name: string) => {
-    try {
-      return files.size(name);
-    } catch (e) {
-      return reject("files", e);
-    }
-  };
+  const { reject, sizeOf } = checking(files);
 
   // config.json → architecture → spec.
   const configSize = sizeOf("config.json");
@@ -124,18 +112,12 @@ export async function checkModelFiles(
     weightBytes += size;
     let header: SafetensorsHeader;
     try {
-      const head = await files.read(fileName, 0, Math.min(8, size));
-      let prefix = head;
-      if (head.length === 8) {
-        const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
-        if (n <= BigInt(MAX_HEADER_BYTES) && 8n + n <= BigInt(size)) {
-          headerBytes += Number(n);
-          if (headerBytes > MAX_TOTAL_HEADER_BYTES) {
-            throw new RangeError(`the safetensors headers total over ${MAX_TOTAL_HEADER_BYTES} bytes`);
-          }
-          prefix = await files.read(fileName, 0, 8 + Number(n));
+      const prefix = await readHeaderPrefix(files, fileName, size, (n) => {
+        headerBytes += n;
+        if (headerBytes > MAX_TOTAL_HEADER_BYTES) {
+          throw new RangeError(`the safetensors headers total over ${MAX_TOTAL_HEADER_BYTES} bytes`);
         }
-      }
+      });
       header = parseSafetensorsHeader(prefix, size, fileName, known);
     } catch (e) {
       return reject(
@@ -182,6 +164,46 @@ export async function checkModelFiles(
   }
   checkLimits(label, match.parameterCount, weightBytes, limits);
   return { config, arch, spec, match, headers, tensors, weightBytes };
+}
+
+/**
+ * The checks' two primitives over a model's files: `reject` turns any error into a
+ * `ModelRejected` naming the files (a refused file as "files"), `sizeOf` asks a file's size so.
+ */
+export function checking(files: ModelFiles) {
+  const reject = (code: RejectionCode, e: unknown): never => {
+    if (e instanceof ModelRejected) throw e;
+    throw new ModelRejected(e instanceof FileRefused ? "files" : code, `${files.label}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  };
+  const sizeOf = (name: string): number | undefined => {
+    try {
+      return files.size(name);
+    } catch (e) {
+      return reject("files", e);
+    }
+  };
+  return { reject, sizeOf };
+}
+
+/**
+ * A safetensors file's bytes up to the end of its header: its 8-byte length, then the header when
+ * that length is plausible (under the cap and inside the file; `accept(n)` may refuse it first),
+ * else just what was read, for the parser to refuse with the reason.
+ */
+export async function readHeaderPrefix(
+  files: ModelFiles,
+  fileName: string,
+  size: number,
+  accept: (headerLength: number) => void = () => {},
+): Promise<Uint8Array> {
+  const head = await files.read(fileName, 0, Math.min(8, size));
+  if (head.length < 8) return head;
+  const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES) || 8n + n > BigInt(size)) return head;
+  accept(Number(n));
+  return await files.read(fileName, 0, 8 + Number(n));
 }
 
 /** The index's text, read under its cap, or undefined for a single-file model. Throws `ModelRejected`. */

@@ -76,14 +76,7 @@ export async function evaluateModel(
     };
   }
   const fetchMs = performance.now() - started;
-  const score = await scoreModel(fetched.dir, competition, tasks, {
-    device: s.device,
-    batchSize: s.batchSize,
-    timeCapMs: s.timeCapMs,
-    eosTokenId: s.eosTokenId,
-    log: s.log,
-    onProgress: s.onProgress,
-  }, { base: stepBase });
+  const score = await scoreModel(fetched.dir, competition, tasks, s, { base: stepBase });
   return {
     ...base,
     loss: score.loss,

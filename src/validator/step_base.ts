@@ -55,14 +55,7 @@ export async function prepareStepBase(
     throw new BaseUnavailable(`${label}: ${(e as Error).message}`, lasting, { cause: e });
   }
   if (known) return { model, baseline: known, fetched };
-  const score = await scoreModel(fetched.dir, competition, tasks, {
-    device: s.device,
-    batchSize: s.batchSize,
-    timeCapMs: s.timeCapMs,
-    eosTokenId: s.eosTokenId,
-    log: s.log,
-    onProgress: s.onProgress,
-  }, { checked: model });
+  const score = await scoreModel(fetched.dir, competition, tasks, s, { checked: model });
   if (score.status !== "ok") {
     throw new BaseUnavailable(`${label}: ${score.status}: ${score.reason}`, score.status === "rejected");
   }
