@@ -7,7 +7,7 @@ import type { CheckedModel } from "./model.ts";
 import { type CheckedAdapter, loraSource } from "./adapters/mod.ts";
 import { DTYPE_BYTES, type WeightRef } from "./safetensors/mod.ts";
 import { addLossHead, capLogits } from "./loss_graph.ts";
-import { DataType, GraphBuilder } from "./onnx/mod.ts";
+import { type ComputeType, DataType, GraphBuilder } from "./onnx/mod.ts";
 
 /** A graph ready to be written into `graphDir` (the checked place that really holds the weights). */
 export interface CompiledGraph {
@@ -28,6 +28,16 @@ export const HEAD_CHUNK_ELEMENTS = 1 << 26, HEAD_CHUNK_BATCH = 4;
 /** What the graph returns: the in-graph loss (the engine), or raw logits (the benchmark's baseline). */
 export type GraphOutput = "loss" | "logits";
 
+/** How to compile, beyond the model and its sequence length. */
+export interface CompileOptions {
+  /** Row slices of the output head (default: enough to keep a slice's logits ≤ 256 MB). */
+  headChunks?: number;
+  /** A LoRA/DoRA adapter applied to the base's linear layers (checked against the model). */
+  adapter?: CheckedAdapter;
+  /** The network's compute type (default float32); the head and the loss are float32 always. */
+  compute?: ComputeType;
+}
+
 /**
  * Builds the graph. ONNX Runtime refuses external data outside the graph file's directory after
  * resolving symlinks (the Hugging Face cache links snapshots to blobs), so locations are computed
@@ -38,21 +48,28 @@ export function compileModel(
   model: CheckedModel,
   maxSequenceLength: number,
   output: GraphOutput = "loss",
-  headChunks?: number,
-  /** A LoRA/DoRA adapter applied to the base's linear layers (checked against `model`). */
-  adapter?: CheckedAdapter,
+  o: CompileOptions = {},
 ): CompiledGraph {
+  const { headChunks, adapter, compute = "float32" } = o;
   const graphDir = model.graphDir;
-  const g = new GraphBuilder((fileName) => relative(graphDir, model.files.realPath(fileName)), maxSequenceLength);
-  const w = (name: string, rows?: [number, number]) => {
+  const g = new GraphBuilder(
+    (fileName) => relative(graphDir, model.files.realPath(fileName)),
+    maxSequenceLength,
+    compute,
+  );
+  const param = (name: string) => {
     const ref = model.params.get(name);
     if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
-    return g.weight(rows ? rowBlock(ref, rows) : ref);
+    return ref;
   };
-  const hidden = model.arch.buildHidden(g, model.spec, w, INPUT_IDS, adapter && loraSource(g, adapter));
-  const head = w(model.arch.headName(model.spec));
+  const w = (name: string, rows?: [number, number]) => g.weight(rows ? rowBlock(param(name), rows) : param(name));
+  const body = model.arch.buildHidden(g, model.spec, w, INPUT_IDS, adapter && loraSource(g, adapter));
+  // The head and the loss in float32 whatever the compute type: logits and their log-sum-exp
+  // are where float16's 11-bit mantissa would cost the loss its precision.
+  const hidden = compute === "float32" ? body : g.op("Cast", [body], { to: DataType.FLOAT });
+  const head = g.weight(param(model.arch.headName(model.spec)), "float32");
   const biasName = model.arch.headBiasName?.(model.spec);
-  const headBias = biasName ? w(biasName) : undefined;
+  const headBias = biasName ? g.weight(param(biasName), "float32") : undefined;
   const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }];
   if (output === "logits") {
     const projected = g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]);

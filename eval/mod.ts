@@ -68,6 +68,14 @@ export {
   MAX_ADAPTER_RANK,
 } from "./adapters/mod.ts";
 export { type CompiledGraph, compileModel } from "./compile.ts";
-export { createLossSession, type Device, DEVICES, type LossSession, type SessionOptions } from "./session.ts";
+export {
+  createLossSession,
+  defaultCompute,
+  type Device,
+  DEVICES,
+  type LossSession,
+  type SessionOptions,
+} from "./session.ts";
+export type { ComputeType } from "./onnx/mod.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
 export { GENERATED_TOKENS, PROMPT_TOKENS, sanityCheck, type SanityResult } from "./sanity.ts";

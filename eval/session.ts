@@ -8,6 +8,7 @@ import { graphFileName, removeStaleGraphs } from "./files/mod.ts";
 import { compileModel, type GraphOutput, INPUT_IDS, OUTPUT_LOSS, OUTPUT_NEXT } from "./compile.ts";
 import type { CheckedModel } from "./model.ts";
 import type { CheckedAdapter } from "./adapters/mod.ts";
+import type { ComputeType } from "./onnx/mod.ts";
 import { ModelRejected } from "./rejected.ts";
 
 /** Execution devices the engine knows. */
@@ -29,6 +30,13 @@ export interface SessionOptions {
   headChunks?: number;
   /** A LoRA/DoRA adapter on the model, checked against it (eval/adapters). */
   adapter?: CheckedAdapter;
+  /** The network's compute type (default: float32 on CPU, float16 on a GPU; docs/gpu-precision.md). */
+  compute?: ComputeType;
+}
+
+/** float32 on the CPU; float16 on the GPU paths, with the head and the loss in float32. */
+export function defaultCompute(device: Device): ComputeType {
+  return device === "cpu" ? "float32" : "float16";
 }
 
 /** A model ready to evaluate. */
@@ -36,6 +44,8 @@ export interface LossSession {
   model: CheckedModel;
   /** The device actually used (after any fallback). */
   device: Device;
+  /** The compute type of the graph it runs. */
+  compute: ComputeType;
   /** Milliseconds spent compiling and building the session. */
   loadMs: number;
   /** Runs one batch of equal-length sequences: per-sequence loss and the two likeliest next tokens. */
@@ -51,6 +61,7 @@ export async function createLossSession(model: CheckedModel, options: SessionOpt
   return {
     model,
     device,
+    compute: options.compute ?? defaultCompute(device),
     loadMs: performance.now() - start,
     async run(batch) {
       const out = await session.run({ [INPUT_IDS]: toInputIds(batch, model.spec.vocabSize, maxLength) });
@@ -82,31 +93,35 @@ export async function openSession(
     log(`device ${device}: onnxruntime-node has no ${device} provider here (have ${available.join(", ")}); using cpu`);
     device = "cpu";
   }
-  const { bytes, graphDir } = compileModel(
-    model,
-    options.maxSequenceLength,
-    output,
-    options.headChunks,
-    options.adapter,
-  );
-  await removeStaleGraphs(graphDir);
-  const graphPath = join(graphDir, graphFileName());
-  await Deno.writeFile(graphPath, bytes, { createNew: true });
+  // The graph is compiled for the device it runs on: a fallback to CPU recompiles in float32.
+  const attempt = async (on: Device) => {
+    const { bytes, graphDir } = compileModel(model, options.maxSequenceLength, output, {
+      headChunks: options.headChunks,
+      adapter: options.adapter,
+      compute: options.compute ?? defaultCompute(on),
+    });
+    await removeStaleGraphs(graphDir);
+    const graphPath = join(graphDir, graphFileName());
+    await Deno.writeFile(graphPath, bytes, { createNew: true });
+    try {
+      return await build(graphPath, on, options);
+    } finally {
+      await Deno.remove(graphPath).catch(() => {});
+    }
+  };
   try {
     try {
-      return { session: await build(graphPath, device, options), device };
+      return { session: await attempt(device), device };
     } catch (e) {
       if (device === "cpu") throw e;
       log(`device ${device}: session failed (${(e as Error).message.split("\n")[0]}); using cpu`);
-      return { session: await build(graphPath, "cpu", options), device: "cpu" };
+      return { session: await attempt("cpu"), device: "cpu" };
     }
   } catch (e) {
     const label = options.adapter ? `${options.adapter.label} on ${model.label}` : model.label;
     throw new ModelRejected("runtime", `${label}: ONNX Runtime refused the model: ${(e as Error).message}`, {
       cause: e,
     });
-  } finally {
-    await Deno.remove(graphPath).catch(() => {});
   }
 }
 

@@ -21,6 +21,13 @@ await main({
     ),
     tokens: flags.string("a JSON array of equal-length token-id arrays, or - for stdin", { placeholder: "<file|->" }),
     device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
+    compute: flags.choice(
+      "the network's compute type (the head and the loss are float32 always)",
+      ["float32", "float16"] as const,
+      {
+        defaultText: "float32 on cpu, float16 on cuda and webgpu",
+      },
+    ),
     batch: flags.int("sequences per run", { default: 1, min: 1, max: 4096 }),
     threads: flags.int("intra-op threads (default: ONNX Runtime's choice)", { min: 1, max: 1024 }),
     "max-rows": flags.int("refuse a tokens file with more rows", { default: 100_000, min: 1 }),
@@ -58,6 +65,7 @@ await main({
     const session = await createLossSession(model, {
       adapter,
       device: f.device,
+      compute: f.compute,
       maxSequenceLength: sequences[0].length,
       threads: f.threads,
       log: (m) => console.error(m),
@@ -86,6 +94,7 @@ await main({
         architecture: model.spec.architecture,
         parameters: model.parameterCount,
         device: session.device,
+        compute: session.compute,
         losses,
         mean,
         loadMs: session.loadMs,
@@ -94,7 +103,9 @@ await main({
       return;
     }
     console.log(
-      `${formatReason(model.label)}: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}`,
+      `${
+        formatReason(model.label)
+      }: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}, ${session.compute}`,
     );
     if (adapter) {
       const c = adapter.config;

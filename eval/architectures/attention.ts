@@ -101,5 +101,5 @@ function windowMask(g: GraphBuilder, ids: string, window: number): string {
   const r = g.op("Range", [g.i64(0), g.op("Squeeze", [g.dim(ids, 1)]), g.i64(1)]); // (T)
   const diff = g.op("Sub", [g.op("Unsqueeze", [r, g.i64([1])]), g.op("Unsqueeze", [r, g.i64([0])])]); // (T, T)
   const keep = g.op("And", [g.op("GreaterOrEqual", [diff, g.i64(0)]), g.op("Less", [diff, g.i64(window)])]);
-  return g.op("Where", [keep, g.f32(new Float32Array([0]), []), g.f32(new Float32Array([-Infinity]), [])]);
+  return g.op("Where", [keep, g.value(new Float32Array([0]), []), g.value(new Float32Array([-Infinity]), [])]);
 }

@@ -88,7 +88,7 @@ export const bart: Architecture<BartSpec> = {
       g.i64([0]),
     ]); // (T, C)
     let tokens = g.op("Gather", [w("model.decoder.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
-    if (s.embedScale !== 1) tokens = g.op("Mul", [tokens, g.f32(new Float32Array([s.embedScale]), [])]);
+    if (s.embedScale !== 1) tokens = g.op("Mul", [tokens, g.value(new Float32Array([s.embedScale]), [])]);
     let h = layerNorm(g.op("Add", [tokens, positions]), "model.decoder.layernorm_embedding");
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.decoder.layers.${i}.`;

@@ -42,7 +42,7 @@ export function denseLayers(g: GraphBuilder, ids: string, lora?: LoraSource) {
       const at = g.op("Transpose", [adapter.a], { perm: [1, 0] });
       const bt = g.op("Mul", [
         g.op("Transpose", [adapter.b], { perm: [1, 0] }),
-        g.f32(new Float32Array([adapter.scale]), []),
+        g.value(new Float32Array([adapter.scale]), []),
       ]);
       const sum = g.op("Add", [g.op("MatMul", [x, weight]), g.op("MatMul", [g.op("MatMul", [x, at]), bt])]);
       const y = adapter.magnitude
@@ -62,7 +62,7 @@ export function denseLayers(g: GraphBuilder, ids: string, lora?: LoraSource) {
       if (dora) {
         const delta = g.op("Mul", [
           g.op("MatMul", [adapter.b, adapter.a]),
-          g.f32(new Float32Array([adapter.scale]), []),
+          g.value(new Float32Array([adapter.scale]), []),
         ]);
         y = g.op("Mul", [y, doraScale(g, weight, delta, adapter, 1)]);
         if (bias) y = g.op("Add", [y, bias]);

@@ -134,7 +134,7 @@ export const gemma: Architecture<GemmaSpec> = {
     };
 
     // The normaliser is √C rounded to the compute type (float32 here), as transformers makes it.
-    const normalizer = g.f32(new Float32Array([Math.sqrt(s.hiddenSize)]), []);
+    const normalizer = g.value(new Float32Array([Math.sqrt(s.hiddenSize)]), []);
     let h = g.op("Mul", [g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }), normalizer]); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;

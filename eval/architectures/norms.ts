@@ -3,7 +3,7 @@
  * LayerNorm with `{prefix}.weight` and `{prefix}.bias`, and RMSNorm with a scale `{name}`
  * (Gemma's (1 + w) form when `plusOne`).
  */
-import type { GraphBuilder } from "../onnx/mod.ts";
+import { DataType, type GraphBuilder } from "../onnx/mod.ts";
 import type { WeightSource } from "./spec.ts";
 
 /** Returns `layerNorm(x, prefix)`. */
@@ -12,7 +12,10 @@ export function layerNorms(g: GraphBuilder, w: WeightSource, eps: number): (x: s
     g.op("LayerNormalization", [x, w(prefix + ".weight"), w(prefix + ".bias")], { axis: -1, epsilon: { float: eps } });
 }
 
-/** Returns `rmsNorm(x, name)`; with `plusOne` the scale is 1 + w (folded as a constant at load). */
+/**
+ * Returns `rmsNorm(x, name)`; with `plusOne` the scale is 1 + w, added in float32 and folded as a
+ * constant at load (ONNX Runtime's CPU provider has no float16 Add to fold with).
+ */
 export function rmsNorms(
   g: GraphBuilder,
   w: WeightSource,
@@ -20,6 +23,11 @@ export function rmsNorms(
   plusOne = false,
 ): (x: string, name: string) => string {
   const one = plusOne ? g.f32(new Float32Array([1]), []) : undefined;
-  return (x, name) =>
-    g.op("RMSNormalization", [x, one ? g.op("Add", [w(name), one]) : w(name)], { axis: -1, epsilon: { float: eps } });
+  const scale = (name: string) => {
+    if (!one) return w(name);
+    if (g.compute === "float32") return g.op("Add", [w(name), one]);
+    const sum = g.op("Add", [g.op("Cast", [w(name)], { to: DataType.FLOAT }), one]);
+    return g.op("Cast", [sum], { to: g.computeDataType });
+  };
+  return (x, name) => g.op("RMSNormalization", [x, scale(name)], { axis: -1, epsilon: { float: eps } });
 }

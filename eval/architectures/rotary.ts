@@ -45,5 +45,5 @@ function ropeTables(g: GraphBuilder, r: RopeSpec): { cos: string; sin: string } 
       sin[t * half + i] = Math.sin(angle) * attentionFactor;
     }
   }
-  return { cos: g.f32(cos, [n, half]), sin: g.f32(sin, [n, half]) };
+  return { cos: g.value(cos, [n, half]), sin: g.value(sin, [n, half]) };
 }

@@ -24,12 +24,19 @@ const ONNX_DTYPE: Record<WeightRef["dtype"], DataTypeCode> = {
   BF16: DataType.BFLOAT16,
 };
 
+/**
+ * The type the network computes in: float32 (CPU), or float16 (the GPU paths; see
+ * docs/gpu-precision.md). Weights and compute constants take it; the loss head stays float32.
+ */
+export type ComputeType = "float32" | "float16";
+
 /** Accumulates nodes and initializers; `toBytes()` writes the model. */
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
   #count = 0;
   #weights = new Map<string, string>();
+  #casts = new Map<string, string>();
 
   /**
    * @param location maps a weight's file name to the path ONNX Runtime should open, relative to
@@ -39,7 +46,13 @@ export class GraphBuilder {
   constructor(
     readonly location: (fileName: string) => string,
     readonly maxSequenceLength: number,
+    readonly compute: ComputeType = "float32",
   ) {}
+
+  /** The ONNX type code of `compute`. */
+  get computeDataType(): DataTypeCode {
+    return this.compute === "float16" ? DataType.FLOAT16 : DataType.FLOAT;
+  }
 
   /** Adds a node with one output and returns the output's name. */
   op(opType: string, inputs: string[], attributes?: Record<string, AttributeValue>): string {
@@ -64,21 +77,21 @@ export class GraphBuilder {
   }
 
   /**
-   * A weight as float32: an external initializer named by its state-dict key, plus a Cast for
-   * F16/BF16 (ONNX Runtime folds it when the session is built). Repeated calls reuse the value.
+   * A weight in the compute type (or float32 with `as: "float32"`, for the loss head): an
+   * external initializer named by its state-dict key, plus a Cast where the stored type differs
+   * (ONNX Runtime folds it when the session is built). Repeated calls reuse the value.
    */
-  weight(ref: WeightRef): string {
-    const known = this.#weights.get(ref.name);
-    if (known) return known;
-    this.initializers.push({
-      name: ref.name,
-      dataType: ONNX_DTYPE[ref.dtype],
-      dims: ref.shape,
-      external: { location: this.location(ref.fileName), offset: ref.offset, length: ref.length },
-    });
-    const value = ref.dtype === "F32" ? ref.name : this.op("Cast", [ref.name], { to: DataType.FLOAT });
-    this.#weights.set(ref.name, value);
-    return value;
+  weight(ref: WeightRef, as: "compute" | "float32" = "compute"): string {
+    if (!this.#weights.has(ref.name)) {
+      this.initializers.push({
+        name: ref.name,
+        dataType: ONNX_DTYPE[ref.dtype],
+        dims: ref.shape,
+        external: { location: this.location(ref.fileName), offset: ref.offset, length: ref.length },
+      });
+      this.#weights.set(ref.name, ref.name);
+    }
+    return this.#cast(ref.name, ONNX_DTYPE[ref.dtype], as === "float32" ? DataType.FLOAT : this.computeDataType);
   }
 
   /**
@@ -86,12 +99,18 @@ export class GraphBuilder {
    * external data only beside the graph, which lives with the base model), as float32.
    */
   inlineWeight(name: string, dtype: WeightRef["dtype"], shape: number[], raw: Uint8Array): string {
-    const known = this.#weights.get(name);
-    if (known) return known;
-    this.initializers.push({ name, dataType: ONNX_DTYPE[dtype], dims: shape, raw: raw.slice() });
-    const value = dtype === "F32" ? name : this.op("Cast", [name], { to: DataType.FLOAT });
-    this.#weights.set(name, value);
-    return value;
+    if (!this.#weights.has(name)) {
+      this.initializers.push({ name, dataType: ONNX_DTYPE[dtype], dims: shape, raw: raw.slice() });
+      this.#weights.set(name, name);
+    }
+    return this.#cast(name, ONNX_DTYPE[dtype], this.computeDataType);
+  }
+
+  /** A constant in the compute type (scales, masks, rotary tables). */
+  value(values: Float32Array, dims: number[]): string {
+    if (this.compute === "float32") return this.f32(values, dims);
+    const half = Float16Array.from(values);
+    return this.#constant(DataType.FLOAT16, new Uint8Array(half.buffer), dims);
   }
 
   /** An inline float32 constant. */
@@ -124,6 +143,18 @@ export class GraphBuilder {
       opsets: [{ domain: "", version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
       graph: { name: "sn9", nodes: this.nodes, initializers: this.initializers, inputs, outputs },
     });
+  }
+
+  /** `name` (stored as `from`) as type `to`: itself, or one shared Cast. */
+  #cast(name: string, from: DataTypeCode, to: DataTypeCode): string {
+    if (from === to) return name;
+    const key = `${name}\u0000${to}`;
+    let value = this.#casts.get(key);
+    if (!value) {
+      value = this.op("Cast", [name], { to });
+      this.#casts.set(key, value);
+    }
+    return value;
   }
 
   #constant(dataType: DataTypeCode, raw: Uint8Array, dims: number[]): string {

@@ -8,6 +8,8 @@
 import {
   type AdapterLimits,
   checkAdapter,
+  type CheckedAdapter,
+  type ComputeType,
   type CheckedModel,
   checkModel,
   createLossSession,
@@ -15,6 +17,7 @@ import {
   evaluateLosses,
   formatReason,
   GENERATED_TOKENS,
+  type LossSession,
   type ModelLimits,
   ModelRejected,
   PROMPT_TOKENS,
@@ -57,6 +60,8 @@ export interface ScoreSettings {
   eosTokenId: number;
   log?: (line: string) => void;
   onProgress?: (p: ScoreProgress) => void;
+  /** The compute type (default: the device's, float32 on CPU and float16 on a GPU). */
+  compute?: ComputeType;
 }
 
 /**
@@ -113,12 +118,12 @@ export async function scoreModel(
     reason: formatReason(reason),
     loss: null,
   });
-  let session, maxLength = competition.sequenceLength;
+  let session: LossSession, adapter: CheckedAdapter | undefined, maxLength = competition.sequenceLength;
   try {
     if (competition.kind === "adapter" && !o.base && !o.checked) {
       throw new ModelRejected("files", `${competition.name} takes adapters; score them on the step's base`);
     }
-    const adapter = o.base ? await checkAdapter(dir, o.base, { limits: adapterLimits(competition) }) : undefined;
+    adapter = o.base ? await checkAdapter(dir, o.base, { limits: adapterLimits(competition) }) : undefined;
     const checked = o.base ?? o.checked ?? await checkModel(dir, { limits: competitionLimits(competition) });
     result.architecture = checked.spec.architecture;
     result.parameters = adapter?.parameterCount ?? checked.parameterCount;
@@ -132,6 +137,7 @@ export async function scoreModel(
       maxSequenceLength: maxLength,
       log: s.log,
       adapter,
+      compute: s.compute,
     });
   } catch (e) {
     result.loadMs = performance.now() - started;
@@ -139,9 +145,10 @@ export async function scoreModel(
     return fail("failed", `could not load: ${(e as Error).message}`);
   }
   result.loadMs = performance.now() - started;
-  try {
-    const computeStart = performance.now();
-    const deadline = computeStart + s.timeCapMs;
+  const computeStart = performance.now();
+  const deadline = computeStart + s.timeCapMs;
+  /** The task losses and the sanity check on `session`; the weighted loss. */
+  const measure = async (session: LossSession): Promise<number> => {
     const total = tasks.reduce((n, t) => n + t.sequences.length, 0);
     let before = 0;
     for (const t of tasks) {
@@ -163,13 +170,29 @@ export async function scoreModel(
       result.taskLosses[t.task.id] = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
     }
     const first = tasks.find((t) => t.sequences.length >= 2);
-    if (first) {
-      result.sanity = await sanityCheck(session, first.sequences[0], first.sequences[1], s.eosTokenId, maxLength);
-      if (!result.sanity.ok) {
-        return { ...fail("rejected", `degenerate: ${result.sanity.reason}`), taskLosses: result.taskLosses };
-      }
+    result.sanity = first
+      ? await sanityCheck(session, first.sequences[0], first.sequences[1], s.eosTokenId, maxLength)
+      : null;
+    return tasks.reduce((sum, t) => sum + t.task.weight * result.taskLosses[t.task.id], 0);
+  };
+  try {
+    let loss = await measure(session);
+    if (!Number.isFinite(loss) && session.compute === "float16") {
+      // float16 tops out at 65504: a model whose activations overflow there is not at fault.
+      s.log?.(`${dir}: the float16 loss is not finite; scoring again in float32`);
+      await session.release();
+      session = await createLossSession(session.model, {
+        device: session.device,
+        maxSequenceLength: maxLength,
+        log: s.log,
+        adapter,
+        compute: "float32",
+      });
+      loss = await measure(session);
     }
-    const loss = tasks.reduce((sum, t) => sum + t.task.weight * result.taskLosses[t.task.id], 0);
+    if (result.sanity && !result.sanity.ok) {
+      return { ...fail("rejected", `degenerate: ${result.sanity.reason}`), taskLosses: result.taskLosses };
+    }
     if (!Number.isFinite(loss)) {
       return { ...fail("rejected", "weights: the loss is not finite"), taskLosses: result.taskLosses };
     }
