@@ -269,3 +269,23 @@ Deno.test("a well-formed adapter passes the same checks (the cases above fail fo
   ]);
   assert.equal(a.config.scaling, 2);
 });
+
+Deno.test("exclude_modules (list form) is honoured as PEFT matches it: excluded layers carry no tensors", async () => {
+  const base = await tinyModel(BASE);
+  const baseConfig = JSON.parse(await Deno.readTextFile(join(base, "config.json")));
+  const o = { ...OPTIONS, targets: "all-linear" as const };
+  const config = { ...adapterConfigJson(baseConfig, o), exclude_modules: ["v_proj", "model.layers.1.mlp.down_proj"] };
+  const tensors = randomAdapterTensors(baseConfig, o).filter((t) =>
+    !/\.v_proj\./.test(t.name) && !t.name.includes("layers.1.mlp.down_proj")
+  );
+  const dir = join(await tempDir(), "adapter");
+  await writeAdapter(dir, config, tensors);
+  const a = await checkAdapter(dir, await checkModel(base));
+  assert.equal(a.layers.size, 2 * 7 - 2 - 1);
+  assert.ok(![...a.layers.keys()].some((m) => m.endsWith("v_proj")));
+  // The excluded layers' tensors, if present, are refused as unknown.
+  await writeAdapter(dir, config, randomAdapterTensors(baseConfig, o));
+  const err = await checkModel(base).then((m) => checkAdapter(dir, m)).then(() => null, (e) => e);
+  assert.ok(err instanceof ModelRejected && err.code === "tensors", String(err));
+  assert.match(err.message, /unexpected tensor ".*v_proj\.lora_A\.weight"/);
+});
