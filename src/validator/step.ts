@@ -204,11 +204,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       const status = result.status === "ok" ? "ok" : result.status;
       ctx.state.upsertModel({ ...model, status, reason: result.reason, updatedBlock: block });
     });
-    const gain = baseLoss !== undefined && result.loss !== null
-      ? ` (${baseLoss - result.loss >= 0 ? "improves on" : "worse than"} the base by ${
-        Math.abs(baseLoss - result.loss).toFixed(4)
-      })`
-      : "";
+    const gain = baseLoss === undefined || result.loss === null ? "" : ` (${versusBase(baseLoss - result.loss)})`;
     ctx.log(
       `  uid ${model.uid}: ${
         result.status === "ok" ? `loss ${result.loss!.toFixed(4)}${gain}` : `${result.status}: ${result.reason}`
@@ -332,6 +328,12 @@ async function dataFailed(
   await ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason })
     .catch((t) => ctx.log(`telemetry: ${(t as Error).message}`));
   throw new StepSkipped(o.competition.id, reason, { cause: e });
+}
+
+/** An adapter's loss against the base's, in words. */
+function versusBase(gain: number): string {
+  const by = Math.abs(gain).toFixed(4);
+  return gain > 0 ? `improves on the base by ${by}` : gain < 0 ? `worse than the base by ${by}` : "the base's own loss";
 }
 
 /** What failed: the data, or an adapter competition's base. */
