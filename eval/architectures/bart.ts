@@ -72,11 +72,13 @@ export const bart: Architecture<BartSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.decoder.embed_tokens.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize;
     const layerNorm = layerNorms(g, w, LN_EPS);
-    const dense = denseLayers(g, ids);
-    const linear = (x: string, p: string, inDim = C) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in");
+    const dense = denseLayers(g, ids, lora);
+    const linear = (x: string, p: string, inDim = C) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in", p);
     const ctx = attentionContext(ids);
     const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: C / s.numHeads };
 

@@ -117,12 +117,14 @@ export const falcon: Architecture<FalconSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.word_embeddings.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize, D = s.headDim;
     const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, inDim = C) =>
-      dense(x, inDim, w(p + ".weight"), s.bias ? w(p + ".bias") : undefined, "out_in");
+      dense(x, inDim, w(p + ".weight"), s.bias ? w(p + ".bias") : undefined, "out_in", p);
     const ctx = attentionContext(ids);
     const rope = rotary(g, ids, s.rope, D);
     const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: D };

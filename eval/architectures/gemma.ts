@@ -117,12 +117,14 @@ export const gemma: Architecture<GemmaSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     // Gemma's RMSNorm multiplies by (1 + w).
     const rmsNorm = rmsNorms(g, w, s.rmsNormEps, true);
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
     const ctx = attentionContext(ids);
     const rope = rotary(g, ids, s.rope, s.headDim);
     const heads = {

@@ -93,12 +93,14 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize, H = s.numHeads, D = s.headDim;
     const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, bias: boolean, inDim = C) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
     const ctx = attentionContext(ids);
     const rotate = rotary(g, ids, s.rope, D);
     const rope = (x: string) => rotate(x, H);

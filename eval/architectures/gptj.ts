@@ -9,7 +9,7 @@ import { denseLayers } from "./dense.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, type TensorSpec } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
 
 /** A validated GPT-J config. */
 export interface GptjSpec extends ModelSpec {
@@ -64,37 +64,33 @@ export const gptj: Architecture<GptjSpec> = {
 
   tensors(s) {
     const C = s.hiddenSize, I = s.intermediateSize;
-    const t: TensorSpec[] = [{ name: "transformer.wte.weight", shape: [s.vocabSize, C] }];
+    const t = new TensorList().add("transformer.wte.weight", [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `transformer.h.${i}.`;
-      t.push(
-        { name: p + "ln_1.weight", shape: [C] },
-        { name: p + "ln_1.bias", shape: [C] },
-        { name: p + "attn.q_proj.weight", shape: [C, C] },
-        { name: p + "attn.k_proj.weight", shape: [C, C] },
-        { name: p + "attn.v_proj.weight", shape: [C, C] },
-        { name: p + "attn.out_proj.weight", shape: [C, C] },
-        { name: p + "mlp.fc_in.weight", shape: [I, C] },
-        { name: p + "mlp.fc_in.bias", shape: [I] },
-        { name: p + "mlp.fc_out.weight", shape: [C, I] },
-        { name: p + "mlp.fc_out.bias", shape: [C] },
-      );
+      t.norm(p + "ln_1", C, true)
+        .linear(p + "attn.q_proj", C, C, false)
+        .linear(p + "attn.k_proj", C, C, false)
+        .linear(p + "attn.v_proj", C, C, false)
+        .linear(p + "attn.out_proj", C, C, false)
+        .linear(p + "mlp.fc_in", I, C, true)
+        .linear(p + "mlp.fc_out", C, I, true);
     }
-    t.push({ name: "transformer.ln_f.weight", shape: [C] }, { name: "transformer.ln_f.bias", shape: [C] });
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    t.push({ name: "lm_head.bias", shape: [s.vocabSize] });
-    return t;
+    t.norm("transformer.ln_f", C, true);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.add("lm_head.bias", [s.vocabSize]).tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
   headBiasName: () => "lm_head.bias",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize;
     const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, bias: boolean, inDim = C) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in");
+      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
     const ctx = attentionContext(ids);
     const rotate = rotary(g, ids, s.rope, s.headDim, { interleaved: true });
     const rope = (x: string) => rotate(x, s.numHeads);

@@ -82,11 +82,13 @@ export const phi: Architecture<PhiSpec> = {
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
   headBiasName: () => "lm_head.bias",
 
-  buildHidden(g, s, w, ids) {
+  adaptable: true,
+
+  buildHidden(g, s, w, ids, lora) {
     const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids);
+    const dense = denseLayers(g, ids, lora);
     const linear = (x: string, p: string, inDim = s.hiddenSize) =>
-      dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in");
+      dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in", p);
     const ctx = attentionContext(ids);
     const rope = rotary(g, ids, s.rope, s.headDim);
     // qk_layernorm: a LayerNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.

@@ -225,10 +225,10 @@ const CASES: Case[] = [
   },
   {
     name: "a base architecture that takes no adapters",
-    base: "gemma-f32-untied",
+    base: "phi3-f32-untied",
     config: (c) => (c.target_modules = ["q_proj"]),
     code: "architecture",
-    reason: /the base is GemmaForCausalLM; adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
+    reason: /the base is Phi3ForCausalLM; adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
   },
 ];
 

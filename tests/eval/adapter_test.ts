@@ -1,5 +1,6 @@
 /**
- * LoRA, rsLoRA and DoRA adapters on GPT-2 (Conv1D, fan_in_fan_out) and Llama (nn.Linear): the
+ * LoRA, rsLoRA and DoRA adapters on GPT-2 (Conv1D, fan_in_fan_out), the Llama family, Gemma,
+ * Gemma2, Phi, GPT-NeoX, GPT-J, Falcon and BART (nn.Linear; fused qkv projections whole): the
  * engine's per-sequence losses with the adapter compiled into the graph agree with the float64
  * reference on merged weights (tests/reference/lora_merge.ts, from PEFT's definitions), each
  * adapter really changes the losses, and an adapter with B = 0 (PEFT's initialisation) does not.
@@ -45,6 +46,15 @@ const BASES: [string, AdapterOptions["targets"]][] = [
   ["gpt2-bf16-tied", "all-linear"],
   ["llama-f32-untied", "all-linear"],
   ["llama-bf16-tied", ["q_proj", "v_proj", "down_proj"]],
+  ["qwen3-f32-untied", "all-linear"],
+  ["gemma-bf16-tied", "all-linear"],
+  ["gemma2-f32-untied", ["q_proj", "o_proj", "gate_proj"]],
+  ["phi-f32-untied", "all-linear"],
+  ["gpt_neox-bf16-untied", "all-linear"],
+  ["gptj-f32-tied", "all-linear"],
+  ["falcon-7b-f32", "all-linear"],
+  ["falcon-new-arch-bf16", ["query_key_value", "dense_4h_to_h"]],
+  ["bart-f32-untied", "all-linear"],
 ];
 
 for (const [baseName, targets] of BASES) {

@@ -111,8 +111,8 @@ Deno.test("adapter competitions: the pinned base and the adapter limits are chec
     ],
     [entry({ kind: "adapter", adapter: { ...adapter, dora: "yes" as never } }), /dora must be true or false/],
     [
-      entry({ kind: "adapter", adapter, architectures: ["GemmaForCausalLM"] }),
-      /architecture "GemmaForCausalLM" takes no adapters \(adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
+      entry({ kind: "adapter", adapter, architectures: ["Phi3ForCausalLM"] }),
+      /architecture "Phi3ForCausalLM" takes no adapters \(adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
     ],
   ];
   for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
