@@ -55,7 +55,6 @@ export {
   writeSafetensorsFile,
 } from "./safetensors/mod.ts";
 export {
-  ADAPTABLE_ARCHITECTURES,
   ADAPTER_CONFIG,
   ADAPTER_WEIGHTS,
   type AdapterChecked,

@@ -14,7 +14,6 @@
  * Every broken rule is a `ModelRejected` naming the adapter, the file and the rule.
  */
 import type { Architecture, LinearModule, ModelSpec } from "../architectures/spec.ts";
-import { ARCHITECTURES } from "../architectures/mod.ts";
 import { checking, MAX_CONFIG_BYTES, readHeaderPrefix } from "../files/check_files.ts";
 import { parseStrictJson } from "../files/strict_json.ts";
 import type { ModelFiles } from "../files/model_files.ts";
@@ -58,10 +57,6 @@ export interface AdapterChecked {
   parameterCount: number;
 }
 
-/** The architectures whose graphs apply adapters. */
-export const ADAPTABLE_ARCHITECTURES: readonly string[] = ARCHITECTURES.filter((a) => a.adaptable)
-  .flatMap((a) => a.names);
-
 /** The key of an adapter tensor. */
 export const adapterKey = (module: string, part: "lora_A.weight" | "lora_B.weight" | "lora_magnitude_vector") =>
   `base_model.model.${module}.${part}`;
@@ -74,13 +69,6 @@ export async function checkAdapterFiles(
 ): Promise<AdapterChecked> {
   const label = files.label;
   const { reject, sizeOf } = checking(files);
-  if (!base.arch.adaptable) {
-    throw new ModelRejected(
-      "architecture",
-      `${label}: the base is ${base.spec.architecture}; adapters are read for ${ADAPTABLE_ARCHITECTURES.join(", ")}`,
-    );
-  }
-
   // adapter_config.json → the adapted layers → the limits, before the weights file is opened.
   const configSize = sizeOf(ADAPTER_CONFIG);
   if (configSize === undefined) throw new ModelRejected("config", `${label}: ${ADAPTER_CONFIG} is missing`);

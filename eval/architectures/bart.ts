@@ -72,8 +72,6 @@ export const bart: Architecture<BartSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.decoder.embed_tokens.weight" : "lm_head.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize;
     const layerNorm = layerNorms(g, w, LN_EPS);

@@ -19,8 +19,9 @@ import type { LoraSource, LoraWeights, WeightLayout } from "./spec.ts";
 export type { WeightLayout } from "./spec.ts";
 
 /**
- * Returns `dense(x, inDim, weight, bias?, layout, module?)`: x (B, T, in) → x·W (+ b) as
- * (B, T, out), plus the adapter's update when `lora` has one for `module`.
+ * Returns `dense(x, inDim, weight, bias?, layout, module?, rows?)`: x (B, T, in) → x·W (+ b) as
+ * (B, T, out), plus the adapter's update when `lora` has one for `module` (its `rows` only, for
+ * a part of a fused projection).
  */
 export function denseLayers(g: GraphBuilder, ids: string, lora?: LoraSource) {
   let backShape: string | undefined;
@@ -31,8 +32,10 @@ export function denseLayers(g: GraphBuilder, ids: string, lora?: LoraSource) {
     bias: string | undefined,
     layout: WeightLayout,
     module?: string,
+    /** Output rows of `module` this weight is (a fused projection read in parts). */
+    rows?: [number, number],
   ): string => {
-    const adapter = module === undefined ? undefined : lora?.(module);
+    const adapter = module === undefined ? undefined : lora?.(module, rows);
     if (layout === "in_out") {
       if (!adapter) {
         const y = g.op("MatMul", [x, weight]); // (B, T, out)

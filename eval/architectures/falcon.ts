@@ -117,8 +117,6 @@ export const falcon: Architecture<FalconSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.word_embeddings.weight" : "lm_head.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize, D = s.headDim;
     const layerNorm = layerNorms(g, w, s.layerNormEps);

@@ -117,8 +117,6 @@ export const gemma: Architecture<GemmaSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     // Gemma's RMSNorm multiplies by (1 + w).
     const rmsNorm = rmsNorms(g, w, s.rmsNormEps, true);

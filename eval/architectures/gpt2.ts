@@ -63,8 +63,6 @@ export const gpt2: Architecture<Gpt2Spec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const layerNorm = layerNorms(g, w, s.layerNormEps);
     // Conv1D: x (B, T, in) @ W (in, out) + b

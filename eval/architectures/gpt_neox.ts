@@ -93,8 +93,6 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize, H = s.numHeads, D = s.headDim;
     const layerNorm = layerNorms(g, w, s.layerNormEps);

@@ -83,8 +83,6 @@ export const gptj: Architecture<GptjSpec> = {
   headName: (s) => s.tieWordEmbeddings ? "transformer.wte.weight" : "lm_head.weight",
   headBiasName: () => "lm_head.bias",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const C = s.hiddenSize;
     const layerNorm = layerNorms(g, w, s.layerNormEps);

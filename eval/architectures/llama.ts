@@ -91,8 +91,6 @@ export const llama: Architecture<LlamaSpec> = {
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
     // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in).

@@ -82,8 +82,6 @@ export const phi: Architecture<PhiSpec> = {
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
   headBiasName: () => "lm_head.bias",
 
-  adaptable: true,
-
   buildHidden(g, s, w, ids, lora) {
     const layerNorm = layerNorms(g, w, s.layerNormEps);
     const dense = denseLayers(g, ids, lora);

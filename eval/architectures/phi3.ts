@@ -11,14 +11,7 @@ import { denseLayers } from "./dense.ts";
 import { rmsNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import {
-  type Architecture,
-  ConfigReader,
-  LIMITS,
-  type ModelSpec,
-  readAttentionShape,
-  type TensorSpec,
-} from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS, type ModelSpec, readAttentionShape, TensorList } from "./spec.ts";
 
 /** A validated Phi-3 config. */
 export interface Phi3Spec extends ModelSpec {
@@ -60,29 +53,30 @@ export const phi3: Architecture<Phi3Spec> = {
 
   tensors(s) {
     const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
-    const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [s.vocabSize, C] }];
+    const t = new TensorList().add("model.embed_tokens.weight", [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;
-      t.push(
-        { name: p + "input_layernorm.weight", shape: [C] },
-        { name: p + "self_attn.qkv_proj.weight", shape: [Dq + 2 * Dkv, C] },
-        { name: p + "self_attn.o_proj.weight", shape: [C, Dq] },
-        { name: p + "post_attention_layernorm.weight", shape: [C] },
-        { name: p + "mlp.gate_up_proj.weight", shape: [2 * I, C] },
-        { name: p + "mlp.down_proj.weight", shape: [C, I] },
-      );
+      t.norm(p + "input_layernorm", C, false)
+        .linear(p + "self_attn.qkv_proj", Dq + 2 * Dkv, C, false)
+        .linear(p + "self_attn.o_proj", C, Dq, false)
+        .norm(p + "post_attention_layernorm", C, false)
+        .linear(p + "mlp.gate_up_proj", 2 * I, C, false)
+        .linear(p + "mlp.down_proj", C, I, false);
     }
-    t.push({ name: "model.norm.weight", shape: [C] });
-    if (!s.tieWordEmbeddings) t.push({ name: "lm_head.weight", shape: [s.vocabSize, C] });
-    return t;
+    t.norm("model.norm", C, false);
+    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
+    return t.tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids) {
+  buildHidden(g, s, w, ids, lora) {
     const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
-    const dense = denseLayers(g, ids);
-    const linear = (x: string, weight: string, inDim = s.hiddenSize) => dense(x, inDim, weight, undefined, "out_in");
+    const dense = denseLayers(g, ids, lora);
+    // A projection, or rows [start, count) of a fused one, read in place; an adapter on the fused
+    // module applies to each part's rows.
+    const linear = (x: string, module: string, rows?: [number, number], inDim = s.hiddenSize) =>
+      dense(x, inDim, w(module + ".weight", rows), undefined, "out_in", module, rows);
     const ctx = attentionContext(ids);
     const rope = rotary(g, ids, s.rope, s.headDim);
     const heads = {
@@ -96,18 +90,18 @@ export const phi3: Architecture<Phi3Spec> = {
     let h = g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;
-      const qkv = p + "self_attn.qkv_proj.weight", gateUp = p + "mlp.gate_up_proj.weight";
+      const qkv = p + "self_attn.qkv_proj", gateUp = p + "mlp.gate_up_proj";
       const x = rmsNorm(h, p + "input_layernorm.weight");
-      const q = rope(linear(x, w(qkv, [0, Dq])), s.numHeads);
-      const k = rope(linear(x, w(qkv, [Dq, Dkv])), s.numKvHeads);
-      const v = linear(x, w(qkv, [Dq + Dkv, Dkv]));
+      const q = rope(linear(x, qkv, [0, Dq]), s.numHeads);
+      const k = rope(linear(x, qkv, [Dq, Dkv]), s.numKvHeads);
+      const v = linear(x, qkv, [Dq + Dkv, Dkv]);
       const a = causalAttention(g, ctx, q, k, v, heads);
-      h = g.op("Add", [h, linear(a, w(p + "self_attn.o_proj.weight"), Dq)]);
+      h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", undefined, Dq)]);
       const y = rmsNorm(h, p + "post_attention_layernorm.weight");
-      const gate = linear(y, w(gateUp, [0, I]));
-      const up = linear(y, w(gateUp, [I, I]));
+      const gate = linear(y, gateUp, [0, I]);
+      const up = linear(y, gateUp, [I, I]);
       const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])]);
-      h = g.op("Add", [h, linear(g.op("Mul", [up, silu]), w(p + "mlp.down_proj.weight"), I)]);
+      h = g.op("Add", [h, linear(g.op("Mul", [up, silu]), p + "mlp.down_proj", undefined, I)]);
     }
     return rmsNorm(h, "model.norm.weight");
   },

@@ -84,16 +84,13 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
   headBiasName?(spec: S): string | null;
   /**
    * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
-   * `w(name)` returns the graph value of a parameter by canonical name (float32); `w(name, rows)`
-   * a block of its rows (a fused projection's part), still read in place from the file. `lora`,
-   * when given, is passed to `denseLayers` (dense.ts), which adds each adapted layer's update.
+   * `w(name)` returns the graph value of a parameter by canonical name (in the compute type);
+   * `w(name, rows)` a block of its rows (a fused projection's part), still read in place from the
+   * file. Every linear layer of the tensor list (`TensorList.linear`/`conv1d`) goes through
+   * `denseLayers(g, ids, lora)` with its module name, so a LoRA adapter applies to any of them
+   * (tests/eval/adapter_test.ts checks every architecture against the reference).
    */
   buildHidden(g: GraphBuilder, spec: S, w: WeightSource, ids: string, lora?: LoraSource): string;
-  /**
-   * Set when `buildHidden` routes every linear layer of its tensor list through `denseLayers`
-   * with its module name, so a LoRA adapter applies to any of them. Without it, adapters are refused.
-   */
-  adaptable?: boolean;
 }
 
 /**
@@ -107,8 +104,11 @@ export interface LoraWeights {
   magnitude?: string;
 }
 
-/** The LoRA update of a module by name, or undefined for a layer the adapter leaves alone. */
-export type LoraSource = (module: string) => LoraWeights | undefined;
+/**
+ * The LoRA update of a module by name, or undefined for a layer the adapter leaves alone. With
+ * `rows`, the update of output rows [start, start + count) only: a fused projection's part.
+ */
+export type LoraSource = (module: string, rows?: [start: number, count: number]) => LoraWeights | undefined;
 
 /** A parameter as a graph value, whole or a block of rows [start, start + count). */
 export type WeightSource = (name: string, rows?: [start: number, count: number]) => string;

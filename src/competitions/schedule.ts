@@ -2,7 +2,7 @@
  * Loading and checking a competition schedule, and finding what applies at a block. A schedule
  * is refused at load, with the rule it breaks, rather than failing a validator mid-step.
  */
-import { ADAPTABLE_ARCHITECTURES, MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
+import { MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
 import { checkRepoId, MAX_COMPETITION_ID } from "../metadata/mod.ts";
 import { checkEpsilonDecay } from "../scoring/mod.ts";
@@ -149,14 +149,6 @@ function validateKind(c: Competition, where: string): void {
     throw new TypeError(`${at}.targetModules must be a non-empty array of module names (letters, digits, _)`);
   }
   if (typeof a.dora !== "boolean") throw new TypeError(`${at}.dora must be true or false`);
-  const fixed = c.architectures.find((x) => !ADAPTABLE_ARCHITECTURES.includes(x));
-  if (fixed) {
-    throw new RangeError(
-      `${where}: architecture ${JSON.stringify(fixed)} takes no adapters (adapters are read for ${
-        ADAPTABLE_ARCHITECTURES.join(", ")
-      })`,
-    );
-  }
 }
 
 /** Reads and validates a schedule file (JSON). */

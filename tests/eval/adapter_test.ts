@@ -1,18 +1,19 @@
 /**
  * LoRA, rsLoRA and DoRA adapters on GPT-2 (Conv1D, fan_in_fan_out), the Llama family, Gemma,
- * Gemma2, Phi, GPT-NeoX, GPT-J, Falcon and BART (nn.Linear; fused qkv projections whole): the
+ * Gemma2, Phi, Phi3 (its fused projections read in parts), GPT-NeoX, GPT-J, Falcon and BART: the
  * engine's per-sequence losses with the adapter compiled into the graph agree with the float64
  * reference on merged weights (tests/reference/lora_merge.ts, from PEFT's definitions), each
  * adapter really changes the losses, and an adapter with B = 0 (PEFT's initialisation) does not.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { checkAdapter, checkModel, createLossSession, evaluateLosses } from "../../eval/mod.ts";
+import { ARCHITECTURES, checkAdapter, checkModel, createLossSession, evaluateLosses } from "../../eval/mod.ts";
 import {
   adapterConfigJson,
   type AdapterOptions,
   evalSequences,
   randomAdapterTensors,
+  TINY_MODELS,
   writeAdapter,
   writeRandomAdapter,
 } from "../../fixtures/mod.ts";
@@ -50,12 +51,24 @@ const BASES: [string, AdapterOptions["targets"]][] = [
   ["gemma-bf16-tied", "all-linear"],
   ["gemma2-f32-untied", ["q_proj", "o_proj", "gate_proj"]],
   ["phi-f32-untied", "all-linear"],
+  ["phi3-bf16-tied", "all-linear"], // fused qkv_proj and gate_up_proj read in parts
+  ["phi3-f32-untied", ["qkv_proj", "down_proj"]],
   ["gpt_neox-bf16-untied", "all-linear"],
   ["gptj-f32-tied", "all-linear"],
   ["falcon-7b-f32", "all-linear"],
   ["falcon-new-arch-bf16", ["query_key_value", "dense_4h_to_h"]],
   ["bart-f32-untied", "all-linear"],
 ];
+
+Deno.test("every architecture the engine compiles is among the bases checked here", () => {
+  // A new architecture must route its linear layers through the dense layers with their names, and
+  // join this list, where the reference checks that it does.
+  const checked = new Set(
+    BASES.map(([name]) => (TINY_MODELS.find((d) => d.name === name)!.config.architectures as string[])[0]),
+  );
+  const modules = ARCHITECTURES.filter((a) => !a.names.some((n) => checked.has(n)));
+  assert.deepEqual(modules.map((a) => a.names[0]), []);
+});
 
 for (const [baseName, targets] of BASES) {
   Deno.test(`${baseName}: LoRA, rsLoRA and DoRA agree with the float64 reference on merged weights`, async () => {

@@ -110,10 +110,6 @@ Deno.test("adapter competitions: the pinned base and the adapter limits are chec
       /targetModules must be a non-empty array of module names/,
     ],
     [entry({ kind: "adapter", adapter: { ...adapter, dora: "yes" as never } }), /dora must be true or false/],
-    [
-      entry({ kind: "adapter", adapter, architectures: ["Phi3ForCausalLM"] }),
-      /architecture "Phi3ForCausalLM" takes no adapters \(adapters are read for GPT2LMHeadModel, LlamaForCausalLM/,
-    ],
   ];
   for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
 });
