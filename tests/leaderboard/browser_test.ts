@@ -137,6 +137,27 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
     }
     assert.ok(charts[0].labels.includes("alice/sn9-gpt2-large (uid 1)"), JSON.stringify(charts[0].labels));
     assert.ok(charts[1].labels.includes("bob/falcon-pretrain-v7"), JSON.stringify(charts[1].labels));
+
+    // The adapter competition: its base and the base's loss, and each adapter's improvement on it.
+    assert.match(
+      await page.textContent("#c3 .base") ?? "",
+      /PEFT adapters \(max rank 16, c_attn, c_proj, c_fc, DoRA allowed\) on the base sn9\/tiny-gpt2-base@\w{8}; its loss on the latest step's pages: 3\.5200/,
+    );
+    assert.deepEqual(
+      await page.$$eval('table[data-competition="3"] thead th', (ths) => ths.map((th) => th.textContent).slice(4, 6)),
+      ["loss", "vs base"],
+    );
+    const adapters = await page.$$eval('table[data-competition="3"] tbody tr', (trs) =>
+      trs.map((tr) => [
+        tr.getAttribute("data-uid"),
+        tr.querySelector('td[data-label="vs base"]')?.textContent,
+        tr.querySelector('td[data-label="why"]')?.textContent,
+      ]));
+    assert.deepEqual(adapters.map(([uid, gain]) => [uid, gain]), [["9", "+0.2200"], ["10", "+0.0000"], [
+      "11",
+      "−0.1800",
+    ]]);
+    assert.match(adapters[2][2]!, /^no better than the base \(loss 3\.5200, worse by 0\.1800\): no weight$/);
     await shot("leaderboard-desktop.png");
   });
 });
@@ -160,6 +181,15 @@ Deno.test("leaderboard at phone width: rows become cards with loss, weight and s
       (td) => getComputedStyle(td, "::before").content,
     );
     assert.equal(label, '"weight"', "each value carries its column's name");
+    const gain = await page.$eval('table[data-competition="3"] tbody tr:first-child td[data-label="vs base"]', (td) => {
+      const r = td.getBoundingClientRect();
+      return {
+        text: td.textContent,
+        on: r.left >= 0 && r.right <= 390,
+        label: getComputedStyle(td, "::before").content,
+      };
+    });
+    assert.deepEqual(gain, { text: "+0.2200", on: true, label: '"vs base"' });
     await shot("leaderboard-phone.png");
   });
 });

@@ -2,7 +2,8 @@
  * A validator state written directly, without running the demo: eight weeks of steps for two
  * competitions with a leader, a newcomer who overtakes it, a copy of the leader committed later,
  * a spoiler, models rejected with hostile reasons, commitments that are malformed or for a
- * competition not in force (one carrying markup and terminal escapes), and a failed turn. Scores
+ * competition not in force (one carrying markup and terminal escapes), a failed turn, and an adapter
+ * competition's step (its base's loss, an adapter that beats it, one that matches it, one worse). Scores
  * and explanations come from the scoring rules themselves; the page test checks what is shown.
  */
 import { join } from "node:path";
@@ -50,7 +51,12 @@ const MINERS: Miner[] = [
   },
   { uid: 7, repo: "frank/mistral-mini", commitBlock: 1200, competitionId: 2, loss: (s) => 2.9 - 0.002 * s },
   { uid: 8, repo: "grace/llama3-edu", commitBlock: 1500, competitionId: 2, loss: (s) => 2.95 - 0.003 * s },
+  // Competition 3 takes adapters on a base whose loss on the step's pages is BASE_LOSS.
+  { uid: 9, repo: "ivy/lora-fix", commitBlock: 2500, competitionId: 3, loss: () => 3.3 },
+  { uid: 10, repo: "judy/lora-untrained", commitBlock: 2600, competitionId: 3, loss: () => BASE_LOSS },
+  { uid: 11, repo: "ken/lora-overfit", commitBlock: 2700, competitionId: 3, loss: () => 3.7 },
 ];
+const BASE_LOSS = 3.52;
 
 /** Writes the state and returns its path. */
 export async function writeSyntheticState(): Promise<string> {
@@ -154,6 +160,68 @@ export async function writeSyntheticState(): Promise<string> {
         1_700_000_000_000 + s * 60_000 + 50_000,
       );
     }
+    // One step of the adapter competition: the base scored on its pages, three adapters against it.
+    const adapters = MINERS.filter((m) => m.competitionId === 3);
+    const block = 4400;
+    const baseline = {
+      repo: "sn9/tiny-gpt2-base",
+      revision: "86".repeat(20),
+      loss: BASE_LOSS,
+      taskLosses: { falcon: BASE_LOSS },
+      loadMs: 800,
+      computeMs: 9000,
+    };
+    const manifest = {
+      seed: "c".repeat(64),
+      tasks: [{
+        taskId: "falcon",
+        hfDataset: "tiiuae/falcon-refinedweb",
+        pages: [{ config: "default", offset: 4242, length: 100 }],
+        documents: 100,
+        tokens: 51_200,
+        streamSha256: "ab".repeat(32),
+      }],
+    };
+    const stepId = state.startStep(block, 3, manifest.seed, manifest, 1_700_002_000_000, baseline);
+    for (const m of adapters) {
+      state.recordEval({
+        stepId,
+        hotkey: hotkey(m.uid),
+        uid: m.uid,
+        competitionId: 3,
+        repo: m.repo,
+        revision: revision(m.uid),
+        commitBlock: m.commitBlock,
+        loss: m.loss(0),
+        taskLosses: { falcon: m.loss(0)! },
+        status: "ok",
+        reason: null,
+        loadMs: 300,
+        computeMs: 9000,
+      });
+    }
+    const base = { loss: BASE_LOSS, block: 0 };
+    const outcomes = scoreCompetition(
+      adapters.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(0)! })),
+      EPSILON,
+      block,
+      base,
+    );
+    const why = explainOutcomes(outcomes, EPSILON, block, base);
+    state.finishStep(
+      stepId,
+      outcomes.map((o) => ({
+        hotkey: hotkey(o.uid),
+        winRate: o.winRate,
+        wins: o.wins,
+        epsilon: o.epsilon,
+        weight: o.weight,
+        excluded: o.excluded ?? null,
+        explanation: why.get(o.uid)!,
+      })),
+      {},
+      1_700_002_050_000,
+    );
     state.failStep({
       block: 4300,
       competitionId: 2,
