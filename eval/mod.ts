@@ -44,7 +44,6 @@ export {
   MAX_INDEX_BYTES,
   parseIndex,
   parseSafetensorsHeader,
-  readTensorFloat32,
   type SafetensorsHeader,
   SHARD_NAME,
   SINGLE_FILE,

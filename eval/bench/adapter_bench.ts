@@ -33,7 +33,10 @@ export async function benchAdapterStep(
   o: { threads?: number; batchSize?: number } = {},
 ): Promise<AdapterStepBench> {
   const T = sequences[0].length;
-  const run = async (check: () => Promise<{ model: CheckedModel; adapter?: CheckedAdapter }>): Promise<EvalTiming> => {
+  /** Checks (timed), loads and scores one entry; returns its timing and the checked model. */
+  const run = async (
+    check: () => Promise<{ model: CheckedModel; adapter?: CheckedAdapter }>,
+  ): Promise<{ timing: EvalTiming; model: CheckedModel; adapter?: CheckedAdapter }> => {
     let t = performance.now();
     const { model, adapter } = await check();
     const checkMs = performance.now() - t;
@@ -46,22 +49,18 @@ export async function benchAdapterStep(
     } finally {
       await session.release();
     }
-    return { checkMs, loadMs, computeMs: performance.now() - t };
+    return { timing: { checkMs, loadMs, computeMs: performance.now() - t }, model, adapter };
   };
-  const base = await checkModel(baseDir);
-  const baseTiming = await run(async () => ({ model: await checkModel(baseDir) }));
+  // The base once: its checked files are what every adapter is compiled onto.
+  const { timing: baseTiming, model: base } = await run(async () => ({ model: await checkModel(baseDir) }));
   const adapters = [];
   for (const dir of adapterDirs) {
-    let checked: CheckedAdapter | undefined;
-    const timing = await run(async () => {
-      checked = await checkAdapter(dir, base);
-      return { model: base, adapter: checked };
-    });
-    adapters.push({ ...timing, label: checked!.label, parameters: checked!.parameterCount });
+    const { timing, adapter } = await run(async () => ({ model: base, adapter: await checkAdapter(dir, base) }));
+    adapters.push({ ...timing, label: adapter!.label, parameters: adapter!.parameterCount });
   }
   const fullModels = [];
   for (let i = 0; i < adapterDirs.length; i++) {
-    fullModels.push(await run(async () => ({ model: await checkModel(baseDir) })));
+    fullModels.push((await run(async () => ({ model: await checkModel(baseDir) }))).timing);
   }
   return { base: baseTiming, adapters, fullModels, tokens: sequences.length * T };
 }

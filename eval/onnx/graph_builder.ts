@@ -35,7 +35,7 @@ export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
   #count = 0;
-  #weights = new Map<string, string>();
+  #initialized = new Set<string>();
   #casts = new Map<string, string>();
 
   /**
@@ -82,14 +82,14 @@ export class GraphBuilder {
    * (ONNX Runtime folds it when the session is built). Repeated calls reuse the value.
    */
   weight(ref: WeightRef, as: "compute" | "float32" = "compute"): string {
-    if (!this.#weights.has(ref.name)) {
+    if (!this.#initialized.has(ref.name)) {
       this.initializers.push({
         name: ref.name,
         dataType: ONNX_DTYPE[ref.dtype],
         dims: ref.shape,
         external: { location: this.location(ref.fileName), offset: ref.offset, length: ref.length },
       });
-      this.#weights.set(ref.name, ref.name);
+      this.#initialized.add(ref.name);
     }
     return this.#cast(ref.name, ONNX_DTYPE[ref.dtype], as === "float32" ? DataType.FLOAT : this.computeDataType);
   }
@@ -99,9 +99,9 @@ export class GraphBuilder {
    * external data only beside the graph, which lives with the base model), as float32.
    */
   inlineWeight(name: string, dtype: WeightRef["dtype"], shape: number[], raw: Uint8Array): string {
-    if (!this.#weights.has(name)) {
+    if (!this.#initialized.has(name)) {
       this.initializers.push({ name, dataType: ONNX_DTYPE[dtype], dims: shape, raw: raw.slice() });
-      this.#weights.set(name, name);
+      this.#initialized.add(name);
     }
     return this.#cast(name, ONNX_DTYPE[dtype], this.computeDataType);
   }

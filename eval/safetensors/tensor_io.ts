@@ -1,10 +1,9 @@
 /**
- * Tensor bytes as float32, and a float32 safetensors file written tensor by tensor (the header
+ * Stored tensor bytes as float32, and a float32 safetensors file written tensor by tensor (the header
  * first, from the shapes alone), for tools that produce models (the averager). The file is
  * written beside its final name and renamed into place, so a kill never leaves a partial file.
  */
 import { type Dtype, DTYPE_BYTES } from "./header.ts";
-import type { WeightRef } from "./index.ts";
 
 /** Stored bytes of `dtype` as float32 values. */
 export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
@@ -20,19 +19,6 @@ export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
     for (let i = 0; i < n; i++) out[i] = view.getFloat16(2 * i, true);
   }
   return out;
-}
-
-/** One tensor of `path` (the file `ref` points into) as float32. */
-export async function readTensorFloat32(path: string, ref: WeightRef): Promise<Float32Array> {
-  using f = await Deno.open(path, { read: true });
-  const bytes = new Uint8Array(ref.length);
-  await f.seek(ref.offset, Deno.SeekMode.Start);
-  for (let at = 0; at < bytes.length;) {
-    const n = await f.read(bytes.subarray(at));
-    if (n === null) throw new RangeError(`tensor "${ref.name}" ends early in "${ref.fileName}"`);
-    at += n;
-  }
-  return toFloat32(bytes, ref.dtype);
 }
 
 /** A tensor to write: its name, shape, and a function giving its values when its turn comes. */

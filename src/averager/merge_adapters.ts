@@ -13,7 +13,6 @@ import {
   type CheckedAdapter,
   type CheckedModel,
   type LinearModule,
-  readTensorFloat32,
   SINGLE_FILE,
   toFloat32,
   type WeightRef,
@@ -46,7 +45,7 @@ export async function writeMergedModel(
     name,
     shape: ref.shape,
     values: async () => {
-      const w = await readTensorFloat32(base.files.realPath(ref.fileName), ref);
+      const w = toFloat32(await base.files.read(ref.fileName, ref.offset, ref.offset + ref.length), ref.dtype);
       const linear = linears.get(name);
       const touching = linear ? shares.filter((s) => s.adapter.layers.has(linear.module)) : [];
       if (!linear || touching.length === 0) return w;

@@ -165,29 +165,33 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const uidOf = async (address: string) =>
       (await chain.metagraph(NETUID)).neurons.find((n) => n.hotkey === address)!.uid;
     const published: DemoSummary["published"] = [];
-    const block0 = await chain.currentBlock();
-    for (const m of models) {
-      const competition = competitionAt(schedule, block0, m.competitionId)!;
-      const hotkey = keys.get(m.miner)!;
+    /** Publishes `dir` as `miner`'s entry and records it; `note` is told the commitment's block. */
+    const publish = async (
+      miner: string,
+      dir: string,
+      competition: Competition,
+      note: (block: number) => string,
+      skipChecks?: boolean,
+    ) => {
+      const hotkey = keys.get(miner)!;
       const p = await publishModel({
         store,
         chain,
         netuid: NETUID,
         hotkey,
-        dir: m.dir,
-        repo: `${m.miner}/sn9-model`,
+        dir,
+        repo: `${miner}/sn9-model`,
         competition,
         checks,
-        skipChecks: m.skipChecks,
+        skipChecks,
       });
-      published.push({
-        miner: m.miner,
-        uid: await uidOf(hotkey.address),
-        repo: p.repo,
-        commit: p.commit,
-        note: m.note,
-      });
-      log(`published ${m.miner}: ${p.repo}@${p.commit.slice(0, 8)} (${m.note})`);
+      const entry = { miner, uid: await uidOf(hotkey.address), repo: p.repo, commit: p.commit, note: note(p.block) };
+      published.push(entry);
+      log(`published ${miner}: ${p.repo}@${p.commit.slice(0, 8)} (${entry.note})`);
+    };
+    const block0 = await chain.currentBlock();
+    for (const m of models) {
+      await publish(m.miner, m.dir, competitionAt(schedule, block0, m.competitionId)!, () => m.note, m.skipChecks);
     }
     chain.advance(3); // past the competitions' eval delay
     phase("miners publish");
@@ -230,24 +234,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         const original = models.find((m) => m.miner === copier.original)!;
         const dir = join(o.dir, "models", copier.copier);
         await copy(original.dir, dir);
-        const hotkey = keys.get(copier.copier)!;
-        const p = await publishModel({
-          store,
-          chain,
-          netuid: NETUID,
-          hotkey,
+        await publish(
+          copier.copier,
           dir,
-          repo: `${copier.copier}/sn9-model`,
-          competition: summary.competition,
-          checks,
-        });
-        published.push({
-          miner: copier.copier,
-          uid: await uidOf(hotkey.address),
-          repo: p.repo,
-          commit: p.commit,
-          note: `${copier.original}'s ${copier.what}, committed at block ${p.block}`,
-        });
+          summary.competition,
+          (block) => `${copier.original}'s ${copier.what}, committed at block ${block}`,
+        );
         copied.add(copier.competitionId);
       }
       chain.advance(TEMPO / 2);

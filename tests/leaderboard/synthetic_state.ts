@@ -7,7 +7,7 @@
  * and explanations come from the scoring rules themselves; the page test checks what is shown.
  */
 import { join } from "node:path";
-import { explainOutcomes, scoreCompetition, ValidatorState } from "../../src/mod.ts";
+import { explainOutcomes, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const EPSILON = { start: 0.005, end: 0.0001, decayBlocks: 50400 };
@@ -105,123 +105,105 @@ export async function writeSyntheticState(): Promise<string> {
       updatedBlock: 4000,
       commitment: `heidi:future-model:${revision(21)}:${"s".repeat(44)}:9`,
     });
-    for (let s = 0; s < 12; s++) {
-      const competitionId = s % 2 === 0 ? 1 : 2;
-      const block = 3050 + s * 100;
-      const miners = MINERS.filter((m) => m.competitionId === competitionId && m.commitBlock < block - 25);
+    /**
+     * One finished step: each miner's result, then the scores and explanations from the scoring
+     * rules themselves (against `base` in an adapter competition).
+     */
+    const writeStep = (
+      o: {
+        block: number;
+        competitionId: number;
+        miners: Miner[];
+        step: number;
+        task: { taskId: string; hfDataset: string; offset: number };
+        startedMs: number;
+        baseline?: StepBaseline;
+      },
+    ) => {
       const manifest = {
-        seed: s.toString(16).padStart(64, "a"),
+        seed: o.step.toString(16).padStart(64, "a"),
         tasks: [{
-          taskId: competitionId === 1 ? "falcon" : "fineweb-edu",
-          hfDataset: competitionId === 1 ? "tiiuae/falcon-refinedweb" : "HuggingFaceFW/fineweb-edu-score-2",
-          pages: [{ config: "default", offset: 1000 * s, length: 100 }],
+          taskId: o.task.taskId,
+          hfDataset: o.task.hfDataset,
+          pages: [{ config: "default", offset: o.task.offset, length: 100 }],
           documents: 100,
           tokens: 51_200,
           streamSha256: "ef".repeat(32),
         }],
       };
-      const stepId = state.startStep(block, competitionId, manifest.seed, manifest, 1_700_000_000_000 + s * 60_000);
-      for (const m of miners) {
-        const loss = m.loss(s);
+      const stepId = state.startStep(o.block, o.competitionId, manifest.seed, manifest, o.startedMs, o.baseline);
+      for (const m of o.miners) {
+        const loss = m.loss(o.step);
         state.recordEval({
           stepId,
           hotkey: hotkey(m.uid),
           uid: m.uid,
-          competitionId,
+          competitionId: o.competitionId,
           repo: m.repo,
           revision: revision(m.uid),
           commitBlock: m.commitBlock,
           loss,
-          taskLosses: loss === null ? {} : { [manifest.tasks[0].taskId]: loss },
+          taskLosses: loss === null ? {} : { [o.task.taskId]: loss },
           status: loss === null ? "rejected" : "ok",
           reason: m.reason ?? null,
           loadMs: 900,
           computeMs: 21_000,
         });
       }
+      const base = o.baseline && { loss: o.baseline.loss, block: 0 };
       const outcomes = scoreCompetition(
-        miners.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(s) ?? Infinity })),
+        o.miners.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(o.step) ?? Infinity })),
         EPSILON,
-        block,
+        o.block,
+        base,
       );
-      const why = explainOutcomes(outcomes, EPSILON, block);
+      const why = explainOutcomes(outcomes, EPSILON, o.block, base);
       state.finishStep(
         stepId,
-        outcomes.map((o) => ({
-          hotkey: hotkey(o.uid),
-          winRate: o.winRate,
-          wins: o.wins,
-          epsilon: o.epsilon,
-          weight: o.weight,
-          excluded: o.excluded ?? null,
-          explanation: why.get(o.uid)!,
+        outcomes.map((x) => ({
+          hotkey: hotkey(x.uid),
+          winRate: x.winRate,
+          wins: x.wins,
+          epsilon: x.epsilon,
+          weight: x.weight,
+          excluded: x.excluded ?? null,
+          explanation: why.get(x.uid)!,
         })),
         {},
-        1_700_000_000_000 + s * 60_000 + 50_000,
+        o.startedMs + 50_000,
       );
-    }
-    // One step of the adapter competition: the base scored on its pages, three adapters against it.
-    const adapters = MINERS.filter((m) => m.competitionId === 3);
-    const block = 4400;
-    const baseline = {
-      repo: "sn9/tiny-gpt2-base",
-      revision: "86".repeat(20),
-      loss: BASE_LOSS,
-      taskLosses: { falcon: BASE_LOSS },
-      loadMs: 800,
-      computeMs: 9000,
     };
-    const manifest = {
-      seed: "c".repeat(64),
-      tasks: [{
-        taskId: "falcon",
-        hfDataset: "tiiuae/falcon-refinedweb",
-        pages: [{ config: "default", offset: 4242, length: 100 }],
-        documents: 100,
-        tokens: 51_200,
-        streamSha256: "ab".repeat(32),
-      }],
-    };
-    const stepId = state.startStep(block, 3, manifest.seed, manifest, 1_700_002_000_000, baseline);
-    for (const m of adapters) {
-      state.recordEval({
-        stepId,
-        hotkey: hotkey(m.uid),
-        uid: m.uid,
-        competitionId: 3,
-        repo: m.repo,
-        revision: revision(m.uid),
-        commitBlock: m.commitBlock,
-        loss: m.loss(0),
-        taskLosses: { falcon: m.loss(0)! },
-        status: "ok",
-        reason: null,
-        loadMs: 300,
-        computeMs: 9000,
+    for (let s = 0; s < 12; s++) {
+      const competitionId = s % 2 === 0 ? 1 : 2;
+      const block = 3050 + s * 100;
+      writeStep({
+        block,
+        competitionId,
+        miners: MINERS.filter((m) => m.competitionId === competitionId && m.commitBlock < block - 25),
+        step: s,
+        task: competitionId === 1
+          ? { taskId: "falcon", hfDataset: "tiiuae/falcon-refinedweb", offset: 1000 * s }
+          : { taskId: "fineweb-edu", hfDataset: "HuggingFaceFW/fineweb-edu-score-2", offset: 1000 * s },
+        startedMs: 1_700_000_000_000 + s * 60_000,
       });
     }
-    const base = { loss: BASE_LOSS, block: 0 };
-    const outcomes = scoreCompetition(
-      adapters.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(0)! })),
-      EPSILON,
-      block,
-      base,
-    );
-    const why = explainOutcomes(outcomes, EPSILON, block, base);
-    state.finishStep(
-      stepId,
-      outcomes.map((o) => ({
-        hotkey: hotkey(o.uid),
-        winRate: o.winRate,
-        wins: o.wins,
-        epsilon: o.epsilon,
-        weight: o.weight,
-        excluded: o.excluded ?? null,
-        explanation: why.get(o.uid)!,
-      })),
-      {},
-      1_700_002_050_000,
-    );
+    // One step of the adapter competition: the base scored on its pages, three adapters against it.
+    writeStep({
+      block: 4400,
+      competitionId: 3,
+      miners: MINERS.filter((m) => m.competitionId === 3),
+      step: 12,
+      task: { taskId: "falcon", hfDataset: "tiiuae/falcon-refinedweb", offset: 4242 },
+      startedMs: 1_700_002_000_000,
+      baseline: {
+        repo: "sn9/tiny-gpt2-base",
+        revision: "86".repeat(20),
+        loss: BASE_LOSS,
+        taskLosses: { falcon: BASE_LOSS },
+        loadMs: 800,
+        computeMs: 9000,
+      },
+    });
     state.failStep({
       block: 4300,
       competitionId: 2,
