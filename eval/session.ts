@@ -56,12 +56,12 @@ export interface LossSession {
 /** Compiles `model` and builds its session on the requested device, falling back to CPU. */
 export async function createLossSession(model: CheckedModel, options: SessionOptions): Promise<LossSession> {
   const start = performance.now();
-  const { session, device } = await openSession(model, options, "loss");
+  const { session, device, compute } = await openSession(model, options, "loss");
   const maxLength = options.maxSequenceLength;
   return {
     model,
     device,
-    compute: options.compute ?? defaultCompute(device),
+    compute,
     loadMs: performance.now() - start,
     async run(batch) {
       const out = await session.run({ [INPUT_IDS]: toInputIds(batch, model.spec.vocabSize, maxLength) });
@@ -79,7 +79,7 @@ export async function openSession(
   model: CheckedModel,
   options: SessionOptions,
   output: GraphOutput,
-): Promise<{ session: ort.InferenceSession; device: Device }> {
+): Promise<{ session: ort.InferenceSession; device: Device; compute: ComputeType }> {
   const log = options.log ?? (() => {});
   if (options.maxSequenceLength > model.spec.maxPositions) {
     throw new ModelRejected(
@@ -95,27 +95,28 @@ export async function openSession(
   }
   // The graph is compiled for the device it runs on: a fallback to CPU recompiles in float32.
   const attempt = async (on: Device) => {
+    const compute = options.compute ?? defaultCompute(on);
     const { bytes, graphDir } = compileModel(model, options.maxSequenceLength, output, {
       headChunks: options.headChunks,
       adapter: options.adapter,
-      compute: options.compute ?? defaultCompute(on),
+      compute,
     });
     await removeStaleGraphs(graphDir);
     const graphPath = join(graphDir, graphFileName());
     await Deno.writeFile(graphPath, bytes, { createNew: true });
     try {
-      return await build(graphPath, on, options);
+      return { session: await build(graphPath, on, options), device: on, compute };
     } finally {
       await Deno.remove(graphPath).catch(() => {});
     }
   };
   try {
     try {
-      return { session: await attempt(device), device };
+      return await attempt(device);
     } catch (e) {
       if (device === "cpu") throw e;
       log(`device ${device}: session failed (${(e as Error).message.split("\n")[0]}); using cpu`);
-      return { session: await attempt("cpu"), device: "cpu" };
+      return await attempt("cpu");
     }
   } catch (e) {
     const label = options.adapter ? `${options.adapter.label} on ${model.label}` : model.label;

@@ -133,7 +133,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       }),
     };
   } catch (e) {
-    await dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
+    await turnFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
     throw e;
   }
   const { tokenizer, tasks, manifest } = prepared;
@@ -167,7 +167,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
         step?.baseline ?? null,
       );
     } catch (e) {
-      await dataFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
+      await turnFailed(ctx, e as Error, { step, stepBlock, competition, seed, index, nowMs: now() });
       throw e;
     }
     ctx.log(
@@ -285,12 +285,13 @@ export class StepSkipped extends Error {
 }
 
 /**
- * Counts a failed data preparation. After `maxDataAttempts` tries, or at once for a failure that
- * no retry can mend (the dataset refused for good), the step is recorded as failed with the
- * reason and the rotation moves on, so one broken dataset cannot hold the other competitions.
+ * Counts a failed turn: the data could not be prepared, or an adapter competition's base could
+ * not serve. After `maxDataAttempts` tries, or at once for a failure that no retry can mend (the
+ * dataset refused for good, a base off its pin), the step is recorded as failed with the reason and
+ * the rotation moves on, so one broken dataset or base cannot hold the other competitions.
  * Throws `StepSkipped` then; otherwise returns and the caller rethrows for a later retry.
  */
-async function dataFailed(
+async function turnFailed(
   ctx: ValidatorContext,
   e: Error,
   o: {
