@@ -1,7 +1,9 @@
 /** One conformance suite for every `ModelStore`: upload → commit → download → same hash. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { hashModelDir, localModelFileSet, type ModelStore } from "../../src/mod.ts";
+import { checkModel } from "../../eval/mod.ts";
+import { writeRandomAdapter } from "../../fixtures/mod.ts";
+import { fetchModel, hashModelDir, localModelFileSet, type ModelStore, secureHash } from "../../src/mod.ts";
 import { tinyModel } from "../helpers/models.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -84,6 +86,31 @@ export function storeConformance(
     await assert.rejects(
       () => store.download("tester/escape", sha, ["../../etc/passwd"], "/tmp/unused"),
       /not a plain relative path/,
+    );
+  });
+
+  test("an adapter goes up and comes back as a validator fetches it: its two files, checked against the base by range, hash-bound", async (store) => {
+    const base = await checkModel(await tinyModel("gpt2-f32-untied"));
+    const src = join(await tempDir(), "lora");
+    const config = JSON.parse(await Deno.readTextFile(join(base.dir, "config.json")));
+    await writeRandomAdapter(src, config, { rank: 2, alpha: 4, targets: ["c_attn"], seed: 3 });
+    await Deno.writeTextFile(join(src, "README.md"), "a model card, not hashed");
+    const files = await localModelFileSet(src);
+    assert.deepEqual(files, ["adapter_config.json", "adapter_model.safetensors"]);
+    const sha = await store.upload("tester/lora", src, files);
+    const hotkey = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+    const got = await fetchModel(store, "tester/lora", sha, {
+      cacheDir: await tempDir(),
+      limits: { maxBytes: 1e6 },
+      adapter: { base, limits: { maxRank: 4 } },
+      expect: { secureHash: secureHash((await hashModelDir(src)).hash, hotkey), hotkey },
+    });
+    assert.equal(got.adapter, true);
+    assert.equal(got.parameterCount, 2 * 2 * (32 + 96)); // two layers, r·(in + out) for c_attn (32 → 96)
+    await assert.rejects(
+      () =>
+        fetchModel(store, "tester/lora", sha, { cacheDir: "/tmp/unused", adapter: { base, limits: { maxRank: 1 } } }),
+      /r = 2 exceeds the competition's maximum rank 1/,
     );
   });
 }
