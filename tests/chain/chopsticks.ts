@@ -5,19 +5,23 @@
  * arrives; `dev_setStorage` funds accounts and sets hyperparameters and stake (a value of 0 does
  * not take effect, so nothing here relies on writing one).
  *
- * Chopsticks is found at $CHOPSTICKS, else in .cache/chopsticks (where .ci/run installs it), and
- * installed there from npm when missing. The node runs in its own process and is stopped by `close`.
+ * Chopsticks is found at $CHOPSTICKS, else in .cache/chopsticks, where `npm ci` installs the tree
+ * pinned by deps/chopsticks/package-lock.json (.ci/run does it before the tests; a test does it
+ * when missing). The node runs in its own process and is stopped by `close`. Every wait on the
+ * node (its start, each RPC call, each inclusion, its exit) is bounded and, on expiry, says what it
+ * last saw.
  */
 import { join } from "node:path";
 import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { KeyringPair } from "@polkadot/keyring/types";
-import { keyFromUri, SubtensorChain } from "../../src/mod.ts";
-
-/** The chopsticks version the suite runs (its README: Node ≥ 22 declared, runs on Node 20). */
-export const CHOPSTICKS_VERSION = "1.5.1";
+import type { SubmittableExtrinsic } from "@polkadot/api/types";
+import { type Inclusion, keyFromUri, submitExtrinsic, SubtensorChain } from "../../src/mod.ts";
+import { outputWithin, within } from "../helpers/deadline.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const INSTALL_DIR = join(ROOT, ".cache", "chopsticks");
+/** The committed package.json and package-lock.json that pin chopsticks and its whole tree. */
+const PINNED = join(ROOT, "deps", "chopsticks");
 
 /** Where the raonet spec is, or undefined (with the reason) when the checkout has no shared/ beside it. */
 export function raonetSpec(): string | undefined {
@@ -30,7 +34,7 @@ export function raonetSpec(): string | undefined {
   }
 }
 
-/** The chopsticks executable, installing it from npm into .cache/chopsticks when missing. */
+/** The chopsticks executable: $CHOPSTICKS, else the pinned install in .cache/chopsticks (`npm ci` from deps/chopsticks). */
 async function chopsticksBin(): Promise<string> {
   const given = Deno.env.get("CHOPSTICKS");
   if (given) return given;
@@ -39,35 +43,35 @@ async function chopsticksBin(): Promise<string> {
     await Deno.stat(bin);
     return bin;
   } catch {
-    console.log(`installing @acala-network/chopsticks@${CHOPSTICKS_VERSION} into ${INSTALL_DIR}`);
-    const out = await new Deno.Command("npm", {
-      args: [
-        "install",
-        "--prefix",
-        INSTALL_DIR,
-        "--no-audit",
-        "--no-fund",
-        `@acala-network/chopsticks@${CHOPSTICKS_VERSION}`,
-      ],
+    console.log(`installing the pinned chopsticks tree (deps/chopsticks) into ${INSTALL_DIR}`);
+    await Deno.mkdir(INSTALL_DIR, { recursive: true });
+    for (const f of ["package.json", "package-lock.json"]) await Deno.copyFile(join(PINNED, f), join(INSTALL_DIR, f));
+    const out = await outputWithin("npm ci of the chopsticks tree", 600_000, "npm", {
+      args: ["ci", "--prefix", INSTALL_DIR, "--no-audit", "--no-fund"],
       stdout: "null",
-      stderr: "piped",
-    }).output();
+    });
     if (!out.success) {
-      throw new Error(`npm could not install chopsticks: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
+      throw new Error(`npm ci could not install chopsticks: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
     }
     return bin;
   }
 }
 
+/** How long one RPC call, block build or inclusion may take before the wait fails with what it saw. */
+const RPC_MS = 60_000;
+const INCLUSION_MS = 90_000;
+
 /** A running node. */
 export interface Node {
   endpoint: string;
-  /** Raw RPC (dev_newBlock, dev_setStorage …). */
+  /** Raw RPC (dev_newBlock, dev_setStorage …), each call bounded. */
   rpc(method: string, params: unknown[]): Promise<unknown>;
   api: ApiPromise;
   newBlocks(count: number): Promise<void>;
   /** Storage by pallet and item names, or raw `[key, value]` hex pairs. */
   setStorage(storage: Record<string, unknown> | [string, string][]): Promise<void>;
+  /** "node at block 3; pending pool empty": what a failed wait reports. */
+  describe(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -81,41 +85,80 @@ export async function startNode(): Promise<Node> {
   } catch {
     await Deno.mkdir(INSTALL_DIR, { recursive: true });
     const gz = await Deno.open(spec);
-    await Deno.writeFile(`${json}.tmp`, gz.readable.pipeThrough(new DecompressionStream("gzip")));
-    await Deno.rename(`${json}.tmp`, json);
+    const tmp = `${json}.${Deno.pid}.tmp`;
+    await Deno.writeFile(tmp, gz.readable.pipeThrough(new DecompressionStream("gzip")));
+    await Deno.rename(tmp, json);
   }
   const port = freePort();
   const child = new Deno.Command(await chopsticksBin(), {
-    args: [
-      "--genesis",
-      json,
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-      ...(Deno.env.get("CHOPSTICKS_RUNTIME_LOG")
-        ? ["--runtime-log-level", Deno.env.get("CHOPSTICKS_RUNTIME_LOG")!]
-        : []),
-    ],
+    args: ["--genesis", json, "--port", String(port), "--host", "127.0.0.1"],
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { LOG_LEVEL: "info" },
+    env: { LOG_LEVEL: Deno.env.get("CHOPSTICKS_LOG_LEVEL") ?? "info" },
   }).spawn();
-  // Chopsticks takes the next port when one is busy: read the one it says it listens on.
-  const endpoint = await listening(child);
-  const provider = new WsProvider(endpoint);
-  const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
-  const rpc = (method: string, params: unknown[]) => provider.send(method, params);
+  const logs = nodeLog(child);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    try {
+      await within("chopsticks to exit after SIGTERM", 10_000, child.status);
+    } catch {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+    }
+    await logs.closed;
+  };
+  let api: ApiPromise;
+  let provider: WsProvider;
+  let endpoint: string;
+  try {
+    // Chopsticks takes the next port when one is busy: read the one it says it listens on.
+    endpoint = await within("chopsticks to listen", 180_000, logs.listening, { state: () => `it printed: ${logs.tail()}` });
+    provider = new WsProvider(endpoint, 1_000, {}, RPC_MS);
+    api = await within(`the API to connect to ${endpoint}`, RPC_MS, ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true }), {
+      onExpiry: () => void provider.disconnect().catch(() => {}),
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const describe = async () => {
+    const send = (m: string) => within(m, 5_000, provider.send(m, []));
+    const [header, pool] = await Promise.all([
+      send("chain_getHeader").then((h: any) => `node at block ${Number(h.number)}`, () => "no header"),
+      send("author_pendingExtrinsics").then(
+        (p: unknown[]) => `pending pool ${p.length === 0 ? "empty" : `${p.length} extrinsics`}`,
+        () => "pool unknown",
+      ),
+    ]);
+    return `${header}; ${pool}; node log: ${logs.tail(3)}`;
+  };
+  const rpc = (method: string, params: unknown[]) =>
+    within(`${method}`, RPC_MS, provider.send(method, params), { state: describe });
+  const head = async () => Number(((await rpc("chain_getHeader", [])) as { number: string }).number);
+  await fixGenesisClock(api, rpc);
   return {
     endpoint,
     rpc,
     api,
-    newBlocks: async (count) => void (await rpc("dev_newBlock", [{ count }])),
+    describe,
+    newBlocks: async (count) => {
+      // Chopsticks answers dev_newBlock with success even when a build failed: check the head moved.
+      const before = await head();
+      await rpc("dev_newBlock", [{ count }]);
+      const after = await head();
+      if (after < before + count) {
+        throw new Error(`dev_newBlock built ${after - before} of ${count} blocks; node log: ${logs.tail(5)}`);
+      }
+    },
     setStorage: async (storage) => void (await rpc("dev_setStorage", [storage])),
     close: async () => {
-      await api.disconnect();
-      child.kill("SIGTERM");
-      await child.status;
+      await within("the API to disconnect", 10_000, api.disconnect()).catch(() => {});
+      await stop();
     },
   };
 }
@@ -157,11 +200,8 @@ export async function newSubnet(
     SubtensorModule: { NetworkRateLimit: 1 },
   });
   await node.newBlocks(1);
-  const tx = node.api.tx.subtensorModule as unknown as Record<
-    string,
-    (...a: unknown[]) => Parameters<typeof submit>[0]
-  >;
-  await submit(tx.registerNetwork(validator.address, 1), coldkey);
+  const tx = node.api.tx.subtensorModule as unknown as Record<string, (...a: unknown[]) => SubmittableExtrinsic<"promise">>;
+  await submit(node, tx.registerNetwork(validator.address, 1), coldkey);
   const nets = await (node.api.query.subtensorModule as any).networksAdded.entries();
   const netuid = Math.max(...nets.map(([k]: any) => Number(k.args[0].toString())));
   const params = (name: string, value: unknown) => ({ [name]: [[[netuid], value]] });
@@ -179,7 +219,7 @@ export async function newSubnet(
     },
   });
   for (const m of miners) {
-    await submit(tx.burnedRegister(netuid, m.address), coldkey);
+    await submit(node, tx.burnedRegister(netuid, m.address), coldkey);
   }
   await node.setStorage({
     SubtensorModule: {
@@ -197,55 +237,65 @@ export function connect(node: Node): Promise<SubtensorChain> {
   return SubtensorChain.connect(node.endpoint, { inclusionTimeoutMs: 30_000 });
 }
 
-/** Signs and submits, resolving on inclusion; dispatch errors reject with the error's name. */
-function submit(
-  tx: { signAndSend(s: KeyringPair, o: never, cb: (r: any) => void): Promise<unknown> },
-  signer: KeyringPair,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, { nonce: -1, era: 0 } as never, (r: any) => {
-      if (r.dispatchError) reject(new Error(`dispatch error ${r.dispatchError.toString()}`));
-      else if (r.status.isInBlock) resolve();
-    }).catch(reject);
-  });
+/**
+ * Gives a node still at genesis a stored, slot-aligned `Timestamp::Now`. Without one, chopsticks
+ * reads the wall clock twice for the first block (once for the Aura slot in the digest, once for
+ * the timestamp inherent): when a slot boundary falls between the two reads, Aura panics ("Timestamp
+ * slot must match CurrentSlot"), the build fails, and the transactions it took from the pool are
+ * dropped without a word to their watchers. Under load the two reads are a second apart, and a
+ * 3 s slot is straddled often. After the first block the stored timestamp decides, so the builds
+ * are deterministic.
+ */
+async function fixGenesisClock(api: ApiPromise, rpc: (method: string, params: unknown[]) => Promise<unknown>) {
+  const now = (await (api.query.timestamp as any).now()).toNumber();
+  if (now !== 0) return;
+  const slot = Number(await (api.call as any).auraApi?.slotDuration?.() ?? 0) || 12_000;
+  await rpc("dev_setStorage", [{ Timestamp: { Now: Math.floor(Date.now() / slot) * slot } }]);
 }
 
-async function listening(child: Deno.ChildProcess): Promise<string> {
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const errors = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const stderr = (async () => {
-    for (;;) {
-      const { value, done } = await errors.read();
-      if (done) return;
-      seen += value;
+/**
+ * Signs and submits through the product's own submission (src/chain/subtensor/submit.ts: every
+ * terminal status ends it, and the chain's blocks are searched when the status stream is silent),
+ * bounded here with the node's state for the message on expiry.
+ */
+export function submit(node: Node, tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<Inclusion> {
+  const what = `${tx.method.section}.${tx.method.method}`;
+  return within(
+    `${what}'s inclusion`,
+    INCLUSION_MS + 10_000,
+    submitExtrinsic(node.api, tx, signer, { timeoutMs: INCLUSION_MS }),
+    { state: node.describe },
+  );
+}
+
+/** The node's output: the line it listens on, and the last lines for a failed wait's message. */
+function nodeLog(child: Deno.ChildProcess): { listening: Promise<string>; tail(n?: number): string; closed: Promise<void> } {
+  const lines: string[] = [];
+  const file = Deno.env.get("CHOPSTICKS_LOG_DIR");
+  let found: (endpoint: string) => void = () => {};
+  const listening = new Promise<string>((r) => (found = r));
+  const drain = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
+    let buffer = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      if (file) await Deno.writeTextFile(join(file, `chopsticks-${child.pid}.log`), chunk, { append: true });
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (lines.length > 200) lines.shift();
+        const m = /listening on http:\/\/[\d.]+:\d+ and (ws:\/\/[\d.]+:\d+)/.exec(line);
+        if (m) found(m[1]);
+      }
     }
-  })();
-  const deadline = Date.now() + 120_000;
-  let buffer = "";
-  while (Date.now() < deadline) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    buffer += value;
-    const m = /listening on http:\/\/[\d.]+:\d+ and (ws:\/\/[\d.]+:\d+)/.exec(buffer);
-    if (m) {
-      // Keep draining the logs so the node never blocks on a full pipe.
-      (async () => {
-        for (;;) {
-          const { value, done } = await lines.read();
-          if (done) return;
-          if (Deno.env.get("CHOPSTICKS_RUNTIME_LOG")) {
-            await Deno.writeTextFile("/tmp/chop/runtime.log", value, { append: true });
-          }
-        }
-      })();
-      void stderr;
-      return m[1];
-    }
-    buffer = buffer.slice(-2000);
-  }
-  child.kill("SIGKILL");
-  throw new Error(`chopsticks did not start: ${(seen + buffer).slice(-800)}`);
+  };
+  // Both pipes are drained to the end, so the node never blocks on a full pipe.
+  const closed = Promise.all([drain(child.stdout), drain(child.stderr)]).then(() => {});
+  return {
+    listening,
+    closed,
+    tail: (n = 10) => lines.slice(-n).join(" | ").slice(-1500) || "(nothing)",
+  };
 }
 
 function freePort(): number {

@@ -2,3 +2,4 @@
 export * from "./codec.ts";
 export * from "./networks.ts";
 export * from "./subtensor_chain.ts";
+export * from "./submit.ts";

@@ -4,9 +4,9 @@
  * TAO) and from `Stake` otherwise; hyperparameters missing from a runtime fall back to
  * subtensor's defaults; timelocked commit-reveal is used where the runtime has
  * `commit_timelocked_weights` and a drand pallet. Extrinsics are signed by the hotkey (the
- * coldkey for registration) and resolve with their inclusion block; a refusal is a
- * `ChainRejected` named by the pallet error, or by subtensor's custom transaction error when the
- * transaction pool refuses it. Nothing here waits for a rate limit or an epoch.
+ * coldkey for registration) and resolve with their inclusion block, seen in the node's status
+ * stream or found in the chain's blocks (./submit.ts); a refusal is a `ChainRejected` named by the
+ * pallet error, or by subtensor's custom transaction error when the transaction pool refuses it. Nothing here waits for a rate limit or an epoch.
  */
 import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
@@ -24,7 +24,8 @@ import {
   type WeightCommit,
 } from "../chain.ts";
 import { QUICKNET } from "../timelock/mod.ts";
-import { commitmentInfo, decodeCommitment, decodeWeightCommits, dispatchErrorName, poolErrorName } from "./codec.ts";
+import { commitmentInfo, decodeCommitment, decodeWeightCommits } from "./codec.ts";
+import { submitExtrinsic } from "./submit.ts";
 import { endpointFor } from "./networks.ts";
 
 /** Options for connecting. */
@@ -261,37 +262,8 @@ export class SubtensorChain implements Chain {
     return Boolean((this.api.tx.subtensorModule as Any).commitTimelockedWeights && (this.api.query as Any).drand);
   }
 
-  /**
-   * Signs, submits and waits for inclusion; resolves with the including block. A dispatch error
-   * becomes `ChainRejected(pallet error)`; a refusal by the transaction pool becomes
-   * `ChainRejected(custom error name)`.
-   */
+  /** Signs, submits and follows the extrinsic to its outcome (./submit.ts). */
   #submit(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<Inclusion> {
-    const timeout = this.options.inclusionTimeoutMs ?? 120_000;
-    const what = `${tx.method.section}.${tx.method.method}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what}: not included within ${timeout} ms`)), timeout);
-      const done = (f: () => void) => {
-        clearTimeout(timer);
-        f();
-      };
-      tx.signAndSend(signer, { nonce: -1 }, (result) => {
-        if (result.dispatchError) {
-          const name = dispatchErrorName(this.api.registry, result.dispatchError as Any);
-          done(() => reject(new ChainRejected(name, `${what} failed`)));
-        } else if (result.status.isInBlock) {
-          const hash = result.status.asInBlock;
-          this.api.rpc.chain.getHeader(hash).then(
-            (h) => done(() => resolve({ block: h.number.toNumber() })),
-            (e) => done(() => reject(e)),
-          );
-        } else if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) {
-          done(() => reject(new Error(`${what}: ${result.status.type}`)));
-        }
-      }).catch((e) => {
-        const name = poolErrorName((e as Error).message);
-        done(() => reject(name ? new ChainRejected(name, `${what} refused by the transaction pool`) : e));
-      });
-    });
+    return submitExtrinsic(this.api, tx, signer, { timeoutMs: this.options.inclusionTimeoutMs ?? 120_000 });
   }
 }
