@@ -117,11 +117,18 @@ export async function startNode(): Promise<Node> {
   let endpoint: string;
   try {
     // Chopsticks takes the next port when one is busy: read the one it says it listens on.
-    endpoint = await within("chopsticks to listen", 180_000, logs.listening, { state: () => `it printed: ${logs.tail()}` });
-    provider = new WsProvider(endpoint, 1_000, {}, RPC_MS);
-    api = await within(`the API to connect to ${endpoint}`, RPC_MS, ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true }), {
-      onExpiry: () => void provider.disconnect().catch(() => {}),
+    endpoint = await within("chopsticks to listen", 180_000, logs.listening, {
+      state: () => `it printed: ${logs.tail()}`,
     });
+    provider = new WsProvider(endpoint, 1_000, {}, RPC_MS);
+    api = await within(
+      `the API to connect to ${endpoint}`,
+      RPC_MS,
+      ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true }),
+      {
+        onExpiry: () => void provider.disconnect().catch(() => {}),
+      },
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -200,7 +207,10 @@ export async function newSubnet(
     SubtensorModule: { NetworkRateLimit: 1 },
   });
   await node.newBlocks(1);
-  const tx = node.api.tx.subtensorModule as unknown as Record<string, (...a: unknown[]) => SubmittableExtrinsic<"promise">>;
+  const tx = node.api.tx.subtensorModule as unknown as Record<
+    string,
+    (...a: unknown[]) => SubmittableExtrinsic<"promise">
+  >;
   await submit(node, tx.registerNetwork(validator.address, 1), coldkey);
   const nets = await (node.api.query.subtensorModule as any).networksAdded.entries();
   const netuid = Math.max(...nets.map(([k]: any) => Number(k.args[0].toString())));
@@ -269,7 +279,9 @@ export function submit(node: Node, tx: SubmittableExtrinsic<"promise">, signer: 
 }
 
 /** The node's output: the line it listens on, and the last lines for a failed wait's message. */
-function nodeLog(child: Deno.ChildProcess): { listening: Promise<string>; tail(n?: number): string; closed: Promise<void> } {
+function nodeLog(
+  child: Deno.ChildProcess,
+): { listening: Promise<string>; tail(n?: number): string; closed: Promise<void> } {
   const lines: string[] = [];
   const file = Deno.env.get("CHOPSTICKS_LOG_DIR");
   let found: (endpoint: string) => void = () => {};

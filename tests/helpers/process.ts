@@ -1,4 +1,9 @@
-/** Runs a script of this repository in its own Deno process, line by line, with a real SIGKILL on demand. */
+/**
+ * Runs a script of this repository in its own Deno process, line by line, with a real SIGKILL on
+ * demand. The run is bounded: past its deadline the process is killed and the wait fails with the
+ * last lines it printed.
+ */
+import { within } from "./deadline.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -14,7 +19,7 @@ export interface ScriptRun {
 /** `deno run -A <args>` from the repository root; SIGKILL at the first stdout line `killAt` matches. */
 export async function runScript(
   args: string[],
-  o: { env?: Record<string, string>; killAt?: RegExp | ((line: string) => boolean) } = {},
+  o: { env?: Record<string, string>; killAt?: RegExp | ((line: string) => boolean); timeoutMs?: number } = {},
 ): Promise<ScriptRun> {
   const kill = typeof o.killAt === "function"
     ? o.killAt
@@ -29,19 +34,29 @@ export async function runScript(
   const stderr = new Response(child.stderr).text();
   const lines: string[] = [];
   let killed = false, buffer = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      if (!killed && kill(line)) {
-        killed = true;
-        child.kill("SIGKILL");
+  const read = async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (!killed && kill(line)) {
+          killed = true;
+          child.kill("SIGKILL");
+        }
       }
     }
-  }
-  const status = await child.status;
+    return await child.status;
+  };
+  const status = await within(`${args.slice(0, 2).join(" ")} to exit`, o.timeoutMs ?? 240_000, read, {
+    state: () => `it printed: ${lines.slice(-5).join(" | ").slice(-800)}`,
+    onExpiry: () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    },
+  });
   lines.push(...(await stderr).split("\n").filter(Boolean));
   return { code: status.code, lines, killed };
 }

@@ -66,7 +66,9 @@ export async function submitExtrinsic(
       () =>
         finish(
           Promise.reject(
-            new Error(`${what}: not included within ${o.timeoutMs} ms (last status ${last}; searched blocks ${from}..${head})`),
+            new Error(
+              `${what}: not included within ${o.timeoutMs} ms (last status ${last}; searched blocks ${from}..${head})`,
+            ),
           ),
         ),
       o.timeoutMs,
