@@ -15,3 +15,4 @@ export * from "./validator/mod.ts";
 export * from "./network/mod.ts";
 export * from "./leaderboard/mod.ts";
 export * from "./averager/mod.ts";
+export * from "./version.ts";

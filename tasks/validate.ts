@@ -1,22 +1,40 @@
 /**
- * `deno task validate`: the validator loop (DESIGN §8) on the network the flags name. With no
- * flags it runs on the embedded network (a subnet and a staked //Alice are created on first use).
- * A failing step is logged and the loop goes on; Ctrl-C stops after the current step.
+ * `deno task validate`: the validator loop on the network the flags name. With no flags it runs on
+ * the embedded network (a subnet and a staked //Alice are created on first use). A failing step is
+ * logged and the loop goes on; the weights duty runs every turn whatever the step did.
+ *
+ * As a service: SIGTERM or SIGINT abandons the model being evaluated (the step resumes on restart
+ * with nothing lost or counted twice), finishes the W&B run and exits 0 within seconds; a second
+ * signal exits at once (130 or 143). `--once` exits 1 when its turn failed. `--health <port>`
+ * serves liveness and the last turn as JSON.
  */
 import {
   FanOutTelemetry,
+  Health,
   JsonlRunLog,
   leaderboardApp,
-  runStep,
-  StepSkipped,
+  runIteration,
+  scheduleHash,
   type Telemetry,
   ValidatorState,
+  VERSION,
   WandbTelemetry,
 } from "../src/mod.ts";
+import type { StepSummary } from "../src/mod.ts";
 import { type Device, DEVICES } from "../eval/mod.ts";
-import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, progress, rateLine } from "./cli/mod.ts";
+import {
+  defineCommand,
+  flags,
+  hotkeyFromFlags,
+  main,
+  networkFlags,
+  openNetworkFromFlags,
+  progress,
+  rateLine,
+} from "./cli/mod.ts";
 
-await main({
+/** The validate command (exported so its flags can be checked against the service examples in docs/). */
+export const validateCommand = defineCommand({
   name: "validate",
   summary:
     "Runs the validator: syncs commitments, evaluates models on seeded pages, scores them, and sets weights on chain.",
@@ -30,6 +48,8 @@ await main({
     "dont-set-weights": flags.boolean("evaluate and log, never touch the chain's weights"),
     "wandb.off": flags.boolean("no W&B run even with WANDB_API_KEY set"),
     serve: flags.port("also serve the leaderboard on this port"),
+    health: flags.port("serve liveness and the last turn as JSON on this port (GET /health)"),
+    "wandb.steps-per-run": flags.int("W&B rows per run before a new run starts", { default: 100, min: 1 }),
     "model-cache-gb": flags.int("cap on the models this validator downloaded itself", { default: 100, min: 1 }),
     "max-new-per-step": flags.int("models evaluated for the first time per step", { default: 4, min: 1 }),
   },
@@ -42,24 +62,42 @@ await main({
     "deno task validate --once",
     "deno task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --serve 8000",
     "deno task validate --subtensor.network ws://127.0.0.1:9944 --netuid 1 --dont-set-weights",
+    "deno task validate --health 9100   # curl http://127.0.0.1:9100/health",
   ],
   async run({ flags: f }) {
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+    // Signals first, so a stop asked for during start-up is honoured too.
+    const stop = stopOnSignals(log);
     const network = await openNetworkFromFlags(f, log);
     let state: ValidatorState | undefined;
     let telemetry: Telemetry | undefined;
+    let code = 0;
     try {
       const hotkey = await hotkeyFromFlags(network, f, "validator");
       await network.prepareSubnet(hotkey, "validator");
       state = new ValidatorState(f.state);
       const runLog = new JsonlRunLog(f["run-log"]);
+      const metagraph = await network.chain.metagraph(network.netuid);
+      const uid = metagraph.neurons.find((n) => n.hotkey === hotkey.address)?.uid ?? null;
+      // SN9's run naming: the validator's uid and the start time.
+      const runName = `validator-${uid ?? "unregistered"}-${new Date().toISOString().slice(0, 19).replace("T", "_")}`;
       telemetry = !f["wandb.off"] && Deno.env.get("WANDB_API_KEY")
         ? new FanOutTelemetry([
           new WandbTelemetry({
             project: Deno.env.get("WANDB_PROJECT") ?? "sn9-validator",
             entity: Deno.env.get("WANDB_ENTITY"),
-            name: `validator-${hotkey.address.slice(0, 8)}-${Date.now()}`,
-            config: { netuid: network.netuid, network: f.network, hotkey: hotkey.address },
+            name: runName,
+            stepsPerRun: f["wandb.steps-per-run"],
+            config: {
+              uid,
+              hotkey: hotkey.address,
+              run_name: runName,
+              version: VERSION,
+              type: "validator",
+              netuid: network.netuid,
+              network: f.network,
+              schedule: scheduleHash(network.schedule),
+            },
           }, log),
           runLog,
         ])
@@ -67,7 +105,7 @@ await main({
       log(
         telemetry === runLog
           ? `telemetry: local run log ${f["run-log"]} (set WANDB_API_KEY for W&B)`
-          : `telemetry: W&B and ${f["run-log"]}`,
+          : `telemetry: W&B run ${runName} and ${f["run-log"]}`,
       );
       const bar = progress({ intervalMs: 30_000 });
       const ctx = {
@@ -87,6 +125,7 @@ await main({
         telemetry,
         log,
         maxNewPerStep: f["max-new-per-step"],
+        signal: stop.signal,
         onProgress: (p: { task: string; sequences: number; totalSequences: number; seconds: number; tokens: number }) =>
           bar.update(
             rateLine(
@@ -99,55 +138,123 @@ await main({
             ),
           ),
       };
+      const servers: Deno.HttpServer[] = [];
       if (f.serve !== undefined) {
         const board = new ValidatorState(f.state, { readOnly: true });
-        Deno.serve({
+        servers.push(Deno.serve({
           hostname: "127.0.0.1",
           port: f.serve,
           onListen: ({ hostname, port }) => log(`leaderboard: http://${hostname}:${port}/`),
-        }, leaderboardApp(board, network.schedule).fetch);
+        }, leaderboardApp(board, network.schedule).fetch));
       }
-      let stopping = false;
-      Deno.addSignalListener("SIGINT", () => {
-        if (stopping) Deno.exit(130);
-        stopping = true;
-        log("stopping after the current step (Ctrl-C again to quit now)");
+      const health = new Health({
+        hotkey: hotkey.address,
+        netuid: network.netuid,
+        network: network.name,
+        staleAfterS: Math.max(3600, f.interval * 10),
       });
-      log(
-        `validator ${hotkey.address} on ${network.name}, subnet ${network.netuid}, pages from ${network.datasetsSource}, state ${f.state}`,
-      );
-      while (!stopping) {
-        try {
-          const summary = await runStep(ctx);
-          bar.done();
-          if (summary) {
-            log(`step ${summary.stepId} done: ${summary.results.length} models, weights ${summary.weightsResult}`);
-            console.log("   uid  loss      win rate  weight   status, and why");
-            for (
-              const e of state.evals(summary.stepId).sort((a, b) =>
-                (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity)
-              )
-            ) {
-              const loss = e.loss === null ? "   —    " : e.loss.toFixed(4).padStart(8);
-              console.log(
-                `  ${String(e.uid).padStart(4)}  ${loss}  ${(e.winRate ?? 0).toFixed(3).padStart(8)}  ${
-                  (e.weight ?? 0).toFixed(4).padStart(6)
-                }  ${e.status}: ${(e.reason ?? e.explanation ?? "").slice(0, 110)}`,
-              );
-            }
-          }
-        } catch (e) {
-          bar.done();
-          if (!(e instanceof StepSkipped)) log(`step failed, will retry: ${(e as Error).message}`);
-        }
-        if (f.once) break;
-        const until = Date.now() + f.interval * 1000;
-        while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+      stop.signal.addEventListener("abort", () => (health.stopping = true));
+      if (f.health !== undefined) {
+        servers.push(Deno.serve({
+          hostname: "127.0.0.1",
+          port: f.health,
+          onListen: ({ hostname, port }) => log(`health: http://${hostname}:${port}/health`),
+        }, health.app().fetch));
       }
+      log(
+        `validator ${hotkey.address} (uid ${
+          uid ?? "none"
+        }) on ${network.name}, subnet ${network.netuid}, pages from ${network.datasetsSource}, state ${f.state}`,
+      );
+      while (!stop.signal.aborted) {
+        const turn = await runIteration(ctx);
+        bar.done();
+        if (turn.outcome === "stopped") break;
+        health.last = {
+          block: turn.summary?.block ?? null,
+          outcome: turn.outcome,
+          reason: turn.error?.message,
+          weights: turn.weightsResult,
+          atMs: Date.now(),
+        };
+        if (turn.summary) printStep(state, turn.summary);
+        else if (turn.outcome === "failed") log(`step failed, will retry: ${turn.error!.message}`);
+        if (!turn.summary && turn.weightsResult) log(`weights: ${turn.weightsResult}`);
+        if (f.once) {
+          if (turn.outcome === "failed") code = 1;
+          break;
+        }
+        await stop.sleep(f.interval * 1000);
+      }
+      for (const server of servers) await server.shutdown();
     } finally {
+      if (stop.signal.aborted) log("stopping: the W&B run is finished and the state closed");
       await telemetry?.close();
       state?.close();
       await network.close();
     }
+    if (stop.signal.aborted) log("stopped");
+    return code;
   },
 });
+
+if (import.meta.main) await main(validateCommand);
+
+/** The step's table: each model's loss, win rate, weight and why. */
+function printStep(state: ValidatorState, summary: StepSummary): void {
+  const stamp = new Date().toISOString().slice(11, 19);
+  console.log(
+    `${stamp} step ${summary.stepId} done: ${summary.results.length} models, weights ${summary.weightsResult}`,
+  );
+  console.log("   uid  loss      win rate  weight   status, and why");
+  for (
+    const e of state.evals(summary.stepId).sort((a, b) =>
+      (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity)
+    )
+  ) {
+    const loss = e.loss === null ? "   —    " : e.loss.toFixed(4).padStart(8);
+    console.log(
+      `  ${String(e.uid).padStart(4)}  ${loss}  ${(e.winRate ?? 0).toFixed(3).padStart(8)}  ${
+        (e.weight ?? 0).toFixed(4).padStart(6)
+      }  ${e.status}: ${(e.reason ?? e.explanation ?? "").slice(0, 110)}`,
+    );
+  }
+}
+
+/**
+ * SIGTERM and SIGINT, as systemd, Docker and a terminal send them: the first aborts `signal` (the
+ * loop abandons its model and finishes cleanly) and arms a hard deadline; a second exits at once.
+ */
+function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; sleep(ms: number): Promise<void> } {
+  const controller = new AbortController();
+  const GRACE_MS = 8_000;
+  const on = (name: "SIGTERM" | "SIGINT", code: number) => () => {
+    if (controller.signal.aborted) {
+      log(`${name} again: exiting now`);
+      Deno.exit(code);
+    }
+    log(`${name}: stopping (the model being evaluated is abandoned and resumes on restart; ${name} again to quit now)`);
+    controller.abort(new DOMException(`stopped by ${name}`, "AbortError"));
+    // An outside call that does not return must not hold the process past a supervisor's patience.
+    const timer = setTimeout(() => {
+      log(`did not stop within ${GRACE_MS / 1000} s; exiting`);
+      Deno.exit(1);
+    }, GRACE_MS);
+    Deno.unrefTimer(timer);
+  };
+  Deno.addSignalListener("SIGTERM", on("SIGTERM", 143));
+  Deno.addSignalListener("SIGINT", on("SIGINT", 130));
+  return {
+    signal: controller.signal,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          controller.signal.removeEventListener("abort", done);
+          resolve();
+        }
+        controller.signal.addEventListener("abort", done);
+      }),
+  };
+}

@@ -2,6 +2,7 @@
  * Loading and checking a competition schedule, and finding what applies at a block. A schedule
  * is refused at load, with the rule it breaks, rather than failing a validator mid-step.
  */
+import { createHash } from "node:crypto";
 import { MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
 import { checkRepoId, MAX_COMPETITION_ID } from "../metadata/mod.ts";
@@ -165,6 +166,14 @@ export async function loadSchedule(path: string | URL): Promise<Schedule> {
     (e as Error).message = `Schedule "${path}": ${(e as Error).message}`;
     throw e;
   }
+}
+
+/**
+ * The schedule's identity, for telemetry: the first 16 hex digits of the sha256 of its validated
+ * JSON, so two validators can tell they run the same competitions.
+ */
+export function scheduleHash(schedule: Schedule): string {
+  return createHash("sha256").update(JSON.stringify(schedule)).digest("hex").slice(0, 16);
 }
 
 /** The entry in force at `block`: the one with the highest startBlock ≤ block. */

@@ -25,6 +25,7 @@ export interface EvalSettings {
   /** Told what each successful fetch left in the cache (for the record of the validator's own entries). */
   onFetched?: (fetched: FetchedModel) => void;
   onProgress?: (p: ScoreProgress) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -64,6 +65,7 @@ export async function evaluateModel(
     });
     s.onFetched?.(fetched);
   } catch (e) {
+    s.signal?.throwIfAborted();
     const reason = e instanceof ModelRejected ? `${e.code}: ${e.message}` : `could not fetch: ${(e as Error).message}`;
     return {
       ...base,
@@ -75,6 +77,7 @@ export async function evaluateModel(
       computeMs: null,
     };
   }
+  s.signal?.throwIfAborted();
   const fetchMs = performance.now() - started;
   const score = await scoreModel(fetched.dir, competition, tasks, s, { base: stepBase });
   return {

@@ -9,3 +9,5 @@ export * from "./wandb_telemetry.ts";
 export * from "./weights_sender.ts";
 export * from "./step.ts";
 export * from "./step_base.ts";
+export * from "./iteration.ts";
+export * from "./health.ts";

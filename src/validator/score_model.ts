@@ -62,6 +62,8 @@ export interface ScoreSettings {
   onProgress?: (p: ScoreProgress) => void;
   /** The compute type (default: the device's, float32 on CPU and float16 on a GPU). */
   compute?: ComputeType;
+  /** Abandons the computation at its next batch: the signal's reason is thrown, nothing is scored. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -155,6 +157,7 @@ export async function scoreModel(
       const losses = await evaluateLosses(session, t.sequences, {
         batchSize: s.batchSize,
         onProgress: (done) => {
+          s.signal?.throwIfAborted();
           if (performance.now() > deadline) throw new RangeError(`exceeded the time cap of ${s.timeCapMs} ms`);
           const sequences = before + done;
           s.onProgress?.({
@@ -198,6 +201,7 @@ export async function scoreModel(
     }
     return { ...result, loss, computeMs: performance.now() - computeStart };
   } catch (e) {
+    s.signal?.throwIfAborted(); // abandoned, not failed: nothing is scored
     return fail("failed", (e as Error).message);
   } finally {
     await session.release();

@@ -60,6 +60,12 @@ export interface ValidatorContext {
   /** New (never evaluated) models per step, so a flood of commitments cannot stall a step. */
   maxNewPerStep?: number;
   now?: () => number;
+  /**
+   * Asks the step to stop: no further model is started, and the one being evaluated is abandoned
+   * at its next batch (nothing of it is recorded, so a restart resumes the step and evaluates it
+   * again). The step then throws the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a step did. */
@@ -146,6 +152,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
     eosTokenId: tokenizer.eosTokenId,
     log: ctx.log,
     onProgress: ctx.onProgress,
+    signal: ctx.signal,
   };
   const ownCache =
     (repo: string, commit: string) => (f: { download: { createdSnapshot: boolean; createdBlobs: string[] } }) => {
@@ -190,6 +197,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const baseLoss = stepBase?.baseline.loss;
   for (const model of candidates) {
     if (done.has(model.hotkey)) continue;
+    ctx.signal?.throwIfAborted();
     ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating`);
     const result = await evaluateModel(
       model,

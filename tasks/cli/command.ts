@@ -1,11 +1,12 @@
 /**
  * The one way every task reads its command line and ends: `--help`/`-h` prints the usage (each
- * flag, its default, examples); an unknown flag or a bad value prints one line and exits 2; an
+ * flag, its default, examples); `--version` the project's and the engine's versions; an unknown flag or a bad value prints one line and exits 2; an
  * error from the work prints one line and exits 1 (the stack only with `--verbose`); success
  * exits 0 unless the command returns another code.
  */
 import { parseArgs } from "node:util";
 import { formatReason } from "../../eval/mod.ts";
+import { VERSION } from "../../src/mod.ts";
 import { type Flag, UsageError } from "./flag.ts";
 
 /** A flag set: name (without dashes) → flag. */
@@ -28,6 +29,11 @@ export interface Command<F extends Flags> {
   run(args: { flags: Values<F>; positionals: string[] }): Promise<number | void>;
 }
 
+/** A command, typed from its flags, to run with `main` or to parse elsewhere (tests of its examples). */
+export function defineCommand<F extends Flags>(command: Command<F>): Command<F> {
+  return command;
+}
+
 /** Parses `argv` against `command`, runs it, and exits the process with its code. */
 export async function main<F extends Flags>(command: Command<F>, argv: string[] = Deno.args): Promise<never> {
   const verbose = argv.includes("--verbose");
@@ -35,6 +41,10 @@ export async function main<F extends Flags>(command: Command<F>, argv: string[] 
   try {
     if (argv.includes("--help") || argv.includes("-h")) {
       console.log(helpText(command));
+      Deno.exit(0);
+    }
+    if (argv.includes("--version")) {
+      console.log(await versionLine());
       Deno.exit(0);
     }
     parsed = parse(command, argv.filter((a) => a !== "--verbose"));
@@ -55,6 +65,13 @@ export async function main<F extends Flags>(command: Command<F>, argv: string[] 
     code = 1;
   }
   Deno.exit(code);
+}
+
+/** "sn9-deno 0.19.0 (onnxruntime 1.30.0, deno 2.9.6)": what `--version` prints. */
+export async function versionLine(): Promise<string> {
+  // Loaded only here: the runtime's native library is not needed to print a version otherwise.
+  const ort = await import("onnxruntime-node");
+  return `sn9-deno ${VERSION} (onnxruntime ${ort.env.versions.common}, deno ${Deno.version.deno})`;
 }
 
 /** Parses without running: the flags' values and the positionals. Throws `UsageError`. */
@@ -123,7 +140,11 @@ export function helpText<F extends Flags>(c: Command<F>): string {
     const left = `  ${names}${f.placeholder ? ` ${f.placeholder}` : ""}`;
     return [left, `${f.description}${f.defaultText !== undefined ? ` (default: ${f.defaultText})` : ""}`];
   });
-  rows.push(["  --verbose", "print the stack trace of an error"], ["  -h, --help", "print this help"]);
+  rows.push(
+    ["  --verbose", "print the stack trace of an error"],
+    ["  --version", "print the project's and the ONNX Runtime's versions"],
+    ["  -h, --help", "print this help"],
+  );
   const width = Math.min(44, Math.max(...rows.map(([l]) => l.length)) + 2);
   return [
     `deno task ${c.name}${c.positionals ? ` ${c.positionals.usage}` : ""} [flags]`,

@@ -12,14 +12,23 @@ export interface ScriptRun {
   code: number;
   /** stdout lines, then stderr lines. */
   lines: string[];
-  /** Whether `killAt` matched and the process was killed. */
+  /** Whether `killAt` matched and the process was killed (or sent `signal`). */
   killed: boolean;
+  /** Milliseconds from the signal to the process's exit, when `killAt` matched. */
+  exitAfterSignalMs?: number;
 }
 
-/** `deno run -A <args>` from the repository root; SIGKILL at the first stdout line `killAt` matches. */
+/** `deno run -A <args>` from the repository root; `signal` (SIGKILL) at the first stdout line `killAt` matches. */
 export async function runScript(
   args: string[],
-  o: { env?: Record<string, string>; killAt?: RegExp | ((line: string) => boolean); timeoutMs?: number } = {},
+  o: {
+    env?: Record<string, string>;
+    killAt?: RegExp | ((line: string) => boolean);
+    signal?: Deno.Signal;
+    timeoutMs?: number;
+    /** Told each stdout line as it arrives. */
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<ScriptRun> {
   const kill = typeof o.killAt === "function"
     ? o.killAt
@@ -33,7 +42,7 @@ export async function runScript(
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const lines: string[] = [];
-  let killed = false, buffer = "";
+  let killed = false, buffer = "", signalledAt = 0;
   const read = async () => {
     for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
       buffer += chunk;
@@ -41,9 +50,11 @@ export async function runScript(
       buffer = parts.pop()!;
       for (const line of parts) {
         lines.push(line);
+        o.onLine?.(line);
         if (!killed && kill(line)) {
           killed = true;
-          child.kill("SIGKILL");
+          signalledAt = performance.now();
+          child.kill(o.signal ?? "SIGKILL");
         }
       }
     }
@@ -57,6 +68,7 @@ export async function runScript(
       } catch { /* already gone */ }
     },
   });
+  const exitAfterSignalMs = killed ? performance.now() - signalledAt : undefined;
   lines.push(...(await stderr).split("\n").filter(Boolean));
-  return { code: status.code, lines, killed };
+  return { code: status.code, lines, killed, exitAfterSignalMs };
 }
