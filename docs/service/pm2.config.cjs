@@ -8,7 +8,8 @@ module.exports = {
       // The deno binary itself, not npx: a signal to npx does not reach the validator.
       script: "/usr/local/bin/deno",
       interpreter: "none",
-      args: "task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --health 9100",
+      args:
+        "task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --health 9100",
       env: { NO_COLOR: "1" },
       // pm2 stops with SIGINT and kills after kill_timeout (1.6 s by default): give the validator time.
       kill_signal: "SIGINT",
