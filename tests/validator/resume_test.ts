@@ -5,51 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  BUNDLED_SCHEDULES,
-  competitionAt,
-  devKey,
-  keyFromUri,
-  loadSchedule,
-  LocalChain,
-  LocalModelStore,
-  ValidatorState,
-} from "../../src/mod.ts";
-import { publishModel } from "../../miner/mod.ts";
-import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
+import { ValidatorState } from "../../src/mod.ts";
+import { publishedSubnet } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { runScript } from "../helpers/process.ts";
 
 Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted twice", async () => {
   const dir = await tempDir("sn9-resume-");
   // A chain and store with five published models (the validator does the checking).
-  const chainDb = join(dir, "chain.sqlite"), storeDir = join(dir, "store");
-  const chain = LocalChain.open(chainDb, { clock: { kind: "manual" } });
-  chain.createSubnet(1, { tempo: 100, weightsRateLimit: 5 });
-  const validator = await devKey("Alice");
-  await chain.register(1, validator.address, validator);
-  chain.addStake(validator.address, 1_000_000_000_000n);
-  const store = new LocalModelStore(storeDir);
-  const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
-  const text = await fitText();
-  for (const [i, smoothing] of [1, 4, 16, 64, 256].entries()) {
-    const miner = await keyFromUri(`//miner${i}`);
-    await chain.register(1, miner.address, miner);
-    const model = join(dir, `m${i}`);
-    await writeQualityModel("bigram", text, model, smoothing);
-    await publishModel({
-      store,
-      chain,
-      netuid: 1,
-      hotkey: miner,
-      dir: model,
-      repo: `miner${i}/m`,
-      competition,
-      skipChecks: true,
-    });
-  }
-  chain.advance(5);
-  await chain.close();
+  const { chainDb, storeDir } = await publishedSubnet(dir);
   const validate = [
     "tasks/validate.ts",
     "--once",

@@ -26,43 +26,12 @@ import {
 import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
 import { until, within } from "../helpers/deadline.ts";
 import { runScript } from "../helpers/process.ts";
+import { publishedSubnet } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { startWandb } from "../standins/wandb.ts";
 
 /** A fixed genesis, so the seeded pages (and the bigram models' verdicts on them) are the same every run. */
 const GENESIS = `0x${"7".padStart(64, "0")}`;
-
-/** A local chain and store with five published bigram models of different quality. */
-async function subnetWithModels(dir: string) {
-  const chainDb = join(dir, "chain.sqlite"), storeDir = join(dir, "store");
-  const chain = LocalChain.open(chainDb, { clock: { kind: "manual" }, genesisHash: GENESIS });
-  chain.createSubnet(1, { tempo: 100, weightsRateLimit: 5 });
-  const validator = await devKey("Alice");
-  await chain.register(1, validator.address, validator);
-  chain.addStake(validator.address, 1_000_000_000_000n);
-  const store = new LocalModelStore(storeDir);
-  const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
-  const text = await fitText();
-  for (const [i, smoothing] of [1, 4, 16, 64, 256].entries()) {
-    const miner = await keyFromUri(`//service-miner${i}`);
-    await chain.register(1, miner.address, miner);
-    const model = join(dir, `m${i}`);
-    await writeQualityModel("bigram", text, model, smoothing);
-    await publishModel({
-      store,
-      chain,
-      netuid: 1,
-      hotkey: miner,
-      dir: model,
-      repo: `miner${i}/m`,
-      competition,
-      skipChecks: true,
-    });
-  }
-  chain.advance(5);
-  await chain.close();
-  return { chainDb, storeDir };
-}
 
 /** The validate command line over `dir`'s chain and store, its own state and caches. */
 function validateArgs(dir: string, chain: { chainDb: string; storeDir: string }, extra: string[] = []): string[] {
@@ -98,7 +67,7 @@ function losses(statePath: string): Map<string, string> {
 
 Deno.test("SIGTERM mid-evaluation: exit 0 within 10 s; the restart completes the step with an uninterrupted run's losses; one W&B row per completed step", async () => {
   const dir = await tempDir("sn9-sigterm-");
-  const chain = await subnetWithModels(dir);
+  const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
   // The reference: the same chain and store, one uninterrupted step.
   const ref = await tempDir("sn9-sigterm-ref-");
   await Deno.copyFile(chain.chainDb, join(ref, "chain.sqlite"));
@@ -152,7 +121,7 @@ Deno.test("SIGTERM mid-evaluation: exit 0 within 10 s; the restart completes the
 
 Deno.test("SIGINT while serving: /health reports the last turn as JSON, then the validator exits 0 promptly", async () => {
   const dir = await tempDir("sn9-sigint-");
-  const chain = await subnetWithModels(dir);
+  const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...validateArgs(dir, chain, ["--health", String(port), "--interval", "60", "--wandb.off"])],
@@ -194,7 +163,7 @@ Deno.test("SIGINT while serving: /health reports the last turn as JSON, then the
 
 Deno.test("a refused W&B key: at most two lines about W&B, and the step completes", async () => {
   const dir = await tempDir("sn9-badkey-");
-  const chain = await subnetWithModels(dir);
+  const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
   const w = startWandb("the-right-key".padEnd(40, "x"));
   try {
     const run = await runScript(validateArgs(dir, chain, ["--once"]), {
@@ -212,7 +181,7 @@ Deno.test("a refused W&B key: at most two lines about W&B, and the step complete
 
 Deno.test("validate --once exits 1 when its step failed (the datasets-server is unreachable)", async () => {
   const dir = await tempDir("sn9-once-fail-");
-  const chain = await subnetWithModels(dir);
+  const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
   const run = await runScript(
     validateArgs(dir, chain, ["--once", "--wandb.off", "--datasets-server", `http://127.0.0.1:${freePort()}`]),
   );
