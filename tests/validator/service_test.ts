@@ -11,7 +11,9 @@ import type { KeyringPair } from "@polkadot/keyring/types";
 import { publishModel } from "../../miner/mod.ts";
 import {
   BUNDLED_SCHEDULES,
+  type Chain,
   competitionAt,
+  DatasetsServerClient,
   devKey,
   epochIndex,
   JsonlRunLog,
@@ -28,7 +30,9 @@ import { until, within } from "../helpers/deadline.ts";
 import { runScript } from "../helpers/process.ts";
 import { publishedSubnet } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { startWandb } from "../standins/wandb.ts";
+import { connect, newSubnet, raonetSpec, startNode } from "../chain/chopsticks.ts";
 
 /** A fixed genesis, so the seeded pages (and the bigram models' verdicts on them) are the same every run. */
 const GENESIS = `0x${"7".padStart(64, "0")}`;
@@ -189,16 +193,22 @@ Deno.test("validate --once exits 1 when its step failed (the datasets-server is 
   assert.ok(run.lines.some((l) => /step failed, will retry/.test(l)), run.lines.join("\n"));
 });
 
-Deno.test("the weights duty on a turn with nothing to evaluate: a commit made in epoch e is revealed in e + 1", async () => {
+/** A chain with a subnet whose validator holds a permit and commit-reveal v2 on; tempo 10. */
+interface DutyChain {
+  chain: Chain;
+  netuid: number;
+  validator: KeyringPair;
+  miner: KeyringPair;
+  advance(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A validator's --once turns: the first, on the competition with a model, commits; the second, in
+ * the reveal epoch, lands on the competition with none, and must still reveal.
+ */
+async function weightsDutyScenario(h: DutyChain) {
   const dir = await tempDir("sn9-duty-");
-  const chain = LocalChain.open(join(dir, "chain.sqlite"), { clock: { kind: "manual" }, genesisHash: GENESIS });
-  chain.createSubnet(1, { tempo: 10, weightsRateLimit: 2, commitRevealEnabled: true });
-  const validator = await devKey("Alice");
-  const miner = await keyFromUri("//duty-miner");
-  await chain.register(1, validator.address, validator);
-  await chain.register(1, miner.address, miner);
-  chain.addStake(validator.address, 1_000_000_000_000n);
-  chain.advance(11);
   const local = await loadSchedule(BUNDLED_SCHEDULES.local);
   // Two competitions: 1 has a model, 2 none; the rotation alternates.
   const schedule = [{
@@ -212,22 +222,20 @@ Deno.test("the weights duty on a turn with nothing to evaluate: a commit made in
   await writeQualityModel("bigram", await fitText(), join(dir, "m"));
   await publishModel({
     store,
-    chain,
-    netuid: 1,
-    hotkey: miner,
+    chain: h.chain,
+    netuid: h.netuid,
+    hotkey: h.miner,
     dir: join(dir, "m"),
     repo: "miner/m",
     competition: schedule[0].competitions[0],
     skipChecks: true,
   });
-  chain.advance(3);
+  await h.advance(3);
   const state = new ValidatorState(join(dir, "v.sqlite"));
-  const { DatasetsServerClient } = await import("../../src/mod.ts");
-  const { startDatasetsServer } = await import("../standins/datasets_server.ts");
   const datasets = await startDatasetsServer();
   const lines: string[] = [];
   const ctx = {
-    chain,
+    chain: h.chain,
     store,
     datasets: new DatasetsServerClient({
       baseUrl: datasets.url,
@@ -235,8 +243,8 @@ Deno.test("the weights duty on a turn with nothing to evaluate: a commit made in
       retry: { attempts: 2, sleep: () => Promise.resolve() },
     }),
     schedule,
-    netuid: 1,
-    hotkey: validator as KeyringPair,
+    netuid: h.netuid,
+    hotkey: h.validator,
     state,
     cacheDir: join(dir, "cache"),
     modelCacheDir: join(dir, "hub"),
@@ -251,17 +259,71 @@ Deno.test("the weights duty on a turn with nothing to evaluate: a commit made in
     assert.match(first.weightsResult!, /^committed at block \d+, reveal in epoch (\d+)$/, lines.join("\n"));
     const revealEpoch = Number(/reveal in epoch (\d+)/.exec(first.weightsResult!)![1]);
     // Into the reveal epoch; the rotation now gives the empty competition its turn.
-    while (epochIndex(await chain.currentBlock(), 1, 10) < revealEpoch) chain.advance(1);
+    while (epochIndex(await h.chain.currentBlock(), h.netuid, 10) < revealEpoch) await h.advance(1);
     const second = await runIteration(ctx);
     assert.equal(second.outcome, "idle", lines.join("\n"));
     assert.match(second.weightsResult!, /revealed at block \d+ the weights committed at block \d+/);
-    assert.ok(state.weightsHistory(5).some((h) => h.result === "revealed"), JSON.stringify(state.weightsHistory(5)));
+    assert.ok(state.weightsHistory(5).some((w) => w.result === "revealed"), JSON.stringify(state.weightsHistory(5)));
   } finally {
     state.close();
-    await chain.close();
     await datasets.close();
+    await h.close();
   }
+}
+
+Deno.test("the weights duty on a turn with nothing to evaluate, on the local chain: the commit is revealed in its epoch", async () => {
+  const dir = await tempDir("sn9-duty-local-");
+  const chain = LocalChain.open(join(dir, "chain.sqlite"), { clock: { kind: "manual" }, genesisHash: GENESIS });
+  chain.createSubnet(1, { tempo: 10, weightsRateLimit: 2, commitRevealEnabled: true });
+  const validator = await devKey("Alice");
+  const miner = await keyFromUri("//duty-miner");
+  await chain.register(1, validator.address, validator);
+  await chain.register(1, miner.address, miner);
+  chain.addStake(validator.address, 1_000_000_000_000n);
+  chain.advance(11);
+  await weightsDutyScenario({
+    chain,
+    netuid: 1,
+    validator,
+    miner,
+    advance: (n) => Promise.resolve(void chain.advance(n)),
+    close: () => chain.close(),
+  });
 });
+
+if (raonetSpec()) {
+  Deno.test("the weights duty on a turn with nothing to evaluate, on subtensor spec 218 (chopsticks): the commit is revealed in its epoch", async () => {
+    const node = await startNode();
+    try {
+      const s = await newSubnet(node, {
+        miners: 1,
+        tempo: 10,
+        weightsRateLimit: 2,
+        weightsVersionKey: 0,
+        maxAllowedValidators: 1,
+      });
+      await node.setStorage({ SubtensorModule: { CommitRevealWeightsEnabled: [[[s.netuid], true]] } });
+      const chain = await connect(node);
+      await weightsDutyScenario({
+        chain,
+        netuid: s.netuid,
+        validator: s.validator,
+        miner: s.miners[0],
+        advance: (n) => node.newBlocks(n),
+        close: () => chain.close(),
+      });
+    } finally {
+      await node.close();
+    }
+  });
+} else {
+  Deno.test({
+    name:
+      "the weights duty on subtensor spec 218 (chopsticks): skipped because ../shared/chain/raonet.json.gz is not beside this checkout",
+    ignore: true,
+    fn: () => {},
+  });
+}
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
