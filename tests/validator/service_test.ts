@@ -69,59 +69,61 @@ function losses(statePath: string): Map<string, string> {
   }
 }
 
-Deno.test("SIGTERM mid-evaluation: exit 0 within 10 s; the restart completes the step with an uninterrupted run's losses; one W&B row per completed step", async () => {
-  const dir = await tempDir("sn9-sigterm-");
-  const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
-  // The reference: the same chain and store, one uninterrupted step.
-  const ref = await tempDir("sn9-sigterm-ref-");
-  await Deno.copyFile(chain.chainDb, join(ref, "chain.sqlite"));
-  const refRun = await runScript(
-    validateArgs(ref, { chainDb: join(ref, "chain.sqlite"), storeDir: chain.storeDir }, ["--once", "--wandb.off"]),
-  );
-  assert.equal(refRun.code, 0, refRun.lines.slice(-10).join("\n"));
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`${signal} mid-evaluation: exit 0 within 10 s; the restart completes the step with an uninterrupted run's losses; one W&B row per completed step`, async () => {
+    const dir = await tempDir("sn9-stop-");
+    const chain = await publishedSubnet(dir, { minerPrefix: "service-miner", genesisHash: GENESIS });
+    // The reference: the same chain and store, one uninterrupted step.
+    const ref = await tempDir("sn9-stop-ref-");
+    await Deno.copyFile(chain.chainDb, join(ref, "chain.sqlite"));
+    const refRun = await runScript(
+      validateArgs(ref, { chainDb: join(ref, "chain.sqlite"), storeDir: chain.storeDir }, ["--once", "--wandb.off"]),
+    );
+    assert.equal(refRun.code, 0, refRun.lines.slice(-10).join("\n"));
 
-  const w = startWandb("k".repeat(40));
-  try {
-    const env = { WANDB_BASE_URL: w.url, WANDB_API_KEY: "k".repeat(40), WANDB_PROJECT: "sn9-service" };
-    let evaluating = 0;
-    const first = await runScript(validateArgs(dir, chain, ["--once"]), {
-      env,
-      signal: "SIGTERM",
-      killAt: (line) => / evaluating$/.test(line) && ++evaluating === 3,
-    });
-    assert.ok(first.killed, first.lines.join("\n"));
-    assert.equal(first.code, 0, first.lines.slice(-10).join("\n"));
-    assert.ok(first.exitAfterSignalMs! < 10_000, `exited ${first.exitAfterSignalMs} ms after SIGTERM`);
-    assert.ok(first.lines.some((l) => /SIGTERM: stopping/.test(l)), first.lines.join("\n"));
-    const mid = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });
-    const running = mid.runningStep()!;
-    assert.ok(running, "the step is left running, to resume");
-    const kept = mid.evals(running.id).length;
-    assert.ok(kept >= 2 && kept < 5, `${kept} results kept; the abandoned model is not recorded`);
-    mid.close();
-    assert.equal(w.wandb.history.length, 0, "no row for a step that did not complete");
+    const w = startWandb("k".repeat(40));
+    try {
+      const env = { WANDB_BASE_URL: w.url, WANDB_API_KEY: "k".repeat(40), WANDB_PROJECT: "sn9-service" };
+      let evaluating = 0;
+      const first = await runScript(validateArgs(dir, chain, ["--once"]), {
+        env,
+        signal,
+        killAt: (line) => / evaluating$/.test(line) && ++evaluating === 3,
+      });
+      assert.ok(first.killed, first.lines.join("\n"));
+      assert.equal(first.code, 0, first.lines.slice(-10).join("\n"));
+      assert.ok(first.exitAfterSignalMs! < 10_000, `exited ${first.exitAfterSignalMs} ms after ${signal}`);
+      assert.ok(first.lines.some((l) => l.includes(`${signal}: stopping`)), first.lines.join("\n"));
+      const mid = new ValidatorState(join(dir, "v.sqlite"), { readOnly: true });
+      const running = mid.runningStep()!;
+      assert.ok(running, "the step is left running, to resume");
+      const kept = mid.evals(running.id).length;
+      assert.ok(kept >= 2 && kept < 5, `${kept} results kept; the abandoned model is not recorded`);
+      mid.close();
+      assert.equal(w.wandb.history.length, 0, "no row for a step that did not complete");
 
-    const second = await runScript(validateArgs(dir, chain, ["--once"]), { env });
-    assert.equal(second.code, 0, second.lines.slice(-10).join("\n"));
-    assert.ok(second.lines.some((l) => l.includes(`resuming step ${running.id}`)));
-    const expected = losses(join(ref, "v.sqlite"));
-    assert.equal([...expected.values()].filter((v) => /^ok \d/.test(v)).length, 5, [...expected.values()].join("\n"));
-    assert.deepEqual(losses(join(dir, "v.sqlite")), expected, "the same per-model losses");
+      const second = await runScript(validateArgs(dir, chain, ["--once"]), { env });
+      assert.equal(second.code, 0, second.lines.slice(-10).join("\n"));
+      assert.ok(second.lines.some((l) => l.includes(`resuming step ${running.id}`)));
+      const expected = losses(join(ref, "v.sqlite"));
+      assert.equal([...expected.values()].filter((v) => /^ok \d/.test(v)).length, 5, [...expected.values()].join("\n"));
+      assert.deepEqual(losses(join(dir, "v.sqlite")), expected, "the same per-model losses");
 
-    assert.equal(w.wandb.history.length, 1, "exactly one row: one completed step");
-    const row = w.wandb.history[0];
-    const summary = w.wandb.summaries[row._run as string];
-    for (const key of Object.keys(row)) if (!key.startsWith("_")) assert.ok(key in summary, `summary has ${key}`);
-    const config = JSON.parse(String(w.wandb.runs.at(-1)!.config));
-    assert.equal(config.version.value, VERSION);
-    assert.equal(config.uid.value, 0, "the validator's uid");
-    assert.equal(config.type.value, "validator");
-    assert.match(String(w.wandb.runs.at(-1)!.displayName), /^validator-0-\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d$/);
-    assert.equal(w.wandb.completedRuns.length, 2, "both sessions finished their runs");
-  } finally {
-    await w.close();
-  }
-});
+      assert.equal(w.wandb.history.length, 1, "exactly one row: one completed step");
+      const row = w.wandb.history[0];
+      const summary = w.wandb.summaries[row._run as string];
+      for (const key of Object.keys(row)) if (!key.startsWith("_")) assert.ok(key in summary, `summary has ${key}`);
+      const config = JSON.parse(String(w.wandb.runs.at(-1)!.config));
+      assert.equal(config.version.value, VERSION);
+      assert.equal(config.uid.value, 0, "the validator's uid");
+      assert.equal(config.type.value, "validator");
+      assert.match(String(w.wandb.runs.at(-1)!.displayName), /^validator-0-\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d$/);
+      assert.equal(w.wandb.completedRuns.length, 2, "both sessions finished their runs");
+    } finally {
+      await w.close();
+    }
+  });
+}
 
 Deno.test("SIGINT while serving: /health reports the last turn as JSON, then the validator exits 0 promptly", async () => {
   const dir = await tempDir("sn9-sigint-");
