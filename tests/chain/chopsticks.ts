@@ -16,7 +16,7 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
 import { type Inclusion, keyFromUri, submitExtrinsic, SubtensorChain } from "../../src/mod.ts";
-import { outputWithin, within } from "../helpers/deadline.ts";
+import { outputWithin, until, within } from "../helpers/deadline.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const INSTALL_DIR = join(ROOT, ".cache", "chopsticks");
@@ -34,26 +34,50 @@ export function raonetSpec(): string | undefined {
   }
 }
 
-/** The chopsticks executable: $CHOPSTICKS, else the pinned install in .cache/chopsticks (`npm ci` from deps/chopsticks). */
+/**
+ * The chopsticks executable: $CHOPSTICKS, else the pinned install in .cache/chopsticks. An install
+ * is complete when its marker holds the lockfile it installed (.ci/run writes the same marker), so
+ * a half-finished `npm ci` is never used. The parallel test workers install one at a time: the
+ * first to create the lock directory runs `npm ci` (tried twice), the others wait for its marker.
+ */
 async function chopsticksBin(): Promise<string> {
   const given = Deno.env.get("CHOPSTICKS");
   if (given) return given;
   const bin = join(INSTALL_DIR, "node_modules", ".bin", "chopsticks");
+  const marker = join(INSTALL_DIR, ".installed-lock");
+  const lock = await Deno.readTextFile(join(PINNED, "package-lock.json"));
+  const installed = () => Deno.readTextFile(marker).then((t) => t === lock, () => false);
+  if (await installed()) return bin;
+  const busy = `${INSTALL_DIR}.installing`;
+  await Deno.mkdir(join(INSTALL_DIR, ".."), { recursive: true });
   try {
-    await Deno.stat(bin);
-    return bin;
+    await Deno.mkdir(busy);
   } catch {
+    await until(`another test worker's npm ci of chopsticks (lock ${busy})`, 900_000, async () => {
+      if (await installed()) return true;
+      const stillBusy = await Deno.stat(busy).then(() => true, () => false);
+      if (!stillBusy && !(await installed())) throw new Error("the other worker's npm ci of chopsticks failed");
+      return undefined;
+    }, { everyMs: 1_000 });
+    return bin;
+  }
+  try {
     console.log(`installing the pinned chopsticks tree (deps/chopsticks) into ${INSTALL_DIR}`);
     await Deno.mkdir(INSTALL_DIR, { recursive: true });
     for (const f of ["package.json", "package-lock.json"]) await Deno.copyFile(join(PINNED, f), join(INSTALL_DIR, f));
-    const out = await outputWithin("npm ci of the chopsticks tree", 600_000, "npm", {
-      args: ["ci", "--prefix", INSTALL_DIR, "--no-audit", "--no-fund"],
-      stdout: "null",
-    });
-    if (!out.success) {
-      throw new Error(`npm ci could not install chopsticks: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
+    let failure = "";
+    for (let attempt = 1; attempt <= 2 && !(await installed()); attempt++) {
+      const out = await outputWithin("npm ci of the chopsticks tree", 900_000, "npm", {
+        args: ["ci", "--prefix", INSTALL_DIR, "--no-audit", "--no-fund"],
+        stdout: "null",
+      });
+      if (out.success) await Deno.writeTextFile(marker, lock);
+      else failure = new TextDecoder().decode(out.stderr).slice(-500);
     }
+    if (!(await installed())) throw new Error(`npm ci could not install chopsticks: ${failure}`);
     return bin;
+  } finally {
+    await Deno.remove(busy).catch(() => {});
   }
 }
 

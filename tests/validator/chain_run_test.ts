@@ -31,7 +31,7 @@ const TEMPO = 10;
 
 if (raonetSpec()) {
   Deno.test("validator processes on subtensor spec 218: seven epochs of commit-reveal with a kill -9 and a missed window", async () => {
-    timeLimit(600_000); // eight validator processes on a real runtime: minutes on a loaded 2-core machine
+    timeLimit(1_200_000); // eight validator processes on a real runtime: minutes on a loaded 2-core machine
     const node = await startNode();
     const dir = await tempDir("sn9-chain-run-");
     try {
