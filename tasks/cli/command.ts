@@ -1,8 +1,9 @@
 /**
  * The one way every task reads its command line and ends: `--help`/`-h` prints the usage (each
- * flag, its default, examples); `--version` the project's and the engine's versions; an unknown flag or a bad value prints one line and exits 2; an
- * error from the work prints one line and exits 1 (the stack only with `--verbose`); success
- * exits 0 unless the command returns another code.
+ * flag, its default, examples); `--version` the project's and the engine's versions; an unknown
+ * flag or a bad value prints one line and exits 2; an error from the work prints one line and
+ * exits 1 (the stack only with `--verbose`); success exits 0 unless the command returns another
+ * code.
  */
 import { parseArgs } from "node:util";
 import { formatReason } from "../../eval/mod.ts";

@@ -35,6 +35,19 @@ export function raonetSpec(): string | undefined {
 }
 
 /**
+ * Registers the tests `register` makes when the raonet spec is beside this checkout; otherwise one
+ * ignored test, named `name` with the reason, so the summary says what was skipped and why.
+ */
+export function onRuntime(name: string, register: () => void): void {
+  if (raonetSpec()) return register();
+  Deno.test({
+    name: `${name}: skipped because ../shared/chain/raonet.json.gz is not beside this checkout`,
+    ignore: true,
+    fn: () => {},
+  });
+}
+
+/**
  * The chopsticks executable: $CHOPSTICKS, else the pinned install in .cache/chopsticks. An install
  * is complete when its marker holds the lockfile it installed (.ci/run writes the same marker), so
  * a half-finished `npm ci` is never used. The parallel test workers install one at a time: the

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { ChainRejected, SubtensorChain } from "../../src/mod.ts";
-import { newSubnet, raonetSpec, startNode } from "./chopsticks.ts";
+import { newSubnet, onRuntime, startNode } from "./chopsticks.ts";
 
 /** A WebSocket proxy to `upstream` that forwards every message except the status stream's. */
 function silencingProxy(upstream: string): { endpoint: string; dropped: () => number; close(): Promise<void> } {
@@ -39,7 +39,7 @@ function silencingProxy(upstream: string): { endpoint: string; dropped: () => nu
   };
 }
 
-if (raonetSpec()) {
+onRuntime("subtensor spec 218 (chopsticks): silenced status stream", () => {
   Deno.test("subtensor spec 218 (chopsticks): with the status stream silenced, inclusions and dispatch errors are found in the blocks", async () => {
     const node = await startNode();
     const proxy = silencingProxy(node.endpoint);
@@ -73,11 +73,4 @@ if (raonetSpec()) {
       await node.close();
     }
   });
-} else {
-  Deno.test({
-    name:
-      "subtensor spec 218 (chopsticks): silenced status stream: skipped because ../shared/chain/raonet.json.gz is not beside this checkout",
-    ignore: true,
-    fn: () => {},
-  });
-}
+});

@@ -4,16 +4,10 @@
  * client. One node serves the file; every test gets a fresh subnet made with the runtime's own
  * `register_network` and `burned_register`.
  */
-import { raonetSpec } from "./chopsticks.ts";
+import { onRuntime } from "./chopsticks.ts";
 import { chainConformance } from "./conformance.ts";
 import { subtensorHarness } from "./harnesses.ts";
 
-if (raonetSpec()) {
+onRuntime("subtensor spec 218 (chopsticks)", () => {
   chainConformance("subtensor spec 218 (chopsticks)", subtensorHarness);
-} else {
-  Deno.test({
-    name: "subtensor spec 218 (chopsticks): skipped because ../shared/chain/raonet.json.gz is not beside this checkout",
-    ignore: true,
-    fn: () => {},
-  });
-}
+});

@@ -71,13 +71,15 @@ export function until<T>(
   check: () => T | undefined | Promise<T | undefined>,
   o: { everyMs?: number; state?: () => string | Promise<string> } = {},
 ): Promise<T> {
+  let ended = false; // the polling stops once the wait has ended, expired or not
   return within(what, ms, async () => {
-    for (;;) {
+    while (!ended) {
       const value = await check();
       if (value !== undefined) return value;
       await new Promise((r) => setTimeout(r, o.everyMs ?? 50));
     }
-  }, { state: o.state });
+    throw new WaitExpired(`stopped polling for ${what}`);
+  }, { state: o.state }).finally(() => (ended = true));
 }
 
 /**

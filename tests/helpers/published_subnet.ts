@@ -1,7 +1,8 @@
 /**
  * A local chain (manual clock) and a local model store with five published bigram models of
  * clearly different quality: subnet 1, tempo 100, weights rate limit 5, //Alice a staked
- * validator at uid 0, the miners at uids 1–5. What validator-process tests start from.
+ * validator at uid 0, the miners at uids 1–5. What validator-process tests start from, and the
+ * validate command line over it.
  */
 import { join } from "node:path";
 import { publishModel } from "../../miner/mod.ts";
@@ -56,4 +57,23 @@ export async function publishedSubnet(
   chain.advance(5);
   await chain.close();
   return { chainDb, storeDir };
+}
+
+/** `tasks/validate.ts` over the subnet, with its state, run log and caches in `dir`; weights are not sent. */
+export function validateCommandLine(dir: string, subnet: PublishedSubnet, extra: string[] = []): string[] {
+  return [
+    "tasks/validate.ts",
+    "--chain-db",
+    subnet.chainDb,
+    "--store-dir",
+    subnet.storeDir,
+    "--state",
+    join(dir, "v.sqlite"),
+    "--run-log",
+    join(dir, "run.jsonl"),
+    "--cache-dir",
+    join(dir, "cache"),
+    "--dont-set-weights",
+    ...extra,
+  ];
 }

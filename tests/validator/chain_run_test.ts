@@ -22,14 +22,14 @@ import {
   LocalModelStore,
   ValidatorState,
 } from "../../src/mod.ts";
-import { connect, newSubnet, raonetSpec, startNode } from "../chain/chopsticks.ts";
+import { connect, newSubnet, onRuntime, startNode } from "../chain/chopsticks.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { timeLimit } from "../helpers/time_limit.ts";
 import { runScript, type ScriptRun } from "../helpers/process.ts";
 
 const TEMPO = 10;
 
-if (raonetSpec()) {
+onRuntime("validator processes on subtensor spec 218", () => {
   Deno.test("validator processes on subtensor spec 218: seven epochs of commit-reveal with a kill -9 and a missed window", async () => {
     timeLimit(1_200_000); // eight validator processes on a real runtime: minutes on a loaded 2-core machine
     const node = await startNode();
@@ -188,11 +188,4 @@ if (raonetSpec()) {
       await node.close();
     }
   });
-} else {
-  Deno.test({
-    name:
-      "validator processes on subtensor spec 218 (skipped: ../shared/chain/raonet.json.gz is not beside this checkout)",
-    ignore: true,
-    fn() {},
-  });
-}
+});

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ValidatorState } from "../../src/mod.ts";
-import { publishedSubnet } from "../helpers/published_subnet.ts";
+import { publishedSubnet, validateCommandLine } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { runScript } from "../helpers/process.ts";
 
@@ -14,22 +14,8 @@ Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted t
   const dir = await tempDir("sn9-resume-");
   // A chain and store with five published models (the validator does the checking).
   const { chainDb, storeDir } = await publishedSubnet(dir);
-  const validate = [
-    "tasks/validate.ts",
-    "--once",
-    "--chain-db",
-    chainDb,
-    "--store-dir",
-    storeDir,
-    "--state",
-    join(dir, "v.sqlite"),
-    "--run-log",
-    join(dir, "run.jsonl"),
-    "--cache-dir",
-    join(dir, "cache"),
-    "--dont-set-weights",
-    "--wandb.off", // a parallel test may set WANDB_* in this process
-  ];
+  // --wandb.off: a parallel test may set WANDB_* in this process.
+  const validate = validateCommandLine(dir, { chainDb, storeDir }, ["--once", "--wandb.off"]);
   let evaluated = 0;
   const first = await runScript(validate, {
     killAt: (line) => /uid \d+: (loss|rejected|failed)/.test(line) && ++evaluated === 2,

@@ -28,34 +28,18 @@ import {
 import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
 import { until, within } from "../helpers/deadline.ts";
 import { runScript } from "../helpers/process.ts";
-import { publishedSubnet } from "../helpers/published_subnet.ts";
+import { type PublishedSubnet, publishedSubnet, validateCommandLine } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { startWandb } from "../standins/wandb.ts";
-import { connect, newSubnet, raonetSpec, startNode } from "../chain/chopsticks.ts";
+import { connect, newSubnet, onRuntime, startNode } from "../chain/chopsticks.ts";
 
 /** A fixed genesis, so the seeded pages (and the bigram models' verdicts on them) are the same every run. */
 const GENESIS = `0x${"7".padStart(64, "0")}`;
 
-/** The validate command line over `dir`'s chain and store, its own state and caches. */
-function validateArgs(dir: string, chain: { chainDb: string; storeDir: string }, extra: string[] = []): string[] {
-  return [
-    "tasks/validate.ts",
-    "--chain-db",
-    chain.chainDb,
-    "--store-dir",
-    chain.storeDir,
-    "--state",
-    join(dir, "v.sqlite"),
-    "--run-log",
-    join(dir, "run.jsonl"),
-    "--cache-dir",
-    join(dir, "cache"),
-    "--dont-set-weights",
-    "--max-new-per-step",
-    "10",
-    ...extra,
-  ];
+/** The validate command over `dir`, every model of the five in one step. */
+function validateArgs(dir: string, chain: PublishedSubnet, extra: string[] = []): string[] {
+  return validateCommandLine(dir, chain, ["--max-new-per-step", "10", ...extra]);
 }
 
 /** hotkey → "status loss" of the state's completed step (the reason too when there is no loss). */
@@ -293,7 +277,7 @@ Deno.test("the weights duty on a turn with nothing to evaluate, on the local cha
   });
 });
 
-if (raonetSpec()) {
+onRuntime("the weights duty on subtensor spec 218 (chopsticks)", () => {
   Deno.test("the weights duty on a turn with nothing to evaluate, on subtensor spec 218 (chopsticks): the commit is revealed in its epoch", async () => {
     const node = await startNode();
     try {
@@ -318,14 +302,7 @@ if (raonetSpec()) {
       await node.close();
     }
   });
-} else {
-  Deno.test({
-    name:
-      "the weights duty on subtensor spec 218 (chopsticks): skipped because ../shared/chain/raonet.json.gz is not beside this checkout",
-    ignore: true,
-    fn: () => {},
-  });
-}
+});
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });

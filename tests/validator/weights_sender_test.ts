@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { u8aToHex } from "@polkadot/util";
 import { commitHash, epochIndex, firstBlockOfEpoch, sendWeights, ValidatorState } from "../../src/mod.ts";
-import { raonetSpec } from "../chain/chopsticks.ts";
+import { onRuntime } from "../chain/chopsticks.ts";
 import { advanceToEpoch, type ChainHarness } from "../chain/conformance.ts";
 import { localHarness, subtensorHarness } from "../chain/harnesses.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -203,13 +203,6 @@ function senderSuite(name: string, make: () => Promise<ChainHarness>): void {
 }
 
 senderSuite("weights sender on the local chain", localHarness);
-if (raonetSpec()) {
+onRuntime("weights sender on subtensor spec 218 (chopsticks)", () => {
   senderSuite("weights sender on subtensor spec 218 (chopsticks)", subtensorHarness);
-} else {
-  Deno.test({
-    name:
-      "weights sender on subtensor spec 218 (chopsticks): skipped because ../shared/chain/raonet.json.gz is not beside this checkout",
-    ignore: true,
-    fn: () => {},
-  });
-}
+});

@@ -6,7 +6,8 @@
  * `commit_timelocked_weights` and a drand pallet. Extrinsics are signed by the hotkey (the
  * coldkey for registration) and resolve with their inclusion block, seen in the node's status
  * stream or found in the chain's blocks (./submit.ts); a refusal is a `ChainRejected` named by the
- * pallet error, or by subtensor's custom transaction error when the transaction pool refuses it. Nothing here waits for a rate limit or an epoch.
+ * pallet error, or by subtensor's custom transaction error when the transaction pool refuses it.
+ * Nothing here waits for a rate limit or an epoch.
  */
 import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
