@@ -3,8 +3,12 @@
  * tests: prints `{"bytes": n}` lines as bytes reach the disk, then one summary line with the
  * process's resident memory before and (at its peak) during the download.
  * Usage: deno run -A download_child.ts <hubUrl> <repo> <commit> <path> <cacheDir> <stallMs>
+ *
+ * It imports the Hub store alone: the product's front door also loads ONNX Runtime's native
+ * library, whose global destructors can fault after the last line (exit 139, seen once in ten
+ * full-suite runs), and a download needs none of it.
  */
-import { HfModelStore } from "../../src/mod.ts";
+import { HfModelStore } from "../../src/hub/hf_store.ts";
 
 const [hubUrl, repo, commit, path, cacheDir, stallMs] = Deno.args;
 const store = new HfModelStore({ hubUrl, stallMs: Number(stallMs), retry: { attempts: 10 } });

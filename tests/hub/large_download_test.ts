@@ -30,12 +30,14 @@ async function bigFile(path: string, size: number): Promise<string> {
   return hash.digest("hex");
 }
 
-function child(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
+/** The child process, and its whole stderr once it has ended (for the failure message). */
+function child(args: string[]): { p: Deno.ChildProcess; stderr: Promise<string> } {
+  const p = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./download_child.ts", import.meta.url).pathname, ...args],
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
+  return { p, stderr: new Response(p.stderr).text() };
 }
 
 /** Reads JSON lines until `stop(line)` is true or the stream ends; returns the last line read. */
@@ -71,17 +73,25 @@ Deno.test("a 2 GB file over a throttled CDN: completes, survives kill -9 with < 
     const args = [h.url, "big/model", commit, "model.safetensors", cache, String(STALL_MS)];
 
     const first = child(args);
-    const atKill = await readUntil(first, (l) => l.bytes >= SIZE / 2);
-    first.kill("SIGKILL");
-    await first.status;
-    await first.stdout.cancel().catch(() => {});
+    const atKill = await readUntil(first.p, (l) => l.bytes >= SIZE / 2);
+    first.p.kill("SIGKILL");
+    await first.p.status;
+    await first.p.stdout.cancel().catch(() => {});
+    await first.stderr;
     assert.ok(atKill.bytes >= SIZE / 2 && atKill.bytes < SIZE, `killed at ${atKill.bytes} bytes`);
     const partial = join(cache, "models--big--model", "blobs", `${sha256}.incomplete`);
     const kept = (await Deno.stat(partial)).size;
 
     const second = child(args);
-    const summary = await readUntil(second, (l) => l.done === 1 || (l.done as unknown) === true);
-    assert.equal((await second.status).code, 0);
+    const summary = await readUntil(second.p, (l) => l.done === 1 || (l.done as unknown) === true);
+    const status = await second.p.status;
+    await second.p.stdout.cancel().catch(() => {});
+    const stderr = await second.stderr;
+    assert.equal(
+      status.code,
+      0,
+      `the resumed download exited ${status.code} (signal ${status.signal}); stderr: ${stderr.slice(-2000)}`,
+    );
     const served = h.hub.served.get("model.safetensors")!;
     const redownloaded = served - SIZE;
     console.log(
