@@ -1,7 +1,7 @@
 /**
  * A real subtensor runtime for tests: opentensor/subtensor's `raonet` chain spec (spec 218, the
- * runtime wasm and a two-subnet state; ../shared/chain/raonet.json.gz) executed offline by
- * @acala-network/chopsticks. Blocks are built on demand (`dev_newBlock`) and when a transaction
+ * runtime wasm and a two-subnet state; found, checked and cached by raonet_spec.ts) executed
+ * offline by @acala-network/chopsticks. Blocks are built on demand (`dev_newBlock`) and when a transaction
  * arrives; `dev_setStorage` funds accounts and sets hyperparameters and stake (a value of 0 does
  * not take effect, so nothing here relies on writing one).
  *
@@ -17,34 +17,23 @@ import type { KeyringPair } from "@polkadot/keyring/types";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
 import { type Inclusion, keyFromUri, submitExtrinsic, SubtensorChain } from "../../src/mod.ts";
 import { outputWithin, until, within } from "../helpers/deadline.ts";
+import { defaultSources, findSpec } from "./raonet_spec.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const INSTALL_DIR = join(ROOT, ".cache", "chopsticks");
 /** The committed package.json and package-lock.json that pin chopsticks and its whole tree. */
 const PINNED = join(ROOT, "deps", "chopsticks");
 
-/** Where the raonet spec is, or undefined (with the reason) when the checkout has no shared/ beside it. */
-export function raonetSpec(): string | undefined {
-  const path = new URL("../../../shared/chain/raonet.json.gz", import.meta.url).pathname;
-  try {
-    Deno.statSync(path);
-    return path;
-  } catch {
-    return undefined;
-  }
-}
+/** The spec, looked for once per test module (see raonet_spec.ts for where). */
+const SPEC = await findSpec(defaultSources());
 
 /**
- * Registers the tests `register` makes when the raonet spec is beside this checkout; otherwise one
- * ignored test, named `name` with the reason, so the summary says what was skipped and why.
+ * Registers the tests `register` makes when the raonet spec can be had; otherwise one ignored
+ * test, named `name` with the reason, so the summary says what was skipped and why.
  */
 export function onRuntime(name: string, register: () => void): void {
-  if (raonetSpec()) return register();
-  Deno.test({
-    name: `${name}: skipped because ../shared/chain/raonet.json.gz is not beside this checkout`,
-    ignore: true,
-    fn: () => {},
-  });
+  if ("path" in SPEC) return register();
+  Deno.test({ name: `${name}: skipped because ${SPEC.missing}`, ignore: true, fn: () => {} });
 }
 
 /**
@@ -112,20 +101,10 @@ export interface Node {
   close(): Promise<void>;
 }
 
-/** Starts a node on the raonet spec (decompressed once into .cache) and connects to it. */
+/** Starts a node on the raonet spec and connects to it. */
 export async function startNode(): Promise<Node> {
-  const spec = raonetSpec();
-  if (!spec) throw new Error("../shared/chain/raonet.json.gz is not beside this checkout");
-  const json = join(INSTALL_DIR, "raonet.json");
-  try {
-    await Deno.stat(json);
-  } catch {
-    await Deno.mkdir(INSTALL_DIR, { recursive: true });
-    const gz = await Deno.open(spec);
-    const tmp = `${json}.${Deno.pid}.tmp`;
-    await Deno.writeFile(tmp, gz.readable.pipeThrough(new DecompressionStream("gzip")));
-    await Deno.rename(tmp, json);
-  }
+  if (!("path" in SPEC)) throw new Error(SPEC.missing);
+  const json = SPEC.path;
   const port = freePort();
   const child = new Deno.Command(await chopsticksBin(), {
     args: ["--genesis", json, "--port", String(port), "--host", "127.0.0.1"],
