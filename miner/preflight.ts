@@ -13,6 +13,7 @@ import {
   type Competition,
   type DatasetsServerClient,
   epsilonAt,
+  improvementOverBase,
   loadTokenizer,
   lossToBeat,
   type ModelScore,
@@ -89,7 +90,7 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
   }
   const score = await scoreModel(o.dir, c, tasks, settings, { base: base?.model });
   const baseLoss = base?.baseline.loss ?? null;
-  const improvement = baseLoss !== null && score.loss !== null ? baseLoss - score.loss : null;
+  const improvement = improvementOverBase(baseLoss, score.loss);
   if (score.status !== "ok") {
     return {
       ...score,

@@ -104,7 +104,7 @@ export async function benchModel(dir: string, options: ModelBenchOptions = {}): 
 /**
  * Forward FLOPs per token, PaLM-style: 2 per weight used in a matrix product (output head
  * included, embedding lookups excluded) + 4·layers·T·d_attn for QKᵀ and attention·V at full length.
- * `nonEmbeddingFlopsPerToken` leaves the output head out (DESIGN §3's narrower count).
+ * `nonEmbeddingFlopsPerToken` leaves the output head out (the narrower count, ≈ 2·non-embedding parameters per token, that MFU figures often quote).
  */
 export function flopsPerToken(
   model: CheckedModel,

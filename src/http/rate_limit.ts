@@ -1,5 +1,5 @@
 /**
- * What a server says about waiting: `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3)
+ * What a server says about waiting: `Retry-After` (seconds or an HTTP date, RFC 9110 section 10.2.3)
  * and the IETF draft rate-limit headers the Hugging Face Hub sends on 429
  * (draft-ietf-httpapi-ratelimit-headers-09):
  *

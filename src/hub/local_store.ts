@@ -11,8 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
-import { toHex } from "../data/mod.ts";
-import { fileSha256 } from "../metadata/mod.ts";
+import { fileSha256Hex } from "../metadata/mod.ts";
 import {
   cacheFolderName,
   checkRelativePath,
@@ -107,7 +106,7 @@ export class LocalModelStore implements ModelStore {
     const files = [];
     for (const path of [...paths].sort()) {
       checkRelativePath(path);
-      const sha256 = toHex(await fileSha256(join(dir, path)));
+      const sha256 = await fileSha256Hex(join(dir, path));
       const blob = this.#blob(sha256);
       if (!(await exists(blob))) {
         await Deno.mkdir(dirname(blob), { recursive: true });

@@ -5,6 +5,7 @@
  */
 import type { Schedule } from "../competitions/mod.ts";
 import { scheduleAt } from "../competitions/mod.ts";
+import { improvementOverBase } from "../scoring/mod.ts";
 import type { ValidatorState } from "../validator/mod.ts";
 
 type Row = Record<string, unknown>;
@@ -77,7 +78,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     status: r.status as string,
     reason: (r.reason as string | null) ?? null,
     explanation: (r.explanation as string | null | undefined) ?? null,
-    improvement: base && r.loss !== null && r.loss !== undefined ? base.loss - Number(r.loss) : null,
+    improvement: improvementOverBase(base?.loss, r.loss === null || r.loss === undefined ? null : Number(r.loss)),
   }));
   rows.sort((a, b) =>
     (b.weight ?? -1) - (a.weight ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid

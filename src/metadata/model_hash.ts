@@ -89,10 +89,19 @@ export function isAdapterFileSet(files: readonly string[]): boolean {
 
 /** SHA-256 of one file, streamed. */
 export async function fileSha256(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await digestFile(path));
+}
+
+/** SHA-256 of one file in hex: the form of a Git LFS pointer's oid and the Hub's `lfs.sha256`. */
+export async function fileSha256Hex(path: string): Promise<string> {
+  return (await digestFile(path)).toString("hex");
+}
+
+async function digestFile(path: string) {
   const h = createHash("sha256");
   using f = await Deno.open(path, { read: true });
   for await (const chunk of f.readable) h.update(chunk);
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** base64(SHA-256) of one file: SN9's per-file hash. */

@@ -25,6 +25,17 @@ export function baselineBar(baseline: Baseline, decay: EpsilonDecay, current: nu
   return baseline.loss * (1 - epsilonAt(decay, current, baseline.block));
 }
 
+/**
+ * How far a loss is below the base's: positive when the model does better than the base, null
+ * when either loss is unknown. Leaderboards, logs and the miner's verdict all show this figure.
+ */
+export function improvementOverBase(
+  baseLoss: number | null | undefined,
+  loss: number | null | undefined,
+): number | null {
+  return baseLoss === null || baseLoss === undefined || loss === null || loss === undefined ? null : baseLoss - loss;
+}
+
 /** The outcome for one model. */
 export interface ModelOutcome extends ScoredModel {
   /** Why it took no part in the win count, if it did not. */

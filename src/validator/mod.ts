@@ -6,6 +6,7 @@ export * from "./evaluate_model.ts";
 export * from "./telemetry.ts";
 export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";
+export * from "./weights_pending.ts";
 export * from "./weights_sender.ts";
 export * from "./step.ts";
 export * from "./step_base.ts";

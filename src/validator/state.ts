@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { formatReason } from "../../eval/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
-import type { WeightsPending } from "./weights_sender.ts";
+import type { WeightsPending } from "./weights_pending.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (

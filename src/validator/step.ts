@@ -1,5 +1,5 @@
 /**
- * One validator step (DESIGN §8): sync metagraph and commitments → pick the competition (round
+ * One validator step (docs/ARCHITECTURE.md, "A step"): sync metagraph and commitments → pick the competition (round
  * robin) → seeded pages, tokenized once → evaluate its models (new ones capped per step, known
  * good ones re-evaluated on the fresh pages) → SN9 scoring → moving average → weights on chain
  * when due (commit-reveal when the subnet uses it) → telemetry. Interrupted steps resume.
@@ -20,7 +20,13 @@ import {
 } from "../data/mod.ts";
 import { evictOwnedCache, type ModelStore } from "../hub/mod.ts";
 import { isTransient } from "../http/mod.ts";
-import { explainOutcomes, recordCompetitionWeights, scoreCompetition, subnetWeights } from "../scoring/mod.ts";
+import {
+  explainOutcomes,
+  improvementOverBase,
+  recordCompetitionWeights,
+  scoreCompetition,
+  subnetWeights,
+} from "../scoring/mod.ts";
 import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
 import { BaseUnavailable, prepareStepBase, type StepBase } from "./step_base.ts";
 import type { ScoreProgress } from "./score_model.ts";
@@ -212,7 +218,8 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
       const status = result.status === "ok" ? "ok" : result.status;
       ctx.state.upsertModel({ ...model, status, reason: result.reason, updatedBlock: block });
     });
-    const gain = baseLoss === undefined || result.loss === null ? "" : ` (${versusBase(baseLoss - result.loss)})`;
+    const improvement = improvementOverBase(baseLoss, result.loss);
+    const gain = improvement === null ? "" : ` (${versusBase(improvement)})`;
     ctx.log(
       `  uid ${model.uid}: ${
         result.status === "ok" ? `loss ${result.loss!.toFixed(4)}${gain}` : `${result.status}: ${result.reason}`
@@ -269,7 +276,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
         competition.tasks.map((t) => [t.id, (e.taskLosses[t.id] ?? NaN) * t.weight]),
       ),
       competitionWeight: ema[competition.id]?.[e.uid] ?? 0,
-      improvement: baseLoss !== undefined && e.loss !== null ? baseLoss - e.loss : null,
+      improvement: improvementOverBase(baseLoss, e.loss),
     })),
     timings: {
       loadMs: timingStats(results.map((r) => r.loadMs).filter((x): x is number => x !== null)),

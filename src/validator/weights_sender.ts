@@ -34,32 +34,7 @@ import {
 } from "../chain/mod.ts";
 import { processWeights, toU16Weights, type U16Weights } from "../scoring/mod.ts";
 import type { ValidatorState } from "./state.ts";
-
-/** What is pending on chain for this validator's weights. */
-export type WeightsPending =
-  | { kind: "none" }
-  /** A v2 commit was being submitted; whether it landed is unknown until the chain is asked. */
-  | { kind: "committing"; netuid: number; hash: string; startedBlock: number } & WeightsIntent
-  /** A v2 commit the chain holds, to be revealed in `revealEpoch`. */
-  | { kind: "committed"; netuid: number; hash: string; commitBlock: number; revealEpoch: number } & WeightsIntent
-  /** A timelocked commit the chain will reveal itself. */
-  | {
-    kind: "timelocked";
-    netuid: number;
-    commitBlock: number;
-    revealRound: number;
-    revealEpoch: number;
-    uids: number[];
-    values: number[];
-  };
-
-/** The weights a v2 commit hides, and what its hash binds. */
-export interface WeightsIntent {
-  uids: number[];
-  values: number[];
-  salt: number[];
-  versionKey: number;
-}
+import type { WeightsIntent, WeightsPending } from "./weights_pending.ts";
 
 /** Who sends, where, and how to record it. */
 export interface WeightsSenderContext {

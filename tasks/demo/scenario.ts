@@ -18,6 +18,7 @@ import {
   DatasetsServerClient,
   devKey,
   hashModelDir,
+  improvementOverBase,
   JsonlRunLog,
   keyFromUri,
   loadSchedule,
@@ -296,7 +297,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         status: e.status,
         reason: e.reason,
         explanation: e.explanation ?? null,
-        improvement: baseLoss !== null && e.loss !== null ? baseLoss - e.loss : null,
+        improvement: improvementOverBase(baseLoss, e.loss),
       })).sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0) || (a.loss ?? Infinity) - (b.loss ?? Infinity));
       competitions.push({ id: c.id, name: c.name, stepId: last.stepId, block: last.block, baseLoss, rows });
     }

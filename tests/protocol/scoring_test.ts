@@ -132,7 +132,7 @@ Deno.test("roundHalfEven() rounds ties to the even neighbour", () => {
 });
 
 Deno.test("toU16Weights() max-upscales, rounds half to even, drops zeros, sorts by uid", () => {
-  // 0.5 × 65535 = 32767.5 → 32768 (the encoding example in DESIGN §6).
+  // 0.5 × 65535 = 32767.5 → 32768 (bittensor's weight_utils.convert_weights_and_uids_for_emit: max-upscale to 65535, then round).
   assert.deepEqual(toU16Weights(new Map([[1, 0.5], [0, 1]])), { uids: [0, 1], weights: [65535, 32768] });
   // 0.25 / 0.5 = 0.5 again; 1e-6 / 0.5 × 65535 = 0.13 → 0, dropped; 0 dropped.
   assert.deepEqual(toU16Weights(new Map([[7, 0.25], [3, 0.5], [4, 1e-6], [5, 0]])), {

@@ -10,7 +10,7 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
-import { hfHubCache } from "../../hub/mod.ts";
+import { cacheFolderName, hfHubCache } from "../../hub/mod.ts";
 import type { TokenEncoder } from "../pack.ts";
 import { BUNDLED_TOKENIZERS, type BundledTokenizer, writeBundledTokenizer } from "./bundled.ts";
 
@@ -75,7 +75,7 @@ export async function loadTokenizer(name: string, options: TokenizerOptions): Pr
 
 /** The snapshot directory of a repo's main ref in the Hugging Face cache `hub`, if it holds a tokenizer. */
 export async function hfCacheSnapshot(repoId: string, hub: string): Promise<string | undefined> {
-  const repoDir = join(hub, `models--${repoId.replaceAll("/", "--")}`);
+  const repoDir = join(hub, cacheFolderName(repoId));
   try {
     const sha = (await Deno.readTextFile(join(repoDir, "refs", "main"))).trim();
     const snapshot = join(repoDir, "snapshots", sha);
