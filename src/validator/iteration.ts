@@ -7,7 +7,9 @@
  */
 import { scheduleAt } from "../competitions/mod.ts";
 import { subnetWeights } from "../scoring/mod.ts";
-import { runStep, StepSkipped, type StepSummary, type ValidatorContext } from "./step.ts";
+import type { ValidatorContext } from "./context.ts";
+import { runStep, type StepSummary } from "./step.ts";
+import { StepSkipped } from "./turn.ts";
 import { sendWeights } from "./weights_sender.ts";
 
 /** How a turn ended. */

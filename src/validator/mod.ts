@@ -8,6 +8,8 @@ export * from "./run_log.ts";
 export * from "./wandb_telemetry.ts";
 export * from "./weights_pending.ts";
 export * from "./weights_sender.ts";
+export * from "./context.ts";
+export * from "./turn.ts";
 export * from "./step.ts";
 export * from "./step_base.ts";
 export * from "./iteration.ts";

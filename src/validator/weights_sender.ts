@@ -34,7 +34,7 @@ import {
 } from "../chain/mod.ts";
 import { processWeights, toU16Weights, type U16Weights } from "../scoring/mod.ts";
 import type { ValidatorState } from "./state.ts";
-import type { WeightsIntent, WeightsPending } from "./weights_pending.ts";
+import type { WeightsPending } from "./weights_pending.ts";
 
 /** Who sends, where, and how to record it. */
 export interface WeightsSenderContext {
