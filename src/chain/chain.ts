@@ -159,6 +159,27 @@ export function epochIndex(block: number, netuid: number, tempo: number): number
   return Math.floor((block + netuid + 1) / (tempo + 1));
 }
 
+/**
+ * Whether a neuron that last set (or committed) weights at `lastUpdate` must still wait at `block`:
+ * subtensor's `check_rate_limit` (a neuron that never set weights, lastUpdate 0, never waits).
+ */
+export function weightsRateLimited(lastUpdate: number, block: number, weightsRateLimit: number): boolean {
+  return lastUpdate !== 0 && block - lastUpdate < weightsRateLimit;
+}
+
+/**
+ * The epoch in which a weights commit included at `commitBlock` must be revealed: its own epoch
+ * plus the subnet's reveal period (subtensor's commit-reveal; later it has expired, earlier it is
+ * too early). Timelocked commits are revealed by the chain in the same epoch.
+ */
+export function revealEpochOf(
+  commitBlock: number,
+  netuid: number,
+  p: { tempo: number; revealPeriodEpochs: number },
+): number {
+  return epochIndex(commitBlock, netuid, p.tempo) + p.revealPeriodEpochs;
+}
+
 /** The first block of epoch `epoch` (subtensor's `get_reveal_blocks`): epoch·(tempo + 1) − (netuid + 1). */
 export function firstBlockOfEpoch(epoch: number, netuid: number, tempo: number): number {
   return Math.max(0, epoch * (tempo + 1) - (netuid + 1));

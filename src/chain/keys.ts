@@ -38,9 +38,6 @@ export async function keyFromUri(uri: string): Promise<KeyringPair> {
   }
 }
 
-/** The development accounts, by name. */
-export const DEV_ACCOUNTS = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"] as const;
-
 /** A development account: `//Name` for hotkeys, `//Name//stash` for coldkeys. */
 export function devKey(name: string, role: "hotkey" | "coldkey" = "hotkey"): Promise<KeyringPair> {
   return keyFromUri(role === "hotkey" ? `//${name}` : `//${name}//stash`);

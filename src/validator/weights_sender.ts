@@ -27,10 +27,12 @@ import {
   encodeWeightsPayload,
   epochIndex,
   type Metagraph,
+  revealEpochOf,
   revealRound,
   roundIdentity,
   type SubnetHyperparameters,
   timelockEncrypt,
+  weightsRateLimited,
 } from "../chain/mod.ts";
 import { processWeights, toU16Weights, type U16Weights } from "../scoring/mod.ts";
 import type { ValidatorState } from "./state.ts";
@@ -58,7 +60,7 @@ export async function sendWeights(
   const shaped = shape(weights, metagraph, p);
   let pending = await reconcile(ctx, p);
   const notes: string[] = [];
-  const rateLimited = me.lastUpdate !== 0 && block - me.lastUpdate < p.weightsRateLimit;
+  const rateLimited = weightsRateLimited(me.lastUpdate, block, p.weightsRateLimit);
   const wait = () => `waiting for the rate limit (next at block ${me.lastUpdate + p.weightsRateLimit})`;
 
   if (!p.commitRevealEnabled) {
@@ -144,7 +146,7 @@ async function reconcile(ctx: WeightsSenderContext, p: SubnetHyperparameters): P
     return save(ctx, { kind: "none" });
   }
   const { kind: _, startedBlock: __, ...rest } = pending;
-  const revealEpoch = epochIndex(onChain.block, ctx.netuid, p.tempo) + p.revealPeriodEpochs;
+  const revealEpoch = revealEpochOf(onChain.block, ctx.netuid, p);
   ctx.log(
     `the weights commit begun at block ${pending.startedBlock} landed in block ${onChain.block}; reveal in epoch ${revealEpoch}`,
   );
@@ -163,7 +165,7 @@ async function commitHashed(
   save(ctx, { kind: "committing", netuid: ctx.netuid, hash, startedBlock: block, ...intent });
   try {
     const { block: at } = await ctx.chain.commitWeights(ctx.netuid, ctx.hotkey, hashBytes(hash));
-    const revealEpoch = epochIndex(at, ctx.netuid, p.tempo) + p.revealPeriodEpochs;
+    const revealEpoch = revealEpochOf(at, ctx.netuid, p);
     save(ctx, { kind: "committed", netuid: ctx.netuid, hash, commitBlock: at, revealEpoch, ...intent });
     ctx.state.recordWeightsSet(at, w.uids, w.weights, `committed: reveal in epoch ${revealEpoch}`);
     return `committed at block ${at}, reveal in epoch ${revealEpoch}`;
@@ -202,7 +204,7 @@ async function commitTimelocked(
   const commit = timelockEncrypt(payload, roundIdentity(round), beacon.publicKey);
   return await submit(ctx, `timelocked to drand round ${round}`, w, async () => {
     const at = await ctx.chain.commitTimelockedWeights(ctx.netuid, ctx.hotkey, commit, round, p.commitRevealVersion);
-    const revealEpoch = epochIndex(at.block, ctx.netuid, p.tempo) + p.revealPeriodEpochs;
+    const revealEpoch = revealEpochOf(at.block, ctx.netuid, p);
     save(ctx, {
       kind: "timelocked",
       netuid: ctx.netuid,

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { u8aToHex } from "@polkadot/util";
-import { commitHash, commitPayload, compactLength, devKey } from "../../src/mod.ts";
+import {
+  commitHash,
+  commitPayload,
+  compactLength,
+  devKey,
+  firstBlockOfEpoch,
+  revealEpochOf,
+  weightsRateLimited,
+} from "../../src/mod.ts";
 
 Deno.test("commitHash() matches a hand-built SCALE payload hashed with blake2b-256 (Python hashlib)", async () => {
   const alice = await devKey("Alice");
@@ -22,4 +30,17 @@ Deno.test("compactLength() uses SCALE's one-, two- and four-byte modes", () => {
   assert.deepEqual([...compactLength(64)], [0x01, 0x01]);
   assert.deepEqual([...compactLength(16383)], [0xfd, 0xff]);
   assert.deepEqual([...compactLength(16384)], [0x02, 0x00, 0x01, 0x00]);
+});
+
+Deno.test("revealEpochOf() and weightsRateLimited(): subtensor's epoch counting and rate limit, by hand", () => {
+  // tempo 10, netuid 1: epoch = ⌊(block + 2) / 11⌋. A commit in block 20 is in epoch 2; with a
+  // reveal period of 1 it is revealed in epoch 3, whose first block is 3·11 − 2 = 31.
+  assert.equal(revealEpochOf(20, 1, { tempo: 10, revealPeriodEpochs: 1 }), 3);
+  assert.equal(revealEpochOf(19, 1, { tempo: 10, revealPeriodEpochs: 1 }), 2, "block 19 is still epoch 1");
+  assert.equal(revealEpochOf(20, 1, { tempo: 10, revealPeriodEpochs: 3 }), 5);
+  assert.equal(firstBlockOfEpoch(3, 1, 10), 31);
+  // check_rate_limit passes when current − last ≥ limit; lastUpdate 0 means "never set".
+  assert.equal(weightsRateLimited(0, 5, 100), false);
+  assert.equal(weightsRateLimited(10, 109, 100), true);
+  assert.equal(weightsRateLimited(10, 110, 100), false);
 });

@@ -22,6 +22,7 @@ import {
   isEpochBlock,
   type Metagraph,
   type Neuron,
+  revealEpochOf,
   type SubnetHyperparameters,
   type TimelockBeacon,
   type WeightCommit,
@@ -211,8 +212,7 @@ export class LocalChain implements Chain {
         throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey.address} on subnet ${netuid}`);
       }
       checkCommitRateLimit(this.#db, netuid, p, uid, block);
-      const expired = (c: Row) =>
-        epochIndex(block, netuid, p.tempo) > epochIndex(Number(c.block), netuid, p.tempo) + p.revealPeriodEpochs;
+      const expired = (c: Row) => epochIndex(block, netuid, p.tempo) > revealEpochOf(Number(c.block), netuid, p);
       for (const c of this.#commits(netuid, hotkey.address)) {
         if (!expired(c)) break;
         this.#db.prepare("DELETE FROM weight_commits WHERE rowid = ?").run(c.rowid as number);
@@ -256,7 +256,7 @@ export class LocalChain implements Chain {
         throw new ChainRejected("NoWeightsCommitFound", `${hotkey.address} has no commit on subnet ${netuid}`);
       }
       const now = epochIndex(block, netuid, p.tempo);
-      const revealEpoch = (c: Row) => epochIndex(Number(c.block), netuid, p.tempo) + p.revealPeriodEpochs;
+      const revealEpoch = (c: Row) => revealEpochOf(Number(c.block), netuid, p);
       const expired = all.filter((c) => now > revealEpoch(c));
       const live = all.slice(expired.length);
       const hash = u8aToHex(commitHash(hotkey.address, netuid, uids, weights, salt, versionKey));

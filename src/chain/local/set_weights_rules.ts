@@ -7,7 +7,7 @@
  * against the max weight limit and stored. LastUpdate moves only when commit-reveal is off.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { ChainRejected } from "../chain.ts";
+import { ChainRejected, weightsRateLimited } from "../chain.ts";
 import type { LocalSubnetParams } from "./params.ts";
 
 type Row = Record<string, unknown>;
@@ -29,7 +29,7 @@ export function checkCommitRateLimit(
   block: number,
 ): void {
   const last = lastUpdate(db, netuid, uid);
-  if (last !== 0 && block - last < p.weightsRateLimit) {
+  if (weightsRateLimited(last, block, p.weightsRateLimit)) {
     throw new ChainRejected(
       "CommittingWeightsTooFast",
       `last update at block ${last}, rate limit ${p.weightsRateLimit} blocks`,
@@ -65,7 +65,7 @@ export function applyWeights(
     throw new ChainRejected("IncorrectWeightVersionKey", `version key ${versionKey} < ${p.weightsVersionKey}`);
   }
   const last = lastUpdate(db, netuid, uid);
-  if (!p.commitRevealEnabled && last !== 0 && block - last < p.weightsRateLimit) {
+  if (!p.commitRevealEnabled && weightsRateLimited(last, block, p.weightsRateLimit)) {
     throw new ChainRejected(
       "SettingWeightsTooFast",
       `last update at block ${last}, rate limit ${p.weightsRateLimit} blocks`,

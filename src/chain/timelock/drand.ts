@@ -5,6 +5,7 @@
  * hard-codes them.
  */
 import { createHash } from "node:crypto";
+import { firstBlockOfEpoch, revealEpochOf } from "../chain.ts";
 
 /** A beacon: its public key (G2, compressed), first round's time and period. */
 export interface Beacon {
@@ -51,10 +52,8 @@ export interface RevealRoundInput {
  */
 export function revealRound(o: RevealRoundInput): number {
   const beacon = o.beacon ?? QUICKNET;
-  const tempoPlusOne = o.tempo + 1, netuidPlusOne = o.netuid + 1;
-  const currentEpoch = Math.floor((o.currentBlock + netuidPlusOne) / tempoPlusOne);
-  const revealEpoch = currentEpoch + o.revealPeriodEpochs;
-  const firstRevealBlock = Math.max(0, revealEpoch * tempoPlusOne - netuidPlusOne);
+  const revealEpoch = revealEpochOf(o.currentBlock, o.netuid, o);
+  const firstRevealBlock = firstBlockOfEpoch(revealEpoch, o.netuid, o.tempo);
   const SECURITY_BLOCK_OFFSET = 3;
   const blocksUntilIngest = Math.max(0, firstRevealBlock + SECURITY_BLOCK_OFFSET - o.currentBlock);
   const targetSeconds = o.nowSeconds + blocksUntilIngest * o.blockTimeSeconds;

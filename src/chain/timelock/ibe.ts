@@ -24,8 +24,6 @@ export const QUICKNET_DST = "BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_";
 
 /** A G1 point as @noble/curves gives it. */
 export type G1Point = ReturnType<typeof G1.hashToCurve>;
-/** A G2 point. */
-export type G2Point = InstanceType<typeof G2.Point>;
 
 /** The IBE header: U (96 bytes compressed), V and W (32 bytes each). */
 export interface IbeCiphertext {
