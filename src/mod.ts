@@ -1,8 +1,8 @@
 /**
- * The protocol and the validator. So far: competitions as data (src/competitions), what miners
- * commit (src/metadata), the SN9 scoring rules (src/scoring), and dataset definitions (src/data).
- * Path of a model: commitment → parseModelId → competition → engine loss → scoreCompetition →
- * recordCompetitionWeights → subnetWeights → toU16Weights → chain.
+ * The protocol and the validator, one folder per concept: competitions and their schedule, what
+ * miners commit and its hash, SN9's scoring rules, HTTP retries, data (pages and tokenizers),
+ * chains, model stores, the validator and its state, the network opener, the leaderboard, the
+ * adapter averager. The path of a model through them is drawn in docs/ARCHITECTURE.md (section 3).
  */
 export * from "./competitions/mod.ts";
 export * from "./metadata/mod.ts";

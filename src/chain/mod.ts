@@ -1,6 +1,8 @@
 /**
- * The chain: one `Chain` interface, the embedded local chain (SQLite, Yuma Consensus each
- * tempo), commit-reveal hashing, keys, and Yuma Consensus as a pure function.
+ * The chain: one `Chain` interface and subtensor's epoch arithmetic (chain.ts), the embedded local
+ * chain (SQLite, Yuma Consensus each tempo, commit-reveal v2 and timelocked), the subtensor client
+ * over polkadot-js, commit-reveal hashing, drand timelock encryption, keys, and Yuma Consensus as a
+ * pure function.
  */
 export * from "./chain.ts";
 export * from "./commit_reveal.ts";
