@@ -14,11 +14,10 @@ import {
   type DatasetsServerClient,
   epsilonAt,
   improvementOverBase,
-  loadTokenizer,
   lossToBeat,
   type ModelScore,
   type ModelStore,
-  prepareEvalData,
+  prepareCompetitionPages,
   prepareStepBase,
   scoreModel,
   type ScoreProgress,
@@ -64,15 +63,13 @@ export interface PreflightOptions {
 
 /** Runs the preflight of the model in `o.dir`. */
 export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
-  const c = o.competition;
-  const tokenizer = await loadTokenizer(c.tokenizer, { cacheDir: o.cacheDir, resolveRepo: o.resolveTokenizer });
-  const { tasks } = await prepareEvalData({
+  const competition = o.competition;
+  const { tokenizer, tasks } = await prepareCompetitionPages(competition, {
     client: o.client,
-    tokenizer,
-    tasks: c.tasks,
-    sequenceLength: c.sequenceLength,
     seed: o.seed,
     block: o.block,
+    cacheDir: o.cacheDir,
+    resolveTokenizer: o.resolveTokenizer,
   });
   const settings = {
     device: o.device ?? "cpu",
@@ -81,15 +78,23 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
     eosTokenId: tokenizer.eosTokenId,
     onProgress: o.onProgress,
   } as const;
-  let base;
-  if (c.kind === "adapter") {
+  // In an adapter competition: the base, fetched and scored on these pages as a validator does once per step.
+  let stepBase;
+  if (competition.kind === "adapter") {
     if (!o.base) {
-      throw new TypeError(`competition ${c.id} takes adapters: the preflight needs the store holding its base`);
+      throw new TypeError(
+        `competition ${competition.id} takes adapters: the preflight needs the store holding its base`,
+      );
     }
-    base = await prepareStepBase(c, tasks, { ...settings, ...o.base, log: o.base.log ?? (() => {}) }, null);
+    stepBase = await prepareStepBase(
+      competition,
+      tasks,
+      { ...settings, ...o.base, log: o.base.log ?? (() => {}) },
+      null,
+    );
   }
-  const score = await scoreModel(o.dir, c, tasks, settings, { base: base?.model });
-  const baseLoss = base?.baseline.loss ?? null;
+  const score = await scoreModel(o.dir, competition, tasks, settings, { base: stepBase?.model });
+  const baseLoss = stepBase?.baseline.loss ?? null;
   const improvement = improvementOverBase(baseLoss, score.loss);
   if (score.status !== "ok") {
     return {
@@ -102,11 +107,11 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
     };
   }
   const loss = score.loss!;
-  let prefix = "";
+  let overBase = "";
   if (baseLoss !== null) {
-    const bar = baselineBar({ loss: baseLoss, block: o.entryStart ?? 0 }, c.epsilon, o.block);
-    const eps = epsilonAt(c.epsilon, o.block, o.entryStart ?? 0);
-    if (!(loss < bar)) {
+    const baseBar = baselineBar({ loss: baseLoss, block: o.entryStart ?? 0 }, competition.epsilon, o.block);
+    const baseEpsilon = epsilonAt(competition.epsilon, o.block, o.entryStart ?? 0);
+    if (!(loss < baseBar)) {
       return {
         ...score,
         passes: true,
@@ -114,32 +119,36 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
         baseLoss,
         improvement,
         verdict: `earns nothing: ${loss.toFixed(4)} does not beat the base's ${baseLoss.toFixed(4)} by its epsilon ${
-          eps.toFixed(5)
-        } (needs below ${bar.toFixed(4)})`,
+          baseEpsilon.toFixed(5)
+        } (needs below ${baseBar.toFixed(4)})`,
       };
     }
-    prefix = `improves on the base by ${improvement!.toFixed(4)} (${(100 * improvement! / baseLoss).toFixed(2)}%); `;
+    overBase = `improves on the base by ${improvement!.toFixed(4)} (${(100 * improvement! / baseLoss).toFixed(2)}%); `;
   }
   if (!o.leaders?.length) {
     return {
       ...score,
       passes: true,
       wins: null,
-      verdict: `${prefix}passes; no leader to compare with`,
+      verdict: `${overBase}passes; no leader to compare with`,
       baseLoss,
       improvement,
     };
   }
-  const target = lossToBeat(o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })), c.epsilon, o.block);
-  const best = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
-  const eps = epsilonAt(c.epsilon, o.block, best.block);
-  const wins = loss < target;
+  const toBeat = lossToBeat(
+    o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })),
+    competition.epsilon,
+    o.block,
+  );
+  const leader = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
+  const leaderEpsilon = epsilonAt(competition.epsilon, o.block, leader.block);
+  const wins = loss < toBeat;
   const verdict = wins
-    ? `wins: ${loss.toFixed(4)} < ${target.toFixed(4)} (the leader uid ${best.uid} scores ${
-      best.loss.toFixed(4)
-    } with epsilon ${eps.toFixed(5)} today)`
-    : `loses: ${loss.toFixed(4)} ≥ ${target.toFixed(4)}, the loss to beat today (leader uid ${best.uid}: ${
-      best.loss.toFixed(4)
-    }, epsilon ${eps.toFixed(5)})`;
-  return { ...score, passes: true, wins, verdict: prefix + verdict, baseLoss, improvement };
+    ? `wins: ${loss.toFixed(4)} < ${toBeat.toFixed(4)} (the leader uid ${leader.uid} scores ${
+      leader.loss.toFixed(4)
+    } with epsilon ${leaderEpsilon.toFixed(5)} today)`
+    : `loses: ${loss.toFixed(4)} ≥ ${toBeat.toFixed(4)}, the loss to beat today (leader uid ${leader.uid}: ${
+      leader.loss.toFixed(4)
+    }, epsilon ${leaderEpsilon.toFixed(5)})`;
+  return { ...score, passes: true, wins, verdict: overBase + verdict, baseLoss, improvement };
 }

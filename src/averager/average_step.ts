@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { checkAdapter, checkModel, type Device, formatReason } from "../../eval/mod.ts";
 import { competitionAt, type Schedule } from "../competitions/mod.ts";
-import { type DatasetsServerClient, loadTokenizer, prepareEvalData, seedFromHex } from "../data/mod.ts";
+import { type DatasetsServerClient, prepareCompetitionPages, seedFromHex } from "../data/mod.ts";
 import { fetchModel, type ModelStore } from "../hub/mod.ts";
 import { hashModelDir, localModelFileSet } from "../metadata/mod.ts";
 import {
@@ -89,16 +89,11 @@ export async function averageStep(o: AverageOptions): Promise<AverageResult> {
   await checkEmpty(o.outDir);
 
   // The step's pages, rebuilt from its seed and checked against what the step recorded.
-  const tokenizer = await loadTokenizer(competition.tokenizer, {
-    cacheDir: o.cacheDir,
-    resolveRepo: o.resolveTokenizer,
-  });
-  const { tasks, manifest } = await prepareEvalData({
+  const { tokenizer, tasks, manifest } = await prepareCompetitionPages(competition, {
     client: o.datasets,
-    tokenizer,
-    tasks: competition.tasks,
-    sequenceLength: competition.sequenceLength,
     seed: seedFromHex(step.seed),
+    cacheDir: o.cacheDir,
+    resolveTokenizer: o.resolveTokenizer,
   });
   const recorded = (step.manifest as { tasks?: { taskId: string; streamSha256: string }[] } | null)?.tasks ?? [];
   for (const t of manifest.tasks) {

@@ -1,7 +1,9 @@
 /**
- * Encoding and decoding for subtensor that depends only on runtime metadata, shared by the live
- * client (metadata from the node) and offline tests (shared/chain/finney-v16.scale):
- * commitment fields (`RawN`, tag = N + 1), commitment records, and pallet error names.
+ * subtensor's encodings, shared by the live client and the offline tests (which build the
+ * registry from mainnet metadata, fixtures/data/finney-v16.scale, with `offlineRuntime`): the
+ * commitment field (`RawN`, tag = N + 1) and record, pallet error names in dispatch errors, the
+ * transaction pool's custom refusal codes (from subtensor's source: metadata does not carry
+ * them), and the two layouts of `WeightCommits`.
  */
 import type { Registry } from "@polkadot/types/types";
 import { expandMetadata, Metadata, TypeRegistry } from "@polkadot/types";
