@@ -1,6 +1,8 @@
 /**
  * The validator's memory, in SQLite (WAL): models it tracks, every evaluation, each step with its
- * manifest, the per-competition moving-average weights, and weights it set. A step is written as
+ * manifest, the per-competition moving-average weights, weights it set and what it has pending on
+ * chain, the rotation's place, and the model downloads it owns. The database and its schema are
+ * private to the `state*.ts` files; the leaderboard reads through `queries`. A step is written as
  * "running" before work starts; each model's result is written as it finishes, keyed by
  * (step, hotkey), so a restart resumes the step without evaluating a model twice; the moving
  * average moves only when the step is marked done, in the same transaction, so nothing counts twice.
@@ -9,7 +11,12 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { formatReason } from "../../eval/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
+import { StateQueries } from "./state_queries.ts";
+import { type Row, toEval, toModel, toStep } from "./state_rows.ts";
 import type { WeightsPending } from "./weights_pending.ts";
+
+// The query rows are part of the state's API, which validator/mod.ts exports through this file.
+export * from "./state_queries.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
@@ -73,7 +80,7 @@ export interface EvalRecord {
   repo: string;
   revision: string;
   commitBlock: number;
-  /** Weighted score over tasks; null when the model failed. */
+  /** Weighted score over tasks; null when the model was rejected or failed. */
   loss: number | null;
   taskLosses: Record<string, number>;
   status: "ok" | "rejected" | "failed";
@@ -84,7 +91,11 @@ export interface EvalRecord {
   wins?: number | null;
   epsilon?: number | null;
   weight?: number | null;
-  /** Why it took no part in the wins (failed, or not competitive against an earlier model). */
+  /**
+   * Why it took no part in the win count, null when it did: "failed" (no loss), "no-improvement"
+   * (an adapter that does not beat its base), or "not-competitive" (not better enough than an
+   * earlier model); see `ModelOutcome.excluded` in src/scoring/score_competition.ts.
+   */
   excluded?: string | null;
   /** Why it earns what it earns (src/scoring/explain.ts). */
   explanation?: string | null;
@@ -107,7 +118,7 @@ export interface StepRecord {
   block: number;
   competitionId: number;
   seed: string;
-  /** running → done, or failed (its data could not be prepared; `reason` says why). */
+  /** running → done, or failed (its data or its adapter base could not be prepared; `reason` says why). */
   status: "running" | "done" | "failed";
   manifest: unknown;
   startedMs: number;
@@ -135,56 +146,61 @@ export interface OwnedCacheEntry {
   usedMs: number;
 }
 
-type Row = Record<string, unknown>;
-
-/** The state database. */
+/** The state database, opened (and on first open created or migrated) at `path`. */
 export class ValidatorState {
-  readonly db: DatabaseSync;
+  readonly #db: DatabaseSync;
+  /** The leaderboard's reads (state_queries.ts). */
+  readonly queries: StateQueries;
 
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
     if (!options.readOnly) Deno.mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
-    this.db.exec("PRAGMA busy_timeout = 10000;");
+    this.#db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+    this.queries = new StateQueries(this.#db);
+    this.#db.exec("PRAGMA busy_timeout = 10000;");
     if (!options.readOnly) {
-      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-      this.db.exec(SCHEMA);
+      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+      this.#db.exec(SCHEMA);
       for (const [table, column, definition] of MIGRATIONS) {
-        const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
+        const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
         if (!columns.some((c) => c.name === column)) {
-          this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+          this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
         }
       }
     }
   }
 
+  /** Closes the database; the state is unusable after. */
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 
   /** Runs `fn` in one transaction. */
   transaction<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
+    this.#db.exec("BEGIN IMMEDIATE");
     try {
       const out = fn();
-      this.db.exec("COMMIT");
+      this.#db.exec("COMMIT");
       return out;
     } catch (e) {
-      this.db.exec("ROLLBACK");
+      this.#db.exec("ROLLBACK");
       throw e;
     }
   }
 
+  /** Every tracked model, by uid. */
   models(): TrackedModel[] {
-    return (this.db.prepare("SELECT * FROM models ORDER BY uid").all() as Row[]).map(toModel);
+    return (this.#db.prepare("SELECT * FROM models ORDER BY uid").all() as Row[]).map(toModel);
   }
 
+  /** The model a hotkey committed, if it is tracked. */
   model(hotkey: string): TrackedModel | undefined {
-    const r = this.db.prepare("SELECT * FROM models WHERE hotkey = ?").get(hotkey) as Row | undefined;
+    const r = this.#db.prepare("SELECT * FROM models WHERE hotkey = ?").get(hotkey) as Row | undefined;
     return r ? toModel(r) : undefined;
   }
 
+  /** Tracks a hotkey's model, replacing what was known of it. */
   upsertModel(m: TrackedModel): void {
-    this.db.prepare(
+    this.#db.prepare(
       `INSERT INTO models (hotkey, uid, competition_id, repo, revision, secure_hash, commit_block, status, reason, updated_block, commitment)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (hotkey) DO UPDATE SET uid = excluded.uid, competition_id = excluded.competition_id, repo = excluded.repo,
@@ -205,18 +221,20 @@ export class ValidatorState {
     );
   }
 
+  /** Forgets a hotkey's model (its evaluations stay). */
   deleteModel(hotkey: string): void {
-    this.db.prepare("DELETE FROM models WHERE hotkey = ?").run(hotkey);
+    this.#db.prepare("DELETE FROM models WHERE hotkey = ?").run(hotkey);
   }
 
   /** The unfinished step, if a previous run was interrupted. */
   runningStep(): StepRecord | undefined {
-    const r = this.db.prepare("SELECT * FROM steps WHERE status = 'running' ORDER BY id DESC LIMIT 1").get() as
+    const r = this.#db.prepare("SELECT * FROM steps WHERE status = 'running' ORDER BY id DESC LIMIT 1").get() as
       | Row
       | undefined;
     return r ? toStep(r) : undefined;
   }
 
+  /** Records a new step as running, with what a resume needs to see the same pages; returns its id. */
   startStep(
     block: number,
     competitionId: number,
@@ -225,7 +243,7 @@ export class ValidatorState {
     nowMs: number,
     baseline: StepBaseline | null = null,
   ): number {
-    const r = this.db.prepare(
+    const r = this.#db.prepare(
       "INSERT INTO steps (block, competition_id, seed, status, manifest, started_ms, baseline) VALUES (?, ?, ?, 'running', ?, ?, ?)",
     )
       .run(block, competitionId, seed, JSON.stringify(manifest), nowMs, baseline ? JSON.stringify(baseline) : null);
@@ -233,33 +251,34 @@ export class ValidatorState {
   }
 
   /**
-   * Records a step that could not run (its data failed for good), or marks the running step
+   * Records a step that could not run (its data or its base failed for good), or marks the running step
    * `stepId` so; the rotation then moves on.
    */
   failStep(
     o: { stepId?: number; block: number; competitionId: number; seed: string; reason: string; nowMs: number },
   ): number {
     if (o.stepId !== undefined) {
-      this.db.prepare("UPDATE steps SET status = 'failed', reason = ?, finished_ms = ? WHERE id = ?").run(
+      this.#db.prepare("UPDATE steps SET status = 'failed', reason = ?, finished_ms = ? WHERE id = ?").run(
         formatReason(o.reason),
         o.nowMs,
         o.stepId,
       );
       return o.stepId;
     }
-    const r = this.db.prepare(
+    const r = this.#db.prepare(
       "INSERT INTO steps (block, competition_id, seed, status, started_ms, finished_ms, reason) VALUES (?, ?, ?, 'failed', ?, ?, ?)",
     ).run(o.block, o.competitionId, o.seed, o.nowMs, o.nowMs, formatReason(o.reason));
     return Number(r.lastInsertRowid);
   }
 
+  /** The newest `limit` steps, newest first. */
   steps(limit = 100): StepRecord[] {
-    return (this.db.prepare("SELECT * FROM steps ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toStep);
+    return (this.#db.prepare("SELECT * FROM steps ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map(toStep);
   }
 
   /** Records one model's result in a step (once: a second write for the same step and hotkey is ignored). */
   recordEval(e: EvalRecord): void {
-    this.db.prepare(
+    this.#db.prepare(
       `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -279,13 +298,14 @@ export class ValidatorState {
     );
   }
 
+  /** A step's results so far, by uid. */
   evals(stepId: number): EvalRecord[] {
-    return (this.db.prepare("SELECT * FROM evals WHERE step_id = ? ORDER BY uid").all(stepId) as Row[]).map(toEval);
+    return (this.#db.prepare("SELECT * FROM evals WHERE step_id = ? ORDER BY uid").all(stepId) as Row[]).map(toEval);
   }
 
   /** Every evaluation of a hotkey, oldest first. */
   history(hotkey: string): EvalRecord[] {
-    return (this.db.prepare("SELECT * FROM evals WHERE hotkey = ? ORDER BY step_id").all(hotkey) as Row[]).map(toEval);
+    return (this.#db.prepare("SELECT * FROM evals WHERE hotkey = ? ORDER BY step_id").all(hotkey) as Row[]).map(toEval);
   }
 
   /** Completes a step: scoring columns, the new moving average, status done — atomically. */
@@ -296,7 +316,7 @@ export class ValidatorState {
     nowMs: number,
   ): void {
     this.transaction(() => {
-      const update = this.db.prepare(
+      const update = this.#db.prepare(
         "UPDATE evals SET win_rate = ?, wins = ?, epsilon = ?, weight = ?, excluded = ?, explanation = ? WHERE step_id = ? AND hotkey = ?",
       );
       for (const o of outcomes) {
@@ -311,23 +331,25 @@ export class ValidatorState {
           o.hotkey,
         );
       }
-      this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
-      this.db.prepare("UPDATE steps SET status = 'done', finished_ms = ? WHERE id = ?").run(nowMs, stepId);
+      this.#db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
+      this.#db.prepare("UPDATE steps SET status = 'done', finished_ms = ? WHERE id = ?").run(nowMs, stepId);
     });
   }
 
+  /** The per-competition moving-average weights. */
   ema(): CompetitionWeights {
-    const r = this.db.prepare("SELECT weights FROM ema WHERE id = 1").get() as Row | undefined;
+    const r = this.#db.prepare("SELECT weights FROM ema WHERE id = 1").get() as Row | undefined;
     return r ? JSON.parse(r.weights as string) : {};
   }
 
+  /** Replaces the moving average between steps (a step's own update goes through `finishStep`). */
   setEma(ema: CompetitionWeights): void {
-    this.db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
+    this.#db.prepare("INSERT OR REPLACE INTO ema (id, weights) VALUES (1, ?)").run(JSON.stringify(ema));
   }
 
   /** Appends to the history of weights sent (set, committed, revealed, expired or failed). */
   recordWeightsSet(block: number, uids: number[], weights: number[], result: string): void {
-    this.db.prepare("INSERT INTO weights_history (block, uids, weights, result) VALUES (?, ?, ?, ?)").run(
+    this.#db.prepare("INSERT INTO weights_history (block, uids, weights, result) VALUES (?, ?, ?, ?)").run(
       block,
       JSON.stringify(uids),
       JSON.stringify(weights),
@@ -337,7 +359,9 @@ export class ValidatorState {
 
   /** The newest entries of the weights history, newest first. */
   weightsHistory(limit = 20): { block: number; uids: number[]; weights: number[]; result: string }[] {
-    return (this.db.prepare("SELECT * FROM weights_history ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map((r) => ({
+    return (this.#db.prepare("SELECT * FROM weights_history ORDER BY id DESC LIMIT ?").all(limit) as Row[]).map((
+      r,
+    ) => ({
       block: Number(r.block),
       uids: JSON.parse(r.uids as string),
       weights: JSON.parse(r.weights as string),
@@ -345,13 +369,14 @@ export class ValidatorState {
     }));
   }
 
+  /** The newest entry of the weights history. */
   lastWeightsSet(): { block: number; uids: number[]; weights: number[]; result: string } | undefined {
     return this.weightsHistory(1)[0];
   }
 
   /** Records (or refreshes) a snapshot this validator downloaded itself. */
   recordOwnedCache(e: OwnedCacheEntry): void {
-    this.db.prepare(
+    this.#db.prepare(
       `INSERT INTO model_cache (repo, revision, blobs, used_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT (repo, revision) DO UPDATE SET used_ms = excluded.used_ms`,
     ).run(e.repo, e.commit, JSON.stringify(e.blobs), e.usedMs);
@@ -359,11 +384,12 @@ export class ValidatorState {
 
   /** Marks an owned snapshot as used now (no-op for snapshots other tools made). */
   touchOwnedCache(repo: string, commit: string, usedMs: number): void {
-    this.db.prepare("UPDATE model_cache SET used_ms = ? WHERE repo = ? AND revision = ?").run(usedMs, repo, commit);
+    this.#db.prepare("UPDATE model_cache SET used_ms = ? WHERE repo = ? AND revision = ?").run(usedMs, repo, commit);
   }
 
+  /** The snapshots this validator downloaded, least recently used first. */
   ownedCache(): OwnedCacheEntry[] {
-    return (this.db.prepare("SELECT * FROM model_cache ORDER BY used_ms").all() as Row[]).map((r) => ({
+    return (this.#db.prepare("SELECT * FROM model_cache ORDER BY used_ms").all() as Row[]).map((r) => ({
       repo: r.repo as string,
       commit: r.revision as string,
       blobs: JSON.parse(r.blobs as string),
@@ -371,85 +397,53 @@ export class ValidatorState {
     }));
   }
 
+  /** Forgets an owned snapshot once it is evicted from the cache. */
   forgetOwnedCache(repo: string, commit: string): void {
-    this.db.prepare("DELETE FROM model_cache WHERE repo = ? AND revision = ?").run(repo, commit);
+    this.#db.prepare("DELETE FROM model_cache WHERE repo = ? AND revision = ?").run(repo, commit);
   }
 
   /** What the weights sender has pending on chain (see weights_sender.ts). */
   weightsPending(): WeightsPending {
-    const r = this.db.prepare("SELECT state FROM weights_pending WHERE id = 1").get() as Row | undefined;
+    const r = this.#db.prepare("SELECT state FROM weights_pending WHERE id = 1").get() as Row | undefined;
     return r ? JSON.parse(r.state as string) : { kind: "none" };
   }
 
+  /** Replaces what the weights sender has pending. */
   setWeightsPending(pending: WeightsPending): void {
-    this.db.prepare("INSERT OR REPLACE INTO weights_pending (id, state) VALUES (1, ?)").run(JSON.stringify(pending));
+    this.#db.prepare("INSERT OR REPLACE INTO weights_pending (id, state) VALUES (1, ?)").run(JSON.stringify(pending));
   }
 
-  meta(key: string): string | undefined {
-    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined)?.value as
+  /** The rotation's position: the next turn goes to this index, modulo the competitions in force. */
+  nextCompetitionIndex(): number {
+    return Number(this.#meta("next_competition") ?? "0");
+  }
+
+  /** Moves the rotation, once a turn has started a step, had nothing to evaluate, or was given up. */
+  setNextCompetitionIndex(index: number): void {
+    this.#setMeta("next_competition", String(index));
+  }
+
+  /** How many tries at a competition's turn in a row failed to prepare its data or its base. */
+  failedTurns(competitionId: number): number {
+    // The key predates base failures counting too; renaming it would lose an old state's count.
+    return Number(this.#meta(`data_failures_${competitionId}`) ?? "0");
+  }
+
+  /** Sets the count of failed tries at a competition's turn (0 once a step starts or is given up). */
+  setFailedTurns(competitionId: number, failures: number): void {
+    this.#setMeta(`data_failures_${competitionId}`, String(failures));
+  }
+
+  // Free-form keys stay behind the named accessors above, so every key is spelled in one place.
+  #meta(key: string): string | undefined {
+    return (this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined)?.value as
       | string
       | undefined;
   }
 
-  setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
+  #setMeta(key: string, value: string): void {
+    this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
   }
-}
-
-function toModel(r: Row): TrackedModel {
-  return {
-    hotkey: r.hotkey as string,
-    uid: Number(r.uid),
-    competitionId: Number(r.competition_id),
-    repo: r.repo as string,
-    revision: r.revision as string,
-    secureHash: r.secure_hash as string,
-    commitBlock: Number(r.commit_block),
-    status: r.status as TrackedModel["status"],
-    reason: (r.reason as string | null) ?? null,
-    updatedBlock: Number(r.updated_block),
-    commitment: (r.commitment as string | null) ?? null,
-  };
-}
-
-function toStep(r: Row): StepRecord {
-  return {
-    id: Number(r.id),
-    block: Number(r.block),
-    competitionId: Number(r.competition_id),
-    seed: r.seed as string,
-    status: r.status as StepRecord["status"],
-    manifest: r.manifest ? JSON.parse(r.manifest as string) : null,
-    startedMs: Number(r.started_ms),
-    finishedMs: r.finished_ms === null ? null : Number(r.finished_ms),
-    reason: (r.reason as string | null) ?? null,
-    baseline: r.baseline ? JSON.parse(r.baseline as string) : null,
-  };
-}
-
-function toEval(r: Row): EvalRecord {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    stepId: Number(r.step_id),
-    hotkey: r.hotkey as string,
-    uid: Number(r.uid),
-    competitionId: Number(r.competition_id),
-    repo: r.repo as string,
-    revision: r.revision as string,
-    commitBlock: Number(r.commit_block),
-    loss: num(r.loss),
-    taskLosses: JSON.parse(r.task_losses as string),
-    status: r.status as EvalRecord["status"],
-    reason: (r.reason as string | null) ?? null,
-    loadMs: num(r.load_ms),
-    computeMs: num(r.compute_ms),
-    winRate: num(r.win_rate),
-    wins: num(r.wins),
-    epsilon: num(r.epsilon),
-    weight: num(r.weight),
-    excluded: (r.excluded as string | null) ?? null,
-    explanation: (r.explanation as string | null) ?? null,
-  };
 }
 
 /** Every stored reason goes through the one formatter: one bounded line, controls escaped. */

@@ -7,8 +7,7 @@
 import type { Competition } from "../competitions/mod.ts";
 import {
   type EvalManifest,
-  loadTokenizer,
-  prepareEvalData,
+  prepareCompetitionPages,
   type TaskData,
   type TextTokenizer,
   toHex,
@@ -42,7 +41,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   if (candidates.length === 0 && !turn.step) {
     const c = turn.competition;
     ctx.log(`block ${turn.block}: no models to evaluate in competition ${c.id} (${c.name})`);
-    ctx.state.setMeta("next_competition", String(turn.index + 1));
+    ctx.state.setNextCompetitionIndex(turn.index + 1);
     return null;
   }
   const data = await orFailTurn(ctx, turn, () => prepareData(ctx, turn));
@@ -62,22 +61,15 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
 
 /** The seeded pages of every task, tokenized once for all the step's models. */
 async function prepareData(ctx: ValidatorContext, turn: Turn) {
-  const { competition } = turn;
-  const tokenizer = await loadTokenizer(competition.tokenizer, {
-    cacheDir: ctx.cacheDir,
-    resolveRepo: ctx.resolveTokenizer,
-  });
-  const data = await prepareEvalData({
+  return await prepareCompetitionPages(turn.competition, {
     client: ctx.datasets,
-    tokenizer,
-    tasks: competition.tasks,
-    sequenceLength: competition.sequenceLength,
     seed: turn.seed,
     block: turn.sync,
     blockHash: turn.blockHash,
+    cacheDir: ctx.cacheDir,
+    resolveTokenizer: ctx.resolveTokenizer,
     cache: new TokenizedPagesCache(),
   });
-  return { tokenizer, ...data };
 }
 
 function evalSettings(ctx: ValidatorContext, tokenizer: TextTokenizer): EvalSettings {
@@ -135,9 +127,9 @@ function beginStep(
   stepBase: StepBase | undefined,
 ): number {
   const { competition, stepBlock, index } = turn;
-  ctx.state.setMeta(`data_failures_${competition.id}`, "0");
+  ctx.state.setFailedTurns(competition.id, 0);
   const stepId = turn.step?.id ?? ctx.state.transaction(() => {
-    ctx.state.setMeta("next_competition", String(index + 1));
+    ctx.state.setNextCompetitionIndex(index + 1);
     return ctx.state.startStep(
       stepBlock,
       competition.id,

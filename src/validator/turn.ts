@@ -45,7 +45,7 @@ export async function takeTurn(ctx: ValidatorContext): Promise<Turn> {
   }
   // The rotation advances only once a step has really started, so an outage mid-preparation does
   // not skip a competition's turn.
-  const index = Number(ctx.state.meta("next_competition") ?? "0") % entry.competitions.length;
+  const index = ctx.state.nextCompetitionIndex() % entry.competitions.length;
   competition ??= entry.competitions[index];
   const stepBlock = step?.block ?? block;
   const sync = syncBlock(stepBlock);
@@ -116,16 +116,15 @@ async function turnFailed(
     nowMs: number;
   },
 ): Promise<void> {
-  const key = `data_failures_${o.competition.id}`;
-  const failures = Number(ctx.state.meta(key) ?? "0") + 1;
+  const failures = ctx.state.failedTurns(o.competition.id) + 1;
   const limit = ctx.maxDataAttempts ?? 3;
   const lasting = e instanceof BaseUnavailable ? e.lasting : !isTransient(e);
   if (!lasting && failures < limit) {
-    ctx.state.setMeta(key, String(failures));
-    ctx.log(`competition ${o.competition.id}: ${what(e)} (try ${failures} of ${limit}): ${e.message}`);
+    ctx.state.setFailedTurns(o.competition.id, failures);
+    ctx.log(`competition ${o.competition.id}: ${whatFailed(e)} (try ${failures} of ${limit}): ${e.message}`);
     return;
   }
-  const reason = `${what(e)}${lasting ? "" : ` ${failures} times`}: ${e.message}`;
+  const reason = `${whatFailed(e)}${lasting ? "" : ` ${failures} times`}: ${e.message}`;
   ctx.state.transaction(() => {
     ctx.state.failStep({
       stepId: o.step?.id,
@@ -135,8 +134,8 @@ async function turnFailed(
       reason,
       nowMs: o.nowMs,
     });
-    ctx.state.setMeta(key, "0");
-    if (!o.step) ctx.state.setMeta("next_competition", String(o.index + 1));
+    ctx.state.setFailedTurns(o.competition.id, 0);
+    if (!o.step) ctx.state.setNextCompetitionIndex(o.index + 1);
   });
   ctx.log(`competition ${o.competition.id} (${o.competition.name}) skipped this turn: ${reason}`);
   await ctx.telemetry.log({ kind: "step_failed", block: o.stepBlock, competition: o.competition.id, reason })
@@ -144,7 +143,7 @@ async function turnFailed(
   throw new StepSkipped(o.competition.id, reason, { cause: e });
 }
 
-/** What failed: the data, or an adapter competition's base. */
-function what(e: Error): string {
+/** What failed, in words: the data, or an adapter competition's base. */
+function whatFailed(e: Error): string {
   return e instanceof BaseUnavailable ? "the base model failed" : "data preparation failed";
 }
