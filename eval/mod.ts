@@ -12,15 +12,20 @@ export { ModelRejected, type RejectionCode } from "./rejected.ts";
 export { formatReason, MAX_REASON_LENGTH, previewValue } from "./reason.ts";
 export { type CheckedModel, checkModel, type CheckOptions } from "./model.ts";
 export {
+  byteOrder,
+  checkByteCap,
   checkModelFiles,
+  CONFIG_FILE,
   FileRefused,
   type FilesChecked,
+  fullModelFiles,
   type LocalModelFiles,
   localModelFiles,
   MAX_CONFIG_BYTES,
   MAX_TOTAL_HEADER_BYTES,
   type ModelFiles,
   type ModelLimits,
+  OPTIONAL_MODEL_FILES,
   parseConfigJson,
   parseStrictJson,
   readIndexText,

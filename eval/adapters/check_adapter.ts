@@ -14,7 +14,8 @@
  * Every broken rule is a `ModelRejected` naming the adapter, the file and the rule.
  */
 import type { Architecture, LinearModule, ModelSpec } from "../architectures/spec.ts";
-import { checking, MAX_CONFIG_BYTES, readHeaderPrefix } from "../files/check_files.ts";
+import { checkByteCap } from "../files/byte_cap.ts";
+import { MAX_CONFIG_BYTES, readHeaderPrefix, rejectingPrimitives } from "../files/check_files.ts";
 import { parseStrictJson } from "../files/strict_json.ts";
 import type { ModelFiles } from "../files/model_files.ts";
 import { previewValue } from "../reason.ts";
@@ -34,7 +35,7 @@ export interface AdapterLimits {
   targetModules?: readonly string[];
   /** Whether DoRA adapters may enter (default true). */
   dora?: boolean;
-  /** Cap on the adapter's two files together. */
+  /** Cap on the adapter's two files together (files/byte_cap.ts: `checkByteCap`). */
   maxBytes?: number;
 }
 
@@ -68,7 +69,7 @@ export async function checkAdapterFiles(
   limits: AdapterLimits = {},
 ): Promise<AdapterChecked> {
   const label = files.label;
-  const { reject, sizeOf } = checking(files);
+  const { reject, sizeOf } = rejectingPrimitives(files);
   // adapter_config.json → the adapted layers → the limits, before the weights file is opened.
   const configSize = sizeOf(ADAPTER_CONFIG);
   if (configSize === undefined) throw new ModelRejected("config", `${label}: ${ADAPTER_CONFIG} is missing`);
@@ -96,11 +97,12 @@ export async function checkAdapterFiles(
       `${label}: ${ADAPTER_WEIGHTS} is missing (a pickled adapter_model.bin is never loaded)`,
     );
   }
+  // The adapter's two files are its whole hashed file set; whatever the competition's cap, the
+  // weights file alone must also fit the graph (MAX_ADAPTER_BYTES), so the cap is the tighter one.
   const totalBytes = configSize + size;
-  const cap = Math.min(limits.maxBytes ?? Infinity, MAX_ADAPTER_BYTES + configSize);
-  if (totalBytes > cap) {
-    throw new ModelRejected("limits", `${label}: the adapter files total ${totalBytes} bytes, over the cap ${cap}`);
-  }
+  checkByteCap(label, totalBytes, Math.min(limits.maxBytes ?? Infinity, MAX_ADAPTER_BYTES + configSize), {
+    files: "the adapter files",
+  });
 
   // The header, each key and shape exactly as the config and the base imply.
   const expected = new Map<string, number[]>();

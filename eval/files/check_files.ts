@@ -4,7 +4,8 @@
  * spec → the index, if any (bounded; shard names plain; tensor names ones the model may have) →
  * each safetensors header (regular file, bounded, the sum of headers bounded, parsed strictly, an
  * unknown tensor refused while its header is read, before anything is merged) → the exact tensor
- * match → the competition's limits. Peak memory is bounded by the caps whatever the input.
+ * match → the competition's limits (the byte cap over the whole file set, byte_cap.ts). Peak
+ * memory is bounded by the caps whatever the input.
  * Every broken rule is a `ModelRejected` naming the model, the file and the rule.
  */
 import { type Architecture, findArchitecture, type ModelSpec, SUPPORTED_ARCHITECTURES } from "../architectures/mod.ts";
@@ -21,6 +22,8 @@ import {
   type WeightRef,
 } from "../safetensors/mod.ts";
 import { knownTensorNames, matchTensors, type TensorMatch } from "../tensor_match.ts";
+import { checkByteCap } from "./byte_cap.ts";
+import { CONFIG_FILE, fullModelFiles } from "./file_set.ts";
 import { FileRefused, type ModelFiles } from "./model_files.ts";
 import { parseStrictJson } from "./strict_json.ts";
 
@@ -35,6 +38,7 @@ const MAX_CONFIG_DEPTH = 16;
 export interface ModelLimits {
   minParameters?: number;
   maxParameters?: number;
+  /** Cap on the bytes of the hashed file set (byte_cap.ts: `checkByteCap`). */
   maxBytes?: number;
   architectures?: readonly string[];
 }
@@ -61,17 +65,17 @@ export async function checkModelFiles(
   preread?: { indexText: string | undefined },
 ): Promise<FilesChecked> {
   const label = files.label;
-  const { reject, sizeOf } = checking(files);
+  const { reject, sizeOf } = rejectingPrimitives(files);
 
   // config.json → architecture → spec.
-  const configSize = sizeOf("config.json");
+  const configSize = sizeOf(CONFIG_FILE);
   if (configSize === undefined) throw new ModelRejected("config", `${label}: config.json is missing`);
   if (configSize > MAX_CONFIG_BYTES) {
     throw new ModelRejected("config", `${label}: config.json is ${configSize} bytes (limit ${MAX_CONFIG_BYTES})`);
   }
   let config: Record<string, unknown>;
   try {
-    config = parseConfigJson(new TextDecoder().decode(await files.read("config.json", 0, configSize)));
+    config = parseConfigJson(new TextDecoder().decode(await files.read(CONFIG_FILE, 0, configSize)));
   } catch (e) {
     return reject("config", e);
   }
@@ -162,15 +166,21 @@ export async function checkModelFiles(
   } catch (e) {
     return reject("tensors", e);
   }
-  checkLimits(label, match.parameterCount, weightBytes, limits);
+  checkParameterLimits(label, match.parameterCount, limits);
+  // The file set is sized only under a cap: its optional files are never read, so a check without
+  // one looks at exactly the files it looked at before.
+  if (limits.maxBytes !== undefined) {
+    const fileSet = fullModelFiles(shardNames, index !== undefined, (name) => sizeOf(name) !== undefined);
+    checkByteCap(label, fileSet.reduce((n, name) => n + (sizeOf(name) ?? 0), 0), limits.maxBytes);
+  }
   return { config, arch, spec, match, headers, tensors, weightBytes };
 }
 
 /**
- * The checks' two primitives over a model's files: `reject` turns any error into a
- * `ModelRejected` naming the files (a refused file as "files"), `sizeOf` asks a file's size so.
+ * The checks' two primitives over a model's files, both rejecting: `reject` turns any error into
+ * a `ModelRejected` naming the files (a refused file as "files"), `sizeOf` asks a file's size so.
  */
-export function checking(files: ModelFiles) {
+export function rejectingPrimitives(files: ModelFiles) {
   const reject = (code: RejectionCode, e: unknown): never => {
     if (e instanceof ModelRejected) throw e;
     throw new ModelRejected(e instanceof FileRefused ? "files" : code, `${files.label}: ${(e as Error).message}`, {
@@ -223,7 +233,7 @@ export async function readIndexText(files: ModelFiles): Promise<string | undefin
 
 /** Parses config.json text: a JSON object (strictly: no repeated key, bounded nesting) or a `SyntaxError`. */
 export function parseConfigJson(text: string): Record<string, unknown> {
-  const json = parseStrictJson(text, "config.json", MAX_CONFIG_DEPTH);
+  const json = parseStrictJson(text, CONFIG_FILE, MAX_CONFIG_DEPTH);
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new SyntaxError("config.json is not a JSON object");
   }
@@ -258,15 +268,12 @@ function architectureOf(
   }
 }
 
-function checkLimits(label: string, params: number, bytes: number, limits: ModelLimits): void {
-  const { minParameters, maxParameters, maxBytes } = limits;
+function checkParameterLimits(label: string, params: number, limits: ModelLimits): void {
+  const { minParameters, maxParameters } = limits;
   if (minParameters !== undefined && params < minParameters) {
     throw new ModelRejected("limits", `${label}: ${params} parameters is below the minimum ${minParameters}`);
   }
   if (maxParameters !== undefined && params > maxParameters) {
     throw new ModelRejected("limits", `${label}: ${params} parameters exceeds the maximum ${maxParameters}`);
-  }
-  if (maxBytes !== undefined && bytes > maxBytes) {
-    throw new ModelRejected("limits", `${label}: safetensors files total ${bytes} bytes, over the cap ${maxBytes}`);
   }
 }

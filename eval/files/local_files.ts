@@ -1,16 +1,20 @@
 /**
  * A model directory on this machine as `ModelFiles`. Only names the engine reads are looked at
- * (config.json, adapter_config.json, the index, *.safetensors). Each must be a regular file; a symbolic link is
+ * (config.json, adapter_config.json, the index, *.safetensors), and the optional files of a full
+ * model, which it only sizes for the byte cap (file_set.ts). Each must be a regular file; a symbolic link is
  * followed only when it resolves inside the model directory, or inside the blob directory of the
  * same repo in a Hugging Face cache (`models--ns--name/snapshots/<commit>/x` → `../../blobs/<etag>`).
  * Everything is decided before any file is opened, so a FIFO or a device is never opened (opening
  * a FIFO blocks for ever; a device such as /dev/zero reports size 0 and never ends).
  */
 import { join, sep } from "node:path";
+import { OPTIONAL_MODEL_FILES } from "./file_set.ts";
 import { FileRefused, type ModelFiles } from "./model_files.ts";
 
 /** The names the engine may read. */
 const READABLE = /^(config\.json|adapter_config\.json|model\.safetensors\.index\.json|[A-Za-z0-9._-]+\.safetensors)$/;
+/** Further names it may size: the byte cap counts them (file_set.ts). */
+const SIZED: ReadonlySet<string> = new Set(OPTIONAL_MODEL_FILES);
 
 /** Most directory entries looked at (a model has a handful). */
 const MAX_ENTRIES = 100_000;
@@ -42,7 +46,7 @@ export async function localModelFiles(
   let seen = 0;
   for await (const e of Deno.readDir(dir)) {
     if (++seen > MAX_ENTRIES) throw new FileRefused(".", `the model directory has more than ${MAX_ENTRIES} entries`);
-    if (!READABLE.test(e.name)) continue;
+    if (!READABLE.test(e.name) && !SIZED.has(e.name)) continue;
     entries.set(e.name, await look(join(dir, e.name), e.name, roots));
   }
   const accepted = (name: string) => {

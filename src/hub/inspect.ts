@@ -1,15 +1,20 @@
 /**
- * Everything a validator checks before downloading a model: the hashed file set is complete and
- * within the competition's byte cap, the revision holds what the competition takes (a full model,
- * or a PEFT adapter for its base: eval/adapters/check_adapter.ts), then the engine's own checks (eval/files/check_files.ts:
- * config.json, the index, every safetensors header, the exact tensor match, the limits) run on the
- * remote revision through ranged reads, never the weights. The rules and limits live in the engine
- * once; this file only adapts a store's revision to the engine's `ModelFiles`.
+ * Everything a validator checks before downloading a model, in this order: the hashed file set
+ * is complete (src/metadata/model_hash.ts: `modelFileSet`), the revision holds the kind the
+ * competition takes (a full model, or a PEFT adapter for its base; this file's one rule of its
+ * own), the file set's listed bytes are within the cap (eval/files/byte_cap.ts: `checkByteCap`),
+ * so an oversized model costs no byte of its weights; then the engine's own checks run on the remote
+ * revision through ranged reads, never the weights (eval/files/check_files.ts: config.json, the
+ * index, every safetensors header, the exact tensor match, the limits; or
+ * eval/adapters/check_adapter.ts). Every other rule lives in those homes; this file adapts a
+ * store's revision to the engine's `ModelFiles` and gives a broken file-set rule the code the
+ * engine gives the same files locally.
  */
 import {
   type AdapterLimits,
   type Architecture,
   checkAdapterFiles,
+  checkByteCap,
   checkModelFiles,
   type ModelFiles,
   type ModelLimits,
@@ -17,14 +22,14 @@ import {
   type ModelSpec,
   readIndexText,
 } from "../../eval/mod.ts";
-import { isAdapterFileSet, modelFileSet } from "../metadata/mod.ts";
+import { FileSetError, isAdapterFileSet, modelFileSet } from "../metadata/mod.ts";
 import type { ModelRevision, ModelStore } from "./model_store.ts";
 
-/** Limits on a remote model (the competition's). */
-export interface RemoteLimits extends ModelLimits {
-  /** Cap on the hashed file set's total bytes. */
-  maxBytes?: number;
-}
+/**
+ * Limits on a remote model (the competition's): the engine's, whose `maxBytes` caps the hashed
+ * file set as listed, the total the engine counts too.
+ */
+export type RemoteLimits = ModelLimits;
 
 /** In an adapter competition: the base every adapter must fit, and the competition's limits on adapters. */
 export interface AdapterExpectation {
@@ -75,13 +80,8 @@ export async function inspectRemoteModel(
   try {
     files = modelFileSet(revision.files.map((f) => f.path), indexText);
   } catch (e) {
-    const message = (e as Error).message;
-    const code = /^config\.json is missing/.test(message)
-      ? "config"
-      : e instanceof SyntaxError
-      ? "safetensors"
-      : "files";
-    throw new ModelRejected(code, `${label}: ${message}`, { cause: e });
+    const code = e instanceof FileSetError ? e.code : "files";
+    throw new ModelRejected(code, `${label}: ${(e as Error).message}`, { cause: e });
   }
   // An adapter where a model is expected, or the other way round, is refused by kind.
   if (isAdapterFileSet(files) !== (adapter !== undefined)) {
@@ -93,15 +93,11 @@ export async function inspectRemoteModel(
     );
   }
   const totalBytes = files.reduce((n, f) => n + remote.size(f)!, 0);
-  if (limits.maxBytes !== undefined && totalBytes > limits.maxBytes) {
-    throw new ModelRejected(
-      "limits",
-      `${label}: the model files total ${totalBytes} bytes, over the cap ${limits.maxBytes}; not downloaded`,
-    );
-  }
-  // Then the engine's own checks over ranged reads.
+  checkByteCap(label, totalBytes, limits.maxBytes, { beforeDownload: true });
+  // Then the engine's own checks over ranged reads. Their byte cap counts the same file set, so
+  // under the same cap it passes whatever passed above; it stays on, as the local check does.
   if (adapter) {
-    const checked = await checkAdapterFiles(remote, adapter.base, { ...adapter.limits, maxBytes: undefined });
+    const checked = await checkAdapterFiles(remote, adapter.base, adapter.limits);
     return {
       revision,
       files,
@@ -111,7 +107,7 @@ export async function inspectRemoteModel(
       adapter: true,
     };
   }
-  const checked = await checkModelFiles(remote, { ...limits, maxBytes: undefined }, { indexText });
+  const checked = await checkModelFiles(remote, limits, { indexText });
   return {
     revision,
     files,

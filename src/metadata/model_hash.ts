@@ -25,47 +25,71 @@ import { join } from "node:path";
 import {
   ADAPTER_CONFIG,
   ADAPTER_WEIGHTS,
+  byteOrder,
+  CONFIG_FILE,
+  fullModelFiles,
   INDEX_FILE,
   localModelFiles,
   parseIndex,
   readIndexText,
+  type RejectionCode,
+  SINGLE_FILE,
 } from "../../eval/mod.ts";
 
-/** Optional files hashed when present. */
-export const OPTIONAL_MODEL_FILES = [
-  "generation_config.json",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.json",
-  "merges.txt",
-  "tokenizer.model",
-  "added_tokens.json",
-] as const;
+/**
+ * Optional files hashed when present. They are listed in the engine (eval/files/file_set.ts), which
+ * counts them in the byte cap, and eval/ cannot import src/.
+ */
+export { OPTIONAL_MODEL_FILES } from "../../eval/mod.ts";
+
+/** The rule a listing breaks, as the engine's rejection code for the same files found locally. */
+export type FileSetRule = Extract<RejectionCode, "config" | "files" | "safetensors">;
+
+/**
+ * A listing that is no model's file set. `code` carries the rule, so a caller maps it without
+ * reading the message: "config" when config.json is missing, "safetensors" when the index cannot
+ * be parsed, "files" for any other missing file.
+ */
+export class FileSetError extends Error {
+  constructor(readonly code: FileSetRule, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FileSetError";
+  }
+}
 
 /**
  * The hashed file set of a model given the names present (from a listing, local or remote) and,
- * for sharded models, the index's text. Throws `TypeError` when required files are missing.
+ * for sharded models, the index's text. Throws `FileSetError` when required files are missing or
+ * the index cannot be read.
  */
 export function modelFileSet(present: Iterable<string>, indexText?: string): string[] {
   const names = new Set(present);
-  if (!names.has("config.json") && names.has(ADAPTER_CONFIG)) {
-    if (!names.has(ADAPTER_WEIGHTS)) throw new TypeError(`${ADAPTER_WEIGHTS} is missing (next to ${ADAPTER_CONFIG})`);
+  if (!names.has(CONFIG_FILE) && names.has(ADAPTER_CONFIG)) {
+    if (!names.has(ADAPTER_WEIGHTS)) {
+      throw new FileSetError("files", `${ADAPTER_WEIGHTS} is missing (next to ${ADAPTER_CONFIG})`);
+    }
     return [ADAPTER_CONFIG, ADAPTER_WEIGHTS];
   }
-  if (!names.has("config.json")) throw new TypeError("config.json is missing");
-  const files = ["config.json"];
-  if (names.has("model.safetensors.index.json")) {
-    if (indexText === undefined) throw new TypeError("model.safetensors.index.json must be read to know the shards");
-    files.push("model.safetensors.index.json", ...shardsOf(indexText));
-  } else if (names.has("model.safetensors")) {
-    files.push("model.safetensors");
+  if (!names.has(CONFIG_FILE)) throw new FileSetError("config", `${CONFIG_FILE} is missing`);
+  const sharded = names.has(INDEX_FILE);
+  let shards: string[];
+  if (sharded) {
+    if (indexText === undefined) throw new FileSetError("files", `${INDEX_FILE} must be read to know the shards`);
+    try {
+      shards = shardsOf(indexText);
+    } catch (e) {
+      // The engine refuses an unparseable index as "safetensors" when it reads one locally.
+      throw new FileSetError(e instanceof SyntaxError ? "safetensors" : "files", (e as Error).message, { cause: e });
+    }
+  } else if (names.has(SINGLE_FILE)) {
+    shards = [SINGLE_FILE];
   } else {
-    throw new TypeError("no model.safetensors or model.safetensors.index.json");
+    throw new FileSetError("files", `no ${SINGLE_FILE} or ${INDEX_FILE}`);
   }
-  for (const f of OPTIONAL_MODEL_FILES) if (names.has(f)) files.push(f);
-  for (const f of files) if (!names.has(f)) throw new TypeError(`${f} is missing (named by the index)`);
-  return [...new Set(files)].sort(byteOrder);
+  // The composition is the engine's, so that its byte cap counts these very files.
+  const files = fullModelFiles(shards, sharded, (f) => names.has(f));
+  for (const f of files) if (!names.has(f)) throw new FileSetError("files", `${f} is missing (named by the index)`);
+  return files;
 }
 
 /** Shard file names from an index's text (the engine's index rule: plain `.safetensors` names). */
@@ -127,8 +151,4 @@ export function combineFileHashes(fileHashes: string[]): string {
 /** The hotkey-bound hash that goes into the metadata string. */
 export function secureHash(hash: string, hotkeySs58: string): string {
   return createHash("sha256").update(hash + hotkeySs58, "utf8").digest("base64");
-}
-
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { checkModel, ModelRejected } from "../../eval/mod.ts";
 import { inspectRemoteModel, localModelFileSet, LocalModelStore } from "../../src/mod.ts";
 import { CORPUS } from "../eval/hostile/corpus.ts";
+import { tinyModel } from "../helpers/models.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("remote inspection gives every uploadable corpus attack the local check's code and reason", async () => {
@@ -37,4 +38,34 @@ Deno.test("remote inspection gives every uploadable corpus attack the local chec
   }
   assert.ok(compared >= 30, `${compared} cases compared`);
   console.log(`${compared} corpus cases compared`);
+});
+
+Deno.test("the byte cap counts the whole hashed file set, tokenizer files included, before download and after", async () => {
+  const root = await tempDir("sn9-cap-");
+  const dir = join(root, "m");
+  await Deno.mkdir(dir);
+  for await (const e of Deno.readDir(await tinyModel("llama-f32-untied"))) {
+    await Deno.copyFile(join(await tinyModel("llama-f32-untied"), e.name), join(dir, e.name));
+  }
+  await Deno.writeTextFile(join(dir, "tokenizer.json"), JSON.stringify({ model: { vocab: {} } }).padEnd(5000));
+  await Deno.writeTextFile(join(dir, "README.md"), "not hashed, not counted".repeat(100));
+  const files = await localModelFileSet(dir);
+  assert.ok(files.includes("tokenizer.json"));
+  let total = 0;
+  for (const f of files) total += (await Deno.stat(join(dir, f))).size;
+
+  const store = new LocalModelStore(join(root, "store"));
+  const commit = await store.upload("tester/cap", dir, files);
+  const local = (maxBytes: number) => checkModel(dir, { limits: { maxBytes }, scanWeights: false });
+  const remote = (maxBytes: number) => inspectRemoteModel(store, "tester/cap", commit, { maxBytes });
+  assert.equal((await remote(total)).totalBytes, total);
+  await local(total);
+  for (const check of [local, remote]) {
+    await assert.rejects(
+      () => check(total - 1),
+      (e: unknown) =>
+        e instanceof ModelRejected && e.code === "limits" &&
+        e.message.includes(`the model files total ${total} bytes, over the cap ${total - 1}`),
+    );
+  }
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileHash, hashModelDir, modelFileSet, secureHash } from "../../src/mod.ts";
+import { fileHash, FileSetError, type FileSetRule, hashModelDir, modelFileSet, secureHash } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 // Expected values computed with coreutils, independently of the code under test:
@@ -78,4 +78,20 @@ Deno.test("an adapter's file set is adapter_config.json and adapter_model.safete
     "config.json",
     "model.safetensors",
   ]);
+});
+
+Deno.test("modelFileSet() carries the broken rule as a code, with the same message", () => {
+  const refused = (code: FileSetRule, message: RegExp) => (e: unknown) =>
+    e instanceof FileSetError && e.code === code && message.test(e.message);
+  assert.throws(() => modelFileSet(["model.safetensors"]), refused("config", /^config\.json is missing$/));
+  assert.throws(() => modelFileSet(["config.json"]), refused("files", /^no model\.safetensors or /));
+  assert.throws(
+    () => modelFileSet(["config.json", "model.safetensors.index.json"]),
+    refused("files", /must be read to know the shards/),
+  );
+  assert.throws(
+    () => modelFileSet(["config.json", "model.safetensors.index.json"], "{"),
+    refused("safetensors", /is not valid JSON/),
+  );
+  assert.throws(() => modelFileSet(["adapter_config.json"]), refused("files", /adapter_model\.safetensors is missing/));
 });
