@@ -164,7 +164,7 @@ export async function averageStep(o: AverageOptions): Promise<AverageResult> {
     join(o.outDir, MERGE_MANIFEST),
     JSON.stringify(
       {
-        base: competition.adapter!.base,
+        base: competition.adapter.base,
         competition: competition.id,
         step: { id: step.id, block: step.block, seed: step.seed, pages: manifest.tasks },
         adapters: result.adapters,

@@ -29,15 +29,29 @@ export interface AdapterRules {
 /** What miners publish: full models, or PEFT LoRA/DoRA adapters on a pinned base. */
 export type CompetitionKind = "model" | "adapter";
 
-/** One competition: what models may enter and how they are judged and paid. */
-export interface Competition {
+/**
+ * One competition: what may enter and how it is judged and paid. A tagged union by `kind`, so
+ * code that has checked `kind === "adapter"` holds the adapter rules without an assertion.
+ */
+export type Competition = ModelCompetition | AdapterCompetition;
+
+/** Full models (the default kind). */
+export interface ModelCompetition extends CompetitionRules {
+  kind?: "model";
+  adapter?: undefined;
+}
+
+/** PEFT adapters on a pinned base, each of which must beat the base. */
+export interface AdapterCompetition extends CompetitionRules {
+  kind: "adapter";
+  adapter: AdapterRules;
+}
+
+/** What every kind of competition has. */
+export interface CompetitionRules {
   /** Committed in the metadata string; 0–65535. */
   id: number;
   name: string;
-  /** Default "model". */
-  kind?: CompetitionKind;
-  /** Required for kind "adapter", absent otherwise. */
-  adapter?: AdapterRules;
   /** Parameter range of the model (of the base, in an adapter competition). */
   minParameters: number;
   maxParameters: number;

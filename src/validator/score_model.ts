@@ -81,7 +81,8 @@ export function competitionLimits(c: Competition): ModelLimits {
 
 /** The limits on an adapter in an adapter competition. */
 export function adapterLimits(c: Competition): AdapterLimits {
-  const a = c.adapter!;
+  if (c.kind !== "adapter") throw new TypeError(`competition ${c.id} (${c.name}) takes full models, not adapters`);
+  const a = c.adapter;
   return { maxRank: a.maxRank, targetModules: a.targetModules, dora: a.dora, maxBytes: c.maxBytes };
 }
 

@@ -107,7 +107,7 @@ async function prepareBase(
 ): Promise<StepBase | undefined> {
   const { competition, step } = turn;
   if (competition.kind !== "adapter") return undefined;
-  const { repo, revision } = competition.adapter!.base;
+  const { repo, revision } = competition.adapter.base;
   const onFetched = ownCache(ctx, turn.now, repo, revision);
   const stepBase = await prepareStepBase(competition, tasks, { ...settings, onFetched }, step?.baseline ?? null);
   ctx.log(

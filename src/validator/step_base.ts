@@ -6,7 +6,7 @@
  * onto, so the base is read and evaluated once per step, not once per adapter.
  */
 import { type CheckedModel, checkModel, ModelRejected } from "../../eval/mod.ts";
-import type { Competition } from "../competitions/mod.ts";
+import type { AdapterCompetition } from "../competitions/mod.ts";
 import type { TaskData } from "../data/mod.ts";
 import { downloadMeter, type FetchedModel, fetchModel } from "../hub/mod.ts";
 import type { EvalSettings } from "./evaluate_model.ts";
@@ -33,12 +33,12 @@ export class BaseUnavailable extends Error {
  * `competition` on `tasks`. Throws `BaseUnavailable`.
  */
 export async function prepareStepBase(
-  competition: Competition,
+  competition: AdapterCompetition,
   tasks: readonly TaskData[],
   s: EvalSettings,
   known: StepBaseline | null,
 ): Promise<StepBase> {
-  const { repo, revision, hash } = competition.adapter!.base;
+  const { repo, revision, hash } = competition.adapter.base;
   const label = `base ${repo}@${revision.slice(0, 8)}`;
   let fetched: FetchedModel, model: CheckedModel;
   try {

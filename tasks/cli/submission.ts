@@ -4,13 +4,12 @@ import { UsageError } from "./flag.ts";
 
 /** Throws `UsageError` when `--adapter` is given to a model competition, or `--model` to an adapter one. */
 export function checkSubmissionKind(c: Competition, adapter: boolean): void {
-  const takes = c.kind ?? "model";
-  if (adapter && takes === "model") {
+  if (adapter && c.kind !== "adapter") {
     throw new UsageError(`competition ${c.id} (${c.name}) takes full models: give --model, not --adapter`);
   }
-  if (!adapter && takes === "adapter") {
+  if (!adapter && c.kind === "adapter") {
     throw new UsageError(
-      `competition ${c.id} (${c.name}) takes PEFT adapters on ${c.adapter!.base.repo}: give --adapter, not --model`,
+      `competition ${c.id} (${c.name}) takes PEFT adapters on ${c.adapter.base.repo}: give --adapter, not --model`,
     );
   }
 }

@@ -1,11 +1,11 @@
 /** The adapter competition's base, which the demo must publish exactly where the schedule pins it. */
 import { join } from "node:path";
-import { type Competition, hashModelDir, localModelFileSet, type LocalModelStore } from "../../src/mod.ts";
+import { type AdapterCompetition, hashModelDir, localModelFileSet, type LocalModelStore } from "../../src/mod.ts";
 import { writeDemoBase } from "./models.ts";
 
 /** Uploads an adapter competition's base and checks it is exactly what the schedule pins. */
-export async function publishBase(c: Competition, store: LocalModelStore, root: string): Promise<void> {
-  const pin = c.adapter!.base;
+export async function publishBase(c: AdapterCompetition, store: LocalModelStore, root: string): Promise<void> {
+  const pin = c.adapter.base;
   const dir = join(root, "base");
   await writeDemoBase(dir);
   const commit = await store.upload(pin.repo, dir, await localModelFileSet(dir), { private: false, message: "base" });

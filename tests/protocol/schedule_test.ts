@@ -8,21 +8,24 @@ import {
   validateSchedule,
 } from "../../src/mod.ts";
 
-const competition = (over: Partial<Competition> = {}): Competition => ({
-  id: 1,
-  name: "c",
-  minParameters: 0,
-  maxParameters: 1000,
-  maxBytes: 10_000,
-  sequenceLength: 64,
-  tokenizer: "byte",
-  architectures: ["GPT2LMHeadModel"],
-  tasks: [{ id: "t", dataset: "falcon", pages: 1, weight: 1 }],
-  rewardShare: 1,
-  epsilon: { start: 0.005, end: 0.0001, decayBlocks: 10 },
-  evalBlockDelay: 0,
-  ...over,
-});
+// Loose on purpose: some cases build competitions the validator must refuse (an adapter kind
+// without its rules, rules on a model kind).
+const competition = (over: Record<string, unknown> = {}): Competition =>
+  ({
+    id: 1,
+    name: "c",
+    minParameters: 0,
+    maxParameters: 1000,
+    maxBytes: 10_000,
+    sequenceLength: 64,
+    tokenizer: "byte",
+    architectures: ["GPT2LMHeadModel"],
+    tasks: [{ id: "t", dataset: "falcon", pages: 1, weight: 1 }],
+    rewardShare: 1,
+    epsilon: { start: 0.005, end: 0.0001, decayBlocks: 10 },
+    evalBlockDelay: 0,
+    ...over,
+  }) as Competition;
 
 Deno.test("the bundled schedules load and validate", async () => {
   for (const url of Object.values(BUNDLED_SCHEDULES)) {
