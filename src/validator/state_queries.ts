@@ -5,7 +5,7 @@
  * writer), and each list is bounded by what it asks for, never by a hidden cap.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { EvalRecord, StepBaseline, TrackedModel } from "./state.ts";
+import type { EvalRecord, StepBaseline, TrackedModel } from "./state_records.ts";
 import { num, type Row, text } from "./state_rows.ts";
 
 /** A competition's latest completed step. */

@@ -3,7 +3,7 @@
  * JSON text, nulls), and only the state may know the column names, so the decoding lives here,
  * shared by `state.ts` and `state_queries.ts`.
  */
-import type { EvalRecord, StepRecord, TrackedModel } from "./state.ts";
+import type { EvalRecord, StepRecord, TrackedModel } from "./state_records.ts";
 
 /** A row as `node:sqlite` returns it. */
 export type Row = Record<string, unknown>;
