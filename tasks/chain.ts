@@ -69,13 +69,13 @@ await main({
         }
         if (f.weights!.some((w) => w > 65535)) throw new UsageError("--weights are u16 values (0–65535)");
         const version = f["version-key"] ?? (await chain.hyperparameters(netuid)).weightsVersionKey;
-        const { block } = await chain.setWeights(
+        const key = await hotkeyFromFlags(network, f, "validator");
+        const { block } = await chain.setWeights(key, {
           netuid,
-          await hotkeyFromFlags(network, f, "validator"),
-          f.uids!,
-          f.weights!,
-          version,
-        );
+          uids: f.uids!,
+          weights: f.weights!,
+          versionKey: version,
+        });
         console.log(f.json ? json({ ok: true, block }) : `weights set at block ${block}`);
       } else {
         const key = await hotkeyFromFlags(network, f, "miner");

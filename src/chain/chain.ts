@@ -103,7 +103,51 @@ export class ChainRejected extends Error {
   }
 }
 
-/** The chain operations of the product. Signers are sr25519 keyring pairs (hotkeys). */
+/**
+ * The weights of one `set_weights`: the subnet, the uids and their u16 weights, and the version
+ * key. The signer travels beside a payload, never inside it: the same payload is submitted,
+ * hashed (commit_reveal.ts) or checked (the local chain) for one hotkey at a time.
+ */
+export interface WeightsPayload {
+  netuid: number;
+  uids: number[];
+  /** u16s, one per uid; the chain max-upscales them (subtensor calls them `values` in a reveal). */
+  weights: number[];
+  /** At least the subnet's `weightsVersionKey`, or the chain refuses the weights. */
+  versionKey: number;
+}
+
+/** A commit-reveal v2 reveal, and what its commit hashed: the weights and the salt. */
+export interface RevealPayload extends WeightsPayload {
+  /** u16s drawn afresh for each commit, so that the hash does not give the weights away. */
+  salt: number[];
+}
+
+/** A commit-reveal v2 commit: the blake2-256 hash of a `RevealPayload` (commit_reveal.ts: `commitHash`). */
+export interface HashCommitPayload {
+  netuid: number;
+  hash: Uint8Array;
+}
+
+/**
+ * A timelocked commit: weights encrypted to drand round `revealRound` (see timelock/mod.ts), which
+ * the chain decrypts and applies itself once that round's pulse is stored.
+ */
+export interface TimelockedCommitPayload {
+  netuid: number;
+  /** The tlock ciphertext of the SCALE `WeightsTlockPayload`. */
+  commit: Uint8Array;
+  revealRound: number;
+  /** The subnet's `commitRevealVersion`; a commit under any other is refused. */
+  commitRevealVersion: number;
+}
+
+/**
+ * The chain operations of the product. Signers are sr25519 keyring pairs (hotkeys). The weights
+ * calls all take `(hotkey, payload)`: the payload carries the netuid with the rest of what the
+ * extrinsic carries, so that its uids, weights and salt, all `number[]`, are named at every call
+ * site instead of told apart by position.
+ */
 export interface Chain {
   /** "local" or the endpoint. */
   readonly name: string;
@@ -118,37 +162,16 @@ export interface Chain {
   setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion>;
   /** Burned registration of `hotkey`, paid and signed by `coldkey`; returns the uid. */
   register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number>;
-  /** Weights as u16 (they are max-upscaled on chain). */
-  setWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    versionKey: number,
-  ): Promise<Inclusion>;
-  /** Commit-reveal v2: the blake2-256 hash of the weights to reveal later (see commit_reveal.ts). */
-  commitWeights(netuid: number, hotkey: KeyringPair, commitHash: Uint8Array): Promise<Inclusion>;
-  revealWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    salt: number[],
-    versionKey: number,
-  ): Promise<Inclusion>;
+  /** Weights set directly (commit-reveal off); they are max-upscaled on chain. */
+  setWeights(hotkey: KeyringPair, payload: WeightsPayload): Promise<Inclusion>;
+  /** Commit-reveal v2: the hash of the weights to reveal later (see commit_reveal.ts). */
+  commitWeights(hotkey: KeyringPair, payload: HashCommitPayload): Promise<Inclusion>;
+  /** Commit-reveal v2: the weights and salt of an earlier commit, in that commit's reveal epoch. */
+  revealWeights(hotkey: KeyringPair, payload: RevealPayload): Promise<Inclusion>;
   /** The v2 commits the chain holds for a hotkey, oldest first (expired ones included until the chain drops them). */
   weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]>;
-  /**
-   * Timelocked commit-reveal: weights encrypted to drand round `revealRound` (see
-   * timelock/mod.ts); the chain decrypts and applies them when that round's pulse is stored.
-   */
-  commitTimelockedWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    commit: Uint8Array,
-    revealRound: number,
-    commitRevealVersion: number,
-  ): Promise<Inclusion>;
+  /** Timelocked commit-reveal: the chain reveals the weights itself (see `TimelockedCommitPayload`). */
+  commitTimelockedWeights(hotkey: KeyringPair, payload: TimelockedCommitPayload): Promise<Inclusion>;
   /** The beacon and clock for timelocked commits (see `revealRound` in timelock/drand.ts). */
   timelockBeacon(): Promise<TimelockBeacon>;
   close(): Promise<void>;

@@ -28,6 +28,7 @@ import {
   epochIndex,
   type Metagraph,
   revealEpochOf,
+  type RevealPayload,
   revealRound,
   roundIdentity,
   type SubnetHyperparameters,
@@ -36,7 +37,7 @@ import {
 } from "../chain/mod.ts";
 import { processWeights, toU16Weights, type U16Weights } from "../scoring/mod.ts";
 import type { ValidatorState } from "./state.ts";
-import type { WeightsPending } from "./weights_pending.ts";
+import type { WeightsIntent, WeightsPending } from "./weights_pending.ts";
 
 /** Who sends, where, and how to record it. */
 export interface WeightsSenderContext {
@@ -76,7 +77,13 @@ export async function sendWeights(
         ctx,
         "set",
         shaped,
-        () => ctx.chain.setWeights(ctx.netuid, ctx.hotkey, shaped.uids, shaped.weights, p.weightsVersionKey),
+        () =>
+          ctx.chain.setWeights(ctx.hotkey, {
+            netuid: ctx.netuid,
+            uids: shaped.uids,
+            weights: shaped.weights,
+            versionKey: p.weightsVersionKey,
+          }),
       ),
     );
   }
@@ -112,14 +119,7 @@ export async function sendWeights(
     } else {
       const c = pending;
       try {
-        const { block: at } = await ctx.chain.revealWeights(
-          ctx.netuid,
-          ctx.hotkey,
-          c.uids,
-          c.values,
-          c.salt,
-          c.versionKey,
-        );
+        const { block: at } = await ctx.chain.revealWeights(ctx.hotkey, revealPayload(ctx.netuid, c));
         ctx.state.recordWeightsSet(at, c.uids, c.values, "revealed");
         notes.push(`revealed at block ${at} the weights committed at block ${c.commitBlock}`);
       } catch (e) {
@@ -160,11 +160,11 @@ async function commitHashed(
   block: number,
 ): Promise<string> {
   const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
-  const intent = { uids: w.uids, values: w.weights, salt, versionKey: p.weightsVersionKey };
-  const hash = u8aToHex(commitHash(ctx.hotkey.address, ctx.netuid, w.uids, w.weights, salt, p.weightsVersionKey));
+  const intent: WeightsIntent = { uids: w.uids, values: w.weights, salt, versionKey: p.weightsVersionKey };
+  const hash = u8aToHex(commitHash(ctx.hotkey.address, revealPayload(ctx.netuid, intent)));
   save(ctx, { kind: "committing", netuid: ctx.netuid, hash, startedBlock: block, ...intent });
   try {
-    const { block: at } = await ctx.chain.commitWeights(ctx.netuid, ctx.hotkey, hashBytes(hash));
+    const { block: at } = await ctx.chain.commitWeights(ctx.hotkey, { netuid: ctx.netuid, hash: hashBytes(hash) });
     const revealEpoch = revealEpochOf(at, ctx.netuid, p);
     save(ctx, { kind: "committed", netuid: ctx.netuid, hash, commitBlock: at, revealEpoch, ...intent });
     ctx.state.recordWeightsSet(at, w.uids, w.weights, `committed: reveal in epoch ${revealEpoch}`);
@@ -203,7 +203,12 @@ async function commitTimelocked(
   });
   const commit = timelockEncrypt(payload, roundIdentity(round), beacon.publicKey);
   return await submit(ctx, `timelocked to drand round ${round}`, w, async () => {
-    const at = await ctx.chain.commitTimelockedWeights(ctx.netuid, ctx.hotkey, commit, round, p.commitRevealVersion);
+    const at = await ctx.chain.commitTimelockedWeights(ctx.hotkey, {
+      netuid: ctx.netuid,
+      commit,
+      revealRound: round,
+      commitRevealVersion: p.commitRevealVersion,
+    });
     const revealEpoch = revealEpochOf(at.block, ctx.netuid, p);
     save(ctx, {
       kind: "timelocked",
@@ -247,6 +252,15 @@ function shape(weights: ReadonlyMap<number, number>, metagraph: Metagraph, p: Su
       maxWeightLimit: p.maxWeightLimit,
     }),
   );
+}
+
+/**
+ * The reveal of the v2 commit that `intent` describes (the state names the weights `values`, as
+ * the reveal extrinsic does). The commit's hash and its reveal are both built here, so that the
+ * two can never disagree on a field, which the chain would refuse as a hash mismatch.
+ */
+function revealPayload(netuid: number, intent: WeightsIntent): RevealPayload {
+  return { netuid, uids: intent.uids, weights: intent.values, salt: intent.salt, versionKey: intent.versionKey };
 }
 
 function save(ctx: WeightsSenderContext, pending: WeightsPending): WeightsPending {

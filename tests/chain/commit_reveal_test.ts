@@ -16,10 +16,11 @@ Deno.test("commitHash() matches a hand-built SCALE payload hashed with blake2b-2
   const payload = "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d" + "0100" + "08" + "00000100" +
     "08" + "ffff0080" +
     "0c" + "010002000300" + "0700000000000000";
-  assert.equal(u8aToHex(commitPayload(alice.address, 1, [0, 1], [65535, 32768], [1, 2, 3], 7)), "0x" + payload);
+  const reveal = { netuid: 1, uids: [0, 1], weights: [65535, 32768], salt: [1, 2, 3], versionKey: 7 };
+  assert.equal(u8aToHex(commitPayload(alice.address, reveal)), "0x" + payload);
   // python3 -c "import hashlib; print(hashlib.blake2b(bytes.fromhex(payload), digest_size=32).hexdigest())"
   assert.equal(
-    u8aToHex(commitHash(alice.address, 1, [0, 1], [65535, 32768], [1, 2, 3], 7)),
+    u8aToHex(commitHash(alice.address, reveal)),
     "0x84ed4134a6dddef9d099896aa6b154cbcf9b4a9b0f77446ada0d1b578243217d",
   );
 });

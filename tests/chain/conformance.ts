@@ -91,27 +91,28 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
   test("set_weights stores max-upscaled weights and refuses what subtensor refuses, by name", async (h) => {
     const p = await h.chain.hyperparameters(h.netuid);
     assert.equal(p.weightsVersionKey, 3);
-    const { block } = await h.chain.setWeights(h.netuid, h.validator, [1, 2], [100, 50], p.weightsVersionKey);
+    const at = { netuid: h.netuid, versionKey: p.weightsVersionKey };
+    const { block } = await h.chain.setWeights(h.validator, { ...at, uids: [1, 2], weights: [100, 50] });
     const after = await h.chain.metagraph(h.netuid);
     assert.equal(after.neurons[0].lastUpdate, block, "LastUpdate is the including block");
-    await rejects(h.chain.setWeights(h.netuid, h.validator, [1], [1], p.weightsVersionKey), "SettingWeightsTooFast");
+    await rejects(h.chain.setWeights(h.validator, { ...at, uids: [1], weights: [1] }), "SettingWeightsTooFast");
     await h.advance(p.weightsRateLimit);
     await rejects(
-      h.chain.setWeights(h.netuid, h.validator, [1], [1], p.weightsVersionKey - 1),
+      h.chain.setWeights(h.validator, { ...at, uids: [1], weights: [1], versionKey: p.weightsVersionKey - 1 }),
       "IncorrectWeightVersionKey",
     );
-    await rejects(h.chain.setWeights(h.netuid, h.validator, [1, 1], [1, 1], p.weightsVersionKey), "DuplicateUids");
+    await rejects(h.chain.setWeights(h.validator, { ...at, uids: [1, 1], weights: [1, 1] }), "DuplicateUids");
     await rejects(
-      h.chain.setWeights(h.netuid, h.validator, [1, 999], [1, 1], p.weightsVersionKey),
+      h.chain.setWeights(h.validator, { ...at, uids: [1, 999], weights: [1, 1] }),
       "UidVecContainInvalidOne",
     );
-    await rejects(h.chain.setWeights(h.netuid, h.validator, [1, 2], [1], p.weightsVersionKey), "WeightVecNotEqualSize");
+    await rejects(h.chain.setWeights(h.validator, { ...at, uids: [1, 2], weights: [1] }), "WeightVecNotEqualSize");
     await rejects(
-      h.chain.setWeights(h.netuid, h.stranger, [1], [1], p.weightsVersionKey),
+      h.chain.setWeights(h.stranger, { ...at, uids: [1], weights: [1] }),
       "HotKeyNotRegisteredInSubNet",
     );
     // A lone self-weight needs no permit.
-    await h.chain.setWeights(h.netuid, h.miners[0], [1], [1], p.weightsVersionKey);
+    await h.chain.setWeights(h.miners[0], { ...at, uids: [1], weights: [1] });
   });
 
   test("commit-reveal v2: the reveal epoch counts from the including block; refusals by name", async (h) => {
@@ -119,27 +120,24 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
     const p = await h.chain.hyperparameters(h.netuid);
     assert.equal(p.commitRevealEnabled, true);
     assert.equal(p.commitRevealVersion, 2);
-    const uids = [1, 2], values = [65535, 32768], salt = [7, 8, 9];
-    const hash = commitHash(h.validator.address, h.netuid, uids, values, salt, p.weightsVersionKey);
-    await rejects(h.chain.setWeights(h.netuid, h.validator, uids, values, p.weightsVersionKey), "CommitRevealEnabled");
-    await rejects(
-      h.chain.revealWeights(h.netuid, h.validator, uids, values, salt, p.weightsVersionKey),
-      "NoWeightsCommitFound",
-    );
-    const { block } = await h.chain.commitWeights(h.netuid, h.validator, hash);
+    const reveal = {
+      netuid: h.netuid,
+      uids: [1, 2],
+      weights: [65535, 32768],
+      salt: [7, 8, 9],
+      versionKey: p.weightsVersionKey,
+    };
+    const hash = commitHash(h.validator.address, reveal);
+    await rejects(h.chain.setWeights(h.validator, reveal), "CommitRevealEnabled");
+    await rejects(h.chain.revealWeights(h.validator, reveal), "NoWeightsCommitFound");
+    const { block } = await h.chain.commitWeights(h.validator, { netuid: h.netuid, hash });
     assert.deepEqual(await h.chain.weightCommits(h.netuid, h.validator.address), [{ hash: u8aToHex(hash), block }]);
     assert.equal((await h.chain.metagraph(h.netuid)).neurons[0].lastUpdate, block, "a commit moves LastUpdate");
-    await rejects(h.chain.commitWeights(h.netuid, h.validator, hash), "CommittingWeightsTooFast");
-    await rejects(
-      h.chain.revealWeights(h.netuid, h.validator, uids, values, salt, p.weightsVersionKey),
-      "RevealTooEarly",
-    );
+    await rejects(h.chain.commitWeights(h.validator, { netuid: h.netuid, hash }), "CommittingWeightsTooFast");
+    await rejects(h.chain.revealWeights(h.validator, reveal), "RevealTooEarly");
     await advanceToEpoch(h, epochIndex(block, h.netuid, p.tempo) + 1, p.tempo);
-    await rejects(
-      h.chain.revealWeights(h.netuid, h.validator, uids, values, [1], p.weightsVersionKey),
-      "InvalidRevealCommitHashNotMatch",
-    );
-    await h.chain.revealWeights(h.netuid, h.validator, uids, values, salt, p.weightsVersionKey);
+    await rejects(h.chain.revealWeights(h.validator, { ...reveal, salt: [1] }), "InvalidRevealCommitHashNotMatch");
+    await h.chain.revealWeights(h.validator, reveal);
     assert.deepEqual(await h.chain.weightCommits(h.netuid, h.validator.address), []);
     assert.equal((await h.chain.metagraph(h.netuid)).neurons[0].lastUpdate, block, "a reveal leaves LastUpdate alone");
   });
@@ -147,29 +145,23 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
   test("commit-reveal v2: an expired commit is refused, stays until the next commit drops it", async (h) => {
     await h.setCommitReveal(true);
     const p = await h.chain.hyperparameters(h.netuid);
-    const salt = [4, 2];
-    const old = commitHash(h.validator.address, h.netuid, [1], [1], salt, p.weightsVersionKey);
-    const { block } = await h.chain.commitWeights(h.netuid, h.validator, old);
+    const reveal = { netuid: h.netuid, uids: [1], weights: [1], salt: [4, 2], versionKey: p.weightsVersionKey };
+    const old = commitHash(h.validator.address, reveal);
+    const { block } = await h.chain.commitWeights(h.validator, { netuid: h.netuid, hash: old });
     await advanceToEpoch(h, epochIndex(block, h.netuid, p.tempo) + 2, p.tempo); // past its reveal epoch
-    await rejects(
-      h.chain.revealWeights(h.netuid, h.validator, [1], [1], salt, p.weightsVersionKey),
-      "ExpiredWeightCommit",
-    );
+    await rejects(h.chain.revealWeights(h.validator, reveal), "ExpiredWeightCommit");
     assert.equal(
       (await h.chain.weightCommits(h.netuid, h.validator.address)).length,
       1,
       "a refused reveal changes nothing",
     );
-    const fresh = commitHash(h.validator.address, h.netuid, [2], [1], salt, p.weightsVersionKey);
-    const again = await h.chain.commitWeights(h.netuid, h.validator, fresh);
+    const fresh = commitHash(h.validator.address, { ...reveal, uids: [2] });
+    const again = await h.chain.commitWeights(h.validator, { netuid: h.netuid, hash: fresh });
     assert.deepEqual(await h.chain.weightCommits(h.netuid, h.validator.address), [{
       hash: u8aToHex(fresh),
       block: again.block,
     }]);
-    await rejects(
-      h.chain.revealWeights(h.netuid, h.validator, [1], [1], salt, p.weightsVersionKey),
-      "InvalidRevealCommitHashNotMatch",
-    );
+    await rejects(h.chain.revealWeights(h.validator, reveal), "InvalidRevealCommitHashNotMatch");
   });
 
   test("commit-reveal switched off: set_weights works again and commits are refused", async (h) => {
@@ -177,9 +169,17 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
     await h.setCommitReveal(false);
     const p = await h.chain.hyperparameters(h.netuid);
     assert.equal(p.commitRevealEnabled, false);
-    await rejects(h.chain.commitWeights(h.netuid, h.validator, new Uint8Array(32)), "CommitRevealDisabled");
+    await rejects(
+      h.chain.commitWeights(h.validator, { netuid: h.netuid, hash: new Uint8Array(32) }),
+      "CommitRevealDisabled",
+    );
     await h.advance(p.weightsRateLimit);
-    await h.chain.setWeights(h.netuid, h.validator, [1], [1], p.weightsVersionKey);
+    await h.chain.setWeights(h.validator, {
+      netuid: h.netuid,
+      uids: [1],
+      weights: [1],
+      versionKey: p.weightsVersionKey,
+    });
   });
 }
 

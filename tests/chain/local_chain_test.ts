@@ -15,7 +15,8 @@ Deno.test("local chain: permits need stake (current subtensor's is_topk_nonzero)
     assert.deepEqual(m.neurons.map((n) => n.validatorPermit), [true, false, false, false]);
     const p = await h.chain.hyperparameters(NETUID);
     await assert.rejects(
-      () => h.chain.setWeights(NETUID, h.miners[0], [2], [1], p.weightsVersionKey),
+      () =>
+        h.chain.setWeights(h.miners[0], { netuid: NETUID, uids: [2], weights: [1], versionKey: p.weightsVersionKey }),
       /NeuronNoValidatorPermit/,
     );
   } finally {
@@ -27,7 +28,12 @@ Deno.test("local chain: an epoch pays the miner the validator weights, in bigint
   const h = await localHarness();
   try {
     const p = await h.chain.hyperparameters(NETUID);
-    await h.chain.setWeights(NETUID, h.validator, [2], [65535], p.weightsVersionKey);
+    await h.chain.setWeights(h.validator, {
+      netuid: NETUID,
+      uids: [2],
+      weights: [65535],
+      versionKey: p.weightsVersionKey,
+    });
     await h.advance(p.tempo + 1);
     const after = await h.chain.metagraph(NETUID);
     assert.ok(Math.abs(after.neurons[2].incentive - 1) < 1e-9, `incentive ${after.neurons[2].incentive}`);

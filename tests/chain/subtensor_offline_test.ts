@@ -71,7 +71,13 @@ Deno.test("dispatch errors decode to the pallet error's name", () => {
 
 Deno.test("commit-reveal v2 calls carry the H256 hash and the reveal's arguments", async () => {
   const alice = await devKey("Alice");
-  const hash = commitHash(alice.address, 1, [0, 1], [65535, 32768], [1, 2, 3], 7);
+  const hash = commitHash(alice.address, {
+    netuid: 1,
+    uids: [0, 1],
+    weights: [65535, 32768],
+    salt: [1, 2, 3],
+    versionKey: 7,
+  });
   const commit = tx.subtensorModule.commitWeights(1, u8aToHex(hash));
   assert.equal(commit.section, "subtensorModule");
   assert.equal(commit.method, "commitWeights");

@@ -183,12 +183,15 @@ Deno.test("local chain: a timelocked commit is revealed by the chain in its reve
     bls12_381.pairing(bls12_381.G1.Point.fromBytes(pulse), bls12_381.G2.Point.BASE),
     bls12_381.pairing(identityPoint(roundIdentity(later)), bls12_381.G2.Point.fromBytes(beacon.publicKey)),
   ));
-  await assert.rejects(
-    () => chain.commitTimelockedWeights(1, validator, sealed(validator.address), round, 3),
-    /IncorrectCommitRevealVersion/,
-  );
-  await chain.commitTimelockedWeights(1, validator, sealed(validator.address), round, 4);
-  await chain.commitTimelockedWeights(1, miner, sealed(validator.address), round, 4); // a payload naming someone else
+  const commit = (commitRevealVersion: number) => ({
+    netuid: 1,
+    commit: sealed(validator.address),
+    revealRound: round,
+    commitRevealVersion,
+  });
+  await assert.rejects(() => chain.commitTimelockedWeights(validator, commit(3)), /IncorrectCommitRevealVersion/);
+  await chain.commitTimelockedWeights(validator, commit(4));
+  await chain.commitTimelockedWeights(miner, commit(4)); // a payload naming someone else
   assert.deepEqual(chain.weights(1)[0], undefined, "nothing is set before the reveal epoch");
   chain.advance(15);
   assert.deepEqual(chain.weights(1)[0], [[1, 65535], [2, 100]], "the chain decrypted and set the validator's weights");

@@ -144,14 +144,13 @@ function senderSuite(name: string, make: () => Promise<ChainHarness>): void {
       const s = state();
       // What the sender writes before submitting, then the submission, then the kill.
       const intent = { uids: [1, 2], values: [65535, 28086], salt: [1, 2, 3], versionKey: p.weightsVersionKey };
-      const hash = commitHash(
-        h.validator.address,
-        h.netuid,
-        intent.uids,
-        intent.values,
-        intent.salt,
-        intent.versionKey,
-      );
+      const hash = commitHash(h.validator.address, {
+        netuid: h.netuid,
+        uids: intent.uids,
+        weights: intent.values,
+        salt: intent.salt,
+        versionKey: intent.versionKey,
+      });
       s.setWeightsPending({
         kind: "committing",
         netuid: h.netuid,
@@ -159,7 +158,7 @@ function senderSuite(name: string, make: () => Promise<ChainHarness>): void {
         startedBlock: await h.chain.currentBlock(),
         ...intent,
       });
-      const { block } = await h.chain.commitWeights(h.netuid, h.validator, hash);
+      const { block } = await h.chain.commitWeights(h.validator, { netuid: h.netuid, hash });
       const restarted = state();
       assert.match(await send(h, restarted, lines), /awaits its reveal epoch/);
       assert.match(lines.join("\n"), new RegExp(`landed in block ${block}`));

@@ -113,9 +113,10 @@ export class BlockProducer {
    * Yuma Consensus and pays emission into stake.
    */
   #runBlock(block: number): void {
-    for (const { netuid, params } of allSubnets(this.#db)) {
-      revealTimelockedCommits(this.#db, netuid, params, block, (round) => this.#beacon.pulse(round, block));
-      if (isEpochBlock(block, netuid, params.tempo)) runEpoch(this.#db, netuid, params, block);
+    for (const subnet of allSubnets(this.#db)) {
+      const at = { ...subnet, block };
+      revealTimelockedCommits(this.#db, at, (round) => this.#beacon.pulse(round, block));
+      if (isEpochBlock(block, subnet.netuid, subnet.params.tempo)) runEpoch(this.#db, at);
     }
   }
 

@@ -4,12 +4,13 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { pickYumaParams, type SparseU16, yumaEpoch } from "../yuma/mod.ts";
-import type { LocalSubnetParams } from "./params.ts";
+import type { SubnetAt } from "./subnets.ts";
 
 type Row = Record<string, unknown>;
 
-/** Runs the epoch of `netuid` at `block` (inside the caller's transaction). */
-export function runEpoch(db: DatabaseSync, netuid: number, p: LocalSubnetParams, block: number): void {
+/** Runs the subnet's epoch at its block (inside the caller's transaction). */
+export function runEpoch(db: DatabaseSync, at: SubnetAt): void {
+  const { netuid, params: p, block } = at;
   const query = db.prepare(
     "SELECT n.uid, n.hotkey, n.last_update, n.block_at_registration, n.validator_permit, COALESCE(s.amount, 0) AS stake FROM neurons n LEFT JOIN stake s ON s.hotkey = n.hotkey WHERE netuid = ? ORDER BY uid",
   );

@@ -19,12 +19,16 @@ import {
   type Chain,
   ChainRejected,
   type Commitment,
+  type HashCommitPayload,
   type Inclusion,
   type Metagraph,
   type Neuron,
+  type RevealPayload,
   type SubnetHyperparameters,
   type TimelockBeacon,
+  type TimelockedCommitPayload,
   type WeightCommit,
+  type WeightsPayload,
 } from "../chain.ts";
 import { commitmentInfo } from "../subtensor/codec.ts";
 import type { SparseU16, YumaOutput } from "../yuma/mod.ts";
@@ -37,7 +41,7 @@ import { ChainMeta } from "./meta.ts";
 import type { LocalSubnetParams } from "./params.ts";
 import { SCHEMA } from "./schema.ts";
 import { applyWeights, uidOf } from "./set_weights_rules.ts";
-import { saveSubnet, subnetParams } from "./subnets.ts";
+import { type LocalCall, saveSubnet, type SubnetAt, subnetParams } from "./subnets.ts";
 import { storeTimelockedCommit } from "./timelocked_commits.ts";
 import { revealWeightCommit, storeWeightCommit, weightCommitsOf } from "./weight_commits.ts";
 
@@ -136,9 +140,7 @@ export class LocalChain implements Chain {
   }
 
   async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      subnetParams(this.#db, netuid);
+    return this.#extrinsic(hotkey, { netuid, data }, ({ block }) => {
       if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
         throw new ChainRejected("AccountNotAllowedCommit", `${hotkey.address} is not registered on subnet ${netuid}`);
       }
@@ -161,53 +163,26 @@ export class LocalChain implements Chain {
         block,
         data,
       );
-      return { block };
     });
   }
 
-  async setWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    versionKey: number,
-  ): Promise<Inclusion> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      const p = subnetParams(this.#db, netuid);
-      if (p.commitRevealEnabled) {
-        throw new ChainRejected("CommitRevealEnabled", `subnet ${netuid} takes weights by commit-reveal`);
+  async setWeights(hotkey: KeyringPair, payload: WeightsPayload): Promise<Inclusion> {
+    return this.#extrinsic(hotkey, payload, (call) => {
+      if (call.params.commitRevealEnabled) {
+        throw new ChainRejected("CommitRevealEnabled", `subnet ${call.netuid} takes weights by commit-reveal`);
       }
-      applyWeights(this.#db, netuid, p, hotkey.address, uids, weights, versionKey, block);
-      return { block };
+      applyWeights(this.#db, call);
     });
   }
 
   /** Commit-reveal v2's commit, as subtensor's `do_commit_weights` (see weight_commits.ts). */
-  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<Inclusion> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      const params = subnetParams(this.#db, netuid);
-      storeWeightCommit(this.#db, { netuid, params, hotkey: hotkey.address, hash, block });
-      return { block };
-    });
+  async commitWeights(hotkey: KeyringPair, payload: HashCommitPayload): Promise<Inclusion> {
+    return this.#extrinsic(hotkey, payload, (call) => storeWeightCommit(this.#db, call));
   }
 
   /** Commit-reveal v2's reveal, as subtensor's `do_reveal_weights` (see weight_commits.ts). */
-  async revealWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    salt: number[],
-    versionKey: number,
-  ): Promise<Inclusion> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      const params = subnetParams(this.#db, netuid);
-      revealWeightCommit(this.#db, { netuid, params, hotkey: hotkey.address, uids, weights, salt, versionKey, block });
-      return { block };
-    });
+  async revealWeights(hotkey: KeyringPair, payload: RevealPayload): Promise<Inclusion> {
+    return this.#extrinsic(hotkey, payload, (call) => revealWeightCommit(this.#db, call));
   }
 
   async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
@@ -220,27 +195,8 @@ export class LocalChain implements Chain {
    * at the start of the reveal epoch, with the pulse of `revealRound` from the local beacon
    * (see timelocked_commits.ts).
    */
-  async commitTimelockedWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    commit: Uint8Array,
-    revealRound: number,
-    commitRevealVersion: number,
-  ): Promise<Inclusion> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      const p = subnetParams(this.#db, netuid);
-      storeTimelockedCommit(this.#db, {
-        netuid,
-        params: p,
-        hotkey: hotkey.address,
-        commit,
-        revealRound,
-        commitRevealVersion,
-        block,
-      });
-      return { block };
-    });
+  async commitTimelockedWeights(hotkey: KeyringPair, payload: TimelockedCommitPayload): Promise<Inclusion> {
+    return this.#extrinsic(hotkey, payload, (call) => storeTimelockedCommit(this.#db, call));
   }
 
   async timelockBeacon(): Promise<TimelockBeacon> {
@@ -263,11 +219,7 @@ export class LocalChain implements Chain {
 
   /** Registers a hotkey (replacing the lowest-emission neuron when full); returns its uid. */
   async register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number> {
-    return this.#write(() => {
-      const block = this.#blocks.headInTransaction();
-      const params = subnetParams(this.#db, netuid);
-      return registerNeuron(this.#db, { netuid, params, hotkey, coldkey: coldkey.address, block });
-    });
+    return this.#onSubnet(netuid, (at) => registerNeuron(this.#db, { ...at, hotkey, coldkey: coldkey.address }));
   }
 
   /** Sets the commitments pallet's rate limit (blocks between two commitments of a hotkey). */
@@ -310,6 +262,34 @@ export class LocalChain implements Chain {
 
   #write<T>(fn: () => T): T {
     return writeTransaction(this.#db, fn);
+  }
+
+  /**
+   * Runs `fn` on a subnet as the runtime runs a call: in one write transaction, at the head block
+   * (producing the blocks the clock says are missing first), with the subnet's parameters; a
+   * subnet that does not exist is refused before anything else, as subtensor refuses it.
+   */
+  #onSubnet<T>(netuid: number, fn: (at: SubnetAt) => T): T {
+    return this.#write(() => {
+      const block = this.#blocks.headInTransaction();
+      return fn({ netuid, params: subnetParams(this.#db, netuid), block });
+    });
+  }
+
+  /**
+   * One extrinsic signed by `hotkey`: `apply` gets the payload with the signer, the subnet and the
+   * block (a `LocalCall`) and throws `ChainRejected` to refuse it, which rolls everything back;
+   * resolves with the block it landed in, as subtensor's inclusion.
+   */
+  #extrinsic<P extends { netuid: number }>(
+    hotkey: KeyringPair,
+    payload: P,
+    apply: (call: LocalCall<P>) => void,
+  ): Inclusion {
+    return this.#onSubnet(payload.netuid, (at) => {
+      apply({ ...payload, ...at, hotkey: hotkey.address });
+      return { block: at.block };
+    });
   }
 }
 

@@ -7,8 +7,8 @@
  * against the max weight limit and stored. LastUpdate moves only when commit-reveal is off.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { ChainRejected, weightsRateLimited } from "../chain.ts";
-import type { LocalSubnetParams } from "./params.ts";
+import { ChainRejected, type WeightsPayload, weightsRateLimited } from "../chain.ts";
+import type { LocalCall } from "./subnets.ts";
 
 type Row = Record<string, unknown>;
 
@@ -20,14 +20,15 @@ export function uidOf(db: DatabaseSync, netuid: number, hotkey: string): number 
   return row ? Number(row.uid) : undefined;
 }
 
-/** subtensor's `check_rate_limit` for commits: LastUpdate 0 (never) passes, else `rate limit` blocks since it. */
-export function checkCommitRateLimit(
-  db: DatabaseSync,
-  netuid: number,
-  p: LocalSubnetParams,
-  uid: number,
-  block: number,
-): void {
+/**
+ * The uid of a hotkey that may commit weights now, as subtensor checks a commit (hash or
+ * timelocked): registered, then `check_rate_limit` (LastUpdate 0, never, passes; else `rate limit`
+ * blocks since it).
+ */
+export function committerUid(db: DatabaseSync, call: LocalCall<{ netuid: number }>): number {
+  const { netuid, params: p, hotkey, block } = call;
+  const uid = uidOf(db, netuid, hotkey);
+  if (uid === undefined) throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
   const last = lastUpdate(db, netuid, uid);
   if (weightsRateLimited(last, block, p.weightsRateLimit)) {
     throw new ChainRejected(
@@ -35,19 +36,16 @@ export function checkCommitRateLimit(
       `last update at block ${last}, rate limit ${p.weightsRateLimit} blocks`,
     );
   }
+  return uid;
 }
 
-/** Checks and stores one hotkey's weights (inside the caller's transaction). */
-export function applyWeights(
-  db: DatabaseSync,
-  netuid: number,
-  p: LocalSubnetParams,
-  hotkey: string,
-  uids: number[],
-  weights: number[],
-  versionKey: number,
-  block: number,
-): void {
+/**
+ * Checks and stores one hotkey's weights (inside the caller's transaction): a set_weights, a v2
+ * reveal or a decrypted timelocked commit, the three ways weights reach the chain, which all pass
+ * these same checks.
+ */
+export function applyWeights(db: DatabaseSync, call: LocalCall<WeightsPayload>): void {
+  const { netuid, params: p, hotkey, uids, weights, versionKey, block } = call;
   if (uids.length !== weights.length) {
     throw new ChainRejected("WeightVecNotEqualSize", `${uids.length} uids, ${weights.length} weights`);
   }

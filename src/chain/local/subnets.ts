@@ -9,6 +9,20 @@ import { DEFAULT_SUBNET_PARAMS, type LocalSubnetParams } from "./params.ts";
 
 type Row = Record<string, unknown>;
 
+/** A subnet as one block sees it: what each step of a block and each call in it runs on. */
+export interface SubnetAt {
+  netuid: number;
+  params: LocalSubnetParams;
+  block: number;
+}
+
+/**
+ * A signed call as the local chain runs it: the call's payload (a `Chain` payload type), the
+ * signer's SS58 address, and the subnet it names at the block it lands in, flat in one object so
+ * that the rules read `call.uids`, `call.params` and `call.block` alike.
+ */
+export type LocalCall<P extends { netuid: number }> = P & SubnetAt & { hotkey: string };
+
 /** A subnet's parameters; refused as subtensor refuses a call on a subnet that does not exist. */
 export function subnetParams(db: DatabaseSync, netuid: number): LocalSubnetParams {
   const row = db.prepare("SELECT params FROM subnets WHERE netuid = ?").get(netuid) as Row | undefined;

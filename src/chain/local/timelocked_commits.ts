@@ -13,10 +13,10 @@
 import type { DatabaseSync } from "node:sqlite";
 import { decodeAddress } from "@polkadot/util-crypto";
 import { u8aEq } from "@polkadot/util";
-import { ChainRejected, epochIndex } from "../chain.ts";
+import { ChainRejected, epochIndex, type TimelockedCommitPayload } from "../chain.ts";
 import { decodeWeightsPayload, timelockDecrypt } from "../timelock/mod.ts";
-import { applyWeights, checkCommitRateLimit, uidOf } from "./set_weights_rules.ts";
-import type { LocalSubnetParams } from "./params.ts";
+import { applyWeights, committerUid } from "./set_weights_rules.ts";
+import type { LocalCall, SubnetAt } from "./subnets.ts";
 
 type Row = Record<string, unknown>;
 
@@ -24,60 +24,46 @@ type Row = Record<string, unknown>;
 export const MAX_TIMELOCKED_COMMIT_BYTES = 5000;
 
 /** Stores one timelocked commit (inside the caller's transaction). */
-export function storeTimelockedCommit(
-  db: DatabaseSync,
-  o: {
-    netuid: number;
-    params: LocalSubnetParams;
-    hotkey: string;
-    commit: Uint8Array;
-    revealRound: number;
-    commitRevealVersion: number;
-    block: number;
-  },
-): void {
-  const p = o.params;
+export function storeTimelockedCommit(db: DatabaseSync, call: LocalCall<TimelockedCommitPayload>): void {
+  const { netuid, params: p, hotkey, block } = call;
   if (!p.commitRevealEnabled) {
-    throw new ChainRejected("CommitRevealDisabled", `subnet ${o.netuid} does not use commit-reveal`);
+    throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
   }
-  if (o.commitRevealVersion !== p.commitRevealVersion) {
+  if (call.commitRevealVersion !== p.commitRevealVersion) {
     throw new ChainRejected(
       "IncorrectCommitRevealVersion",
-      `the chain takes commit-reveal version ${p.commitRevealVersion}, not ${o.commitRevealVersion}`,
+      `the chain takes commit-reveal version ${p.commitRevealVersion}, not ${call.commitRevealVersion}`,
     );
   }
-  if (o.commit.length > MAX_TIMELOCKED_COMMIT_BYTES) {
-    throw new ChainRejected("CommitTooLarge", `${o.commit.length} bytes > ${MAX_TIMELOCKED_COMMIT_BYTES}`);
+  if (call.commit.length > MAX_TIMELOCKED_COMMIT_BYTES) {
+    throw new ChainRejected("CommitTooLarge", `${call.commit.length} bytes > ${MAX_TIMELOCKED_COMMIT_BYTES}`);
   }
-  const uid = uidOf(db, o.netuid, o.hotkey);
-  if (uid === undefined) throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${o.hotkey} on subnet ${o.netuid}`);
-  checkCommitRateLimit(db, o.netuid, p, uid, o.block);
-  const epoch = epochIndex(o.block, o.netuid, p.tempo);
+  const uid = committerUid(db, call);
+  const epoch = epochIndex(block, netuid, p.tempo);
   const count = Number(
     (db.prepare("SELECT COUNT(*) AS n FROM timelocked_commits WHERE netuid = ? AND epoch = ? AND hotkey = ?").get(
-      o.netuid,
+      netuid,
       epoch,
-      o.hotkey,
+      hotkey,
     ) as Row).n,
   );
   if (count >= 10) throw new ChainRejected("TooManyUnrevealedCommits", "10 commits await reveal this epoch");
   db.prepare(
     "INSERT INTO timelocked_commits (netuid, epoch, hotkey, block, commit_bytes, round) VALUES (?, ?, ?, ?, ?, ?)",
-  ).run(o.netuid, epoch, o.hotkey, o.block, o.commit, o.revealRound);
-  db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(o.block, o.netuid, uid);
+  ).run(netuid, epoch, hotkey, block, call.commit, call.revealRound);
+  db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
 }
 
 /**
- * Reveals what is due at `block` (inside the caller's transaction); `pulse(round)` is the
- * beacon's signature for a round once it exists. Returns how many commits were applied.
+ * Reveals what is due on a subnet at its block (inside the caller's transaction); `pulse(round)`
+ * is the beacon's signature for a round once it exists. Returns how many commits were applied.
  */
 export function revealTimelockedCommits(
   db: DatabaseSync,
-  netuid: number,
-  p: LocalSubnetParams,
-  block: number,
+  at: SubnetAt,
   pulse: (round: number) => Uint8Array | undefined,
 ): number {
+  const { netuid, params: p, block } = at;
   const revealEpoch = epochIndex(block, netuid, p.tempo) - p.revealPeriodEpochs;
   db.prepare("DELETE FROM timelocked_commits WHERE netuid = ? AND epoch < ?").run(netuid, revealEpoch);
   const due = db.prepare(
@@ -91,7 +77,14 @@ export function revealTimelockedCommits(
     try {
       const payload = decodeWeightsPayload(timelockDecrypt(c.commit_bytes as Uint8Array, signature));
       if (!u8aEq(payload.hotkey, decodeAddress(c.hotkey as string))) continue;
-      applyWeights(db, netuid, p, c.hotkey as string, payload.uids, payload.values, Number(payload.versionKey), block);
+      // Applied as a set_weights signed by the committer, at the block that reveals it.
+      applyWeights(db, {
+        ...at,
+        hotkey: c.hotkey as string,
+        uids: payload.uids,
+        weights: payload.values,
+        versionKey: Number(payload.versionKey),
+      });
       applied++;
     } catch {
       // As the runtime: a commit that does not open, decode or pass the weight rules is dropped.

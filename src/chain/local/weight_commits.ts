@@ -7,10 +7,17 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { u8aToHex } from "@polkadot/util";
-import { ChainRejected, epochIndex, revealEpochOf, type WeightCommit } from "../chain.ts";
+import {
+  ChainRejected,
+  epochIndex,
+  type HashCommitPayload,
+  revealEpochOf,
+  type RevealPayload,
+  type WeightCommit,
+} from "../chain.ts";
 import { commitHash } from "../commit_reveal.ts";
-import type { LocalSubnetParams } from "./params.ts";
-import { applyWeights, checkCommitRateLimit, uidOf } from "./set_weights_rules.ts";
+import { applyWeights, committerUid } from "./set_weights_rules.ts";
+import type { LocalCall } from "./subnets.ts";
 
 type Row = Record<string, unknown>;
 
@@ -19,19 +26,12 @@ type Row = Record<string, unknown>;
  * commits are dropped from the front of the queue before the limit of unrevealed commits (10) is
  * checked; LastUpdate moves to the commit block.
  */
-export function storeWeightCommit(
-  db: DatabaseSync,
-  o: { netuid: number; params: LocalSubnetParams; hotkey: string; hash: Uint8Array; block: number },
-): void {
-  const { netuid, params: p, hotkey, block } = o;
+export function storeWeightCommit(db: DatabaseSync, call: LocalCall<HashCommitPayload>): void {
+  const { netuid, params: p, hotkey, block } = call;
   if (!p.commitRevealEnabled) {
     throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
   }
-  const uid = uidOf(db, netuid, hotkey);
-  if (uid === undefined) {
-    throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} on subnet ${netuid}`);
-  }
-  checkCommitRateLimit(db, netuid, p, uid, block);
+  const uid = committerUid(db, call);
   const expired = (c: Row) => epochIndex(block, netuid, p.tempo) > revealEpochOf(Number(c.block), netuid, p);
   for (const c of queue(db, netuid, hotkey)) {
     if (!expired(c)) break;
@@ -43,7 +43,7 @@ export function storeWeightCommit(
   db.prepare("INSERT INTO weight_commits (netuid, hotkey, hash, block) VALUES (?, ?, ?, ?)").run(
     netuid,
     hotkey,
-    u8aToHex(o.hash),
+    u8aToHex(call.hash),
     block,
   );
   db.prepare("UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?").run(block, netuid, uid);
@@ -54,20 +54,8 @@ export function storeWeightCommit(
  * its reveal epoch; the commit and every one before it leave the queue; the weights are then set
  * without the rate limit and without moving LastUpdate.
  */
-export function revealWeightCommit(
-  db: DatabaseSync,
-  o: {
-    netuid: number;
-    params: LocalSubnetParams;
-    hotkey: string;
-    uids: number[];
-    weights: number[];
-    salt: number[];
-    versionKey: number;
-    block: number;
-  },
-): void {
-  const { netuid, params: p, hotkey, block } = o;
+export function revealWeightCommit(db: DatabaseSync, call: LocalCall<RevealPayload>): void {
+  const { netuid, params: p, hotkey, block } = call;
   if (!p.commitRevealEnabled) {
     throw new ChainRejected("CommitRevealDisabled", `subnet ${netuid} does not use commit-reveal`);
   }
@@ -79,7 +67,8 @@ export function revealWeightCommit(
   const revealEpoch = (c: Row) => revealEpochOf(Number(c.block), netuid, p);
   const expired = all.filter((c) => now > revealEpoch(c));
   const live = all.slice(expired.length);
-  const hash = u8aToHex(commitHash(hotkey, netuid, o.uids, o.weights, o.salt, o.versionKey));
+  // The call carries the payload's fields, so it is hashed as the validator hashed its commit.
+  const hash = u8aToHex(commitHash(hotkey, call));
   const position = live.findIndex((c) => c.hash === hash);
   if (position < 0) {
     if (expired.some((c) => c.hash === hash)) {
@@ -97,7 +86,7 @@ export function revealWeightCommit(
   for (const c of all.slice(0, expired.length + position + 1)) {
     db.prepare("DELETE FROM weight_commits WHERE rowid = ?").run(c.rowid as number);
   }
-  applyWeights(db, netuid, p, hotkey, o.uids, o.weights, o.versionKey, block);
+  applyWeights(db, call);
 }
 
 /** A hotkey's queue of commits, oldest first, as the Chain interface reports it. */

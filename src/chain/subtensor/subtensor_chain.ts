@@ -17,12 +17,16 @@ import {
   type Chain,
   ChainRejected,
   type Commitment,
+  type HashCommitPayload,
   type Inclusion,
   type Metagraph,
   type Neuron,
+  type RevealPayload,
   type SubnetHyperparameters,
   type TimelockBeacon,
+  type TimelockedCommitPayload,
   type WeightCommit,
+  type WeightsPayload,
 } from "../chain.ts";
 import { QUICKNET } from "../timelock/mod.ts";
 import { commitmentInfo, decodeCommitment, decodeWeightCommits } from "./codec.ts";
@@ -166,35 +170,16 @@ export class SubtensorChain implements Chain {
     return await this.#submit((this.api.tx.commitments as Any).setCommitment(netuid, commitmentInfo(data)), hotkey);
   }
 
-  async setWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    versionKey: number,
-  ): Promise<Inclusion> {
-    return await this.#submit(
-      (this.api.tx.subtensorModule as Any).setWeights(netuid, uids, weights, versionKey),
-      hotkey,
-    );
+  async setWeights(hotkey: KeyringPair, w: WeightsPayload): Promise<Inclusion> {
+    return await this.#call(hotkey, "setWeights", w.netuid, w.uids, w.weights, w.versionKey);
   }
 
-  async commitWeights(netuid: number, hotkey: KeyringPair, hash: Uint8Array): Promise<Inclusion> {
-    return await this.#submit((this.api.tx.subtensorModule as Any).commitWeights(netuid, u8aToHex(hash)), hotkey);
+  async commitWeights(hotkey: KeyringPair, c: HashCommitPayload): Promise<Inclusion> {
+    return await this.#call(hotkey, "commitWeights", c.netuid, u8aToHex(c.hash));
   }
 
-  async revealWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    uids: number[],
-    weights: number[],
-    salt: number[],
-    versionKey: number,
-  ): Promise<Inclusion> {
-    return await this.#submit(
-      (this.api.tx.subtensorModule as Any).revealWeights(netuid, uids, weights, salt, versionKey),
-      hotkey,
-    );
+  async revealWeights(hotkey: KeyringPair, r: RevealPayload): Promise<Inclusion> {
+    return await this.#call(hotkey, "revealWeights", r.netuid, r.uids, r.weights, r.salt, r.versionKey);
   }
 
   async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
@@ -202,27 +187,20 @@ export class SubtensorChain implements Chain {
     return q.weightCommits ? decodeWeightCommits(await q.weightCommits(netuid, hotkey)) : [];
   }
 
-  async commitTimelockedWeights(
-    netuid: number,
-    hotkey: KeyringPair,
-    commit: Uint8Array,
-    revealRound: number,
-    commitRevealVersion: number,
-  ): Promise<Inclusion> {
+  async commitTimelockedWeights(hotkey: KeyringPair, t: TimelockedCommitPayload): Promise<Inclusion> {
     if (!this.#timelocked()) {
       throw new ChainRejected(
         "CallUnavailable",
         `runtime ${this.api.runtimeVersion.specVersion} has no timelocked commit-reveal`,
       );
     }
-    return await this.#submit(
-      (this.api.tx.subtensorModule as Any).commitTimelockedWeights(
-        netuid,
-        u8aToHex(commit),
-        revealRound,
-        commitRevealVersion,
-      ),
+    return await this.#call(
       hotkey,
+      "commitTimelockedWeights",
+      t.netuid,
+      u8aToHex(t.commit),
+      t.revealRound,
+      t.commitRevealVersion,
     );
   }
 
@@ -243,7 +221,7 @@ export class SubtensorChain implements Chain {
 
   /** Burned registration of `hotkey` on a subnet, paid and signed by the coldkey; returns the uid. */
   async register(netuid: number, hotkey: string, coldkey: KeyringPair): Promise<number> {
-    await this.#submit((this.api.tx.subtensorModule as Any).burnedRegister(netuid, hotkey), coldkey);
+    await this.#call(coldkey, "burnedRegister", netuid, hotkey);
     const uid = await (this.api.query.subtensorModule as Any).uids(netuid, hotkey);
     if (uid.isNone) {
       throw new ChainRejected("HotKeyNotRegisteredInSubNet", `${hotkey} was not registered on subnet ${netuid}`);
@@ -261,6 +239,14 @@ export class SubtensorChain implements Chain {
   /** Whether the runtime takes timelocked weights commits (the call and a drand pallet to reveal them). */
   #timelocked(): boolean {
     return Boolean((this.api.tx.subtensorModule as Any).commitTimelockedWeights && (this.api.query as Any).drand);
+  }
+
+  /**
+   * Submits `subtensorModule.<method>(...args)` signed by `signer`. The arguments are the pallet
+   * call's, in its order: this is the one place a payload's fields become positions again.
+   */
+  #call(signer: KeyringPair, method: string, ...args: unknown[]): Promise<Inclusion> {
+    return this.#submit((this.api.tx.subtensorModule as Any)[method](...args), signer);
   }
 
   /** Signs, submits and follows the extrinsic to its outcome (./submit.ts). */
