@@ -13,24 +13,11 @@ import type { ChainBeacon } from "./chain_beacon.ts";
 import { writeTransaction } from "./database.ts";
 import { runEpoch } from "./epoch_runner.ts";
 import type { ChainMeta } from "./meta.ts";
+import type { BlockClock } from "./clock_kind.ts";
 import { allSubnets } from "./subnets.ts";
 import { revealTimelockedCommits } from "./timelocked_commits.ts";
 
 type Row = Record<string, unknown>;
-
-/** How blocks advance. */
-export type BlockClock = { kind: "timed"; blockMs: number } | { kind: "manual" };
-
-/** The clock of a new chain file when none is given: subtensor's 12 s blocks. */
-export const DEFAULT_BLOCK_CLOCK: BlockClock = { kind: "timed", blockMs: 12_000 };
-
-/**
- * Seconds per block. A manual clock has no time of its own; it is given subtensor's 12 s, so that
- * the beacon's rounds (and the reveal rounds clients compute) advance with its blocks as on finney.
- */
-export function blockSeconds(clock: BlockClock): number {
-  return clock.kind === "timed" ? clock.blockMs / 1000 : 12;
-}
 
 /** The blocks of one chain file: genesis, the head, advancing, and what each new block runs. */
 export class BlockProducer {

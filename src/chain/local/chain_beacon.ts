@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import type { TimelockBeacon } from "../chain.ts";
 import { beaconSignature, type LocalBeacon, localBeacon } from "../timelock/mod.ts";
-import { blockSeconds } from "./block_clock.ts";
+import { blockSeconds } from "./clock_kind.ts";
 import type { ChainMeta } from "./meta.ts";
 
 type Row = Record<string, unknown>;

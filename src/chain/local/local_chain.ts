@@ -33,7 +33,8 @@ import {
 import { commitmentInfo } from "../subtensor/codec.ts";
 import type { SparseU16, YumaOutput } from "../yuma/mod.ts";
 import { addStake, registerNeuron } from "./admin.ts";
-import { type BlockClock, BlockProducer, DEFAULT_BLOCK_CLOCK } from "./block_clock.ts";
+import { BlockProducer } from "./block_clock.ts";
+import { type BlockClock, DEFAULT_BLOCK_CLOCK } from "./clock_kind.ts";
 import { ChainBeacon } from "./chain_beacon.ts";
 import { openChainDatabase, writeTransaction } from "./database.ts";
 import { readSparse } from "./epoch_runner.ts";

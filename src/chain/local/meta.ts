@@ -5,7 +5,7 @@
  * here once and every other file goes through these accessors.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { BlockClock } from "./block_clock.ts";
+import type { BlockClock } from "./clock_kind.ts";
 
 type Row = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
 /** The embedded local chain on SQLite. */
 export * from "./local_chain.ts";
-export type { BlockClock } from "./block_clock.ts";
+export type { BlockClock } from "./clock_kind.ts";
 export * from "./params.ts";
