@@ -7,23 +7,15 @@
 import type { Schedule } from "../competitions/mod.ts";
 import { scheduleAt } from "../competitions/mod.ts";
 import { improvementOverBase } from "../scoring/mod.ts";
-import type { ValidatorState } from "../validator/mod.ts";
+import type { ScoredEvalRow, ValidatorState } from "../validator/mod.ts";
 
-/** One model's row in a competition's leaderboard. */
-export interface LeaderboardRow {
-  uid: number;
-  hotkey: string;
-  repo: string;
+/**
+ * One model's row in a competition's leaderboard: the state's scored row, with the revision named
+ * `commit` as the API has always called it, and any model status (an unscored model's too).
+ */
+export interface LeaderboardRow extends Omit<ScoredEvalRow, "revision" | "status" | "explanation"> {
   commit: string;
-  commitBlock: number;
-  loss: number | null;
-  taskLosses: Record<string, number>;
-  epsilon: number | null;
-  winRate: number | null;
-  wins: number | null;
-  weight: number | null;
   status: string;
-  reason: string | null;
   /** Why it earns what it earns (null for a model not in the step). */
   explanation: string | null;
   /** In an adapter competition: the base's loss minus this one's on the step's pages. */
