@@ -108,7 +108,6 @@ function sha256(bytes: Uint8Array): string {
 
 /** Writes the checked bytes to the cache by rename, so a reader never sees half a file. */
 async function keep(path: string, bytes: Uint8Array): Promise<void> {
-  if (await Deno.readFile(path).then((b) => sha256(b) === sha256(bytes), () => false)) return;
   await Deno.mkdir(join(path, ".."), { recursive: true });
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeFile(tmp, bytes);
