@@ -14,6 +14,7 @@ import { benchDownloadPath } from "./bench/download.ts";
 import { printEngineReport } from "./bench/engine_report.ts";
 import { peakShapes } from "./bench/peak_shapes.ts";
 import { profileModels } from "./bench/profile.ts";
+import { benchSubnet } from "./bench/subnet.ts";
 import { flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
 
 const benchFlags = {
@@ -39,18 +40,24 @@ const benchFlags = {
       max: 64,
     },
   ),
+  subnet: flag.int("simulate N steps of a 256-uid subnet: SN9's budget against evaluating everything, 1–8 workers", {
+    min: 3,
+    max: 3000,
+  }),
+  gflops: flag.int("with --subnet: one worker's forward rate in GFLOP/s (default: measured on gpt2-small)", { min: 1 }),
   child: flag.string("internal: benchmark one model in this process and print its JSON"),
 };
 
 await main({
   name: "bench",
   summary:
-    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters).",
+    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a simulated subnet (--subnet).",
   flags: benchFlags,
   examples: [
     "deno task bench",
     "deno task bench --models gpt2-small --seq 512",
     "deno task bench --data 20",
+    "deno task bench --subnet 60 --gflops 100000",
     "deno task bench --download 1024",
     "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4",
   ],
@@ -72,6 +79,15 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
   const models = flags.models.split(",");
   if (flags.download) return await benchDownloadPath(flags.download, json);
   if (flags.data) return await benchDataPath(flags.data, seq);
+  if (flags.subnet) {
+    return await benchSubnet({
+      steps: flags.subnet,
+      gflops: flags.gflops,
+      script: import.meta.filename!,
+      cache,
+      threads,
+    });
+  }
   if (flags.adapters) return await benchAdapters(models[0], flags.adapters, { cache, reps, seq, batch, threads, json });
   if (flags.profile) return await profileModels(models, cache, { sequenceLength: seq, threads });
   if (flags.child) {

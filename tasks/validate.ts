@@ -15,6 +15,7 @@ import {
   leaderboardApp,
   runIteration,
   scheduleHash,
+  SN9_BUDGET,
   type Telemetry,
   ValidatorState,
   VERSION,
@@ -51,7 +52,17 @@ export const validateCommand = defineCommand({
     health: flags.port("serve liveness and the last turn as JSON on this port (GET /health)"),
     "wandb.steps-per-run": flags.int("W&B rows per run before a new run starts", { default: 100, min: 1 }),
     "model-cache-gb": flags.int("cap on the models this validator downloaded itself", { default: 100, min: 1 }),
-    "max-new-per-step": flags.int("models evaluated for the first time per step", { default: 4, min: 1 }),
+    "sample-min": flags.int("models a competition keeps for its next step (SN9 sample_min)", {
+      default: SN9_BUDGET.sampleMin,
+      min: 1,
+    }),
+    "updated-models-limit": flags.int("models kept or waiting for a step, over every competition", {
+      default: SN9_BUDGET.updatedModelsLimit,
+      min: 1,
+    }),
+    "model-time-limit": flags.seconds("one model's evaluation; past it the model scores as failed", {
+      default: SN9_BUDGET.modelTimeLimitMs / 1000,
+    }),
   },
   notes: [
     "Environment: SN9_HOTKEY_URI (a mnemonic or //dev key instead of the wallet files), HF_TOKEN and the other",
@@ -124,7 +135,12 @@ export const validateCommand = defineCommand({
         setWeights: !f["dont-set-weights"],
         telemetry,
         log,
-        maxNewPerStep: f["max-new-per-step"],
+        budget: {
+          ...SN9_BUDGET,
+          sampleMin: f["sample-min"],
+          updatedModelsLimit: f["updated-models-limit"],
+          modelTimeLimitMs: f["model-time-limit"] * 1000,
+        },
         signal: stop.signal,
         onProgress: (p: { task: string; sequences: number; totalSequences: number; seconds: number; tokens: number }) =>
           bar.update(

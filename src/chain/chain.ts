@@ -57,6 +57,12 @@ export interface SubnetHyperparameters {
   commitRevealVersion: number;
 }
 
+/**
+ * Each neuron's weights as the chain stores them (subtensor's `Weights` map): setter uid →
+ * [[uid, u16 weight], …]. Under commit-reveal a row holds the last revealed weights.
+ */
+export type WeightRows = Record<number, [number, number][]>;
+
 /** A miner's commitment and the block it was set at. */
 export interface Commitment {
   hotkey: string;
@@ -155,6 +161,8 @@ export interface Chain {
   /** 0x-prefixed 32-byte hash of a block at or before the current one. */
   blockHash(block: number): Promise<string>;
   metagraph(netuid: number): Promise<Metagraph>;
+  /** The weights every neuron of the subnet has set (or revealed). */
+  weights(netuid: number): Promise<WeightRows>;
   hyperparameters(netuid: number): Promise<SubnetHyperparameters>;
   /** Every commitment on the subnet. */
   commitments(netuid: number): Promise<Commitment[]>;

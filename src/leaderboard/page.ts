@@ -23,6 +23,7 @@ export const PAGE_HTML = `<!doctype html>
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e6ea; white-space: nowrap; vertical-align: top; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   td.why { white-space: normal; min-width: 18rem; color: #38414a; }
+  td .next { color: #666; font-size: 0.85em; margin-top: 0.2rem; }
   td.reason { white-space: normal; min-width: 18rem; color: #8a2b2b; overflow-wrap: anywhere; }
   tr.best td { font-weight: 600; }
   details summary { cursor: pointer; font-weight: 600; }
@@ -85,7 +86,8 @@ const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(ada
 const signed = (x) => x === null || x === undefined ? "—" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(4);
 function row(r, best, adapters) {
   // A model without a loss is explained by its reason; a scored one by the scoring rule that decided its weight.
-  const why = r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"));
+  const why = (r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"))) +
+    (r.next ? '<div class="next">next step: ' + esc(r.next) + "</div>" : "");
   return '<tr class="' + (best ? "best" : "") + '" data-uid="' + r.uid + '">' +
     td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
     td("block", r.commitBlock, "num") + td("loss", fmt(r.loss), "num") +

@@ -20,6 +20,8 @@ export interface LeaderboardRow extends Omit<ScoredEvalRow, "revision" | "status
   explanation: string | null;
   /** In an adapter competition: the base's loss minus this one's on the step's pages. */
   improvement: number | null;
+  /** Why the evaluation budget has it in the next step or not (kept, pending, retried, waiting, given up). */
+  next: string | null;
 }
 
 /** A competition's latest completed step and its rows, best first. */
@@ -48,6 +50,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     weight: null,
     explanation: null,
   }));
+  const notes = state.budget.notes();
   const baseline = step?.baseline;
   const base = baseline
     ? { repo: String(baseline.repo), revision: String(baseline.revision), loss: Number(baseline.loss) }
@@ -68,6 +71,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     reason: r.reason,
     explanation: r.explanation,
     improvement: improvementOverBase(base?.loss, r.loss),
+    next: notes.get(r.hotkey) ?? null,
   }));
   rows.sort((a, b) =>
     (b.weight ?? -1) - (a.weight ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid

@@ -5,6 +5,7 @@ import type { Chain } from "../chain/mod.ts";
 import type { Schedule } from "../competitions/mod.ts";
 import type { DatasetsServerClient } from "../data/mod.ts";
 import type { ModelStore } from "../hub/mod.ts";
+import type { EvalBudget } from "./budget/mod.ts";
 import type { ScoreProgress } from "./score_model.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { ValidatorState } from "./state.ts";
@@ -36,9 +37,8 @@ export interface ValidatorContext {
   telemetry: Telemetry;
   log: (line: string) => void;
   batchSize?: number;
-  modelTimeCapMs?: number;
-  /** New (never evaluated) models per step, so a flood of commitments cannot stall a step. */
-  maxNewPerStep?: number;
+  /** Which models each step evaluates, and each one's time limit (default: SN9's, budget/settings.ts). */
+  budget?: EvalBudget;
   now?: () => number;
   /**
    * Asks the step to stop: no further model is started, and the one being evaluated is abandoned

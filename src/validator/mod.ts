@@ -14,3 +14,5 @@ export * from "./step.ts";
 export * from "./step_base.ts";
 export * from "./iteration.ts";
 export * from "./health.ts";
+export * from "./budget/mod.ts";
+export * from "./step_budget.ts";

@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { formatReason } from "../../eval/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
+import { BUDGET_SCHEMA, BudgetRecords } from "./state_budget.ts";
 import { StateQueries } from "./state_queries.ts";
 import { type Row, toEval, toModel, toStep } from "./state_rows.ts";
 import type {
@@ -58,6 +59,7 @@ const MIGRATIONS: [table: string, column: string, definition: string][] = [
   ["evals", "explanation", "TEXT"],
   ["models", "commitment", "TEXT"],
   ["steps", "baseline", "TEXT"],
+  ["evals", "queued", "TEXT"],
 ];
 
 /** The state database, opened (and on first open created or migrated) at `path`. */
@@ -65,15 +67,18 @@ export class ValidatorState {
   readonly #db: DatabaseSync;
   /** The leaderboard's reads (state_queries.ts). */
   readonly queries: StateQueries;
+  /** The evaluation budget's queue, history and notes (state_budget.ts). */
+  readonly budget: BudgetRecords;
 
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
     if (!options.readOnly) Deno.mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
     this.queries = new StateQueries(this.#db);
+    this.budget = new BudgetRecords(this.#db);
     this.#db.exec("PRAGMA busy_timeout = 10000;");
     if (!options.readOnly) {
       this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-      this.#db.exec(SCHEMA);
+      this.#db.exec(SCHEMA + BUDGET_SCHEMA);
       for (const [table, column, definition] of MIGRATIONS) {
         const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
         if (!columns.some((c) => c.name === column)) {
@@ -193,8 +198,8 @@ export class ValidatorState {
   /** Records one model's result in a step (once: a second write for the same step and hotkey is ignored). */
   recordEval(e: EvalRecord): void {
     this.#db.prepare(
-      `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms, queued)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       e.stepId,
       e.hotkey,
@@ -209,6 +214,7 @@ export class ValidatorState {
       reasonOrNull(e.reason),
       e.loadMs,
       e.computeMs,
+      reasonOrNull(e.queued ?? null),
     );
   }
 
@@ -222,14 +228,19 @@ export class ValidatorState {
     return (this.#db.prepare("SELECT * FROM evals WHERE hotkey = ? ORDER BY step_id").all(hotkey) as Row[]).map(toEval);
   }
 
-  /** Completes a step: scoring columns, the new moving average, status done — atomically. */
+  /**
+   * Completes a step: scoring columns, the new moving average, status done, and what `also`
+   * writes (the budget's history and kept models) — atomically.
+   */
   finishStep(
     stepId: number,
     outcomes: EvalOutcome[],
     ema: CompetitionWeights,
     nowMs: number,
+    also: () => void = () => {},
   ): void {
     this.transaction(() => {
+      also();
       const update = this.#db.prepare(
         "UPDATE evals SET win_rate = ?, wins = ?, epsilon = ?, weight = ?, excluded = ?, explanation = ? WHERE step_id = ? AND hotkey = ?",
       );
@@ -346,6 +357,17 @@ export class ValidatorState {
   /** Sets the count of failed tries at a competition's turn (0 once a step starts or is given up). */
   setFailedTurns(competitionId: number, failures: number): void {
     this.#setMeta(`data_failures_${competitionId}`, String(failures));
+  }
+
+  /** The block of the last scan for miners other validators weight (see budget/top_miners.ts). */
+  lastTopMinerScan(): number | undefined {
+    const v = this.#meta("last_top_miner_scan");
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** Records a top-miner scan. */
+  setLastTopMinerScan(block: number): void {
+    this.#setMeta("last_top_miner_scan", String(block));
   }
 
   // Free-form keys stay behind the named accessors above, so every key is spelled in one place.

@@ -48,6 +48,8 @@ export interface EvalRecord {
   excluded?: string | null;
   /** Why it earns what it earns (src/scoring/explain.ts). */
   explanation?: string | null;
+  /** Why it was in the step: the evaluation budget's reason (kept, new commitment, retried, queued). */
+  queued?: string | null;
 }
 
 /** A step's scores for one model, as `finishStep` stores them. */

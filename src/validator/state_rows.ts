@@ -69,5 +69,6 @@ export function toEval(r: Row): EvalRecord {
     weight: num(r.weight),
     excluded: text(r.excluded),
     explanation: text(r.explanation),
+    queued: text(r.queued),
   };
 }

@@ -1,8 +1,9 @@
 /**
- * One validator step (docs/ARCHITECTURE.md, "A step"): sync metagraph and commitments → pick the competition (round
- * robin) → seeded pages, tokenized once → evaluate its models (new ones capped per step, known
- * good ones re-evaluated on the fresh pages) → SN9 scoring → moving average → weights on chain
- * when due (commit-reveal when the subnet uses it) → telemetry. Interrupted steps resume.
+ * One validator step (docs/ARCHITECTURE.md, "A step"): sync metagraph and commitments → pick the
+ * competition (round robin) → plan the evaluation budget (the models kept from its last step, new
+ * commitments, retries, models other validators weight; step_budget.ts) → seeded pages, tokenized
+ * once → evaluate those models → SN9 scoring → moving average → weights on chain when due
+ * (commit-reveal when the subnet uses it) → telemetry. Interrupted steps resume.
  */
 import type { Competition } from "../competitions/mod.ts";
 import {
@@ -19,8 +20,9 @@ import type { ValidatorContext } from "./context.ts";
 import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
 import { prepareStepBase, type StepBase } from "./step_base.ts";
 import { logStep, scoreStep } from "./step_scoring.ts";
-import type { EvalRecord, TrackedModel } from "./state.ts";
-import { candidatesOf, orFailTurn, takeTurn, type Turn } from "./turn.ts";
+import type { EvalRecord } from "./state.ts";
+import { budgetOf, type Candidate, planStep, startQueue } from "./step_budget.ts";
+import { orFailTurn, takeTurn, type Turn } from "./turn.ts";
 import { sendWeights } from "./weights_sender.ts";
 
 /** What a step did. */
@@ -37,7 +39,7 @@ export interface StepSummary {
 /** Runs (or resumes) one step, one function per phase. */
 export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null> {
   const turn = await takeTurn(ctx);
-  const candidates = candidatesOf(ctx, turn);
+  const candidates = await planStep(ctx, turn);
   if (candidates.length === 0 && !turn.step) {
     const c = turn.competition;
     ctx.log(`block ${turn.block}: no models to evaluate in competition ${c.id} (${c.name})`);
@@ -47,7 +49,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const data = await orFailTurn(ctx, turn, () => prepareData(ctx, turn));
   const settings = evalSettings(ctx, data.tokenizer);
   const stepBase = await orFailTurn(ctx, turn, () => prepareBase(ctx, turn, data.tasks, settings));
-  const stepId = beginStep(ctx, turn, candidates.length, data.manifest, stepBase);
+  const stepId = beginStep(ctx, turn, candidates, data.manifest, stepBase);
   const done = await evaluateCandidates(ctx, turn, stepId, candidates, data.tasks, settings, stepBase);
   const scored = scoreStep(ctx, turn, stepId, done, stepBase);
   const weightsResult = ctx.setWeights
@@ -78,7 +80,7 @@ function evalSettings(ctx: ValidatorContext, tokenizer: TextTokenizer): EvalSett
     cacheDir: ctx.modelCacheDir,
     device: ctx.device,
     batchSize: ctx.batchSize ?? 4,
-    timeCapMs: ctx.modelTimeCapMs ?? 30 * 60_000,
+    timeCapMs: budgetOf(ctx).modelTimeLimitMs,
     eosTokenId: tokenizer.eosTokenId,
     log: ctx.log,
     onProgress: ctx.onProgress,
@@ -118,11 +120,14 @@ async function prepareBase(
   return stepBase;
 }
 
-/** Starts the step in the state (and moves the rotation on), or takes up the resumed one. */
+/**
+ * Starts the step in the state (the rotation moves on, the competition's pending models become
+ * current), or takes up the resumed one; logs why each model is in it.
+ */
 function beginStep(
   ctx: ValidatorContext,
   turn: Turn,
-  models: number,
+  candidates: Candidate[],
   manifest: EvalManifest,
   stepBase: StepBase | undefined,
 ): number {
@@ -130,6 +135,7 @@ function beginStep(
   ctx.state.setFailedTurns(competition.id, 0);
   const stepId = turn.step?.id ?? ctx.state.transaction(() => {
     ctx.state.setNextCompetitionIndex(index + 1);
+    ctx.state.budget.setQueue(startQueue(ctx.state.budget.queue(), competition.id));
     return ctx.state.startStep(
       stepBlock,
       competition.id,
@@ -140,9 +146,12 @@ function beginStep(
     );
   });
   ctx.log(
-    `step ${stepId}: block ${stepBlock}, competition ${competition.id} (${competition.name}), ${models} models, ` +
+    `step ${stepId}: block ${stepBlock}, competition ${competition.id} (${competition.name}), ${candidates.length} models, ` +
       manifest.tasks.map((t) => `${t.taskId}: ${t.sequences} × ${t.sequenceLength} tokens`).join(", "),
   );
+  ctx.log(`  budget: ${budgetLine(candidates)}`);
+  const left = leftOut(ctx, competition.id, candidates);
+  if (left) ctx.log(`  not in this step: ${left}`);
   return stepId;
 }
 
@@ -151,16 +160,16 @@ async function evaluateCandidates(
   ctx: ValidatorContext,
   turn: Turn,
   stepId: number,
-  candidates: TrackedModel[],
+  candidates: Candidate[],
   tasks: TaskData[],
   settings: EvalSettings,
   stepBase: StepBase | undefined,
 ): Promise<Map<string, EvalRecord>> {
   const done = new Map(ctx.state.evals(stepId).map((e) => [e.hotkey, e]));
-  for (const model of candidates) {
+  for (const { model, why } of candidates) {
     if (done.has(model.hotkey)) continue;
     ctx.signal?.throwIfAborted();
-    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating`);
+    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})`);
     const onFetched = ownCache(ctx, turn.now, model.repo, model.revision);
     const result = await evaluateModel(
       model,
@@ -171,7 +180,7 @@ async function evaluateCandidates(
       stepBase?.model,
     );
     ctx.state.transaction(() => {
-      ctx.state.recordEval(result);
+      ctx.state.recordEval({ ...result, queued: why });
       ctx.state.upsertModel({ ...model, status: result.status, reason: result.reason, updatedBlock: turn.block });
     });
     const improvement = improvementOverBase(stepBase?.baseline.loss, result.loss);
@@ -184,6 +193,29 @@ async function evaluateCandidates(
     done.set(model.hotkey, result);
   }
   return done;
+}
+
+/** The step's models by why they are in it: "3 kept, 2 new commitment, 1 retried". */
+function budgetLine(candidates: Candidate[]): string {
+  const kinds = new Map<string, number>();
+  for (const { why } of candidates) {
+    const kind = why.split(":")[0];
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ") || "nothing to evaluate";
+}
+
+/** The competition's models the step leaves out, by the first words of their notes: "20 lost at …, 1 given up …". */
+function leftOut(ctx: ValidatorContext, competitionId: number, candidates: Candidate[]): string {
+  const inStep = new Set(candidates.map((c) => c.model.hotkey));
+  const notes = ctx.state.budget.notes();
+  const kinds = new Map<string, number>();
+  for (const m of ctx.state.models()) {
+    if (m.competitionId !== competitionId || inStep.has(m.hotkey)) continue;
+    const kind = (notes.get(m.hotkey) ?? m.status).split(/[:(,;]| at block| until/)[0].trim();
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ");
 }
 
 /** An adapter's loss against the base's, in words. */

@@ -11,6 +11,7 @@ import {
 } from "../scoring/mod.ts";
 import type { ValidatorContext } from "./context.ts";
 import type { StepBase } from "./step_base.ts";
+import { recordBudget } from "./step_budget.ts";
 import type { EvalRecord } from "./state.ts";
 import { timingStats } from "./telemetry.ts";
 import type { Turn } from "./turn.ts";
@@ -25,7 +26,8 @@ export interface Scored {
 
 /**
  * SN9 scoring over the step's results (models that failed count as failed, not as absent), the
- * moving average, and the subnet's weights over every competition; the step is marked done.
+ * moving average, and the subnet's weights over every competition; the step is marked done, with
+ * the budget's history and kept models in the same transaction.
  */
 export function scoreStep(
   ctx: ValidatorContext,
@@ -64,6 +66,7 @@ export function scoreStep(
     })),
     ema,
     turn.now(),
+    () => recordBudget(ctx, turn, results, outcomes, ema),
   );
   const shares = new Map(turn.entry.competitions.map((c) => [c.id, c.rewardShare]));
   return { results, ema, subnet: subnetWeights(ema, shares) };

@@ -1,6 +1,6 @@
 /**
  * From the chain to the models worth evaluating: every commitment of a registered hotkey is
- * parsed; a new or changed commitment (re)enters as pending; a malformed one, or one for a
+ * parsed; a new or changed commitment (re)enters as pending, with no evaluation history; a malformed one, or one for a
  * competition not in force, is kept as ignored with the reason and what was committed (and looked
  * at again each sync, since a scheduled competition can come into force). A hotkey that left the
  * metagraph (deregistered, its uid possibly taken by a new hotkey) is forgotten together with the
@@ -26,6 +26,7 @@ export function syncModels(
     for (const m of state.models()) {
       if (uids.get(m.hotkey) !== m.uid) {
         state.deleteModel(m.hotkey);
+        state.budget.forget(m.hotkey);
         state.setEma(forgetUid(state.ema(), m.uid));
         changed++;
       }
@@ -74,6 +75,8 @@ export function syncModels(
         known.commitBlock === next.commitBlock && known.uid === uid &&
         (known.status !== "ignored" || next.status === "ignored");
       if (same) continue;
+      // A new commitment is a new model: the budget's history and queue place were the old one's.
+      state.budget.forget(c.hotkey);
       state.upsertModel(next);
       changed++;
     }

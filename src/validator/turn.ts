@@ -9,7 +9,7 @@ import { seedFromBlockHash, syncBlock, toHex } from "../data/mod.ts";
 import { isTransient } from "../http/mod.ts";
 import type { ValidatorContext } from "./context.ts";
 import { BaseUnavailable } from "./step_base.ts";
-import type { StepRecord, TrackedModel } from "./state.ts";
+import type { StepRecord } from "./state.ts";
 import { syncModels } from "./sync_models.ts";
 
 /** Whose turn it is, at which block and seed: a resumed step keeps its own. */
@@ -63,19 +63,6 @@ export async function takeTurn(ctx: ValidatorContext): Promise<Turn> {
     seed: seedFromBlockHash(blockHash),
     now,
   };
-}
-
-/** The models this step evaluates: every known one, and the oldest few new ones past the delay. */
-export function candidatesOf(ctx: ValidatorContext, { competition, stepBlock }: Turn): TrackedModel[] {
-  const eligible = ctx.state.models().filter((m) =>
-    m.competitionId === competition.id && m.status !== "rejected" && m.status !== "ignored" &&
-    m.commitBlock + competition.evalBlockDelay <= stepBlock
-  );
-  const known = eligible.filter((m) => m.status === "ok" || m.status === "failed");
-  const fresh = eligible.filter((m) => m.status === "pending")
-    .sort((a, b) => a.commitBlock - b.commitBlock || a.uid - b.uid)
-    .slice(0, ctx.maxNewPerStep ?? 4);
-  return [...known, ...fresh].sort((a, b) => a.uid - b.uid);
 }
 
 /** Runs a preparation phase; a failure counts against the turn (see `turnFailed`) and is rethrown. */

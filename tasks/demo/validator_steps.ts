@@ -26,7 +26,6 @@ function validatorContext(net: DemoNetwork, log: (line: string) => void): Valida
     setWeights: true,
     telemetry: new JsonlRunLog(net.paths.runLog),
     log,
-    maxNewPerStep: 10,
   };
 }
 

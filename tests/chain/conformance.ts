@@ -95,6 +95,12 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
     const { block } = await h.chain.setWeights(h.validator, { ...at, uids: [1, 2], weights: [100, 50] });
     const after = await h.chain.metagraph(h.netuid);
     assert.equal(after.neurons[0].lastUpdate, block, "LastUpdate is the including block");
+    // subtensor's vec_u16_max_upscale_to_u16: the largest becomes 65535, the rest in proportion
+    // (50/100 of 65535 is 32767.5, rounded either way).
+    const [top, half] = (await h.chain.weights(h.netuid))[0];
+    assert.deepEqual(top, [1, 65535]);
+    assert.equal(half[0], 2);
+    assert.ok(Math.abs(half[1] - 32767.5) <= 1, `uid 2's weight ${half[1]} is half of 65535`);
     await rejects(h.chain.setWeights(h.validator, { ...at, uids: [1], weights: [1] }), "SettingWeightsTooFast");
     await h.advance(p.weightsRateLimit);
     await rejects(
@@ -113,6 +119,7 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
     );
     // A lone self-weight needs no permit.
     await h.chain.setWeights(h.miners[0], { ...at, uids: [1], weights: [1] });
+    assert.deepEqual((await h.chain.weights(h.netuid))[1], [[1, 65535]], "each setter has its own row");
   });
 
   test("commit-reveal v2: the reveal epoch counts from the including block; refusals by name", async (h) => {

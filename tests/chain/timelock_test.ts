@@ -192,9 +192,13 @@ Deno.test("local chain: a timelocked commit is revealed by the chain in its reve
   await assert.rejects(() => chain.commitTimelockedWeights(validator, commit(3)), /IncorrectCommitRevealVersion/);
   await chain.commitTimelockedWeights(validator, commit(4));
   await chain.commitTimelockedWeights(miner, commit(4)); // a payload naming someone else
-  assert.deepEqual(chain.weights(1)[0], undefined, "nothing is set before the reveal epoch");
+  assert.deepEqual((await chain.weights(1))[0], undefined, "nothing is set before the reveal epoch");
   chain.advance(15);
-  assert.deepEqual(chain.weights(1)[0], [[1, 65535], [2, 100]], "the chain decrypted and set the validator's weights");
-  assert.equal(chain.weights(1)[1], undefined, "a payload for another hotkey is dropped");
+  assert.deepEqual(
+    (await chain.weights(1))[0],
+    [[1, 65535], [2, 100]],
+    "the chain decrypted and set the validator's weights",
+  );
+  assert.equal((await chain.weights(1))[1], undefined, "a payload for another hotkey is dropped");
   await chain.close();
 });

@@ -95,7 +95,7 @@ Deno.test("demo: the best model and the helpful adapter win on chain, copies and
   // Weights on chain: the validator's row, bob's the largest, the copycat's absent.
   const validator = await devKey("Alice");
   const validatorUid = metagraph.neurons.find((n) => n.hotkey === validator.address)!.uid;
-  const row = new Map(chain.weights(1)[validatorUid]);
+  const row = new Map((await chain.weights(1))[validatorUid]);
   const best = [...row].sort((a, b) => b[1] - a[1])[0][0];
   assert.equal(best, byName.get("bob"));
   assert.ok(!row.has(byName.get("copycat")!) || row.get(byName.get("copycat")!)! === 0, "the copy gets no weight");

@@ -140,7 +140,7 @@ onRuntime("validator processes on subtensor spec 218", () => {
 
       // start+2: killed mid-evaluation, restarted in the same epoch: the step resumes, the reveal happens.
       await toEpoch(start + 2);
-      const killed = await validate(/: evaluating$/);
+      const killed = await validate(/: evaluating \(/);
       assert.ok(killed.killed, "the first run of this epoch was killed mid-evaluation");
       const resumed = await validate();
       assert.ok(resumed.lines.some((l) => /resuming step \d+/.test(l)), "the interrupted step resumed");

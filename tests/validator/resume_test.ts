@@ -43,7 +43,7 @@ Deno.test("validator: kill -9 mid-evaluation, restart, nothing lost or counted t
       "results saved before the kill are kept, not recomputed",
     );
   }
-  const resumedEvaluations = second.lines.filter((l) => /: evaluating$/.test(l)).length;
+  const resumedEvaluations = second.lines.filter((l) => /: evaluating \(/.test(l)).length;
   assert.equal(
     resumedEvaluations,
     all.length - doneBefore.length,

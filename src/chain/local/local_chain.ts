@@ -28,10 +28,11 @@ import {
   type TimelockBeacon,
   type TimelockedCommitPayload,
   type WeightCommit,
+  type WeightRows,
   type WeightsPayload,
 } from "../chain.ts";
 import { commitmentInfo } from "../subtensor/codec.ts";
-import type { SparseU16, YumaOutput } from "../yuma/mod.ts";
+import type { YumaOutput } from "../yuma/mod.ts";
 import { addStake, registerNeuron } from "./admin.ts";
 import { BlockProducer } from "./block_clock.ts";
 import { type BlockClock, DEFAULT_BLOCK_CLOCK } from "./clock_kind.ts";
@@ -257,8 +258,8 @@ export class LocalChain implements Chain {
   }
 
   /** Raw weights rows of a subnet (uid → [[uid, u16], …]). */
-  weights(netuid: number): SparseU16 {
-    return readSparse(this.#db, "weights", netuid);
+  weights(netuid: number): Promise<WeightRows> {
+    return Promise.resolve(readSparse(this.#db, "weights", netuid));
   }
 
   #write<T>(fn: () => T): T {

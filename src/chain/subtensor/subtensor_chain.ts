@@ -26,6 +26,7 @@ import {
   type TimelockBeacon,
   type TimelockedCommitPayload,
   type WeightCommit,
+  type WeightRows,
   type WeightsPayload,
 } from "../chain.ts";
 import { QUICKNET } from "../timelock/mod.ts";
@@ -149,6 +150,18 @@ export class SubtensorChain implements Chain {
       maxWeightLimit: await read("maxWeightsLimit", 65535, netuid),
       commitRevealVersion: this.#timelocked() ? await read("commitRevealWeightsVersion", 4) : 2,
     };
+  }
+
+  async weights(netuid: number): Promise<WeightRows> {
+    // Keyed (NetUidStorageIndex, uid): a subnet's first mechanism is stored under the netuid itself.
+    const entries = await (this.api.query.subtensorModule as Any).weights.entries(netuid);
+    const out: WeightRows = {};
+    for (const [key, value] of entries) {
+      out[Number(key.args[1].toString())] = (value as Any[]).map((
+        pair: Any,
+      ) => [Number(pair[0].toString()), Number(pair[1].toString())]);
+    }
+    return out;
   }
 
   async commitments(netuid: number): Promise<Commitment[]> {
