@@ -122,7 +122,7 @@ export function simulateSubnet(o: SubnetSimOptions): SimRun {
     const latest = new Map<number, SimCommit>();
     for (const c of commits) if (c.block <= block) latest.set(c.uid, c);
     const models = new Map(
-      [...latest.values()].map((c) => [hotkeyOf(c.uid), { commit: c, model: tracked(c, o, evaluated) }]),
+      [...latest.values()].map((c) => [hotkeyOf(c.uid), { commit: c, model: tracked(c, evaluated) }]),
     );
     // A new commitment is a new model: the budget forgets the old one (as syncModels does).
     for (const [hotkey, m] of models) {
@@ -216,7 +216,7 @@ function commitSchedule(o: SubnetSimOptions, random: () => number): SimCommit[] 
   return commits.sort((a, b) => a.block - b.block || a.uid - b.uid);
 }
 
-function tracked(c: SimCommit, o: SubnetSimOptions, evaluated: Set<SimCommit>): TrackedModel {
+function tracked(c: SimCommit, evaluated: Set<SimCommit>): TrackedModel {
   return {
     hotkey: hotkeyOf(c.uid),
     uid: c.uid,
