@@ -10,9 +10,7 @@ import { join } from "node:path";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import {
   type Competition,
-  DatasetsServerClient,
   hashModelDir,
-  JsonlRunLog,
   keyFromUri,
   LocalChain,
   localModelFileSet,
@@ -26,6 +24,7 @@ import { publishModel } from "../../miner/mod.ts";
 import { fitText, writeFaultAdapter, writeFaultyBase, writeQualityModel } from "../../fixtures/mod.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
 
 async function setup(o: { wrongHash?: boolean } = {}) {
   const root = await tempDir("sn9-adapters-");
@@ -95,21 +94,8 @@ async function setup(o: { wrongHash?: boolean } = {}) {
   chain.advance(3);
   const state = new ValidatorState(join(root, "v.sqlite"));
   const lines: string[] = [];
-  const ctx = (log: (l: string) => void = (l) => lines.push(l)) => ({
-    chain,
-    store,
-    datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
-    schedule,
-    netuid: 1,
-    hotkey: validator,
-    state,
-    cacheDir: join(root, "cache"),
-    modelCacheDir: join(root, "hub"),
-    device: "cpu" as const,
-    setWeights: false,
-    telemetry: new JsonlRunLog(join(root, "run.jsonl")),
-    log,
-  });
+  const ctx = (log: (l: string) => void = (l) => lines.push(l)) =>
+    testValidatorContext({ root, chain, store, datasetsUrl: datasets.url, schedule, hotkey: validator, state }, log);
   const uid = async (name: string) =>
     (await chain.metagraph(1)).neurons.find((n) => n.hotkey === miners[name].address)!.uid;
   const close = async () => {

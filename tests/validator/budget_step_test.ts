@@ -13,9 +13,7 @@ import {
   BUNDLED_SCHEDULES,
   type Competition,
   competitionAt,
-  DatasetsServerClient,
   formatModelId,
-  JsonlRunLog,
   keyFromUri,
   loadSchedule,
   LocalChain,
@@ -29,6 +27,7 @@ import {
 import { fitText, writeQualityModel } from "../../fixtures/mod.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
 
 const DELAY = 4;
 /** The embedded network's first competition, with a short delay and SN9's epsilon over 1000 blocks. */
@@ -80,22 +79,12 @@ Deno.test("budget: 30 miners; after the first step only the kept, the new and th
     for (let i = 0; i < 30; i++) await publish(i, 4 + 2 * i);
     chain.advance(DELAY);
     const lines: string[] = [];
-    const ctx = () => ({
-      chain,
-      store,
-      datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
-      schedule,
-      netuid: 1,
-      hotkey: validator,
-      state,
-      cacheDir: join(root, "cache"),
-      modelCacheDir: join(root, "hub"),
-      device: "cpu" as const,
-      setWeights: false,
-      telemetry: new JsonlRunLog(join(root, "run.jsonl")),
-      log: (l: string) => lines.push(l),
-      budget: { ...SN9_BUDGET, revisitBlocks: 10 },
-    });
+    const ctx = () =>
+      testValidatorContext(
+        { root, chain, store, datasetsUrl: datasets.url, schedule, hotkey: validator, state },
+        (l) => lines.push(l),
+        { budget: { ...SN9_BUDGET, revisitBlocks: 10 } },
+      );
     const uidOf = async (i: number) =>
       (await chain.metagraph(1)).neurons.find((n) => n.hotkey === keys[i].address)!.uid;
     const why = (s: StepSummary) =>

@@ -9,8 +9,6 @@ import { publishModel } from "../../miner/mod.ts";
 import {
   BUNDLED_SCHEDULES,
   competitionAt,
-  DatasetsServerClient,
-  JsonlRunLog,
   keyFromUri,
   loadSchedule,
   LocalChain,
@@ -22,6 +20,7 @@ import {
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { qualityModel } from "../helpers/models.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
 
 Deno.test("a deregistered hotkey's uid passes to a new hotkey with no moving average, results or history", async () => {
   const root = await tempDir("sn9-hotkey-");
@@ -56,21 +55,15 @@ Deno.test("a deregistered hotkey's uid passes to a new hotkey with no moving ave
   });
   chain.advance(3);
   const state = new ValidatorState(join(root, "v.sqlite"));
-  const ctx = {
+  const ctx = testValidatorContext({
+    root,
     chain,
     store,
-    datasets: new DatasetsServerClient({ baseUrl: datasets.url }),
+    datasetsUrl: datasets.url,
     schedule,
-    netuid: 1,
     hotkey: validator,
     state,
-    cacheDir: join(root, "cache"),
-    modelCacheDir: join(root, "hub"),
-    device: "cpu" as const,
-    setWeights: false,
-    telemetry: new JsonlRunLog(join(root, "run.jsonl")),
-    log: () => {},
-  };
+  });
   try {
     const first = await runStep(ctx);
     const uid = first!.results[0].uid;
