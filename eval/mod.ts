@@ -79,6 +79,7 @@ export {
   type LossSession,
   type SessionOptions,
 } from "./session.ts";
+export { type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "./device_spec.ts";
 export type { ComputeType } from "./onnx/mod.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
 export { GENERATED_TOKENS, PROMPT_TOKENS, sanityCheck, type SanityResult } from "./sanity.ts";

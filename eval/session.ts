@@ -18,6 +18,8 @@ export const DEVICES: readonly Device[] = ["cpu", "cuda", "webgpu"];
 /** Options for building a session. */
 export interface SessionOptions {
   device?: Device;
+  /** Which GPU of several (ONNX Runtime's `deviceId`; default its first). */
+  deviceId?: number;
   /** Intra-op threads (default: all cores the runtime reports). */
   threads?: number;
   /** Longest sequence the session will be asked to run (sizes position tables). */
@@ -146,7 +148,9 @@ export function toInputIds(batch: readonly ArrayLike<number>[], vocabSize: numbe
 
 function build(path: string, device: Device, options: SessionOptions): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, {
-    executionProviders: [device],
+    executionProviders: [
+      device === "cpu" || options.deviceId === undefined ? device : { name: device, deviceId: options.deviceId },
+    ],
     graphOptimizationLevel: "all",
     intraOpNumThreads: options.threads ?? navigator.hardwareConcurrency,
     enableProfiling: options.profilePrefix !== undefined,

@@ -15,6 +15,7 @@ import { printEngineReport } from "./bench/engine_report.ts";
 import { peakShapes } from "./bench/peak_shapes.ts";
 import { profileModels } from "./bench/profile.ts";
 import { benchSubnet } from "./bench/subnet.ts";
+import { benchLanes } from "./bench/lanes.ts";
 import { flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
 
 const benchFlags = {
@@ -44,6 +45,10 @@ const benchFlags = {
     min: 3,
     max: 3000,
   }),
+  lanes: flag.int("time one validator step over N models on one CPU lane, then on two sharing the cores", {
+    min: 1,
+    max: 64,
+  }),
   gflops: flag.int("with --subnet: one worker's forward rate in GFLOP/s (default: measured on gpt2-small)", { min: 1 }),
   child: flag.string("internal: benchmark one model in this process and print its JSON"),
 };
@@ -51,13 +56,14 @@ const benchFlags = {
 await main({
   name: "bench",
   summary:
-    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a simulated subnet (--subnet).",
+    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a step on one and two workers (--lanes), a simulated subnet (--subnet).",
   flags: benchFlags,
   examples: [
     "deno task bench",
     "deno task bench --models gpt2-small --seq 512",
     "deno task bench --data 20",
     "deno task bench --subnet 60 --gflops 100000",
+    "deno task bench --lanes 4",
     "deno task bench --download 1024",
     "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4",
   ],
@@ -79,6 +85,7 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
   const models = flags.models.split(",");
   if (flags.download) return await benchDownloadPath(flags.download, json);
   if (flags.data) return await benchDataPath(flags.data, seq);
+  if (flags.lanes) return await benchLanes(flags.lanes, { cache });
   if (flags.subnet) {
     return await benchSubnet({
       steps: flags.subnet,

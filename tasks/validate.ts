@@ -9,6 +9,8 @@
  * serves liveness and the last turn as JSON.
  */
 import {
+  cpuLanes,
+  type EvalLane,
   FanOutTelemetry,
   Health,
   JsonlRunLog,
@@ -22,7 +24,7 @@ import {
   WandbTelemetry,
 } from "../src/mod.ts";
 import type { StepSummary } from "../src/mod.ts";
-import { type Device, DEVICES } from "../eval/mod.ts";
+import type { DeviceSpec } from "../eval/mod.ts";
 import {
   defineCommand,
   flags,
@@ -32,6 +34,7 @@ import {
   openNetworkFromFlags,
   progress,
   rateLine,
+  UsageError,
 } from "./cli/mod.ts";
 
 /** The validate command (exported so its flags can be checked against the service examples in docs/). */
@@ -41,7 +44,10 @@ export const validateCommand = defineCommand({
     "Runs the validator: syncs commitments, evaluates models on seeded pages, scores them, and sets weights on chain.",
   flags: {
     ...networkFlags,
-    device: flags.choice("where models run", DEVICES, { default: "cpu" }),
+    device: flags.devices("where models run: give it once per device, each evaluates models of its own", {
+      default: "cpu",
+    }),
+    workers: flags.int("CPU evaluation workers sharing the cores (with --device cpu)", { min: 1, max: 64 }),
     once: flags.boolean("run one step and exit"),
     interval: flags.seconds("pause between steps", { default: 60 }),
     state: flags.path("the validator's SQLite state", { default: ".cache/validator.sqlite" }),
@@ -74,8 +80,11 @@ export const validateCommand = defineCommand({
     "deno task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --serve 8000",
     "deno task validate --subtensor.network ws://127.0.0.1:9944 --netuid 1 --dont-set-weights",
     "deno task validate --health 9100   # curl http://127.0.0.1:9100/health",
+    "deno task validate --device cuda:0 --device cuda:1 --network finney --netuid 9",
+    "deno task validate --once --workers 2",
   ],
   async run({ flags: f }) {
+    const lanes = evalLanes(f.device, f.workers);
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
     // Signals first, so a stop asked for during start-up is honoured too.
     const stop = stopOnSignals(log);
@@ -131,7 +140,8 @@ export const validateCommand = defineCommand({
         modelCacheDir: network.modelCacheDir,
         modelCacheMaxBytes: f["model-cache-gb"] * 1e9,
         resolveTokenizer: network.resolveTokenizer,
-        device: f.device as Device,
+        device: f.device[0].device,
+        lanes,
         setWeights: !f["dont-set-weights"],
         telemetry,
         log,
@@ -273,4 +283,15 @@ function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; slee
         controller.signal.addEventListener("abort", done);
       }),
   };
+}
+
+/** The evaluation lanes the flags ask for: `--workers N` CPU lanes, or one per `--device`. */
+function evalLanes(devices: DeviceSpec[], workers: number | undefined): EvalLane[] | undefined {
+  if (workers !== undefined) {
+    if (devices.length > 1 || devices[0].device !== "cpu") {
+      throw new UsageError("--workers splits the CPU's cores; with GPUs give --device once per GPU instead");
+    }
+    return cpuLanes(workers);
+  }
+  return devices.length > 1 ? devices : undefined;
 }

@@ -6,6 +6,7 @@ import type { Schedule } from "../competitions/mod.ts";
 import type { DatasetsServerClient } from "../data/mod.ts";
 import type { ModelStore } from "../hub/mod.ts";
 import type { EvalBudget } from "./budget/mod.ts";
+import type { EvalLane } from "./eval_lanes.ts";
 import type { ScoreProgress } from "./score_model.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { ValidatorState } from "./state.ts";
@@ -32,6 +33,8 @@ export interface ValidatorContext {
   /** Progress of each model's loss computation. */
   onProgress?: (p: ScoreProgress) => void;
   device: Device;
+  /** The evaluation workers (eval_lanes.ts); default one on `device` with every core. */
+  lanes?: EvalLane[];
   /** When false, weights are computed and logged but not sent. */
   setWeights: boolean;
   telemetry: Telemetry;

@@ -15,6 +15,10 @@ export interface EvalSettings {
   store: ModelStore;
   cacheDir: string;
   device: Device;
+  /** Which GPU of several (default the first). */
+  deviceId?: number;
+  /** Intra-op threads (default: every core). */
+  threads?: number;
   batchSize: number;
   /** Wall-clock cap on one model's loss computation. */
   timeCapMs: number;

@@ -16,3 +16,4 @@ export * from "./iteration.ts";
 export * from "./health.ts";
 export * from "./budget/mod.ts";
 export * from "./step_budget.ts";
+export * from "./eval_lanes.ts";

@@ -54,6 +54,10 @@ export interface ScoreProgress {
 /** How to run it. */
 export interface ScoreSettings {
   device: Device;
+  /** Which GPU of several (default the first). */
+  deviceId?: number;
+  /** Intra-op threads (default: every core; a worker sharing the CPU with others takes its part). */
+  threads?: number;
   batchSize: number;
   /** Wall-clock cap on the loss computation. */
   timeCapMs: number;
@@ -137,6 +141,8 @@ export async function scoreModel(
     );
     session = await createLossSession(checked, {
       device: s.device,
+      deviceId: s.deviceId,
+      threads: s.threads,
       maxSequenceLength: maxLength,
       log: s.log,
       adapter,
@@ -187,6 +193,8 @@ export async function scoreModel(
       await session.release();
       session = await createLossSession(session.model, {
         device: session.device,
+        deviceId: s.deviceId,
+        threads: s.threads,
         maxSequenceLength: maxLength,
         log: s.log,
         adapter,

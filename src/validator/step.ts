@@ -14,9 +14,11 @@ import {
   toHex,
   TokenizedPagesCache,
 } from "../data/mod.ts";
+import { formatDeviceSpec } from "../../eval/mod.ts";
 import { evictOwnedCache } from "../hub/mod.ts";
 import { improvementOverBase } from "../scoring/mod.ts";
 import type { ValidatorContext } from "./context.ts";
+import { runInLanes } from "./eval_lanes.ts";
 import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
 import { prepareStepBase, type StepBase } from "./step_base.ts";
 import { logStep, scoreStep } from "./step_scoring.ts";
@@ -155,7 +157,7 @@ function beginStep(
   return stepId;
 }
 
-/** Evaluates each model the step has not yet recorded, writing each result as it finishes. */
+/** Evaluates each model the step has not yet recorded, on the context's lanes, writing each result as it finishes. */
 async function evaluateCandidates(
   ctx: ValidatorContext,
   turn: Turn,
@@ -166,17 +168,21 @@ async function evaluateCandidates(
   stepBase: StepBase | undefined,
 ): Promise<Map<string, EvalRecord>> {
   const done = new Map(ctx.state.evals(stepId).map((e) => [e.hotkey, e]));
-  for (const { model, why } of candidates) {
-    if (done.has(model.hotkey)) continue;
+  const todo = candidates.filter((c) => !done.has(c.model.hotkey));
+  const lanes = ctx.lanes ?? [{ device: ctx.device }];
+  await runInLanes(todo, lanes, async ({ model, why }, lane) => {
     ctx.signal?.throwIfAborted();
-    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})`);
+    const on = lanes.length > 1
+      ? ` on ${formatDeviceSpec(lane)}${lane.threads ? ` (${lane.threads} thread${lane.threads === 1 ? "" : "s"})` : ""}`
+      : "";
+    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})${on}`);
     const onFetched = ownCache(ctx, turn.now, model.repo, model.revision);
     const result = await evaluateModel(
       model,
       turn.competition,
       tasks,
       stepId,
-      { ...settings, onFetched },
+      { ...settings, ...lane, onFetched },
       stepBase?.model,
     );
     ctx.state.transaction(() => {
@@ -191,7 +197,7 @@ async function evaluateCandidates(
       }`,
     );
     done.set(model.hotkey, result);
-  }
+  });
   return done;
 }
 

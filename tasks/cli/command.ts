@@ -80,10 +80,11 @@ export function parse<F extends Flags>(
   command: Command<F>,
   argv: string[],
 ): { flags: Values<F>; positionals: string[] } {
-  const options: Record<string, { type: "string" | "boolean" }> = {};
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
   for (const [name, f] of Object.entries(command.flags)) {
-    options[name] = { type: f.type };
-    for (const alias of f.aliases ?? []) options[alias] = { type: f.type };
+    const option = f.multiple ? { type: f.type, multiple: true } : { type: f.type };
+    options[name] = option;
+    for (const alias of f.aliases ?? []) options[alias] = option;
   }
   // `--block -5`: a value that starts with a dash is still the value of a flag that takes one
   // (node's parseArgs calls it ambiguous), so the flag's own rule can say what is wrong with it.
@@ -98,7 +99,7 @@ export function parse<F extends Flags>(
       i++;
     } else args.push(argv[i]);
   }
-  let raw: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let raw: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     raw = parseArgs({ args, options, allowPositionals: command.positionals !== undefined, strict: true });
   } catch (e) {
@@ -114,7 +115,10 @@ export function parse<F extends Flags>(
   for (const [name, f] of Object.entries(command.flags)) {
     const given = [name, ...(f.aliases ?? [])].filter((n) => raw.values[n] !== undefined);
     if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} are the same flag; give it once`);
-    values[name] = f.parse(given.length ? raw.values[given[0]] : undefined, `--${given[0] ?? name}`);
+    values[name] = f.parse(
+      given.length ? raw.values[given[0]] as string | boolean | string[] : undefined,
+      `--${given[0] ?? name}`,
+    );
   }
   const p = command.positionals;
   if (p) {

@@ -22,8 +22,12 @@ export interface Flag<T> {
   defaultText?: string;
   /** Also accepted under these names (btcli's spellings). */
   aliases?: string[];
-  parse(raw: string | boolean | undefined, name: string): T;
+  /** May be given more than once; `parse` then gets every value, in order. */
+  multiple?: boolean;
+  parse(raw: string | boolean | string[] | undefined, name: string): T;
 }
+
+import { DEVICES, type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "../../eval/mod.ts";
 
 const quoted = (raw: unknown) => JSON.stringify(String(raw)).slice(0, 80);
 
@@ -151,6 +155,31 @@ export const flags = {
       }
       return xs.map(Number);
     });
+  },
+
+  /** Devices, one per use of the flag (`--device cuda:0 --device cuda:1`); each a lane of evaluation. */
+  devices(description: string, o: { default: string }): Flag<DeviceSpec[]> {
+    return {
+      type: "string",
+      description,
+      placeholder: `<${DEVICES.join("|")}[:n]>`,
+      defaultText: o.default,
+      multiple: true,
+      parse: (raw, name) => {
+        const given = raw === undefined ? [o.default] : Array.isArray(raw) ? raw : [String(raw)];
+        const specs = given.map((d) => {
+          try {
+            return parseDeviceSpec(d);
+          } catch (e) {
+            throw new UsageError(`${name}: ${(e as Error).message}`);
+          }
+        });
+        const names = specs.map(formatDeviceSpec);
+        const twice = names.find((d, i) => names.indexOf(d) !== i);
+        if (twice) throw new UsageError(`${name} ${twice} is given twice; give each device once`);
+        return specs;
+      },
+    };
   },
 
   boolean(description: string, o: { aliases?: string[] } = {}): Flag<boolean> {

@@ -1,0 +1,103 @@
+/**
+ * The embedded evaluation workers: `runInLanes` gives each item to exactly one lane and never
+ * runs two at once on a lane; a failure stops new work; the CPU's cores are split between lanes;
+ * and a step on two lanes records the same losses, to the bit, as the same step on one.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  cpuLanes,
+  devKey,
+  type EvalLane,
+  LocalChain,
+  LocalModelStore,
+  runInLanes,
+  runStep,
+  type Schedule,
+  ValidatorState,
+} from "../../src/mod.ts";
+import { BUNDLED_SCHEDULES, loadSchedule } from "../../src/mod.ts";
+import { publishedSubnet } from "../helpers/published_subnet.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
+import { startDatasetsServer } from "../standins/datasets_server.ts";
+
+Deno.test("runInLanes() runs each item once, one at a time per lane, all lanes busy", async () => {
+  const lanes: EvalLane[] = [{ device: "cpu", threads: 1 }, { device: "cuda", deviceId: 1 }];
+  const seen: number[] = [];
+  const busy = new Map<EvalLane, number>();
+  let most = 0;
+  const used = new Set<EvalLane>();
+  await runInLanes([0, 1, 2, 3, 4, 5, 6], lanes, async (item, lane) => {
+    busy.set(lane, (busy.get(lane) ?? 0) + 1);
+    most = Math.max(most, busy.get(lane)!);
+    used.add(lane);
+    await Promise.resolve();
+    seen.push(item);
+    busy.set(lane, busy.get(lane)! - 1);
+  });
+  assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal(most, 1, "a lane never runs two items at once");
+  assert.equal(used.size, 2, "both lanes took work");
+});
+
+Deno.test("runInLanes() stops taking work after a failure and throws it once the running items end", async () => {
+  const started: number[] = [];
+  await assert.rejects(
+    runInLanes([0, 1, 2, 3, 4], [{ device: "cpu" }, { device: "cpu" }], async (item) => {
+      started.push(item);
+      await Promise.resolve();
+      if (item === 1) throw new Error("lane broke on 1");
+    }),
+    /lane broke on 1/,
+  );
+  assert.ok(started.length <= 3, `no new items after the failure: ${started}`);
+});
+
+Deno.test("cpuLanes() splits the cores between lanes, each at least one thread", () => {
+  assert.deepEqual(cpuLanes(2, 2).map((l) => l.threads), [1, 1]);
+  assert.deepEqual(cpuLanes(3, 8).map((l) => l.threads), [3, 3, 2]);
+  assert.deepEqual(cpuLanes(4, 2).map((l) => l.threads), [1, 1, 1, 1]);
+});
+
+Deno.test("a step on two CPU lanes records the losses of the same step on one, to the bit", async () => {
+  const dir = await tempDir("sn9-lanes-");
+  const subnet = await publishedSubnet(dir, { minerPrefix: "lane-miner", genesisHash: `0x${"7".padStart(64, "0")}` });
+  const datasets = await startDatasetsServer();
+  const chain = LocalChain.open(subnet.chainDb, { clock: { kind: "manual" } });
+  const schedule: Schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
+  try {
+    const run = async (name: string, lanes: EvalLane[]) => {
+      const state = new ValidatorState(join(dir, `${name}.sqlite`));
+      const lines: string[] = [];
+      try {
+        const ctx = testValidatorContext(
+          {
+            root: join(dir, name),
+            chain,
+            store: new LocalModelStore(subnet.storeDir),
+            datasetsUrl: datasets.url,
+            schedule,
+            hotkey: await devKey("Alice"),
+            state,
+          },
+          (l) => lines.push(l),
+          { lanes },
+        );
+        const summary = (await runStep(ctx))!;
+        const losses = state.evals(summary.stepId).map((e) => [e.uid, e.status, e.loss, e.taskLosses]);
+        return { losses, lines };
+      } finally {
+        state.close();
+      }
+    };
+    const one = await run("one", [{ device: "cpu", threads: 1 }]);
+    const two = await run("two", cpuLanes(2, 2));
+    assert.equal(one.losses.length, 5);
+    assert.deepEqual(two.losses, one.losses, "the same losses, bit for bit");
+    assert.equal(two.lines.filter((l) => / on cpu \(1 thread\)$/.test(l)).length, 5, two.lines.join("\n"));
+  } finally {
+    await chain.close();
+    await datasets.close();
+  }
+});
