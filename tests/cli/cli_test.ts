@@ -71,7 +71,9 @@ const CASES: Case[] = [
     /^error: --network must be one of embedded, finney, test, local or a ws:\/\/ URL \(got "finny"\)/,
   ],
   ["validate", ["--subtensor.network", "finney"], 2, /^error: --netuid is required on finney/],
-  ["validate", ["--device", "tpu"], 2, /^error: --device must be one of cpu, /],
+  ["validate", ["--device", "tpu"], 2, /^error: --device: device "tpu" is not one of cpu, cuda, webgpu/],
+  ["validate", ["--device", "cuda:0", "--device", "cuda:0"], 2, /^error: --device cuda:0 is given twice/],
+  ["validate", ["--device", "cuda", "--workers", "2"], 2, /^error: --workers splits the CPU's cores/],
   [
     "validate",
     ["--network", "ws://127.0.0.1:1", "--netuid", "1", "--once"],

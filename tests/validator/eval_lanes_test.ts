@@ -17,6 +17,7 @@ import {
   ValidatorState,
 } from "../../src/mod.ts";
 import { BUNDLED_SCHEDULES, loadSchedule } from "../../src/mod.ts";
+import { formatDeviceSpec, parseDeviceSpec } from "../../eval/mod.ts";
 import { publishedSubnet } from "../helpers/published_subnet.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { testValidatorContext } from "../helpers/validator_context.ts";
@@ -99,5 +100,14 @@ Deno.test("a step on two CPU lanes records the losses of the same step on one, t
   } finally {
     await chain.close();
     await datasets.close();
+  }
+});
+
+Deno.test("parseDeviceSpec() reads cpu, cuda and cuda:N, and refuses the rest with what it accepts", () => {
+  assert.deepEqual(parseDeviceSpec("cpu"), { device: "cpu" });
+  assert.deepEqual(parseDeviceSpec("cuda:1"), { device: "cuda", deviceId: 1 });
+  assert.equal(formatDeviceSpec(parseDeviceSpec("cuda:12")), "cuda:12");
+  for (const bad of ["cpu:0", "tpu", "cuda:", "cuda:-1", "CUDA", "cuda:1:2"]) {
+    assert.throws(() => parseDeviceSpec(bad), /is not one of cpu, cuda, webgpu/, bad);
   }
 });
