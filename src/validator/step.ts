@@ -173,7 +173,9 @@ async function evaluateCandidates(
   await runInLanes(todo, lanes, async ({ model, why }, lane) => {
     ctx.signal?.throwIfAborted();
     const on = lanes.length > 1
-      ? ` on ${formatDeviceSpec(lane)}${lane.threads ? ` (${lane.threads} thread${lane.threads === 1 ? "" : "s"})` : ""}`
+      ? ` on ${formatDeviceSpec(lane)}${
+        lane.threads ? ` (${lane.threads} thread${lane.threads === 1 ? "" : "s"})` : ""
+      }`
       : "";
     ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})${on}`);
     const onFetched = ownCache(ctx, turn.now, model.repo, model.revision);
