@@ -3,33 +3,22 @@
  * `scoreModel` — the same scoring a miner's preflight runs. Every failure becomes a result with a
  * reason; nothing a model does makes this throw.
  */
-import { type CheckedModel, type Device, formatReason, ModelRejected } from "../../eval/mod.ts";
+import { type CheckedModel, formatReason, ModelRejected } from "../../eval/mod.ts";
 import type { Competition } from "../competitions/mod.ts";
 import type { TaskData } from "../data/mod.ts";
 import { downloadMeter, type FetchedModel, fetchModel, type ModelStore } from "../hub/mod.ts";
-import { adapterLimits, scoreModel, type ScoreProgress, submissionLimits } from "./score_model.ts";
+import { adapterLimits, scoreModel, type ScoreSettings, submissionLimits } from "./score_model.ts";
 import type { EvalRecord, TrackedModel } from "./state.ts";
 
-/** Settings for evaluating models. */
-export interface EvalSettings {
+/** Settings for evaluating models: where to fetch them from and cache them, and how to score them. */
+export interface EvalSettings extends ScoreSettings {
   store: ModelStore;
   cacheDir: string;
-  device: Device;
-  /** Which GPU of several (default the first). */
-  deviceId?: number;
-  /** Intra-op threads (default: every core). */
-  threads?: number;
-  batchSize: number;
-  /** Wall-clock cap on one model's loss computation. */
-  timeCapMs: number;
-  eosTokenId: number;
   log: (line: string) => void;
   /** Least time between two download progress lines per model (default 10 s). */
   progressIntervalMs?: number;
   /** Told what each successful fetch left in the cache (for the record of the validator's own entries). */
   onFetched?: (fetched: FetchedModel) => void;
-  onProgress?: (p: ScoreProgress) => void;
-  signal?: AbortSignal;
 }
 
 /**
