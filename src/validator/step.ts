@@ -153,7 +153,10 @@ function beginStep(
   );
   ctx.log(`  budget: ${budgetLine(candidates)}`);
   const left = leftOut(ctx, competition.id, candidates);
-  if (left) ctx.log(`  not in this step: ${left}`);
+  if (left.length > 0) {
+    ctx.log(`  not in this step: ${left.length} models`);
+    for (const line of left) ctx.log(`    ${line}`);
+  }
   return stepId;
 }
 
@@ -213,17 +216,13 @@ function budgetLine(candidates: Candidate[]): string {
   return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ") || "nothing to evaluate";
 }
 
-/** The competition's models the step leaves out, by the first words of their notes: "20 lost at …, 1 given up …". */
-function leftOut(ctx: ValidatorContext, competitionId: number, candidates: Candidate[]): string {
+/** The competition's models the step leaves out, each with its note: "uid 7: lost at block 240: …". */
+function leftOut(ctx: ValidatorContext, competitionId: number, candidates: Candidate[]): string[] {
   const inStep = new Set(candidates.map((c) => c.model.hotkey));
   const notes = ctx.state.budget.notes();
-  const kinds = new Map<string, number>();
-  for (const m of ctx.state.models()) {
-    if (m.competitionId !== competitionId || inStep.has(m.hotkey)) continue;
-    const kind = (notes.get(m.hotkey) ?? m.status).split(/[:(,;]| at block| until/)[0].trim();
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  }
-  return [...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ");
+  return ctx.state.models()
+    .filter((m) => m.competitionId === competitionId && !inStep.has(m.hotkey))
+    .map((m) => `uid ${m.uid}: ${notes.get(m.hotkey) ?? m.status}`);
 }
 
 /** An adapter's loss against the base's, in words. */

@@ -14,6 +14,7 @@ import {
   type QueueEntry,
   SN9_BUDGET,
   stepWinner,
+  type TopMiner,
   topMiners,
 } from "./budget/mod.ts";
 import type { ValidatorContext } from "./context.ts";
@@ -45,8 +46,21 @@ export async function planStep(ctx: ValidatorContext, turn: Turn): Promise<Candi
     history: state.budget.history(model.hotkey, model.competitionId),
     checkedBlock: checkedBlocks.get(model.hotkey) ?? null,
   }));
-  const scanDue = turn.block - (state.lastTopMinerScan() ?? -Infinity) >= budget.topMiners.scanBlocks;
-  const top = scanDue ? topMiners(turn.metagraph, await ctx.chain.weights(ctx.netuid), budget.topMiners) : undefined;
+  let scanDue = turn.block - (state.lastTopMinerScan() ?? -Infinity) >= budget.topMiners.scanBlocks;
+  let top: TopMiner[] | undefined;
+  if (scanDue) {
+    // The other validators' weights only add to the queue: a failed read waits for the next turn.
+    try {
+      top = topMiners(turn.metagraph, await ctx.chain.weights(ctx.netuid), budget.topMiners);
+    } catch (e) {
+      ctx.log(
+        `budget: could not read the validators' weights, the top-miner scan waits for the next turn: ${
+          (e as Error).message
+        }`,
+      );
+      scanDue = false;
+    }
+  }
   const plan = planQueue({
     block: turn.block,
     budget,

@@ -2,21 +2,33 @@
  * The evaluation budget's rules, hand-checked on small histories: SN9's `should_retry_model`
  * (its cases from macrocosm-os/pretraining `tests/model/test_retry.py`, and the epsilon decay's
  * boundary worked out by hand), which models a competition keeps, the top miners other
- * validators weight (taoverse `get_top_miners`), and the planner's cap, revisit and order.
+ * validators weight (taoverse `get_top_miners`), the planner's cap, revisit and order, and a
+ * weights read that fails leaving the scan due.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
+  BUNDLED_SCHEDULES,
   type Competition,
+  devKey,
   type EvalHistoryEntry,
+  loadSchedule,
+  LocalChain,
+  LocalModelStore,
   type Metagraph,
   modelsToKeep,
   type PlanModel,
   planQueue,
+  planStep,
   shouldRetry,
   SN9_BUDGET,
+  takeTurn,
   topMiners,
   type TrackedModel,
+  ValidatorState,
 } from "../../src/mod.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
 
 const fixed = (e: number) => ({ start: e, end: e, decayBlocks: 1 });
 const entry = (score: number, block = 1, winningScore = 1.0, winningBlock = 1): EvalHistoryEntry => ({
@@ -219,4 +231,52 @@ Deno.test("planQueue() queues a top miner over the limit unless it was evaluated
   // blocks ago (< 300); uid 1, 400 blocks ago, joins though the limit is 1.
   assert.deepEqual(plan.queue.map((q) => q.hotkey), ["h1"]);
   assert.equal(plan.queue[0].why, "queued: validator uid 0, 4 weights it");
+});
+
+Deno.test("planStep() plans without the top-miner scan when the validators' weights cannot be read, and scans next turn", async () => {
+  const root = await tempDir("sn9-plan-");
+  const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
+  const state = new ValidatorState(join(root, "v.sqlite"));
+  try {
+    chain.createSubnet(1, { tempo: 100 });
+    const validator = await devKey("Alice");
+    await chain.register(1, validator.address, validator);
+    chain.advance(5);
+    const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
+    let fail = true;
+    const flaky = new Proxy(chain, {
+      get: (t, p) =>
+        p === "weights"
+          ? () => fail ? Promise.reject(new Error("RPC timed out")) : t.weights(1)
+          : typeof (t as never)[p] === "function"
+          ? ((t as never)[p] as (...a: unknown[]) => unknown).bind(t)
+          : (t as never)[p],
+    });
+    const lines: string[] = [];
+    const ctx = testValidatorContext(
+      {
+        root,
+        chain: flaky,
+        store: new LocalModelStore(join(root, "store")),
+        datasetsUrl: "http://127.0.0.1:9",
+        schedule,
+        hotkey: validator,
+        state,
+      },
+      (l) => lines.push(l),
+    );
+    const turn = await takeTurn(ctx);
+    assert.deepEqual(await planStep(ctx, turn), []);
+    assert.match(
+      lines.join("\n"),
+      /could not read the validators' weights, the top-miner scan waits for the next turn: RPC timed out/,
+    );
+    assert.equal(state.lastTopMinerScan(), undefined, "the scan is still due");
+    fail = false;
+    await planStep(ctx, turn);
+    assert.equal(state.lastTopMinerScan(), turn.block);
+  } finally {
+    state.close();
+    await chain.close();
+  }
 });
