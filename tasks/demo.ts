@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { BUNDLED_SCHEDULES, leaderboardApp, loadSchedule, ValidatorState } from "../src/mod.ts";
-import { flags, main, UsageError } from "./cli/mod.ts";
+import { flags, main, taskCommand, UsageError } from "./cli/mod.ts";
 import { type DemoSummary, runDemo } from "./demo/scenario.ts";
 
 await main({
@@ -108,11 +108,12 @@ function print(s: DemoSummary, port: number): void {
   );
   const p = s.paths;
   say("\nThe demo's files, and the commands that read them:");
-  say(`  deno task serve --state ${p.state} --port ${port}`);
-  say(`  deno task chain metagraph --chain-db ${p.chain}`);
-  say(`  deno task chain commitments --chain-db ${p.chain}`);
+  const task = taskCommand();
+  say(`  ${task} serve --state ${p.state} --port ${port}`);
+  say(`  ${task} chain metagraph --chain-db ${p.chain}`);
+  say(`  ${task} chain commitments --chain-db ${p.chain}`);
   say(
-    `  deno task validate --once --chain-db ${p.chain} --store-dir ${p.store} --state ${p.state} --run-log ${p.runLog} --cache-dir ${
+    `  ${task} validate --once --chain-db ${p.chain} --store-dir ${p.store} --state ${p.state} --run-log ${p.runLog} --cache-dir ${
       join(p.dir, "cache")
     }`,
   );

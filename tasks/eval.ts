@@ -35,7 +35,7 @@ await main({
     json: flags.boolean("print one JSON object (the last line of stdout)"),
   },
   examples: [
-    "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens.json",
+    "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens-128x8.json",
     "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
     "deno task eval --model ./base --adapter ./my-lora --tokens tokens.json --json",
   ],

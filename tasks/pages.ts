@@ -36,7 +36,7 @@ await main({
   },
   examples: [
     "deno task pages --offline --seed " + "ab".repeat(32),
-    "deno task pages --block-hash 0x" + "12".repeat(32) + " --dataset fineweb-edu --pages 2",
+    "deno task pages --block-hash 0x" + "12".repeat(32) + " --dataset fineweb-edu-2 --pages 2",
   ],
   async run({ flags: f }) {
     if (!f.seed === !f["block-hash"]) {

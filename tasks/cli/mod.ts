@@ -8,3 +8,4 @@ export * from "./network_flags.ts";
 export * from "./progress.ts";
 export * from "./input.ts";
 export * from "./submission.ts";
+export * from "./task_command.ts";

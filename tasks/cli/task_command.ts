@@ -1,0 +1,17 @@
+/**
+ * How to run a task on this machine, for the commands a task prints: `deno task` where a `deno`
+ * is on PATH, otherwise the README's `npx -y deno@<this version> task` (a machine with only Node.js).
+ */
+import { delimiter, join } from "node:path";
+
+/** "deno task" or "npx -y deno@2.9.6 task", as this machine can run it. */
+export function taskCommand(path: string = Deno.env.get("PATH") ?? ""): string {
+  const onPath = path.split(delimiter).some((dir) => {
+    try {
+      return dir !== "" && Deno.statSync(join(dir, "deno")).isFile;
+    } catch {
+      return false;
+    }
+  });
+  return onPath ? "deno task" : `npx -y deno@${Deno.version.deno} task`;
+}
