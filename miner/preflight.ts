@@ -14,7 +14,7 @@ import {
   type DatasetsServerClient,
   epsilonAt,
   improvementOverBase,
-  lossToBeat,
+  barToBeat,
   type ModelScore,
   type ModelStore,
   prepareCompetitionPages,
@@ -135,20 +135,21 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
       improvement,
     };
   }
-  const toBeat = lossToBeat(
+  const bar = barToBeat(
     o.leaders.map((l) => ({ uid: l.uid, block: l.block, loss: l.loss })),
     competition.epsilon,
     o.block,
   );
-  const leader = [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
-  const leaderEpsilon = epsilonAt(competition.epsilon, o.block, leader.block);
+  // The verdict names the model that sets the bar, with its own epsilon.
+  const setter = bar.setBy ?? [...o.leaders].sort((a, b) => a.loss - b.loss)[0];
+  const toBeat = bar.loss;
   const wins = loss < toBeat;
   const verdict = wins
-    ? `wins: ${loss.toFixed(4)} < ${toBeat.toFixed(4)} (the leader uid ${leader.uid} scores ${
-      leader.loss.toFixed(4)
-    } with epsilon ${leaderEpsilon.toFixed(5)} today)`
-    : `loses: ${loss.toFixed(4)} ≥ ${toBeat.toFixed(4)}, the loss to beat today (leader uid ${leader.uid}: ${
-      leader.loss.toFixed(4)
-    }, epsilon ${leaderEpsilon.toFixed(5)})`;
+    ? `wins: ${loss.toFixed(4)} < ${toBeat.toFixed(4)} (the leader uid ${setter.uid} scores ${
+      setter.loss.toFixed(4)
+    } with epsilon ${bar.epsilon.toFixed(5)} today)`
+    : `loses: ${loss.toFixed(4)} ≥ ${toBeat.toFixed(4)}, the loss to beat today (leader uid ${setter.uid}: ${
+      setter.loss.toFixed(4)
+    }, epsilon ${bar.epsilon.toFixed(5)})`;
   return { ...score, passes: true, wins, verdict: overBase + verdict, baseLoss, improvement };
 }

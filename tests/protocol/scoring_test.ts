@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  barToBeat,
   baselineBar,
   competitiveUids,
   computeWins,
@@ -191,4 +192,20 @@ Deno.test("adapter competitions: an adapter must beat the base's loss discounted
   // No adapter beats the base: nobody is paid by this competition.
   const none = scoreCompetition([{ uid: 3, block: 10, loss: 2.1 }], DECAY, 50, baseline);
   assert.equal(none[0].weight, 0);
+});
+
+Deno.test("barToBeat() takes the bar from the competing leader, never from a later copy's larger epsilon", () => {
+  const leader = { uid: 1, block: 0, loss: 3.0 };
+  const copy = { uid: 2, block: 90, loss: 3.0 };
+  // At block 100 the leader's epsilon is 0.0001 (bar 3 × 0.9999 = 2.9997); the copy's would be
+  // 0.005 − 0.1 × 0.0049 = 0.00451 (2.98647), but a copy takes no part in the win count.
+  const bar = barToBeat([copy, leader], DECAY, 100);
+  close(bar.loss, 2.9997);
+  assert.equal(bar.setBy?.uid, 1);
+  close(bar.epsilon, 0.0001);
+  assert.deepEqual(barToBeat([{ uid: 3, block: 0, loss: Infinity }], DECAY, 100), {
+    loss: Infinity,
+    setBy: null,
+    epsilon: 0,
+  });
 });
