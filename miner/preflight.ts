@@ -9,12 +9,12 @@
  */
 import type { Device } from "../eval/mod.ts";
 import {
+  barToBeat,
   baselineBar,
   type Competition,
   type DatasetsServerClient,
   epsilonAt,
   improvementOverBase,
-  barToBeat,
   type ModelScore,
   type ModelStore,
   prepareCompetitionPages,
