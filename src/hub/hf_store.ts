@@ -146,8 +146,8 @@ export class HfModelStore implements ModelStore {
           },
         });
         if (result.fetchedBytes === 0 && fileBytes === 0) {
-          bytes += file.size; // reused from the cache
-          onProgress?.({ path: file.path, fileBytes: file.size, fileSize: file.size, bytes, totalBytes });
+          bytes += file.size;
+          onProgress?.({ path: file.path, fileBytes: file.size, fileSize: file.size, bytes, totalBytes, reused: true });
         }
         fetchedBytes += result.fetchedBytes;
         if (result.createdBlob) createdBlobs.push(join(cacheFolderName(repo), "blobs", file.blobName ?? ""));

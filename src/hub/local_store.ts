@@ -79,7 +79,8 @@ export class LocalModelStore implements ModelStore {
     const createdBlobs: string[] = [];
     for (const f of wanted) {
       const blob = join(folder, "blobs", f.sha256), pointer = join(snapshot, f.path);
-      if (!(await exists(blob))) {
+      const reused = await exists(blob);
+      if (!reused) {
         await Deno.mkdir(dirname(blob), { recursive: true });
         await Deno.copyFile(this.#blob(f.sha256), `${blob}.incomplete`);
         await Deno.rename(`${blob}.incomplete`, blob);
@@ -92,7 +93,7 @@ export class LocalModelStore implements ModelStore {
         await Deno.symlink(relative(dirname(pointer), blob), pointer);
       }
       bytes += f.size;
-      onProgress?.({ path: f.path, fileBytes: f.size, fileSize: f.size, bytes, totalBytes });
+      onProgress?.({ path: f.path, fileBytes: f.size, fileSize: f.size, bytes, totalBytes, reused });
     }
     return { dir: snapshot, createdSnapshot, createdBlobs, fetchedBytes };
   }

@@ -31,6 +31,8 @@ export interface DownloadProgress {
   /** Bytes of the file set on disk (reused ones included). */
   bytes: number;
   totalBytes: number;
+  /** The file was already in the cache: nothing moved for it. */
+  reused?: boolean;
 }
 
 /** Receives progress often (every chunk); callers throttle what they show. */
