@@ -34,6 +34,7 @@ export { type DeclaredTensor, knownTensorNames, matchTensors, type TensorMatch }
 export {
   type Architecture,
   ARCHITECTURES,
+  embeddingNormalizer,
   findArchitecture,
   LIMITS,
   type LinearModule,

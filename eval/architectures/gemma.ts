@@ -34,6 +34,24 @@ export interface GemmaSpec extends ModelSpec {
   scale: number;
   attnSoftcap: number | null;
   layerWindows: (number | null)[];
+  /**
+   * The embedding normaliser √C as transformers builds it: `torch.tensor(hidden_size ** 0.5,
+   * dtype=hidden_states.dtype)` (modeling_gemma.py, modeling_gemma2.py), so a checkpoint run in its
+   * `torch_dtype` multiplies by √C rounded to that type: for bfloat16, √56 = 7.4833 becomes 7.46875.
+   */
+  normalizer: number;
+}
+
+/** √C rounded to the checkpoint's `torch_dtype` (round to nearest, ties to even), as the model runs in it. */
+export function embeddingNormalizer(hiddenSize: number, torchDtype: unknown): number {
+  const x = Math.sqrt(hiddenSize);
+  if (torchDtype === "bfloat16") {
+    const bits = new Uint32Array(new Float32Array([x]).buffer)[0];
+    const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000;
+    return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
+  }
+  if (torchDtype === "float16") return Math.f16round(x);
+  return Math.fround(x);
 }
 
 /** The GeLU names transformers maps for Gemma's MLP. */
@@ -88,6 +106,8 @@ export const gemma: Architecture<GemmaSpec> = {
       attnSoftcap: softcap("attn_logit_softcapping", 50),
       logitSoftcap: softcap("final_logit_softcapping", 30),
       layerWindows: gemma2 ? alternatingWindows(c, numLayers) : Array(numLayers).fill(null),
+      // Newer transformers write `dtype` where older ones wrote `torch_dtype`.
+      normalizer: embeddingNormalizer(hiddenSize, raw.torch_dtype ?? raw.dtype),
     };
   },
 
@@ -133,8 +153,7 @@ export const gemma: Architecture<GemmaSpec> = {
       softcap: s.attnSoftcap,
     };
 
-    // The normaliser is √C rounded to the compute type (float32 here), as transformers makes it.
-    const normalizer = g.value(new Float32Array([Math.sqrt(s.hiddenSize)]), []);
+    const normalizer = g.value(new Float32Array([s.normalizer]), []);
     let h = g.op("Mul", [g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }), normalizer]); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
       const p = `model.layers.${i}.`;

@@ -14,7 +14,7 @@ export type { Architecture, LinearModule, LoraSource, ModelSpec, TensorSpec, Wei
 export { LIMITS } from "./spec.ts";
 export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";
-export type { GemmaSpec } from "./gemma.ts";
+export { embeddingNormalizer, type GemmaSpec } from "./gemma.ts";
 export type { Phi3Spec } from "./phi3.ts";
 export type { GptNeoXSpec } from "./gpt_neox.ts";
 export type { PhiSpec } from "./phi.ts";

@@ -280,7 +280,9 @@ function gemmaLogits(c: any, W: Weights, ids: number[]): Vec[] {
     scale: two ? Math.pow(c.query_pre_attn_scalar ?? 256, -0.5) : 1 / Math.sqrt(D),
     softcap: two ? (c.attn_logit_softcapping === null ? null : c.attn_logit_softcapping ?? 50) : null,
   };
-  let x: Vec[] = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C).map((e) => e * Math.sqrt(C)));
+  // transformers: torch.tensor(hidden_size ** 0.5, dtype=hidden_states.dtype), the checkpoint's dtype.
+  const normalizer = roundTo(Math.sqrt(C), c.torch_dtype ?? c.dtype);
+  let x: Vec[] = ids.map((id) => row(w("model.embed_tokens.weight")!, id, C).map((e) => e * normalizer));
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `model.layers.${l}.`;
     const window = two && (c.layer_types ? c.layer_types[l] === "sliding_attention" : l % 2 === 0)
@@ -675,4 +677,16 @@ function logSumExp(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
   return m + Math.log(s);
+}
+
+/**
+ * `x` as a float of `dtype` holds it: bfloat16 keeps 8 significant bits, float16 11, float32 24;
+ * the nearest value on that grid, ties to the even neighbour.
+ */
+function roundTo(x: number, dtype: string | undefined): number {
+  const bits = dtype === "bfloat16" ? 8 : dtype === "float16" ? 11 : 24;
+  const step = 2 ** (Math.floor(Math.log2(Math.abs(x))) - (bits - 1));
+  const q = x / step, floor = Math.floor(q);
+  const n = q - floor > 0.5 || (q - floor === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  return n * step;
 }
