@@ -57,5 +57,5 @@ Deno.test("the pm2 file gives the validator time to stop, runs deno itself, and 
   assert.match(app.script, /\/deno$/);
   assert.equal(app.interpreter, "none");
   const { flags } = parse(validateCommand, validateFlags(`deno ${app.args}`));
-  assert.equal(flags.device, "cuda");
+  assert.deepEqual(flags.device, [{ device: "cuda" }]);
 });
