@@ -37,7 +37,8 @@ export interface GemmaSpec extends ModelSpec {
   /**
    * The embedding normaliser √C as transformers builds it: `torch.tensor(hidden_size ** 0.5,
    * dtype=hidden_states.dtype)` (modeling_gemma.py, modeling_gemma2.py), so a checkpoint run in its
-   * `torch_dtype` multiplies by √C rounded to that type: for bfloat16, √56 = 7.4833 becomes 7.46875.
+   * `torch_dtype` multiplies by √C rounded to that type: for bfloat16, √56 = 7.4833 becomes 7.46875
+   * (on purpose since transformers PR #29402, to match the original implementation).
    */
   normalizer: number;
 }
