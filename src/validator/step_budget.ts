@@ -94,10 +94,9 @@ export function startQueue(queue: readonly QueueEntry[], competitionId: number):
 export function recordBudget(
   ctx: ValidatorContext,
   turn: Turn,
-  results: readonly EvalRecord[],
-  outcomes: readonly ModelOutcome[],
-  ema: CompetitionWeights,
+  scored: { results: readonly EvalRecord[]; outcomes: readonly ModelOutcome[]; ema: CompetitionWeights },
 ): void {
+  const { results, outcomes, ema } = scored;
   const budget = budgetOf(ctx);
   const { state } = ctx;
   const { competition, stepBlock } = turn;
@@ -117,5 +116,9 @@ export function recordBudget(
   );
   const hotkeyOf = new Map(results.map((r) => [r.uid, r.hotkey]));
   const keptHotkeys = kept.map((k) => ({ hotkey: hotkeyOf.get(k.uid)!, why: k.why }));
-  state.budget.setQueue(queueAfterStep(state.budget.queue(), competition.id, keptHotkeys, stepBlock));
+  state.budget.setQueue(queueAfterStep(state.budget.queue(), {
+    competitionId: competition.id,
+    kept: keptHotkeys,
+    block: stepBlock,
+  }));
 }

@@ -66,7 +66,7 @@ export function scoreStep(
     })),
     ema,
     turn.now(),
-    () => recordBudget(ctx, turn, results, outcomes, ema),
+    () => recordBudget(ctx, turn, { results, outcomes, ema }),
   );
   const shares = new Map(turn.entry.competitions.map((c) => [c.id, c.rewardShare]));
   return { results, ema, subnet: subnetWeights(ema, shares) };

@@ -189,7 +189,11 @@ export function simulateSubnet(o: SubnetSimOptions): SimRun {
         outcomes.map((x) => ({ uid: x.uid, loss: x.loss, winRate: x.winRate, movingWeight: moving[x.uid] ?? 0 })),
         o.budget.sampleMin,
       );
-      queue = queueAfterStep(queue, competition.id, kept.map((k) => ({ hotkey: hotkeyOf(k.uid), why: k.why })), block);
+      queue = queueAfterStep(queue, {
+        competitionId: competition.id,
+        kept: kept.map((k) => ({ hotkey: hotkeyOf(k.uid), why: k.why })),
+        block,
+      });
     }
   }
   const end = Math.floor(seconds / BLOCK_SECONDS);

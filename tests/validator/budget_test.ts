@@ -39,8 +39,16 @@ const entry = (score: number, block = 1, winningScore = 1.0, winningBlock = 1): 
 });
 
 Deno.test("shouldRetry() follows SN9's test_retry.py cases", () => {
-  assert.equal(shouldRetry([], fixed(0.005), 10, 2).retry, true, "never evaluated");
-  assert.equal(shouldRetry([entry(0.2, 1, 0.19)], fixed(0.005), 10, 2).retry, false, "worse than the winner");
+  assert.equal(
+    shouldRetry([], { decay: fixed(0.005), block: 10, maxFailedAttempts: 2 }).retry,
+    true,
+    "never evaluated",
+  );
+  assert.equal(
+    shouldRetry([entry(0.2, 1, 0.19)], { decay: fixed(0.005), block: 10, maxFailedAttempts: 2 }).retry,
+    false,
+    "worse than the winner",
+  );
   // [epsilon, the model's loss, retried] against a winner at 1.0.
   for (
     const [epsilon, loss, retried] of [
@@ -52,23 +60,31 @@ Deno.test("shouldRetry() follows SN9's test_retry.py cases", () => {
       [0.49, 0.5, true],
     ] as const
   ) {
-    assert.equal(shouldRetry([entry(loss)], fixed(epsilon), 10, 2).retry, retried, `epsilon ${epsilon}, loss ${loss}`);
+    assert.equal(
+      shouldRetry([entry(loss)], { decay: fixed(epsilon), block: 10, maxFailedAttempts: 2 }).retry,
+      retried,
+      `epsilon ${epsilon}, loss ${loss}`,
+    );
   }
   // Only the last successful evaluation counts, wherever failures sit.
   const worseLast = [entry(0.9, 2), entry(1.1, 4)], betterLast = [entry(1.1, 2), entry(0.9, 4)];
   for (const [history, expected] of [[worseLast, false], [betterLast, true]] as const) {
     for (let i = 0; i <= history.length; i++) {
       const withFailure = [...history.slice(0, i), entry(Infinity, 3), ...history.slice(i)];
-      assert.equal(shouldRetry(withFailure, fixed(0.005), 10, 2).retry, expected);
+      assert.equal(shouldRetry(withFailure, { decay: fixed(0.005), block: 10, maxFailedAttempts: 2 }).retry, expected);
     }
   }
 });
 
 Deno.test("shouldRetry() gives a failing model two attempts, then gives it up", () => {
-  const once = shouldRetry([entry(Infinity)], fixed(0.005), 10, 2);
+  const once = shouldRetry([entry(Infinity)], { decay: fixed(0.005), block: 10, maxFailedAttempts: 2 });
   assert.equal(once.retry, true);
   assert.match(once.why, /failed 1 attempt, fewer than 2/);
-  const twice = shouldRetry([entry(Infinity, 1), entry(Infinity, 2)], fixed(0.005), 10, 2);
+  const twice = shouldRetry([entry(Infinity, 1), entry(Infinity, 2)], {
+    decay: fixed(0.005),
+    block: 10,
+    maxFailedAttempts: 2,
+  });
   assert.equal(twice.retry, false);
   assert.match(twice.why, /given up after 2 attempts that failed/);
 });
@@ -79,11 +95,11 @@ Deno.test("shouldRetry() retries a close loser once the winner's epsilon has dec
   // at block 340 ε = 0.003334 (bar 2.989998, no); at block 341 ε = 0.0033291 (bar 2.9900127, yes).
   const decay = { start: 0.005, end: 0.0001, decayBlocks: 1000 };
   const history = [entry(2.99, 100, 3.0, 0)];
-  assert.equal(shouldRetry(history, decay, 100, 2).retry, false);
-  const before = shouldRetry(history, decay, 340, 2);
+  assert.equal(shouldRetry(history, { decay: decay, block: 100, maxFailedAttempts: 2 }).retry, false);
+  const before = shouldRetry(history, { decay: decay, block: 340, maxFailedAttempts: 2 });
   assert.equal(before.retry, false);
   assert.match(before.why, /does not yet beat the winner's 3\.0000 less its epsilon 0\.00333 \(2\.9900\)/);
-  const after = shouldRetry(history, decay, 341, 2);
+  const after = shouldRetry(history, { decay: decay, block: 341, maxFailedAttempts: 2 });
   assert.equal(after.retry, true);
   assert.match(after.why, /^retried: its loss 2\.9900 now beats/);
 });

@@ -26,9 +26,12 @@ export function stepWinner<T extends StepResult>(results: readonly T[]): T | und
  */
 export function queueAfterStep(
   queue: readonly QueueEntry[],
-  competitionId: number,
-  kept: readonly { hotkey: string; why: string }[],
-  block: number,
+  { competitionId, kept, block }: {
+    competitionId: number;
+    kept: readonly { hotkey: string; why: string }[];
+    /** The step's block. */
+    block: number;
+  },
 ): QueueEntry[] {
   const others = queue.filter((q) => !(q.competitionId === competitionId && q.role === "current"));
   const taken = new Set(others.map((q) => q.hotkey));

@@ -100,7 +100,11 @@ export function planQueue(input: PlanInput): Plan {
     .sort((a, b) => (a.checkedBlock ?? -1) - (b.checkedBlock ?? -1) || a.model.uid - b.model.uid);
   for (const p of seen) {
     const competition = competitions.get(p.model.competitionId)!;
-    const verdict = shouldRetry(p.history, competition.epsilon, block, budget.maxFailedAttempts);
+    const verdict = shouldRetry(p.history, {
+      decay: competition.epsilon,
+      block,
+      maxFailedAttempts: budget.maxFailedAttempts,
+    });
     const due = p.checkedBlock === null || block - p.checkedBlock >= budget.revisitBlocks;
     if (!due) {
       notes.set(p.model.hotkey, `${verdict.why}; looked at again from block ${p.checkedBlock! + budget.revisitBlocks}`);

@@ -23,12 +23,20 @@ export interface RetryVerdict {
   why: string;
 }
 
-/** Applies the retry rule at block `current` to a model's history (oldest first). */
+/** When and under which rules the retry rule is asked. */
+export interface RetryRules {
+  /** The competition's epsilon decay. */
+  decay: EpsilonDecay;
+  /** The block asked at. */
+  block: number;
+  /** Attempts a model that only ever failed gets. */
+  maxFailedAttempts: number;
+}
+
+/** Applies the retry rule to a model's history (oldest first). */
 export function shouldRetry(
   history: readonly EvalHistoryEntry[],
-  decay: EpsilonDecay,
-  current: number,
-  maxFailedAttempts: number,
+  { decay, block: current, maxFailedAttempts }: RetryRules,
 ): RetryVerdict {
   if (history.length === 0) return { retry: true, why: "never evaluated" };
   const lastGood = history.findLast((h) => Number.isFinite(h.score));
