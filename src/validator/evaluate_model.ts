@@ -21,18 +21,19 @@ export interface EvalSettings extends ScoreSettings {
   onFetched?: (fetched: FetchedModel) => void;
 }
 
-/**
- * Evaluates `model` on the step's data; never throws for a model's own fault. In an adapter
- * competition `stepBase` is the step's checked base, and the commitment must hold an adapter for it.
- */
-export async function evaluateModel(
-  model: TrackedModel,
-  competition: Competition,
-  tasks: TaskData[],
-  stepId: number,
-  s: EvalSettings,
-  stepBase?: CheckedModel,
-): Promise<EvalRecord> {
+/** One model to evaluate in a step: the commitment, its competition and the step's token sequences. */
+export interface EvalJob {
+  model: TrackedModel;
+  competition: Competition;
+  tasks: TaskData[];
+  stepId: number;
+  /** In an adapter competition: the step's checked base; the commitment must hold an adapter for it. */
+  stepBase?: CheckedModel;
+}
+
+/** Evaluates a job's model on the step's data; never throws for a model's own fault. */
+export async function evaluateModel(job: EvalJob, s: EvalSettings): Promise<EvalRecord> {
+  const { model, competition, tasks, stepId, stepBase } = job;
   const base = {
     stepId,
     hotkey: model.hotkey,

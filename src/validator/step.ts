@@ -183,12 +183,8 @@ async function evaluateCandidates(
     ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})${on}`);
     const onFetched = ownCache(ctx, turn.now, model.repo, model.revision);
     const result = await evaluateModel(
-      model,
-      turn.competition,
-      tasks,
-      stepId,
+      { model, competition: turn.competition, tasks, stepId, stepBase: stepBase?.model },
       { ...settings, ...lane, onFetched },
-      stepBase?.model,
     );
     ctx.state.transaction(() => {
       ctx.state.recordEval({ ...result, queued: why });

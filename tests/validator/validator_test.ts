@@ -44,10 +44,10 @@ Deno.test("a model that runs past its time cap is scored as failed, not hung", a
     eosTokenId: 256,
     log: () => {},
   };
-  const capped = await evaluateModel(model, competition, tasks, 1, { ...settings, timeCapMs: 1 });
+  const capped = await evaluateModel({ model, competition, tasks, stepId: 1 }, { ...settings, timeCapMs: 1 });
   assert.equal(capped.status, "failed");
   assert.match(capped.reason!, /exceeded the time cap of 1 ms/);
-  const ok = await evaluateModel(model, competition, tasks, 1, { ...settings, timeCapMs: 600_000 });
+  const ok = await evaluateModel({ model, competition, tasks, stepId: 1 }, { ...settings, timeCapMs: 600_000 });
   assert.equal(ok.status, "ok", ok.reason ?? "");
   assert.ok(ok.loss! > 2 && ok.loss! < 4);
 });
