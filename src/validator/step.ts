@@ -53,7 +53,7 @@ export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null
   const stepBase = await orFailTurn(ctx, turn, () => prepareBase(ctx, turn, data.tasks, settings));
   const stepId = beginStep(ctx, turn, candidates, data.manifest, stepBase);
   const done = await evaluateCandidates(ctx, turn, stepId, candidates, data.tasks, settings, stepBase);
-  const scored = scoreStep(ctx, turn, stepId, done, stepBase);
+  const scored = scoreStep(ctx, turn, { stepId, done, stepBase });
   const weightsResult = ctx.setWeights
     ? await sendWeights(ctx, scored.subnet, turn.metagraph)
     : "not sent (--dont-set-weights)";

@@ -32,10 +32,9 @@ export interface Scored {
 export function scoreStep(
   ctx: ValidatorContext,
   turn: Turn,
-  stepId: number,
-  done: Map<string, EvalRecord>,
-  stepBase: StepBase | undefined,
+  step: { stepId: number; done: Map<string, EvalRecord>; stepBase: StepBase | undefined },
 ): Scored {
+  const { stepId, done, stepBase } = step;
   const { competition, stepBlock } = turn;
   // A result counts only while its hotkey still holds its uid (a deregistered hotkey's results,
   // from before a restart, must not pass to the uid's new owner).

@@ -15,11 +15,9 @@ import type { TrackedModel, ValidatorState } from "./state.ts";
 /** Updates tracked models from the metagraph and commitments; returns how many changed. */
 export function syncModels(
   state: ValidatorState,
-  metagraph: Metagraph,
-  commitments: Commitment[],
-  schedule: Schedule,
-  block: number,
+  chain: { metagraph: Metagraph; commitments: Commitment[]; schedule: Schedule; block: number },
 ): number {
+  const { metagraph, commitments, schedule, block } = chain;
   const uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]));
   let changed = 0;
   state.transaction(() => {

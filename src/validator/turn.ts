@@ -36,7 +36,12 @@ export async function takeTurn(ctx: ValidatorContext): Promise<Turn> {
   const block = await ctx.chain.currentBlock();
   const entry = scheduleAt(ctx.schedule, block);
   const metagraph = await ctx.chain.metagraph(ctx.netuid);
-  syncModels(ctx.state, metagraph, await ctx.chain.commitments(ctx.netuid), ctx.schedule, block);
+  syncModels(ctx.state, {
+    metagraph,
+    commitments: await ctx.chain.commitments(ctx.netuid),
+    schedule: ctx.schedule,
+    block,
+  });
   const step = ctx.state.runningStep();
   let competition: Competition | undefined;
   if (step) {
