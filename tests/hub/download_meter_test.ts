@@ -14,33 +14,31 @@ function meter(intervalMs = 10_000) {
   return { lines, onProgress, at: (ms: number) => (t = ms) };
 }
 
-Deno.test("downloadMeter() is silent for a model reused from the cache", () => {
-  const m = meter();
-  m.onProgress({ path: "config.json", fileBytes: 268, fileSize: 268, bytes: 268, totalBytes: 4_900_268, reused: true });
-  m.at(5);
+/** A 4.9 MB model: config.json, then the weights completing the set. */
+function smallModel(m: ReturnType<typeof meter>, o: { reused?: boolean; at: [number, number] }) {
+  const total = 4_900_268, reused = o.reused;
+  m.at(o.at[0]);
+  m.onProgress({ path: "config.json", fileBytes: 268, fileSize: 268, bytes: 268, totalBytes: total, reused });
+  m.at(o.at[1]);
   m.onProgress({
     path: "model.safetensors",
-    fileBytes: 4_900_000,
-    fileSize: 4_900_000,
-    bytes: 4_900_268,
-    totalBytes: 4_900_268,
-    reused: true,
+    fileBytes: 4.9e6,
+    fileSize: 4.9e6,
+    bytes: total,
+    totalBytes: total,
+    reused,
   });
+}
+
+Deno.test("downloadMeter() is silent for a model reused from the cache", () => {
+  const m = meter();
+  smallModel(m, { reused: true, at: [0, 5] });
   assert.deepEqual(m.lines, []);
 });
 
 Deno.test("downloadMeter() gives a fast local copy one line, without a rate measured over a few bytes", () => {
   const m = meter();
-  m.at(2);
-  m.onProgress({ path: "config.json", fileBytes: 268, fileSize: 268, bytes: 268, totalBytes: 4_900_268 });
-  m.at(40);
-  m.onProgress({
-    path: "model.safetensors",
-    fileBytes: 4_900_000,
-    fileSize: 4_900_000,
-    bytes: 4_900_268,
-    totalBytes: 4_900_268,
-  });
+  smallModel(m, { at: [2, 40] });
   assert.deepEqual(m.lines, ["downloaded 4.9 MB in 0.0 s"]);
 });
 
