@@ -23,7 +23,8 @@ import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
 import { prepareStepBase, type StepBase } from "./step_base.ts";
 import { logStep, scoreStep } from "./step_scoring.ts";
 import type { EvalRecord } from "./state.ts";
-import { budgetOf, type Candidate, planStep, startQueue } from "./step_budget.ts";
+import { startQueue } from "./budget/mod.ts";
+import { budgetOf, type Candidate, planStep } from "./step_budget.ts";
 import { orFailTurn, takeTurn, type Turn } from "./turn.ts";
 import { sendWeights } from "./weights_sender.ts";
 

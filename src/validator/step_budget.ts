@@ -6,17 +6,7 @@
  */
 import { scheduleAt } from "../competitions/mod.ts";
 import type { CompetitionWeights, ModelOutcome } from "../scoring/mod.ts";
-import {
-  type EvalBudget,
-  modelsToKeep,
-  planQueue,
-  queueAfterStep,
-  type QueueEntry,
-  SN9_BUDGET,
-  stepWinner,
-  type TopMiner,
-  topMiners,
-} from "./budget/mod.ts";
+import { budgetAfterStep, type EvalBudget, planQueue, SN9_BUDGET, type TopMiner, topMiners } from "./budget/mod.ts";
 import type { ValidatorContext } from "./context.ts";
 import type { EvalRecord, TrackedModel } from "./state.ts";
 import type { Turn } from "./turn.ts";
@@ -81,44 +71,27 @@ export async function planStep(ctx: ValidatorContext, turn: Turn): Promise<Candi
     .sort((a, b) => a.model.uid - b.model.uid);
 }
 
-/** The queue once a competition's step has started: its pending models are current. Run in the step's start transaction. */
-export function startQueue(queue: readonly QueueEntry[], competitionId: number): QueueEntry[] {
-  return queue.map((q) => q.competitionId === competitionId && q.role === "pending" ? { ...q, role: "current" } : q);
-}
-
 /**
- * After scoring, in the step's finishing transaction: every result joins its hotkey's history
- * (with the step winner's block and loss), and the competition's current models become the ones
- * it keeps (budget/after_step.ts).
+ * After scoring, in the step's finishing transaction: the results' history entries and the kept
+ * models, as budget/after_step.ts decides them.
  */
 export function recordBudget(
   ctx: ValidatorContext,
   turn: Turn,
   scored: { results: readonly EvalRecord[]; outcomes: readonly ModelOutcome[]; ema: CompetitionWeights },
 ): void {
-  const { results, outcomes, ema } = scored;
   const budget = budgetOf(ctx);
   const { state } = ctx;
   const { competition, stepBlock } = turn;
-  const winner = stepWinner(outcomes);
-  for (const r of results) {
-    state.budget.recordHistory(r.hotkey, competition.id, {
-      block: stepBlock,
-      score: r.loss ?? Infinity,
-      winningBlock: winner?.block ?? 0,
-      winningScore: winner?.loss ?? Infinity,
-    }, budget.historyLength);
-  }
-  const moving = ema[competition.id] ?? {};
-  const kept = modelsToKeep(
-    outcomes.map((o) => ({ uid: o.uid, loss: o.loss, winRate: o.winRate, movingWeight: moving[o.uid] ?? 0 })),
-    budget.sampleMin,
-  );
-  const hotkeyOf = new Map(results.map((r) => [r.uid, r.hotkey]));
-  const keptHotkeys = kept.map((k) => ({ hotkey: hotkeyOf.get(k.uid)!, why: k.why }));
-  state.budget.setQueue(queueAfterStep(state.budget.queue(), {
+  const hotkeyOf = new Map(scored.results.map((r) => [r.uid, r.hotkey]));
+  const after = budgetAfterStep({
+    queue: state.budget.queue(),
     competitionId: competition.id,
-    kept: keptHotkeys,
     block: stepBlock,
-  }));
+    results: scored.outcomes.map((o) => ({ ...o, hotkey: hotkeyOf.get(o.uid)! })),
+    moving: scored.ema[competition.id] ?? {},
+    sampleMin: budget.sampleMin,
+  });
+  for (const h of after.history) state.budget.recordHistory(h.hotkey, competition.id, h.entry, budget.historyLength);
+  state.budget.setQueue(after.queue);
 }

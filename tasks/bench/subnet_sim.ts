@@ -1,6 +1,6 @@
 /**
- * A full subnet over many steps, simulated with the validator's own budget rules (planQueue,
- * shouldRetry, modelsToKeep, stepWinner, queueAfterStep) and scoring (scoreCompetition and the
+ * A full subnet over many steps, simulated with the validator's own budget rules (planQueue and
+ * budgetAfterStep: the retry rule, the kept models, the step winner) and scoring (scoreCompetition and the
  * moving average), and a cost model in place of the models: an evaluation takes its load time
  * plus `2 · parameters · tokens / FLOP/s`. 255 miners commit over the horizon, newer models
  * better on average; each step's models run on `workers` workers, each job on the first free
@@ -10,15 +10,13 @@
 import type { Competition } from "../../src/competitions/mod.ts";
 import { recordCompetitionWeights, scoreCompetition } from "../../src/scoring/mod.ts";
 import {
+  budgetAfterStep,
   type CompetitionWeights,
   type EvalBudget,
   type EvalHistoryEntry,
-  modelsToKeep,
   planQueue,
-  queueAfterStep,
   type QueueEntry,
   startQueue,
-  stepWinner,
   type TrackedModel,
 } from "../../src/mod.ts";
 
@@ -174,26 +172,18 @@ export function simulateSubnet(o: SubnetSimOptions): SimRun {
     const outcomes = scoreCompetition(results, competition.epsilon, block);
     ema = recordCompetitionWeights(ema, competition.id, new Map(outcomes.map((x) => [x.uid, x.weight])));
     if (o.rule === "budget") {
-      const winner = stepWinner(outcomes);
-      for (const r of results) {
-        const h = [...(history.get(r.hotkey) ?? []), {
-          block,
-          score: r.loss,
-          winningBlock: winner?.block ?? 0,
-          winningScore: winner?.loss ?? Infinity,
-        }];
-        history.set(r.hotkey, h.slice(-o.budget.historyLength));
-      }
-      const moving = ema[competition.id] ?? {};
-      const kept = modelsToKeep(
-        outcomes.map((x) => ({ uid: x.uid, loss: x.loss, winRate: x.winRate, movingWeight: moving[x.uid] ?? 0 })),
-        o.budget.sampleMin,
-      );
-      queue = queueAfterStep(queue, {
+      const after = budgetAfterStep({
+        queue,
         competitionId: competition.id,
-        kept: kept.map((k) => ({ hotkey: hotkeyOf(k.uid), why: k.why })),
         block,
+        results: outcomes.map((x) => ({ ...x, hotkey: hotkeyOf(x.uid) })),
+        moving: ema[competition.id] ?? {},
+        sampleMin: o.budget.sampleMin,
       });
+      for (const h of after.history) {
+        history.set(h.hotkey, [...(history.get(h.hotkey) ?? []), h.entry].slice(-o.budget.historyLength));
+      }
+      queue = after.queue;
     }
   }
   const end = Math.floor(seconds / BLOCK_SECONDS);

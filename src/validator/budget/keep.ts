@@ -29,7 +29,7 @@ const WEIGHTED = 0.001;
 export function modelsToKeep(models: readonly KeepCandidate[], sampleMin: number): Kept[] {
   const scored = models.filter((m) => Number.isFinite(m.loss));
   const priority = (m: KeepCandidate) => m.movingWeight >= WEIGHTED ? 1 + m.movingWeight : m.winRate;
-  const ranked = [...scored].filter((m) => m.movingWeight >= WEIGHTED || m.winRate > 0)
+  const ranked = scored.filter((m) => m.movingWeight >= WEIGHTED || m.winRate > 0)
     .sort((a, b) => priority(b) - priority(a) || a.loss - b.loss || a.uid - b.uid)
     .slice(0, sampleMin);
   const kept: Kept[] = ranked.map((m) => ({
