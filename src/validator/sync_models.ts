@@ -1,8 +1,9 @@
 /**
  * From the chain to the models worth evaluating: every commitment of a registered hotkey is
- * parsed; a new or changed commitment (re)enters as pending, with no evaluation history; a malformed one, or one for a
- * competition not in force, is kept as ignored with the reason and what was committed (and looked
- * at again each sync, since a scheduled competition can come into force). A hotkey that left the
+ * parsed; a new or changed commitment (re)enters as pending, with no evaluation history; a
+ * malformed one, or one for a competition not in force, is kept as ignored with the reason and
+ * what was committed (and looked at again each sync, since a scheduled competition can come into
+ * force). A hotkey that left the
  * metagraph (deregistered, its uid possibly taken by a new hotkey) is forgotten together with the
  * moving-average weight its uid earned, so a new owner of the uid starts from zero.
  */
@@ -15,9 +16,9 @@ import type { TrackedModel, ValidatorState } from "./state.ts";
 /** Updates tracked models from the metagraph and commitments; returns how many changed. */
 export function syncModels(
   state: ValidatorState,
-  chain: { metagraph: Metagraph; commitments: Commitment[]; schedule: Schedule; block: number },
+  seen: { metagraph: Metagraph; commitments: Commitment[]; schedule: Schedule; block: number },
 ): number {
-  const { metagraph, commitments, schedule, block } = chain;
+  const { metagraph, commitments, schedule, block } = seen;
   const uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]));
   let changed = 0;
   state.transaction(() => {
