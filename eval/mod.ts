@@ -77,6 +77,7 @@ export {
   defaultCompute,
   type Device,
   DEVICES,
+  ENGINE_VERSION,
   type LossSession,
   type SessionOptions,
 } from "./session.ts";

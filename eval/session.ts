@@ -11,6 +11,9 @@ import type { CheckedAdapter } from "./adapters/mod.ts";
 import type { ComputeType } from "./onnx/mod.ts";
 import { ModelRejected } from "./rejected.ts";
 
+/** The engine that runs the graphs, as results name it: "onnxruntime-node 1.30.0". */
+export const ENGINE_VERSION = `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`;
+
 /** Execution devices the engine knows. */
 export type Device = "cpu" | "cuda" | "webgpu";
 export const DEVICES: readonly Device[] = ["cpu", "cuda", "webgpu"];

@@ -13,6 +13,7 @@ export * from "./chain/mod.ts";
 export * from "./hub/mod.ts";
 export * from "./validator/mod.ts";
 export * from "./network/mod.ts";
+export * from "./workers/mod.ts";
 export * from "./leaderboard/mod.ts";
 export * from "./averager/mod.ts";
 export * from "./version.ts";

@@ -9,12 +9,15 @@
  * serves liveness and the last turn as JSON.
  */
 import {
-  cpuLanes,
-  type EvalLane,
+  DEFAULT_QUEUE_TIMING,
+  type EvalQueue,
   FanOutTelemetry,
   Health,
   JsonlRunLog,
   leaderboardApp,
+  openQueue,
+  queueEvaluator,
+  redactQueueUrl,
   runIteration,
   scheduleHash,
   SN9_BUDGET,
@@ -24,17 +27,19 @@ import {
   WandbTelemetry,
 } from "../src/mod.ts";
 import type { StepSummary } from "../src/mod.ts";
-import type { DeviceSpec } from "../eval/mod.ts";
 import {
   defineCommand,
+  evalLanes,
   flags,
   hotkeyFromFlags,
+  laneFlags,
   main,
   networkFlags,
   openNetworkFromFlags,
   progress,
+  queueFlags,
   rateLine,
-  UsageError,
+  stopOnSignals,
 } from "./cli/mod.ts";
 
 /** The validate command (exported so its flags can be checked against the service examples in docs/). */
@@ -44,10 +49,8 @@ export const validateCommand = defineCommand({
     "Runs the validator: syncs commitments, evaluates models on seeded pages, scores them, and sets weights on chain.",
   flags: {
     ...networkFlags,
-    device: flags.devices("where models run: give it once per device, each evaluates models of its own", {
-      default: "cpu",
-    }),
-    workers: flags.int("CPU evaluation workers sharing the cores (with --device cpu)", { min: 1, max: 64 }),
+    ...laneFlags,
+    ...queueFlags,
     once: flags.boolean("run one step and exit"),
     interval: flags.seconds("pause between steps", { default: 60 }),
     state: flags.path("the validator's SQLite state", { default: ".cache/validator.sqlite" }),
@@ -82,6 +85,7 @@ export const validateCommand = defineCommand({
     "deno task validate --health 9100   # curl http://127.0.0.1:9100/health",
     "deno task validate --device cuda:0 --device cuda:1 --network finney --netuid 9",
     "deno task validate --once --workers 2",
+    "deno task validate --queue nats://127.0.0.1:4222   # with deno task worker --queue nats://127.0.0.1:4222",
   ],
   async run({ flags: f }) {
     const lanes = evalLanes(f.device, f.workers);
@@ -91,6 +95,7 @@ export const validateCommand = defineCommand({
     const network = await openNetworkFromFlags(f, log);
     let state: ValidatorState | undefined;
     let telemetry: Telemetry | undefined;
+    let queue: EvalQueue | undefined;
     let code = 0;
     try {
       const hotkey = await hotkeyFromFlags(network, f, "validator");
@@ -127,6 +132,16 @@ export const validateCommand = defineCommand({
           ? `telemetry: local run log ${f["run-log"]} (set WANDB_API_KEY for W&B)`
           : `telemetry: W&B run ${runName} and ${f["run-log"]}`,
       );
+      if (f.queue !== undefined) {
+        log(`queue: ${redactQueueUrl(f.queue)} (its workers evaluate the models; waiting for it if it is not up)`);
+        queue = await openQueue({
+          url: f.queue,
+          credsFile: f["queue-creds"],
+          name: `validator ${hotkey.address}`,
+          timing: DEFAULT_QUEUE_TIMING,
+          log,
+        });
+      }
       const bar = progress({ intervalMs: 30_000 });
       const ctx = {
         chain: network.chain,
@@ -142,6 +157,7 @@ export const validateCommand = defineCommand({
         resolveTokenizer: network.resolveTokenizer,
         device: f.device[0].device,
         lanes,
+        evaluator: queue && queueEvaluator(queue),
         setWeights: !f["dont-set-weights"],
         telemetry,
         log,
@@ -216,6 +232,7 @@ export const validateCommand = defineCommand({
     } finally {
       if (stop.signal.aborted) log("stopping: the W&B run is finished and the state closed");
       await telemetry?.close();
+      await queue?.close();
       state?.close();
       await network.close();
     }
@@ -245,53 +262,4 @@ function printStep(state: ValidatorState, summary: StepSummary): void {
       }  ${e.status}: ${(e.reason ?? e.explanation ?? "").slice(0, 110)}`,
     );
   }
-}
-
-/**
- * SIGTERM and SIGINT, as systemd, Docker and a terminal send them: the first aborts `signal` (the
- * loop abandons its model and finishes cleanly) and arms a hard deadline; a second exits at once.
- */
-function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; sleep(ms: number): Promise<void> } {
-  const controller = new AbortController();
-  const GRACE_MS = 8_000;
-  const on = (name: "SIGTERM" | "SIGINT", code: number) => () => {
-    if (controller.signal.aborted) {
-      log(`${name} again: exiting now`);
-      Deno.exit(code);
-    }
-    log(`${name}: stopping (the model being evaluated is abandoned and resumes on restart; ${name} again to quit now)`);
-    controller.abort(new DOMException(`stopped by ${name}`, "AbortError"));
-    // An outside call that does not return must not hold the process past a supervisor's patience.
-    const timer = setTimeout(() => {
-      log(`did not stop within ${GRACE_MS / 1000} s; exiting`);
-      Deno.exit(1);
-    }, GRACE_MS);
-    Deno.unrefTimer(timer);
-  };
-  Deno.addSignalListener("SIGTERM", on("SIGTERM", 143));
-  Deno.addSignalListener("SIGINT", on("SIGINT", 130));
-  return {
-    signal: controller.signal,
-    sleep: (ms) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          controller.signal.removeEventListener("abort", done);
-          resolve();
-        }
-        controller.signal.addEventListener("abort", done);
-      }),
-  };
-}
-
-/** The evaluation lanes the flags ask for: `--workers N` CPU lanes, or one per `--device`. */
-function evalLanes(devices: DeviceSpec[], workers: number | undefined): EvalLane[] | undefined {
-  if (workers !== undefined) {
-    if (devices.length > 1 || devices[0].device !== "cpu") {
-      throw new UsageError("--workers splits the CPU's cores; with GPUs give --device once per GPU instead");
-    }
-    return cpuLanes(workers);
-  }
-  return devices.length > 1 ? devices : undefined;
 }

@@ -135,6 +135,28 @@ export function checkNetworkChoice(network: string, netuid: number | undefined):
   }
 }
 
+/** Where models come from and the cache they are downloaded into. */
+export interface ModelStoreOptions {
+  /** `local`: a directory of repos (the embedded network's); `hf`: the Hub, or only its cache when offline. */
+  kind: "hf" | "local";
+  storeDir?: string;
+  cacheDir: string;
+  offline?: boolean;
+  env: EnvLookup;
+  log?: (line: string) => void;
+}
+
+/** The model store and cache the options name (the validator's and a queue worker's alike). */
+export async function openModelStore(o: ModelStoreOptions): Promise<{ store: ModelStore; modelCacheDir: string }> {
+  const modelCacheDir = o.kind === "local" ? join(o.cacheDir, "hub") : hfHubCache(o.env);
+  const store: ModelStore = o.kind === "local"
+    ? new LocalModelStore(o.storeDir ?? EMBEDDED_DEFAULTS.storeDir)
+    : o.offline
+    ? new HfCacheStore(modelCacheDir)
+    : new HfModelStore({ accessToken: await hfToken(o.env), retry: { log: o.log } });
+  return { store, modelCacheDir };
+}
+
 /** Opens `o.network`. */
 export async function openNetwork(o: NetworkOptions): Promise<Network> {
   checkNetworkChoice(o.network, o.netuid);
@@ -153,13 +175,14 @@ export async function openNetwork(o: NetworkOptions): Promise<Network> {
     chain = await SubtensorChain.connect(o.network, { log: o.log });
   }
 
-  const storeKind = o.modelStore ?? (embedded ? "local" : "hf");
-  const modelCacheDir = storeKind === "local" ? join(o.cacheDir, "hub") : hfHubCache(env);
-  const store: ModelStore = storeKind === "local"
-    ? new LocalModelStore(o.storeDir ?? EMBEDDED_DEFAULTS.storeDir)
-    : offline
-    ? new HfCacheStore(modelCacheDir)
-    : new HfModelStore({ accessToken: await hfToken(env), retry: { log: o.log } });
+  const { store, modelCacheDir } = await openModelStore({
+    kind: o.modelStore ?? (embedded ? "local" : "hf"),
+    storeDir: o.storeDir,
+    cacheDir: o.cacheDir,
+    offline,
+    env,
+    log: o.log,
+  });
 
   const wanted = o.datasetsServer ??
     (embedded || offline ? "bundled" : env("SN9_DATASETS_SERVER") ?? DEFAULT_DATASETS_SERVER);

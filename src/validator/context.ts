@@ -7,6 +7,7 @@ import type { DatasetsServerClient } from "../data/mod.ts";
 import type { ModelStore } from "../hub/mod.ts";
 import type { EvalBudget } from "./budget/mod.ts";
 import type { EvalLane } from "./eval_lanes.ts";
+import type { Evaluator } from "./evaluator.ts";
 import type { ScoreProgress } from "./score_model.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { ValidatorState } from "./state.ts";
@@ -35,6 +36,8 @@ export interface ValidatorContext {
   device: Device;
   /** The evaluation workers (eval_lanes.ts); default one on `device` with every core. */
   lanes?: EvalLane[];
+  /** Where evaluations run (evaluator.ts); default in this process on `lanes`. A queue's workers instead. */
+  evaluator?: Evaluator;
   /** When false, weights are computed and logged but not sent. */
   setWeights: boolean;
   telemetry: Telemetry;

@@ -78,6 +78,7 @@ export async function evaluateModel(job: EvalJob, s: EvalSettings): Promise<Eval
     ...base,
     loss: score.loss,
     taskLosses: score.taskLosses,
+    lossesSha256: score.lossesSha256,
     status: score.status,
     reason: score.reason,
     loadMs: fetchMs + (score.loadMs ?? 0),

@@ -17,3 +17,4 @@ export * from "./health.ts";
 export * from "./budget/mod.ts";
 export * from "./step_budget.ts";
 export * from "./eval_lanes.ts";
+export * from "./evaluator.ts";

@@ -24,6 +24,7 @@ import {
   sanityCheck,
   type SanityResult,
 } from "../../eval/mod.ts";
+import { createHash } from "node:crypto";
 import type { Competition } from "../competitions/mod.ts";
 import type { TaskData } from "../data/mod.ts";
 
@@ -35,6 +36,11 @@ export interface ModelScore {
   /** The weighted score over tasks (lower is better); null unless ok. */
   loss: number | null;
   taskLosses: Record<string, number>;
+  /**
+   * SHA-256 (hex) of every per-sequence loss, task after task, each as a little-endian float64:
+   * two runs agree on it only when every sequence's loss is bit-identical. Null unless measured.
+   */
+  lossesSha256: string | null;
   architecture: string | null;
   parameters: number | null;
   sanity: SanityResult | null;
@@ -113,6 +119,7 @@ export async function scoreModel(
     reason: null,
     loss: null,
     taskLosses: {},
+    lossesSha256: null,
     architecture: null,
     parameters: null,
     sanity: null,
@@ -159,6 +166,7 @@ export async function scoreModel(
   /** The task losses and the sanity check on `session`; the weighted loss. */
   const measure = async (session: LossSession): Promise<number> => {
     const total = tasks.reduce((n, t) => n + t.sequences.length, 0);
+    const digest = createHash("sha256");
     let before = 0;
     for (const t of tasks) {
       const losses = await evaluateLosses(session, t.sequences, {
@@ -177,8 +185,10 @@ export async function scoreModel(
         },
       });
       before += t.sequences.length;
+      digest.update(new Uint8Array(Float64Array.from(losses).buffer));
       result.taskLosses[t.task.id] = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
     }
+    result.lossesSha256 = digest.digest("hex");
     const first = tasks.find((t) => t.sequences.length >= 2);
     result.sanity = first
       ? await sanityCheck(session, first.sequences[0], first.sequences[1], s.eosTokenId, maxLength)

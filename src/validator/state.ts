@@ -60,6 +60,8 @@ const MIGRATIONS: [table: string, column: string, definition: string][] = [
   ["models", "commitment", "TEXT"],
   ["steps", "baseline", "TEXT"],
   ["evals", "queued", "TEXT"],
+  ["evals", "losses_sha256", "TEXT"],
+  ["evals", "evaluated_on", "TEXT"],
 ];
 
 /** The state database, opened (and on first open created or migrated) at `path`. */
@@ -198,8 +200,8 @@ export class ValidatorState {
   /** Records one model's result in a step (once: a second write for the same step and hotkey is ignored). */
   recordEval(e: EvalRecord): void {
     this.#db.prepare(
-      `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms, queued)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO evals (step_id, hotkey, uid, competition_id, repo, revision, commit_block, loss, task_losses, status, reason, load_ms, compute_ms, queued, losses_sha256, evaluated_on)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       e.stepId,
       e.hotkey,
@@ -215,6 +217,8 @@ export class ValidatorState {
       e.loadMs,
       e.computeMs,
       reasonOrNull(e.queued ?? null),
+      e.lossesSha256 ?? null,
+      reasonOrNull(e.evaluatedOn ?? null),
     );
   }
 

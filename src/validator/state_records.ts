@@ -50,6 +50,10 @@ export interface EvalRecord {
   explanation?: string | null;
   /** Why it was in the step: the evaluation budget's reason (kept, new commitment, retried, queued). */
   queued?: string | null;
+  /** SHA-256 of its per-sequence losses (`ModelScore.lossesSha256`): equal only when bit-identical. */
+  lossesSha256?: string | null;
+  /** Where it was evaluated: the device, and the queue worker when one did it ("cpu (4 threads), worker host/1"). */
+  evaluatedOn?: string | null;
 }
 
 /** A step's scores for one model, as `finishStep` stores them. */

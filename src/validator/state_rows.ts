@@ -70,5 +70,7 @@ export function toEval(r: Row): EvalRecord {
     excluded: text(r.excluded),
     explanation: text(r.explanation),
     queued: text(r.queued),
+    lossesSha256: text(r.losses_sha256),
+    evaluatedOn: text(r.evaluated_on),
   };
 }

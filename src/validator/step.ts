@@ -14,12 +14,11 @@ import {
   toHex,
   TokenizedPagesCache,
 } from "../data/mod.ts";
-import { formatDeviceSpec } from "../../eval/mod.ts";
 import { evictOwnedCache } from "../hub/mod.ts";
 import { improvementOverBase } from "../scoring/mod.ts";
 import type { ValidatorContext } from "./context.ts";
-import { runInLanes } from "./eval_lanes.ts";
-import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
+import type { EvalSettings } from "./evaluate_model.ts";
+import { inProcessEvaluator, type StepEvaluation } from "./evaluator.ts";
 import { prepareStepBase, type StepBase } from "./step_base.ts";
 import { logStep, scoreStep } from "./step_scoring.ts";
 import type { EvalRecord } from "./state.ts";
@@ -161,7 +160,7 @@ function beginStep(
   return stepId;
 }
 
-/** Evaluates each model the step has not yet recorded, on the context's lanes, writing each result as it finishes. */
+/** Evaluates each model the step has not yet recorded, on the context's evaluator, writing each result as it finishes. */
 async function evaluateCandidates(
   ctx: ValidatorContext,
   turn: Turn,
@@ -172,21 +171,20 @@ async function evaluateCandidates(
   stepBase: StepBase | undefined,
 ): Promise<Map<string, EvalRecord>> {
   const done = new Map(ctx.state.evals(stepId).map((e) => [e.hotkey, e]));
-  const todo = candidates.filter((c) => !done.has(c.model.hotkey));
-  const lanes = ctx.lanes ?? [{ device: ctx.device }];
-  await runInLanes(todo, lanes, async ({ model, why }, lane) => {
-    ctx.signal?.throwIfAborted();
-    const on = lanes.length > 1
-      ? ` on ${formatDeviceSpec(lane)}${
-        lane.threads ? ` (${lane.threads} thread${lane.threads === 1 ? "" : "s"})` : ""
-      }`
-      : "";
-    ctx.log(`  uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}: evaluating (${why})${on}`);
-    const onFetched = ownCache(ctx, turn.now, model.repo, model.revision);
-    const result = await evaluateModel(
-      { model, competition: turn.competition, tasks, stepId, stepBase: stepBase?.model },
-      { ...settings, ...lane, onFetched },
-    );
+  const models = candidates.filter((c) => !done.has(c.model.hotkey));
+  const evaluator = ctx.evaluator ?? inProcessEvaluator(ctx.lanes ?? [{ device: ctx.device }]);
+  const step: StepEvaluation = {
+    stepId,
+    stepKey: stepKey(ctx.hotkey.address, stepId, turn.seed),
+    competition: turn.competition,
+    tasks,
+    stepBase,
+    models,
+    settings,
+    onFetched: (model) => ownCache(ctx, turn.now, model.repo, model.revision),
+  };
+  await evaluator.evaluate(step, ({ model, why }, result) => {
+    if (done.has(model.hotkey)) return;
     ctx.state.transaction(() => {
       ctx.state.recordEval({ ...result, queued: why });
       ctx.state.upsertModel({ ...model, status: result.status, reason: result.reason, updatedBlock: turn.block });
@@ -201,6 +199,11 @@ async function evaluateCandidates(
     done.set(model.hotkey, result);
   });
   return done;
+}
+
+/** The step's name outside the state: the validator's address, its step id and the step's seed. */
+function stepKey(address: string, stepId: number, seed: Uint8Array): string {
+  return `${address.slice(0, 12)}-${stepId}-${toHex(seed).slice(0, 16)}`;
 }
 
 /** The step's models by why they are in it: "3 kept, 2 new commitment, 1 retried". */

@@ -9,3 +9,5 @@ export * from "./progress.ts";
 export * from "./input.ts";
 export * from "./submission.ts";
 export * from "./task_command.ts";
+export * from "./lane_flags.ts";
+export * from "./stop_signals.ts";

@@ -1,0 +1,77 @@
+/**
+ * `deno task worker`: serves the evaluation jobs a validator (`validate --queue`) publishes, on
+ * this machine's devices, from a NATS JetStream server. It fetches each model into its own cache
+ * with the validator's checks and returns the same record a local evaluation makes. It needs no
+ * chain and no keys: only the queue and the model store.
+ *
+ * As a service: SIGTERM or SIGINT gives the job in progress back to the queue (another worker
+ * takes it at once) and exits 0; a second signal exits at once.
+ */
+import { EMBEDDED_DEFAULTS, hfOffline, openModelStore, openQueue, serveJobs } from "../src/mod.ts";
+import { defineCommand, evalLanes, flags, laneFlags, main, queueFlags, stopOnSignals, UsageError } from "./cli/mod.ts";
+
+/** The worker command. */
+export const workerCommand = defineCommand({
+  name: "worker",
+  summary: "Evaluates models for a validator: takes jobs from its NATS JetStream queue and returns their losses.",
+  flags: {
+    ...queueFlags,
+    ...laneFlags,
+    "model-store": flags.choice(
+      "where models come from: the Hugging Face Hub, or a local store directory",
+      [
+        "hf",
+        "local",
+      ] as const,
+      { default: "hf" },
+    ),
+    "store-dir": flags.path("the local model store (with --model-store local)", {
+      default: EMBEDDED_DEFAULTS.storeDir,
+    }),
+    "cache-dir": flags.path("the model cache of a local store", { default: ".cache" }),
+    offline: flags.boolean("the Hugging Face cache only (also HF_HUB_OFFLINE=1)"),
+    name: flags.string("how results name this worker", { defaultText: "host/pid" }),
+  },
+  notes: [
+    "Environment: HF_TOKEN and the other Hugging Face conventions (HF_ENDPOINT, HF_HOME, HF_HUB_CACHE,",
+    "HF_HUB_OFFLINE). Queue credentials go in the URL (nats://user:password@host:4222) or --queue-creds.",
+    "Run the same version as the validator: a job of another wire version is left for another worker.",
+  ],
+  examples: [
+    "deno task worker --queue nats://127.0.0.1:4222",
+    "deno task worker --queue nats://validator.example:4222 --queue-creds worker.creds --device cuda:0 --device cuda:1",
+    "deno task worker --queue nats://127.0.0.1:4222 --model-store local --store-dir .cache/store   # the embedded network's models",
+  ],
+  async run({ flags: f }) {
+    if (f.queue === undefined) {
+      throw new UsageError("--queue is required: the validator's NATS server, nats://host:4222");
+    }
+    const lanes = evalLanes(f.device, f.workers) ?? f.device;
+    const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+    const stop = stopOnSignals(log);
+    const env = (name: string) => Deno.env.get(name);
+    const { store, modelCacheDir } = await openModelStore({
+      kind: f["model-store"],
+      storeDir: f["store-dir"],
+      cacheDir: f["cache-dir"],
+      offline: f.offline || hfOffline(env),
+      env,
+      log,
+    });
+    const queue = await openQueue({ url: f.queue, credsFile: f["queue-creds"], name: f.name ?? "sn9 worker", log });
+    try {
+      log(
+        `worker on ${queue.where}: ${lanes.length} lane${lanes.length === 1 ? "" : "s"}, models from ${
+          f["model-store"] === "local" ? f["store-dir"] : f.offline ? "the Hugging Face cache" : "the Hugging Face Hub"
+        } into ${modelCacheDir}`,
+      );
+      await serveJobs({ queue, lanes, store, cacheDir: modelCacheDir, name: f.name, log, signal: stop.signal });
+    } finally {
+      await queue.close();
+    }
+    log("stopped");
+    return 0;
+  },
+});
+
+if (import.meta.main) await main(workerCommand);
