@@ -40,7 +40,7 @@ export const workerCommand = defineCommand({
   examples: [
     "deno task worker --queue nats://127.0.0.1:4222",
     "deno task worker --queue nats://validator.example:4222 --queue-creds worker.creds --device cuda:0 --device cuda:1",
-    "deno task worker --queue nats://127.0.0.1:4222 --model-store local --store-dir .cache/store   # the embedded network's models",
+    "deno task worker --queue nats://127.0.0.1:4222 --model-store local --store-dir .cache/local-store   # the embedded network's models",
   ],
   async run({ flags: f }) {
     if (f.queue === undefined) {

@@ -112,7 +112,7 @@ export async function openQueue(o: QueueOptions): Promise<EvalQueue> {
     user,
     pass,
     token,
-    authenticator: o.credsFile ? credsAuthenticator(await Deno.readFile(o.credsFile)) : undefined,
+    authenticator: o.credsFile ? credsAuthenticator(await readCreds(o.credsFile)) : undefined,
     name: o.name,
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
@@ -209,4 +209,13 @@ function watchConnection(nc: NatsConnection, where: string, log?: (line: string)
     }
   })().catch(() => {});
   return link;
+}
+
+/** A NATS creds file's bytes, or an error that names the file and not its contents. */
+async function readCreds(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read the queue's creds file ${path} (${(e as Error).name})`);
+  }
 }

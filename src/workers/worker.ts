@@ -92,10 +92,11 @@ async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: St
     const attempt = msg.info.deliveryCount;
     if (attempt > job.maxAttempts) {
       log(`${name}: ${label}: delivered ${attempt} times; recording it as failed`);
-      record = failed(`killed: ${job.maxAttempts} workers ended while evaluating it, none with a result`);
+      const n = job.maxAttempts;
+      record = failed(`killed: ${n} worker${n === 1 ? "" : "s"} ended while evaluating it, none with a result`);
     } else {
       log(`${name}: ${label}: evaluating (step ${job.stepId}, attempt ${attempt} of ${job.maxAttempts})`);
-      const outcome = await evaluate(o, lane, job, data);
+      const outcome = await evaluate(o, lane, name, job, data);
       record = outcome.record;
       streamSha256 = outcome.streamSha256;
       log(
@@ -134,6 +135,7 @@ async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: St
 async function evaluate(
   o: WorkerOptions,
   lane: EvalLane,
+  name: string,
   job: JobMessage,
   data: StepDataCache,
 ): Promise<{ record: MeasuredRecord; streamSha256: string }> {
@@ -146,10 +148,18 @@ async function evaluate(
     if (!(e instanceof StepDataMismatch)) throw e;
     return { record: failed(`queue: ${e.message}`), streamSha256 };
   }
+  const label = `${name}: uid ${job.model.uid}`;
+  let lastLine = -Infinity;
   const settings: EvalSettings = {
     store: o.store,
     cacheDir: o.cacheDir,
     log: o.log,
+    // The first batch, then a line at most every 30 s: the operator sees the worker is alive.
+    onProgress: (p) => {
+      if (performance.now() - lastLine < 30_000) return;
+      lastLine = performance.now();
+      o.log(`${label}: computing (${p.task}): sequence ${p.sequences} of ${p.totalSequences}`);
+    },
     ...lane,
     batchSize: job.batchSize,
     timeCapMs: job.timeLimitMs,

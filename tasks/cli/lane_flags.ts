@@ -26,7 +26,7 @@ export function evalLanes(devices: DeviceSpec[], workers: number | undefined): E
 }
 
 const queueUrl = flags.string(
-  "a NATS JetStream server whose workers evaluate the models: nats://[user:pass@]host:4222",
+  "the NATS JetStream server that carries the evaluation jobs: nats://[user:pass@]host:4222",
   {
     placeholder: "<nats://…>",
   },

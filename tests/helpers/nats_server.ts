@@ -8,15 +8,17 @@ import { join } from "node:path";
 import { within } from "./deadline.ts";
 import { tempDir } from "./temp.ts";
 
-/** Whether this machine has the server; a test that needs it says so when it is missing. */
-export const NATS_SERVER = (() => {
+/** The server's binary: on PATH, or where Debian puts it (/usr/sbin, outside a user's PATH). */
+const BINARY = ["nats-server", "/usr/sbin/nats-server"].find((bin) => {
   try {
-    return new Deno.Command("nats-server", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
+    return new Deno.Command(bin, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync().success;
   } catch {
     return false;
   }
-})();
+});
+
+/** Whether this machine has the server; a test that needs it says so when it is missing. */
+export const NATS_SERVER = BINARY !== undefined;
 
 /** A running server. */
 export interface NatsServer {
@@ -44,7 +46,7 @@ export async function startNatsServer(
     host,
     port,
     async start() {
-      child = new Deno.Command("nats-server", {
+      child = new Deno.Command(BINARY!, {
         args: ["-js", "-sd", join(dir, "js"), "-a", host, "-p", String(port), ...auth],
         stdout: "piped",
         stderr: "piped",

@@ -28,13 +28,18 @@ export async function runScript(
     timeoutMs?: number;
     /** Told each stdout line as it arrives. */
     onLine?: (line: string) => void;
+    /** Sends `signal` (SIGKILL) when this settles, if it has not exited by then. */
+    stopWhen?: Promise<unknown>;
+    /** A command to run Deno under (`ip netns exec <ns>`). */
+    prefix?: string[];
   } = {},
 ): Promise<ScriptRun> {
   const kill = typeof o.killAt === "function"
     ? o.killAt
     : (line: string) => (o.killAt as RegExp | undefined)?.test(line) ?? false;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
+  const command = [...(o.prefix ?? []), Deno.execPath(), "run", "-A", ...args];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: ROOT,
     env: o.env,
     stdout: "piped",
@@ -60,6 +65,14 @@ export async function runScript(
     }
     return await child.status;
   };
+  o.stopWhen?.finally(() => {
+    if (killed) return;
+    killed = true;
+    signalledAt = performance.now();
+    try {
+      child.kill(o.signal ?? "SIGKILL");
+    } catch { /* exited already */ }
+  });
   const status = await within(`${args.slice(0, 2).join(" ")} to exit`, o.timeoutMs ?? 240_000, read, {
     state: () => `it printed: ${lines.slice(-5).join(" | ").slice(-800)}`,
     onExpiry: () => {

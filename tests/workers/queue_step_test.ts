@@ -11,83 +11,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BUNDLED_SCHEDULES,
-  devKey,
+  encodeMessage,
   type EvalQueue,
-  type Evaluator,
-  loadSchedule,
-  LocalChain,
   LocalModelStore,
   openQueue,
+  parseJob,
+  QUEUE_NAMES,
   queueEvaluator,
-  runStep,
+  type ResultMessage,
   serveJobs,
-  ValidatorState,
+  WIRE_VERSION,
 } from "../../src/mod.ts";
 import { NATS_SERVER, type NatsServer, startNatsServer } from "../helpers/nats_server.ts";
-import { publishedSubnet } from "../helpers/published_subnet.ts";
-import { tempDir } from "../helpers/temp.ts";
-import { testValidatorContext } from "../helpers/validator_context.ts";
-import { startDatasetsServer } from "../standins/datasets_server.ts";
 import { within } from "../helpers/deadline.ts";
-
-const needs = NATS_SERVER ? "" : " (skipped: nats-server is not installed; .ci/run installs it)";
-
-/** The five-miner subnet, the datasets stand-in and a runner of one step with a given evaluator. */
-async function fixture(prefix: string) {
-  const dir = await tempDir(`sn9-queue-${prefix}-`);
-  const subnet = await publishedSubnet(dir, {
-    minerPrefix: `${prefix}-miner`,
-    genesisHash: `0x${"5".padStart(64, "0")}`,
-  });
-  const datasets = await startDatasetsServer();
-  const chain = LocalChain.open(subnet.chainDb, { clock: { kind: "manual" } });
-  const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
-  const step = async (name: string, evaluator?: Evaluator, log: (l: string) => void = () => {}) => {
-    const state = new ValidatorState(join(dir, `${name}.sqlite`));
-    try {
-      const ctx = testValidatorContext(
-        {
-          root: join(dir, name),
-          chain,
-          store: new LocalModelStore(subnet.storeDir),
-          datasetsUrl: datasets.url,
-          schedule,
-          hotkey: await devKey("Alice"),
-          state,
-        },
-        log,
-        { evaluator },
-      );
-      const summary = (await runStep(ctx))!;
-      return state.evals(summary.stepId);
-    } finally {
-      state.close();
-    }
-  };
-  return {
-    dir,
-    subnet,
-    step,
-    close: async () => {
-      await chain.close();
-      await datasets.close();
-    },
-  };
-}
-
-/** What must be identical between two runs of one step: each model's status, losses and per-sequence losses' hash. */
-function measured(
-  evals: { uid: number; status: string; loss: number | null; taskLosses: unknown; lossesSha256?: string | null }[],
-) {
-  return evals.map((e) => [e.uid, e.status, e.loss, e.taskLosses, e.lossesSha256]);
-}
+import { measured, queueFixture, WITHOUT_NATS } from "./queue_fixture.ts";
 
 Deno.test({
-  name: `a step evaluated by two queue workers records the in-process step's losses, to the bit${needs}`,
+  name: `a step evaluated by two queue workers records the in-process step's losses, to the bit${WITHOUT_NATS}`,
   ignore: !NATS_SERVER,
   fn: async () => {
-    const f = await fixture("two");
+    const f = await queueFixture("two");
     let server: NatsServer | undefined;
     const queues: EvalQueue[] = [];
     const stop = new AbortController();
@@ -135,6 +78,145 @@ Deno.test({
       stop.abort();
       for (const q of queues) await q.close();
       await server?.stop();
+      await f.close();
+    }
+  },
+});
+
+/** One in-process worker on `url` until `signal` aborts, its lines in `lines`. */
+async function worker(f: Awaited<ReturnType<typeof queueFixture>>, url: string, signal: AbortSignal, lines: string[]) {
+  const queue = await openQueue({ url });
+  try {
+    await serveJobs({
+      queue,
+      lanes: [{ device: "cpu" }],
+      store: new LocalModelStore(f.subnet.storeDir),
+      cacheDir: join(f.dir, "worker", "hub"),
+      name: "w",
+      log: (l) => lines.push(l),
+      signal,
+    });
+  } finally {
+    await queue.close();
+  }
+}
+
+/** A promise and the function that settles it. */
+function signalled(): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  return { promise: new Promise<void>((resolve) => (fire = resolve)), fire };
+}
+
+Deno.test({
+  name: `the queue server going away pauses the step, which completes when it returns${WITHOUT_NATS}`,
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const f = await queueFixture("outage");
+    const server = await startNatsServer();
+    const lines: string[] = [];
+    const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 3_000 }, log: (l) => lines.push(l) });
+    const stop = new AbortController();
+    const workerLines: string[] = [];
+    try {
+      const local = await f.step("local");
+      const firstResult = signalled();
+      const w = worker(f, server.url, stop.signal, workerLines);
+      const step = f.step("queued", queueEvaluator(coordinator), (l) => {
+        lines.push(l);
+        if (/evaluated by worker/.test(l)) firstResult.fire();
+      });
+      await within("the first result", 120_000, firstResult.promise);
+      await server.stop();
+      await server.start(); // the same port and store: the streams, the jobs and the results are kept
+      const queued = await within("the step after the outage", 240_000, step);
+      stop.abort();
+      await within("the worker to stop", 20_000, w);
+      assert.deepEqual(measured(queued), measured(local));
+      assert.ok(lines.some((l) => /disconnected; waiting for it to come back/.test(l)), lines.join("\n"));
+      assert.ok(lines.some((l) => /: reconnected$/.test(l)), lines.join("\n"));
+    } finally {
+      stop.abort();
+      await coordinator.close();
+      await server.stop();
+      await f.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `a job whose workers all die is recorded as failed after its attempts; a result with another stream hash is refused and the job issued again${WITHOUT_NATS}`,
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const f = await queueFixture("faults");
+    const server = await startNatsServer();
+    const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 1_000 } });
+    const stop = new AbortController();
+    const workerLines: string[] = [];
+    try {
+      const local = await f.step("local");
+      const lines: string[] = [];
+      const published = signalled();
+      const step = f.step("queued", queueEvaluator(coordinator, { maxAttempts: 1 }), (l) => {
+        lines.push(l);
+        if (/queued 5 models/.test(l)) published.fire();
+      });
+      await within("the step's jobs", 120_000, published.promise);
+      // Two deliveries taken by "workers" that misbehave, through the same consumer a worker uses.
+      const consumer = await coordinator.js.consumers.get(QUEUE_NAMES.jobsStream, QUEUE_NAMES.workers);
+      const dies = await within("a job", 20_000, consumer.next({ expires: 10_000 }));
+      const lies = await within("a job", 20_000, consumer.next({ expires: 10_000 }));
+      assert.ok(dies && lies);
+      const died = parseJob(dies.data), lied = parseJob(lies.data);
+      // `dies` is never acknowledged: its worker is gone. `lies` answers for a token stream of its own.
+      const forged: ResultMessage = {
+        v: WIRE_VERSION,
+        key: lied.key,
+        id: lied.id,
+        streamSha256: "f".repeat(64),
+        record: {
+          status: "ok",
+          reason: null,
+          loss: 0.001,
+          taskLosses: { falcon: 0.001 },
+          lossesSha256: "0".repeat(64),
+          loadMs: 1,
+          computeMs: 1,
+        },
+        worker: { name: "rogue", device: "cpu", engine: "none", version: "0" },
+      };
+      await coordinator.js.publish(
+        QUEUE_NAMES.resultSubject(lied.stepKey, lied.model.hotkey),
+        encodeMessage(forged),
+        { msgID: lied.id },
+      );
+      await lies.ackAck();
+      const w = worker(f, server.url, stop.signal, workerLines);
+      const queued = await within("the step", 240_000, step);
+      stop.abort();
+      await within("the worker to stop", 20_000, w);
+
+      const byUid = new Map(queued.map((e) => [e.uid, e]));
+      const killed = byUid.get(died.model.uid)!;
+      assert.equal(killed.status, "failed");
+      assert.match(killed.reason!, /^killed: 1 worker ended while evaluating it, none with a result$/);
+      const others = queued.filter((e) => e.uid !== died.model.uid);
+      assert.deepEqual(measured(others), measured(local.filter((e) => e.uid !== died.model.uid)));
+      assert.match(byUid.get(lied.model.uid)!.evaluatedOn!, /worker w /, "the honest worker's result counts");
+      assert.ok(
+        lines.some((l) =>
+          new RegExp(
+            `uid ${lied.model.uid}: refused the result of worker rogue: its token stream hashes to ffffffffffff…`,
+          )
+            .test(l)
+        ),
+        lines.join("\n"),
+      );
+      assert.ok(workerLines.some((l) => new RegExp(`uid ${died.model.uid} .*delivered 2 times`).test(l)));
+    } finally {
+      stop.abort();
+      await coordinator.close();
+      await server.stop();
       await f.close();
     }
   },
