@@ -8,3 +8,4 @@ export * from "./pack12.ts";
 export * from "./quantize.ts";
 export * from "./aggregate.ts";
 export * from "./codec.ts";
+export * from "./openskill.ts";
