@@ -140,16 +140,24 @@ class StepOnQueue {
     this.#pending.delete(result.key);
     this.#log(`  uid ${model.uid}: evaluated by worker ${worker.name} on ${worker.device}`);
     onResult(entry.model, {
-      stepId: this.step.stepId,
-      hotkey: model.hotkey,
-      uid: model.uid,
-      competitionId: this.step.competition.id,
-      repo: model.repo,
-      revision: model.revision,
-      commitBlock: model.commitBlock,
+      ...this.#recordOf(model),
       ...result.record,
       evaluatedOn: `${worker.device}, worker ${worker.name} (${worker.engine}, v${worker.version})`,
     });
+  }
+
+  /** The part of a model's record that names it in this step. */
+  #recordOf(model: Candidate["model"]) {
+    const { hotkey, uid, repo, revision, commitBlock } = model;
+    return {
+      stepId: this.step.stepId,
+      hotkey,
+      uid,
+      competitionId: this.step.competition.id,
+      repo,
+      revision,
+      commitBlock,
+    };
   }
 
   /** Issues a job again under a new id, or after `maxReissues` records the model as failed. */
@@ -162,13 +170,7 @@ class StepOnQueue {
     if (entry.reissues >= (this.o.maxReissues ?? 2)) {
       this.#pending.delete(entry.job.key);
       onResult(entry.model, {
-        stepId: this.step.stepId,
-        hotkey: model.hotkey,
-        uid: model.uid,
-        competitionId: this.step.competition.id,
-        repo: model.repo,
-        revision: model.revision,
-        commitBlock: model.commitBlock,
+        ...this.#recordOf(model),
         loss: null,
         taskLosses: {},
         status: "failed",

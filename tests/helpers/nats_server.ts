@@ -20,6 +20,9 @@ const BINARY = ["nats-server", "/usr/sbin/nats-server"].find((bin) => {
 /** Whether this machine has the server; a test that needs it says so when it is missing. */
 export const NATS_SERVER = BINARY !== undefined;
 
+/** Appended to the name of a test that needs the server, when it is missing. */
+export const WITHOUT_NATS = NATS_SERVER ? "" : " (skipped: nats-server is not installed; .ci/run installs it)";
+
 /** A running server. */
 export interface NatsServer {
   url: string;

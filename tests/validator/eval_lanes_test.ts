@@ -4,24 +4,9 @@
  * and a step on two lanes records the same losses, to the bit, as the same step on one.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import {
-  cpuLanes,
-  devKey,
-  type EvalLane,
-  LocalChain,
-  LocalModelStore,
-  runInLanes,
-  runStep,
-  type Schedule,
-  ValidatorState,
-} from "../../src/mod.ts";
-import { BUNDLED_SCHEDULES, loadSchedule } from "../../src/mod.ts";
+import { cpuLanes, type EvalLane, runInLanes } from "../../src/mod.ts";
 import { formatDeviceSpec, parseDeviceSpec } from "../../eval/mod.ts";
-import { publishedSubnet } from "../helpers/published_subnet.ts";
-import { tempDir } from "../helpers/temp.ts";
-import { testValidatorContext } from "../helpers/validator_context.ts";
-import { startDatasetsServer } from "../standins/datasets_server.ts";
+import { fiveMinerSteps, measured } from "../helpers/five_miner_steps.ts";
 
 Deno.test("runInLanes() runs each item once, one at a time per lane, all lanes busy", async () => {
   const lanes: EvalLane[] = [{ device: "cpu", threads: 1 }, { device: "cuda", deviceId: 1 }];
@@ -62,35 +47,12 @@ Deno.test("cpuLanes() splits the cores between lanes, each at least one thread",
 });
 
 Deno.test("a step on two CPU lanes records the losses of the same step on one, to the bit", async () => {
-  const dir = await tempDir("sn9-lanes-");
-  const subnet = await publishedSubnet(dir, { minerPrefix: "lane-miner", genesisHash: `0x${"7".padStart(64, "0")}` });
-  const datasets = await startDatasetsServer();
-  const chain = LocalChain.open(subnet.chainDb, { clock: { kind: "manual" } });
-  const schedule: Schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
+  const f = await fiveMinerSteps("lanes");
   try {
     const run = async (name: string, lanes: EvalLane[]) => {
-      const state = new ValidatorState(join(dir, `${name}.sqlite`));
       const lines: string[] = [];
-      try {
-        const ctx = testValidatorContext(
-          {
-            root: join(dir, name),
-            chain,
-            store: new LocalModelStore(subnet.storeDir),
-            datasetsUrl: datasets.url,
-            schedule,
-            hotkey: await devKey("Alice"),
-            state,
-          },
-          (l) => lines.push(l),
-          { lanes },
-        );
-        const summary = (await runStep(ctx))!;
-        const losses = state.evals(summary.stepId).map((e) => [e.uid, e.status, e.loss, e.taskLosses]);
-        return { losses, lines };
-      } finally {
-        state.close();
-      }
+      const evals = await f.step(name, { lanes }, (l) => lines.push(l));
+      return { losses: measured(evals), lines };
     };
     const one = await run("one", [{ device: "cpu", threads: 1 }]);
     const two = await run("two", cpuLanes(2, 2));
@@ -98,8 +60,7 @@ Deno.test("a step on two CPU lanes records the losses of the same step on one, t
     assert.deepEqual(two.losses, one.losses, "the same losses, bit for bit");
     assert.equal(two.lines.filter((l) => / on cpu \(1 thread\)$/.test(l)).length, 5, two.lines.join("\n"));
   } finally {
-    await chain.close();
-    await datasets.close();
+    await f.close();
   }
 });
 

@@ -22,15 +22,15 @@ import {
   serveJobs,
   WIRE_VERSION,
 } from "../../src/mod.ts";
-import { NATS_SERVER, type NatsServer, startNatsServer } from "../helpers/nats_server.ts";
+import { NATS_SERVER, type NatsServer, startNatsServer, WITHOUT_NATS } from "../helpers/nats_server.ts";
 import { within } from "../helpers/deadline.ts";
-import { measured, queueFixture, WITHOUT_NATS } from "./queue_fixture.ts";
+import { fiveMinerSteps, measured } from "../helpers/five_miner_steps.ts";
 
 Deno.test({
   name: `a step evaluated by two queue workers records the in-process step's losses, to the bit${WITHOUT_NATS}`,
   ignore: !NATS_SERVER,
   fn: async () => {
-    const f = await queueFixture("two");
+    const f = await fiveMinerSteps("two");
     let server: NatsServer | undefined;
     const queues: EvalQueue[] = [];
     const stop = new AbortController();
@@ -63,7 +63,7 @@ Deno.test({
       const queued = await within(
         "the queued step",
         240_000,
-        f.step("queued", queueEvaluator(coordinator), (l) => lines.push(l)),
+        f.step("queued", { evaluator: queueEvaluator(coordinator) }, (l) => lines.push(l)),
       );
       stop.abort();
       await within("the workers to stop", 20_000, Promise.all(workers));
@@ -84,7 +84,12 @@ Deno.test({
 });
 
 /** One in-process worker on `url` until `signal` aborts, its lines in `lines`. */
-async function worker(f: Awaited<ReturnType<typeof queueFixture>>, url: string, signal: AbortSignal, lines: string[]) {
+async function worker(
+  f: Awaited<ReturnType<typeof fiveMinerSteps>>,
+  url: string,
+  signal: AbortSignal,
+  lines: string[],
+) {
   const queue = await openQueue({ url });
   try {
     await serveJobs({
@@ -111,7 +116,7 @@ Deno.test({
   name: `the queue server going away pauses the step, which completes when it returns${WITHOUT_NATS}`,
   ignore: !NATS_SERVER,
   fn: async () => {
-    const f = await queueFixture("outage");
+    const f = await fiveMinerSteps("outage");
     const server = await startNatsServer();
     const lines: string[] = [];
     const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 3_000 }, log: (l) => lines.push(l) });
@@ -121,7 +126,7 @@ Deno.test({
       const local = await f.step("local");
       const firstResult = signalled();
       const w = worker(f, server.url, stop.signal, workerLines);
-      const step = f.step("queued", queueEvaluator(coordinator), (l) => {
+      const step = f.step("queued", { evaluator: queueEvaluator(coordinator) }, (l) => {
         lines.push(l);
         if (/evaluated by worker/.test(l)) firstResult.fire();
       });
@@ -148,7 +153,7 @@ Deno.test({
     `a job whose workers all die is recorded as failed after its attempts; a result with another stream hash is refused and the job issued again${WITHOUT_NATS}`,
   ignore: !NATS_SERVER,
   fn: async () => {
-    const f = await queueFixture("faults");
+    const f = await fiveMinerSteps("faults");
     const server = await startNatsServer();
     const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 1_000 } });
     const stop = new AbortController();
@@ -157,7 +162,7 @@ Deno.test({
       const local = await f.step("local");
       const lines: string[] = [];
       const published = signalled();
-      const step = f.step("queued", queueEvaluator(coordinator, { maxAttempts: 1 }), (l) => {
+      const step = f.step("queued", { evaluator: queueEvaluator(coordinator, { maxAttempts: 1 }) }, (l) => {
         lines.push(l);
         if (/queued 5 models/.test(l)) published.fire();
       });

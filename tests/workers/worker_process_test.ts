@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openQueue, queueEvaluator } from "../../src/mod.ts";
 import { within } from "../helpers/deadline.ts";
-import { startNatsServer } from "../helpers/nats_server.ts";
+import { startNatsServer, WITHOUT_NATS } from "../helpers/nats_server.ts";
 import { NETNS, secondHost } from "../helpers/netns.ts";
 import { runScript } from "../helpers/process.ts";
-import { measured, queueFixture, WITHOUT_NATS } from "./queue_fixture.ts";
+import { fiveMinerSteps, measured } from "../helpers/five_miner_steps.ts";
 
 /** A worker process's command line over the fixture's store. */
 function workerArgs(url: string, storeDir: string, cacheDir: string, name: string): string[] {
@@ -39,7 +39,7 @@ Deno.test({
     `two worker processes, one killed with SIGKILL mid-evaluation: the step completes with the in-process losses, to the bit${WITHOUT_NATS}`,
   ignore: WITHOUT_NATS !== "",
   fn: async () => {
-    const f = await queueFixture("kill");
+    const f = await fiveMinerSteps("kill");
     const server = await startNatsServer();
     const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 3_000 } });
     try {
@@ -50,7 +50,7 @@ Deno.test({
         timeoutMs: 120_000,
       });
       const lines: string[] = [];
-      const step = f.step("queued", queueEvaluator(coordinator), (l) => lines.push(l));
+      const step = f.step("queued", { evaluator: queueEvaluator(coordinator) }, (l) => lines.push(l));
       const killed = await a;
       assert.ok(killed.killed, killed.lines.join("\n"));
       const victim = killed.lines.find((l) => /computing/.test(l))!.match(/uid (\d+)/)![1];
@@ -89,7 +89,7 @@ Deno.test({
   }`,
   ignore: WITHOUT_NATS !== "" || NETNS !== null,
   fn: async () => {
-    const f = await queueFixture("host");
+    const f = await fiveMinerSteps("host");
     const host = secondHost();
     // The server listens only on this side's end of the link: nothing reaches it but through the pair.
     const server = await startNatsServer({ host: host.hostAddress, user: "validator", password: "s3cret-pass" });
@@ -109,7 +109,7 @@ Deno.test({
       const queued = await within(
         "the step served from the second host",
         240_000,
-        f.step("queued", queueEvaluator(coordinator), (l) => lines.push(l)),
+        f.step("queued", { evaluator: queueEvaluator(coordinator) }, (l) => lines.push(l)),
       )
         .finally(() => stepDone());
       const worker = await remote;

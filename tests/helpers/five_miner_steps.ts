@@ -1,31 +1,27 @@
 /**
- * What the queue tests share: the five-miner subnet and the datasets stand-in, a runner of one
- * validator step with a given evaluator (in-process when none), and the part of its results that
- * must be identical between two runs.
+ * The five-miner subnet (published_subnet.ts) and the datasets stand-in, with a runner of one
+ * validator step per fresh state under given context fields (lanes, an evaluator), and the part
+ * of a step's results that must be identical between two runs of it.
  */
 import { join } from "node:path";
 import {
   BUNDLED_SCHEDULES,
   devKey,
-  type Evaluator,
   loadSchedule,
   LocalChain,
   LocalModelStore,
   runStep,
+  type ValidatorContext,
   ValidatorState,
 } from "../../src/mod.ts";
-import { NATS_SERVER } from "../helpers/nats_server.ts";
-import { publishedSubnet } from "../helpers/published_subnet.ts";
-import { tempDir } from "../helpers/temp.ts";
-import { testValidatorContext } from "../helpers/validator_context.ts";
+import { publishedSubnet } from "./published_subnet.ts";
+import { tempDir } from "./temp.ts";
+import { testValidatorContext } from "./validator_context.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
 
-/** Appended to the name of a test that needs the server, when it is missing. */
-export const WITHOUT_NATS = NATS_SERVER ? "" : " (skipped: nats-server is not installed; .ci/run installs it)";
-
-/** The five-miner subnet, the datasets stand-in and a runner of one step with a given evaluator. */
-export async function queueFixture(prefix: string) {
-  const dir = await tempDir(`sn9-queue-${prefix}-`);
+/** The subnet under a fresh directory named by `prefix`, and `step(name, overrides, log)`. */
+export async function fiveMinerSteps(prefix: string) {
+  const dir = await tempDir(`sn9-${prefix}-`);
   const subnet = await publishedSubnet(dir, {
     minerPrefix: `${prefix}-miner`,
     genesisHash: `0x${"5".padStart(64, "0")}`,
@@ -33,7 +29,7 @@ export async function queueFixture(prefix: string) {
   const datasets = await startDatasetsServer();
   const chain = LocalChain.open(subnet.chainDb, { clock: { kind: "manual" } });
   const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
-  const step = async (name: string, evaluator?: Evaluator, log: (l: string) => void = () => {}) => {
+  const step = async (name: string, overrides: Partial<ValidatorContext> = {}, log: (l: string) => void = () => {}) => {
     const state = new ValidatorState(join(dir, `${name}.sqlite`));
     try {
       const ctx = testValidatorContext(
@@ -47,7 +43,7 @@ export async function queueFixture(prefix: string) {
           state,
         },
         log,
-        { evaluator },
+        overrides,
       );
       const summary = (await runStep(ctx))!;
       return state.evals(summary.stepId);
