@@ -11,6 +11,7 @@
 export { ModelRejected, type RejectionCode } from "./rejected.ts";
 export { formatReason, MAX_REASON_LENGTH, previewValue } from "./reason.ts";
 export { type CheckedModel, checkModel, type CheckOptions } from "./model.ts";
+export { writeDerivedModel } from "./derived_model.ts";
 export {
   byteOrder,
   checkByteCap,

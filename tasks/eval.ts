@@ -7,6 +7,7 @@
  */
 import { checkAdapter, checkModel, createLossSession, DEVICES, evaluateLosses, formatReason } from "../eval/mod.ts";
 import { flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
+import { withPseudogradApplied } from "./pseudograd/apply.ts";
 
 await main({
   name: "eval",
@@ -19,6 +20,11 @@ await main({
         mustExist: "dir",
       },
     ),
+    pseudograd: flags.path("a pseudograd-v1 submission applied to --model as θ − scale·decode(Δ)", {
+      mustExist: "file",
+    }),
+    "pseudograd-scale": flags.number("the scale S of the applied pseudo-gradient", { default: 1, min: 0 }),
+    window: flags.int("the window --pseudograd should name (a mismatch is warned about)"),
     tokens: flags.string("a JSON array of equal-length token-id arrays, or - for stdin", { placeholder: "<file|->" }),
     device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
     compute: flags.choice(
@@ -38,89 +44,106 @@ await main({
     "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens-128x8.json",
     "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
     "deno task eval --model ./base --adapter ./my-lora --tokens tokens.json --json",
+    "deno task eval --model ./global --pseudograd pseudograd.safetensors --pseudograd-scale 0.2 --tokens tokens.json",
   ],
   async run({ flags: f }) {
     if (!f.model) throw new UsageError("--model is required");
     if (!f.tokens) throw new UsageError("--tokens is required");
+    if (f.pseudograd && f.adapter) throw new UsageError("give --adapter or --pseudograd, not both");
+    if (!f.pseudograd && (f.window !== undefined || f["pseudograd-scale"] !== 1)) {
+      throw new UsageError("--window and --pseudograd-scale go with --pseudograd");
+    }
     const sequences = readTokens(
       await readInputJson(f.tokens, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
       f["max-rows"],
     );
-    const model = await checkModel(f.model);
-    const vocab = model.spec.vocabSize;
-    sequences.forEach((seq, i) => {
-      const bad = seq.findIndex((t) => t >= vocab);
-      if (bad >= 0) {
+    if (f.pseudograd) {
+      const given = { file: f.pseudograd, scale: f["pseudograd-scale"], window: f.window };
+      return await withPseudogradApplied(f.model, given, (dir, label) => evaluate(dir, label));
+    }
+    return await evaluate(f.model);
+
+    async function evaluate(dir: string, label?: string) {
+      const model = await checkModel(dir, { label });
+      const vocab = model.spec.vocabSize;
+      sequences.forEach((seq, i) => {
+        const bad = seq.findIndex((t) => t >= vocab);
+        if (bad >= 0) {
+          throw new RangeError(
+            `--tokens: sequence ${i} token ${bad} is ${seq[bad]}, outside the model's vocabulary of ${vocab}`,
+          );
+        }
+      });
+      if (sequences[0].length > model.spec.maxPositions) {
         throw new RangeError(
-          `--tokens: sequence ${i} token ${bad} is ${seq[bad]}, outside the model's vocabulary of ${vocab}`,
+          `--tokens: sequences of ${
+            sequences[0].length
+          } tokens exceed the model's ${model.spec.maxPositions} positions`,
         );
       }
-    });
-    if (sequences[0].length > model.spec.maxPositions) {
-      throw new RangeError(
-        `--tokens: sequences of ${sequences[0].length} tokens exceed the model's ${model.spec.maxPositions} positions`,
-      );
-    }
-    const adapter = f.adapter ? await checkAdapter(f.adapter, model) : undefined;
-    const session = await createLossSession(model, {
-      adapter,
-      device: f.device,
-      compute: f.compute,
-      maxSequenceLength: sequences[0].length,
-      threads: f.threads,
-      log: (m) => console.error(m),
-    });
-    const bar = progress({ intervalMs: 10_000 });
-    const start = performance.now();
-    let losses: number[];
-    try {
-      losses = await evaluateLosses(session, sequences, {
-        batchSize: f.batch,
-        onProgress: (done, total) =>
-          bar.update(
-            rateLine("sequence", done, total, sequences[0].length, "tokens", (performance.now() - start) / 1000),
-          ),
+      const adapter = f.adapter ? await checkAdapter(f.adapter, model) : undefined;
+      const session = await createLossSession(model, {
+        adapter,
+        device: f.device,
+        compute: f.compute,
+        maxSequenceLength: sequences[0].length,
+        threads: f.threads,
+        log: (m) => console.error(m),
       });
-    } finally {
-      bar.done();
-      await session.release();
-    }
-    const seconds = (performance.now() - start) / 1000;
-    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-    if (f.json) {
-      console.log(JSON.stringify({
-        model: formatReason(model.label),
-        adapter: adapter ? formatReason(adapter.label) : null,
-        architecture: model.spec.architecture,
-        parameters: model.parameterCount,
-        device: session.device,
-        compute: session.compute,
-        losses,
-        mean,
-        loadMs: session.loadMs,
-        seconds,
-      }));
-      return;
-    }
-    console.log(
-      `${
-        formatReason(model.label)
-      }: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}, ${session.compute}`,
-    );
-    if (adapter) {
-      const c = adapter.config;
+      const bar = progress({ intervalMs: 10_000 });
+      const start = performance.now();
+      let losses: number[];
+      try {
+        losses = await evaluateLosses(session, sequences, {
+          batchSize: f.batch,
+          onProgress: (done, total) =>
+            bar.update(
+              rateLine("sequence", done, total, sequences[0].length, "tokens", (performance.now() - start) / 1000),
+            ),
+        });
+      } finally {
+        bar.done();
+        await session.release();
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+      if (f.json) {
+        console.log(JSON.stringify({
+          model: formatReason(model.label),
+          adapter: adapter ? formatReason(adapter.label) : null,
+          architecture: model.spec.architecture,
+          parameters: model.parameterCount,
+          device: session.device,
+          compute: session.compute,
+          losses,
+          mean,
+          loadMs: session.loadMs,
+          seconds,
+        }));
+        return;
+      }
       console.log(
-        `  adapter ${formatReason(adapter.label)}: ${c.useDora ? "DoRA" : "LoRA"} r = ${c.rank}, scaling ${c.scaling}${
-          c.useRslora ? " (rsLoRA)" : ""
-        }, ${adapter.layers.size} layers, ${adapter.parameterCount} parameters`,
+        `${
+          formatReason(model.label)
+        }: ${model.spec.architecture}, ${model.parameterCount} parameters, ${session.device}, ${session.compute}`,
+      );
+      if (adapter) {
+        const c = adapter.config;
+        console.log(
+          `  adapter ${formatReason(adapter.label)}: ${
+            c.useDora ? "DoRA" : "LoRA"
+          } r = ${c.rank}, scaling ${c.scaling}${
+            c.useRslora ? " (rsLoRA)" : ""
+          }, ${adapter.layers.size} layers, ${adapter.parameterCount} parameters`,
+        );
+      }
+      losses.forEach((l, i) => console.log(`  sequence ${i}: ${l.toFixed(6)}`));
+      console.log(
+        `mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${
+          (session.loadMs / 1000).toFixed(2)
+        } s)`,
       );
     }
-    losses.forEach((l, i) => console.log(`  sequence ${i}: ${l.toFixed(6)}`));
-    console.log(
-      `mean loss ${mean.toFixed(6)} over ${losses.length} sequences in ${seconds.toFixed(2)} s (load ${
-        (session.loadMs / 1000).toFixed(2)
-      } s)`,
-    );
   },
 });
 

@@ -122,7 +122,7 @@ export async function checkModelFiles(
           throw new RangeError(`the safetensors headers total over ${MAX_TOTAL_HEADER_BYTES} bytes`);
         }
       });
-      header = parseSafetensorsHeader(prefix, size, fileName, known);
+      header = parseSafetensorsHeader(prefix, size, fileName, { known });
     } catch (e) {
       return reject(
         e instanceof TypeError && /unexpected tensor/.test((e as Error).message) ? "tensors" : "safetensors",

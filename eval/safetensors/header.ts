@@ -15,15 +15,15 @@
 import { parseStrictJson } from "../files/strict_json.ts";
 import { previewValue } from "../reason.ts";
 
-/** Element types the engine accepts, with their size in bytes. */
+/** Element types the engine accepts in model weights, with their size in bytes. */
 export const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2 } as const;
-/** A safetensors dtype the engine accepts. */
+/** A safetensors dtype the engine accepts in model weights. */
 export type Dtype = keyof typeof DTYPE_BYTES;
 
 /** One tensor's entry in a header, with offsets made absolute within the file. */
-export interface TensorEntry {
+export interface TensorEntry<D extends string = Dtype> {
   name: string;
-  dtype: Dtype;
+  dtype: D;
   shape: number[];
   /** Absolute byte offset of the first element in the file. */
   offset: number;
@@ -32,12 +32,12 @@ export interface TensorEntry {
 }
 
 /** A validated header of one safetensors file. */
-export interface SafetensorsHeader {
+export interface SafetensorsHeader<D extends string = Dtype> {
   file: string;
   fileSize: number;
   /** Absolute offset of the data section (8 + header length). */
   dataStart: number;
-  tensors: Map<string, TensorEntry>;
+  tensors: Map<string, TensorEntry<D>>;
   metadata: Record<string, string>;
 }
 
@@ -47,18 +47,27 @@ export const MAX_HEADER_BYTES = 16 * 2 ** 20;
 /** Header JSON nesting: object → entry → shape or offsets. */
 const MAX_HEADER_DEPTH = 4;
 
+/** Options for `parseSafetensorsHeader`. */
+export interface HeaderOptions<D extends string> {
+  /** Tensor names the file may have: an unknown one is refused before the next entry is read. */
+  known?: (name: string) => boolean;
+  /** The dtypes allowed, with their sizes in bytes (default: the model weights' `DTYPE_BYTES`). */
+  dtypes?: Readonly<Record<D, number>>;
+}
+
 /**
  * Parses and validates a header from its bytes. `prefix` must hold at least the first 8 bytes
  * plus the JSON (a range read is enough); `fileSize` is the whole file's size, used to check that
  * every tensor lies inside the file. Throws `SyntaxError` or `RangeError` naming `file`.
  */
-export function parseSafetensorsHeader(
+export function parseSafetensorsHeader<D extends string = Dtype>(
   prefix: Uint8Array,
   fileSize: number,
   file: string,
-  /** Tensor names the model may have: an unknown one is refused before the next entry is read. */
-  known?: (name: string) => boolean,
-): SafetensorsHeader {
+  options: HeaderOptions<D> = {},
+): SafetensorsHeader<D> {
+  const { known } = options;
+  const dtypes = (options.dtypes ?? DTYPE_BYTES) as Readonly<Record<D, number>>;
   if (fileSize < 8 || prefix.length < 8) {
     throw new RangeError(`Cannot read "${file}": ${fileSize} bytes is too short for a header`);
   }
@@ -88,7 +97,7 @@ export function parseSafetensorsHeader(
   const json = parseStrictJson(text.trimEnd(), `Cannot read "${file}": header`, MAX_HEADER_DEPTH);
   if (!isPlainObject(json)) throw new SyntaxError(`Cannot read "${file}": header is not a JSON object`);
 
-  const tensors = new Map<string, TensorEntry>();
+  const tensors = new Map<string, TensorEntry<D>>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json)) {
     if (name === "__metadata__") {
@@ -100,24 +109,27 @@ export function parseSafetensorsHeader(
         `Cannot read "${file}": unexpected tensor ${JSON.stringify(name.slice(0, 120))} (not part of this model)`,
       );
     }
-    tensors.set(name, parseEntry(name, raw, dataStart, fileSize, file));
+    tensors.set(name, parseEntry(name, raw, { dtypes, dataStart, fileSize, file }));
   }
   checkCoverage([...tensors.values()], dataStart, fileSize, file);
   return { file, fileSize, dataStart, tensors, metadata };
 }
 
-function parseEntry(
+function parseEntry<D extends string>(
   name: string,
   raw: unknown,
-  dataStart: number,
-  fileSize: number,
-  file: string,
-): TensorEntry {
+  { dtypes, dataStart, fileSize, file }: {
+    dtypes: Readonly<Record<D, number>>;
+    dataStart: number;
+    fileSize: number;
+    file: string;
+  },
+): TensorEntry<D> {
   const where = `Cannot read tensor ${JSON.stringify(name.slice(0, 120))} in "${file}"`;
   if (!isPlainObject(raw)) throw new SyntaxError(`${where}: entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-  if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) {
-    throw new TypeError(`${where}: dtype ${previewValue(dtype)} is not one of F32, F16, BF16`);
+  if (typeof dtype !== "string" || !Object.hasOwn(dtypes, dtype)) {
+    throw new TypeError(`${where}: dtype ${previewValue(dtype)} is not one of ${Object.keys(dtypes).join(", ")}`);
   }
   if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new SyntaxError(`${where}: shape ${previewValue(shape)} is not a list of at most 8 sizes`);
@@ -130,7 +142,7 @@ function parseEntry(
   }
   const [begin, end] = offsets as [number, number];
   const elements = shape.reduce((a: number, b: number) => a * b, 1);
-  const expected = elements * DTYPE_BYTES[dtype as Dtype];
+  const expected = elements * dtypes[dtype as D];
   if (end - begin !== expected) {
     throw new RangeError(
       `${where}: ${dtype} ${JSON.stringify(shape)} needs ${expected} bytes, offsets span ${end - begin}`,
@@ -139,7 +151,7 @@ function parseEntry(
   if (dataStart + end > fileSize) {
     throw new RangeError(`${where}: offsets end at ${dataStart + end}, file has ${fileSize} bytes`);
   }
-  return { name, dtype: dtype as Dtype, shape, offset: dataStart + begin, length: end - begin };
+  return { name, dtype: dtype as D, shape, offset: dataStart + begin, length: end - begin };
 }
 
 function parseMetadata(raw: unknown, file: string): Record<string, string> {
@@ -150,7 +162,7 @@ function parseMetadata(raw: unknown, file: string): Record<string, string> {
 }
 
 /** The reference's rule: sorted by offsets, the tensors tile the data section with no gap, overlap or tail. */
-function checkCoverage(entries: TensorEntry[], dataStart: number, fileSize: number, file: string): void {
+function checkCoverage(entries: TensorEntry<string>[], dataStart: number, fileSize: number, file: string): void {
   const sorted = entries.sort((a, b) => a.offset - b.offset || a.length - b.length);
   let at = dataStart;
   for (const e of sorted) {

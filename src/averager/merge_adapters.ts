@@ -8,17 +8,14 @@
  * plus the weighted updates). Everything else is the base's. Written in float32, tensor by
  * tensor; the base's config.json (and tokenizer files) come along.
  */
-import { join } from "node:path";
 import {
   type CheckedAdapter,
   type CheckedModel,
   type LinearModule,
-  SINGLE_FILE,
   toFloat32,
   type WeightRef,
-  writeSafetensorsFile,
+  writeDerivedModel,
 } from "../../eval/mod.ts";
-import { OPTIONAL_MODEL_FILES } from "../metadata/mod.ts";
 
 /** An adapter and its share of the merge. */
 export interface WeightedAdapter {
@@ -40,7 +37,6 @@ export async function writeMergedModel(
   const linears = new Map<string, LinearModule>();
   for (const t of base.arch.tensors(base.spec)) if (t.linear) linears.set(t.name, t.linear);
 
-  await Deno.mkdir(outDir, { recursive: true });
   const tensors = [...base.params].map(([name, ref]) => ({
     name,
     shape: ref.shape,
@@ -57,18 +53,7 @@ export async function writeMergedModel(
       return out;
     },
   }));
-  await writeSafetensorsFile(join(outDir, SINGLE_FILE), tensors, { format: "pt" });
-  await Deno.writeFile(
-    join(outDir, "config.json"),
-    await base.files.read("config.json", 0, base.files.size("config.json")!),
-  );
-  for (const f of OPTIONAL_MODEL_FILES) {
-    try {
-      await Deno.copyFile(join(base.dir, f), join(outDir, f));
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
+  await writeDerivedModel(base, outDir, tensors);
 }
 
 /** One adapter merged into one layer's weight (a new array; `w` is left as it is). */

@@ -46,6 +46,21 @@ function make<T>(
   };
 }
 
+/** `raw` as a path, checked to exist as a file or directory when `mustExist` says so. */
+function checkPath(raw: string, name: string, mustExist?: "file" | "dir"): string {
+  if (raw.trim() === "") throw new UsageError(`${name} must be a path`);
+  if (!mustExist) return raw;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(raw);
+  } catch {
+    throw new UsageError(`${name}: ${quoted(raw)} does not exist`);
+  }
+  if (mustExist === "dir" && !info.isDirectory) throw new UsageError(`${name}: ${quoted(raw)} is not a directory`);
+  if (mustExist === "file" && !info.isFile) throw new UsageError(`${name}: ${quoted(raw)} is not a file`);
+  return raw;
+}
+
 /** Flag constructors. Without a default the value may be `undefined`. */
 export const flags = {
   string<D extends string | undefined = undefined>(
@@ -128,22 +143,41 @@ export const flags = {
     description: string,
     o: { default?: D; mustExist?: "file" | "dir"; placeholder?: string; defaultText?: string } = {},
   ): Flag<D extends string ? string : string | undefined> {
-    return make(description, { placeholder: "<path>", ...o }, (raw, name) => {
-      if (raw.trim() === "") throw new UsageError(`${name} must be a path`);
-      if (o.mustExist) {
-        let info: Deno.FileInfo | undefined;
-        try {
-          info = Deno.statSync(raw);
-        } catch {
-          throw new UsageError(`${name}: ${quoted(raw)} does not exist`);
-        }
-        if (o.mustExist === "dir" && !info.isDirectory) {
-          throw new UsageError(`${name}: ${quoted(raw)} is not a directory`);
-        }
-        if (o.mustExist === "file" && !info.isFile) throw new UsageError(`${name}: ${quoted(raw)} is not a file`);
+    return make(
+      description,
+      { placeholder: "<path>", ...o },
+      (raw, name) => checkPath(raw, name, o.mustExist),
+    ) as unknown as Flag<
+      D extends string ? string : string | undefined
+    >;
+  },
+
+  /** Existing files, one per use of the flag (`--pseudograd a --pseudograd b`), in the order given. */
+  files(description: string, o: { placeholder?: string } = {}): Flag<string[]> {
+    return {
+      type: "string",
+      description: `${description} (repeatable)`,
+      placeholder: o.placeholder ?? "<file>",
+      multiple: true,
+      parse: (raw, name) =>
+        (raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)]).map((f) => checkPath(f, name, "file")),
+    };
+  },
+
+  /** A finite number (`0.2`, `1e-3`), at least `min` when given. */
+  number<D extends number | undefined = undefined>(
+    description: string,
+    o: { default?: D; min?: number; placeholder?: string } = {},
+  ): Flag<D extends number ? number : number | undefined> {
+    return make(description, { placeholder: "<x>", ...o }, (raw, name) => {
+      const v = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isFinite(v) || (o.min !== undefined && v < o.min)) {
+        throw new UsageError(
+          `${name} must be a number${o.min !== undefined ? ` ≥ ${o.min}` : ""} (got ${quoted(raw)})`,
+        );
       }
-      return raw;
-    }) as unknown as Flag<D extends string ? string : string | undefined>;
+      return v;
+    }) as unknown as Flag<D extends number ? number : number | undefined>;
   },
 
   /** A comma-separated list of non-negative integers. */
