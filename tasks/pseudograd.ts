@@ -6,7 +6,8 @@
  * Exit 0 on success, 1 on a refused file or input (one line naming the rule), 2 on bad flags.
  */
 import { TEMPLAR_CODEC } from "../src/mod.ts";
-import { flags, main, UsageError } from "./cli/mod.ts";
+import { flags, main } from "./cli/mod.ts";
+import { codecFromFlag } from "./pseudograd/codec_flag.ts";
 import { aggregateCommand } from "./pseudograd/aggregate.ts";
 import { encodeCommand } from "./pseudograd/encode.ts";
 import { scoreCommand } from "./pseudograd/score.ts";
@@ -42,12 +43,7 @@ await main({
     "deno task pseudograd score --input window.json",
   ],
   async run({ flags: f, positionals: [command] }) {
-    let codec: unknown;
-    try {
-      codec = JSON.parse(f.codec);
-    } catch {
-      throw new UsageError(`--codec must be JSON like ${JSON.stringify(TEMPLAR_CODEC)}`);
-    }
+    const codec = codecFromFlag(f.codec);
     if (command === "encode") return await encodeCommand({ ...f, codec });
     if (command === "aggregate") return await aggregateCommand({ ...f, codec });
     return await scoreCommand(f);

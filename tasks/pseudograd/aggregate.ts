@@ -6,6 +6,7 @@
 import { basename } from "node:path";
 import { checkModel } from "../../eval/mod.ts";
 import {
+  type CodecSettings,
   fileSha256Hex,
   hashModelDir,
   layoutOf,
@@ -14,7 +15,6 @@ import {
   writeNextCheckpoint,
 } from "../../src/mod.ts";
 import { UsageError } from "../cli/mod.ts";
-import { codecFromFlag } from "./codec_flag.ts";
 
 /** Runs `aggregate` with the task's flags. */
 export async function aggregateCommand(f: {
@@ -22,7 +22,7 @@ export async function aggregateCommand(f: {
   pseudograd: string[];
   lr: number;
   window: number;
-  codec: unknown;
+  codec: CodecSettings;
   out?: string;
   json: boolean;
 }): Promise<void> {
@@ -36,7 +36,7 @@ export async function aggregateCommand(f: {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  const codec = codecFromFlag(f.codec);
+  const codec = f.codec;
   const base = await checkModel(f.model);
   const layout = layoutOf(base, codec);
   const { hash: parent } = await hashModelDir(f.model);

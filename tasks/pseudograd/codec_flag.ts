@@ -2,8 +2,14 @@
 import { checkCodec, type CodecSettings } from "../../src/mod.ts";
 import { UsageError } from "../cli/mod.ts";
 
-/** Checks `raw` (parsed JSON) is `{chunk, topk, bins, range}` the wire format can carry. */
-export function codecFromFlag(raw: unknown): CodecSettings {
+/** Checks `text` is the JSON of `{chunk, topk, bins, range}` the wire format can carry. */
+export function codecFromFlag(text: string): CodecSettings {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--codec must be JSON like {"chunk":64,"topk":64,"bins":4,"range":6}`);
+  }
   const keys = ["chunk", "topk", "bins", "range"];
   const o = raw as Record<string, unknown>;
   if (

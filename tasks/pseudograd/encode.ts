@@ -5,6 +5,7 @@
  */
 import { checkModel } from "../../eval/mod.ts";
 import {
+  type CodecSettings,
   compressWithFeedback,
   encodeSubmission,
   hashModelDir,
@@ -15,7 +16,6 @@ import {
   writeFeedbackBuffer,
 } from "../../src/mod.ts";
 import { UsageError } from "../cli/mod.ts";
-import { codecFromFlag } from "./codec_flag.ts";
 
 /** Runs `encode` with the task's flags. */
 export async function encodeCommand(f: {
@@ -23,12 +23,12 @@ export async function encodeCommand(f: {
   model?: string;
   state?: string;
   window: number;
-  codec: unknown;
+  codec: CodecSettings;
   out?: string;
   json: boolean;
 }): Promise<void> {
   if (!f.base || !f.model || !f.out) throw new UsageError("encode needs --base, --model and --out");
-  const codec = codecFromFlag(f.codec);
+  const codec = f.codec;
   const base = await checkModel(f.base), trained = await checkModel(f.model);
   const layout = layoutOf(base, codec);
   const theirs = storedParameters(trained);

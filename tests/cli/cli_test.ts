@@ -179,6 +179,18 @@ const CASES: Case[] = [
   ["bench", ["--data", "abc"], 2, /^error: --data must be a positive integer/],
   ["bench", ["--models", "nope"], 2, /^error: --models: unknown model "nope"/],
   ["bench", ["--seq", "1"], 2, /^error: --seq must be an integer ≥ 2/],
+  ["pseudograd", ["frobnicate"], 2, /^error: "frobnicate" is not one of encode, aggregate, score/],
+  ["pseudograd", ["aggregate", "--lr", "fast"], 2, /^error: --lr must be a number ≥ 0 \(got "fast"\)/],
+  ["pseudograd", ["aggregate", "--model", scratch], 2, /^error: aggregate needs --model, --out and at least one/],
+  ["pseudograd", ["encode", "--codec", '{"chunk": 99}'], 2, /^error: --codec must be an object with exactly/],
+  ["pseudograd", ["score", "--input", notJson], 2, /^error: --input: not JSON/],
+  ["pseudograd", ["score", "--input", "-"], 1, /^error: "peers" must be an array/, { input: "{}" }],
+  [
+    "eval",
+    ["--model", scratch, "--tokens", ragged, "--pseudograd-scale", "0.5"],
+    2,
+    /^error: --window and --pseudograd-scale go with --pseudograd/,
+  ],
 ];
 
 /** A run of parallel children, four at a time (the machine has two cores; most time is start-up). */
