@@ -1,5 +1,5 @@
 /**
- * Decompression and aggregation (PSEUDOGRAD §1.6; Templar `compress.py` `decompress` and
+ * Decompression and aggregation (docs/pseudograd.md, "Decoding and the aggregate"; Templar `compress.py` `decompress` and
  * `batch_decompress`). One peer: every chunk starts at zero and each kept slot scatters its
  * value with a mean over the slots that name the same position (`scatter_reduce(mean,
  * include_self=False)`). Many peers: each peer's values are scaled by min(1, median/(‖v‖ + 1e-8))

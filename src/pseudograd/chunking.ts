@@ -1,5 +1,5 @@
 /**
- * Templar's chunking with the DCT off (PSEUDOGRAD §1.2; tplr-ai/templar `src/tplr/compress.py`,
+ * Templar's chunking with the DCT off (docs/pseudograd.md, "Chunking"; tplr-ai/templar `src/tplr/compress.py`,
  * `ChunkingTransformer`): each axis of a parameter is cut into pieces of the largest divisor of its
  * length not above the target (64), so a 2-D weight `[R, C]` becomes `[R/n1, C/n2]` chunks of
  * `n1·n2` elements and a 1-D one `[N/n1]` chunks of `n1`. Element `(r, c)` lands in chunk

@@ -1,5 +1,5 @@
 /**
- * One parameter's pseudo-gradient, compressed as Templar does with the DCT off (PSEUDOGRAD §1):
+ * One parameter's pseudo-gradient, compressed as Templar does with the DCT off (docs/pseudograd.md):
  * chunk, keep the top k per chunk, pack their positions in 12 bits and quantise their values;
  * and back, to the sparse update the aggregate scatters.
  */

@@ -1,7 +1,8 @@
 /**
  * From wire tensors back to weight space: one parameter of one submission as the sparse update the
  * aggregate scatters, and any set of them as the dense row-major update of the parameter (the
- * inverse chunking of §1.2 applied to the scatter-mean of §1.6).
+ * inverse chunking applied to the scatter-mean; docs/pseudograd.md, "Chunking" and "Decoding and
+ * the aggregate").
  */
 import { aggregateUpdates, lowerMedian, scatterMean, type SparseUpdate, updateNorm } from "./aggregate.ts";
 import { fromChunks } from "./chunking.ts";

@@ -1,5 +1,5 @@
 /**
- * What a miner sends each window (PSEUDOGRAD §1.7; Templar `neurons.py` `prepare_gradient_dict`):
+ * What a miner sends each window (docs/pseudograd.md, "Error feedback"; Templar `neurons.py` `prepare_gradient_dict`):
  * the pseudo-gradient Δ = θ_base − θ_trained joins an error-feedback buffer, e ← β·e + lr·Δ
  * (β 0.95, lr 1.0), the buffer is compressed, and what the compressed form stands for is taken
  * out of it, e ← e − decode(compress(e)), so the part not sent this window is sent later.

@@ -1,5 +1,5 @@
 /**
- * The outer step (PSEUDOGRAD §1.6, §5.2): the next global checkpoint from the gathered
+ * The outer step (docs/pseudograd.md, "Decoding and the aggregate"): the next global checkpoint from the gathered
  * submissions, θ_{w+1} = θ_w − lr·agg, where agg is, per parameter, the scatter-mean of every
  * peer's values clipped to the lower median of the peers' norms. Deterministic: peers in the
  * order given (the caller sorts them, by uid on chain), sums in float64 and one rounding to

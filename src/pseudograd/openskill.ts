@@ -1,6 +1,6 @@
 /**
  * OpenSkill's Plackett–Luce update (Weng & Lin 2011, Algorithm 4), one player per team, as
- * Templar and SN38 rate their peers each window (PSEUDOGRAD §3.1; vivekjoshy/openskill.py
+ * Templar and SN38 rate their peers each window (docs/pseudograd.md, "OpenSkill"; vivekjoshy/openskill.py
  * `openskill/models/weng_lin/plackett_luce.py`): β 7, τ 0.1, κ 1e-4, priors μ 25, σ 25/3,
  * ordinal μ − 3σ. On ties and exact zeros this follows openskill.py 6.2.0 and openskill.js 5.0.1
  * (a score of 0 is a score like any other, and a tie counts only the player itself as "the same"),

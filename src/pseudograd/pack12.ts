@@ -1,5 +1,5 @@
 /**
- * Templar's 12-bit index packing (PSEUDOGRAD §1.4; `compress.py` `pack_12bit_indices`): indices in
+ * Templar's 12-bit index packing (docs/pseudograd.md, "12-bit packing"; `compress.py` `pack_12bit_indices`): indices in
  * row-major order, two per three bytes — `a & 0xFF`, `(a >> 8 & 0x0F) | (b & 0x0F) << 4`,
  * `b >> 4 & 0xFF`. The count must be even and every index below 4096.
  */

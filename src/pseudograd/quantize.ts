@@ -1,5 +1,5 @@
 /**
- * Templar's value quantisation (PSEUDOGRAD §1.5; `compress.py` `_quantize_values`), over all of
+ * Templar's value quantisation (docs/pseudograd.md, "Quantisation"; `compress.py` `_quantize_values`), over all of
  * one parameter's kept values at once: shift = their mean, centred c = v − shift,
  * std = ‖c‖₂ / √(n − 1), scale = range·std / bins (1 when that is 0 or not finite), code =
  * clamp(round-half-even(c/scale + bins//2), 0, bins − 1), and lookup[b] = the mean of the c with

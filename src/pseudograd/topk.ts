@@ -1,5 +1,5 @@
 /**
- * Top-k per chunk (PSEUDOGRAD §1.3; Templar `compress.py` `clamp_topk` and `torch.topk(|x|, k)`):
+ * Top-k per chunk (docs/pseudograd.md, "Top-k"; Templar `compress.py` `clamp_topk` and `torch.topk(|x|, k)`):
  * `k = min(topk, totalk)`, at least 2, rounded down to even. Which k entries a chunk keeps is the
  * k largest magnitudes; their order within the chunk does not matter, because decoding scatters.
  * This encoder breaks ties by the lower position, so it is deterministic.

@@ -1,5 +1,5 @@
 /**
- * One window's scores from the peers' losses (PSEUDOGRAD §2.1 steps 11–12, §5.4; Templar
+ * One window's scores from the peers' losses (docs/pseudograd.md, "Scoring a window"; Templar
  * `neurons/validator.py`): for each evaluated peer, the relative gain on the window's common
  * random data g = (L_rand_before − L_rand_after)/L_rand_before; the indicator b = +1 when the
  * relative gain on its own assigned data beats the gain on random data, else −1; its moving

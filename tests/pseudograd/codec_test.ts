@@ -1,9 +1,10 @@
 /**
- * The pseudo-gradient codec against the worked examples of PSEUDOGRAD §1.2–1.6, which were
- * computed by running Templar's own functions (tplr-ai/templar @ c2397ac524c9,
- * `src/tplr/compress.py`: `_get_smaller_split`, `clamp_topk`, `pack_12bit_indices`,
- * `_quantize_values`, `decompress`, `batch_decompress`) with `target_chunk = 4`, `topk = 2` and 4
- * bins; the numbers below are copied from that document, not from this code.
+ * The pseudo-gradient codec against the worked examples of docs/pseudograd.md ("Chunking" to
+ * "Decoding and the aggregate"), which were computed by running Templar's own functions
+ * (tplr-ai/templar @ c2397ac524c9, `src/tplr/compress.py`: `_get_smaller_split`, `clamp_topk`,
+ * `pack_12bit_indices`, `_quantize_values`, `decompress`, `batch_decompress`) with
+ * `target_chunk = 4`, `topk = 2` and 4 bins; the numbers below are copied from that document, not
+ * from this code.
  */
 import assert from "node:assert/strict";
 import {
@@ -32,7 +33,7 @@ const SMALL = { chunk: 4, topk: 2, bins: 4, range: 6 };
 const PEER1 = [0.5, -1.0, 0.1, 2.0, -0.3, 0.05, -2.5, 0.7];
 const PEER2 = [0, 0.2, 0, 0.4, 0.1, 0, 0, -0.3];
 
-Deno.test("chunk edges are the largest divisor not above the target, and the chunking inverts exactly (§1.2)", () => {
+Deno.test("chunk edges are the largest divisor not above the target, and the chunking inverts exactly", () => {
   assert.equal(chunkEdge(768, 64), 64);
   assert.equal(chunkEdge(50257, 64), 29, "50257 = 29 · 1733");
   assert.equal(chunkEdge(45, 64), 45, "an axis shorter than the target is one chunk");
@@ -47,7 +48,7 @@ Deno.test("chunk edges are the largest divisor not above the target, and the chu
   assert.deepEqual([...fromChunks(chunked, g)], values);
 });
 
-Deno.test("top-k is clamped to the chunk, at least 2 and even (§1.3)", () => {
+Deno.test("top-k is clamped to the chunk, at least 2 and even", () => {
   assert.equal(clampTopk(64, 4096), 64);
   assert.equal(clampTopk(64, 45), 44, "a 45-wide chunk gives 44");
   assert.equal(clampTopk(1, 4096), 2);
@@ -55,7 +56,7 @@ Deno.test("top-k is clamped to the chunk, at least 2 and even (§1.3)", () => {
   assert.throws(() => clampTopk(64, 1), /a chunk of 1 element cannot hold top-2/);
 });
 
-Deno.test("12-bit packing: (1234, 4000) is D2 04 FA, and unpacking inverts it (§1.4)", () => {
+Deno.test("12-bit packing: (1234, 4000) is D2 04 FA, and unpacking inverts it", () => {
   assert.deepEqual([...pack12([1234, 4000])], [0xd2, 0x04, 0xfa]);
   assert.deepEqual([...unpack12(new Uint8Array([0xd2, 0x04, 0xfa]), 2)], [1234, 4000]);
   const many = Array.from({ length: 64 }, (_, i) => (i * 977) % 4096);
@@ -65,7 +66,7 @@ Deno.test("12-bit packing: (1234, 4000) is D2 04 FA, and unpacking inverts it (�
   assert.throws(() => unpack12(new Uint8Array(5), 4), /5 packed bytes do not hold 4 12-bit indices \(6 would\)/);
 });
 
-Deno.test("the worked example of §1.5: top-2, packing, shift, scale, codes, lookup and the decoded update", () => {
+Deno.test("the worked quantisation: top-2, packing, shift, scale, codes, lookup and the decoded update", () => {
   const p = compressParameter(PEER1, [8], SMALL);
   assert.equal(p.k, 2);
   const update = sparseUpdate(p);
@@ -84,7 +85,7 @@ Deno.test("the worked example of §1.5: top-2, packing, shift, scale, codes, loo
   close(dense, [0, -0.15, 0, 2.0, 0, 0, -2.5, -0.15], 1e-6, "decoded");
 });
 
-Deno.test("the two-peer aggregate of §1.6: lower-median clip and the mean over the (peer, slot) entries", () => {
+Deno.test("the worked two-peer aggregate: lower-median clip and the mean over the (peer, slot) entries", () => {
   const peers = [PEER1, PEER2].map((x) => sparseUpdate(compressParameter(x, [8], SMALL)));
   const { dense, factors } = aggregateUpdates(peers, 2, 4);
   close(factors, [0.16928, 1], 1e-5, "clip factors");

@@ -1,5 +1,5 @@
 /**
- * Error feedback (PSEUDOGRAD §1.7; Templar `neurons.py`): e ← β·e + lr·Δ, send decode(compress(e)),
+ * Error feedback (docs/pseudograd.md, "Error feedback"; Templar `neurons.py`): e ← β·e + lr·Δ, send decode(compress(e)),
  * e ← e − sent. Checked by its invariant: what was sent plus what is kept is β·e + lr·Δ, and a
  * pseudo-gradient repeated over windows is sent whole in the end (the part left out one window
  * goes out in a later one).

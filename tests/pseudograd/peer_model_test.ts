@@ -1,11 +1,11 @@
 /**
  * `θ − S·decode(Δ)` evaluated by the engine against the float64 reference forward pass, on every
  * architecture the engine compiles. The reference side decodes the submission file on its own,
- * written from PSEUDOGRAD §1.2 (chunk edge: the largest divisor of the axis not above the target;
- * element (r, c) in chunk (r//n1, c//n2) at position (r%n1)·n2 + c%n2, and i at i%n1 of chunk
- * i//n1), §1.4 (two 12-bit positions in three bytes), §1.5 (value = lookup[code] + shift) and §1.6
- * (a position named d times gets the mean), reads the base's weights with the reference reader,
- * and shares no code with src/pseudograd.
+ * written from docs/pseudograd.md: "Chunking" (chunk edge: the largest divisor of the axis not
+ * above the target; element (r, c) in chunk (r//n1, c//n2) at position (r%n1)·n2 + c%n2, and i at
+ * i%n1 of chunk i//n1), "12-bit packing" (two positions in three bytes), "Quantisation" (value =
+ * lookup[code] + shift) and "Decoding and the aggregate" (a position named d times gets the mean);
+ * it reads the base's weights with the reference reader and shares no code with src/pseudograd.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -47,7 +47,7 @@ function rawTensors(bytes: Uint8Array): Map<string, { dtype: string; shape: numb
   return out;
 }
 
-/** The dense update of one parameter, decoded from the file's four tensors (§1.2–1.6). */
+/** The dense update of one parameter, decoded from the file's four tensors. */
 function referenceDecode(
   shape: number[],
   target: number,

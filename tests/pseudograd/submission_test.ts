@@ -1,6 +1,6 @@
 /**
  * The `pseudograd-v1` file: written, read back, and refused by rule. The worked numbers are
- * PSEUDOGRAD §1.5–1.6's (computed by running Templar's own `compress.py` with `target_chunk = 4`,
+ * docs/pseudograd.md's ("Quantisation", "Decoding and the aggregate"; computed by running Templar's own `compress.py` with `target_chunk = 4`,
  * `topk = 2`, 4 bins), copied from that document; the hostile files are built by hand from a valid
  * one, each breaking one rule.
  */
@@ -55,18 +55,18 @@ function refusedBy(rule: SubmissionRule, pattern: RegExp) {
   };
 }
 
-Deno.test("a submission round-trips and decodes to §1.5's dense update [0, −0.15, 0, 2, 0, 0, −2.5, −0.15]", () => {
+Deno.test("a submission round-trips and decodes to the worked quantisation's dense update [0, −0.15, 0, 2, 0, 0, −2.5, −0.15]", () => {
   const s = readSubmission(valid(), layout8);
   assert.deepEqual(s.meta, { window: 7, base: BASE, codec: SMALL });
   const w = s.parameters.get("w")!;
-  assert.deepEqual([...w.idxs], [0x03, 0x10, 0x00, 0x02, 0x30, 0x00], "§1.5's packed indices");
-  assert.deepEqual([...w.codes], [3, 2, 1, 2], "§1.5's codes");
+  assert.deepEqual([...w.idxs], [0x03, 0x10, 0x00, 0x02, 0x30, 0x00], "the worked packed indices");
+  assert.deepEqual([...w.codes], [3, 2, 1, 2], "the worked codes");
   close(w.lookup, [0, -2.3, 0.05, 2.2], 1e-6, "lookup");
   close(denseUpdate(layout8.parameters[0], w), [0, -0.15, 0, 2.0, 0, 0, -2.5, -0.15], 1e-6, "decoded");
   assert.deepEqual(submissionCodec(valid()), SMALL);
 });
 
-Deno.test("two submissions aggregate to §1.6's [0, 0.0623, 0, 0.3693, 0.15, 0, −0.4232, −0.1627]", () => {
+Deno.test("two submissions aggregate to the worked two-peer [0, 0.0623, 0, 0.3693, 0.15, 0, −0.4232, −0.1627]", () => {
   const peers = [valid(), encodeSubmission(layout8, wire(PEER2), { window: 7, base: BASE, codec: SMALL })]
     .map((b) => readSubmission(b, layout8).parameters.get("w")!);
   const agg = aggregateParameter(layout8.parameters[0], peers);

@@ -3,7 +3,7 @@
  * processes: two miners encode against one checkpoint (one with an error-feedback file it keeps),
  * the aggregate of the same files in either order is the same checkpoint with the same hash, it
  * loads as a model, and a file made on another checkpoint or broken by hand is refused with its
- * rule in one line; `score` gives §3.3's window 1; `eval --pseudograd` at scale 0 gives the
+ * rule in one line; `score` gives OpenSkill's worked window 1; `eval --pseudograd` at scale 0 gives the
  * checkpoint's own losses.
  */
 import assert from "node:assert/strict";
@@ -111,7 +111,7 @@ Deno.test("pseudograd encode → aggregate: the same files in any order make the
   await Deno.remove(work, { recursive: true });
 });
 
-Deno.test("pseudograd score: §3.3's window 1 from losses", async () => {
+Deno.test("pseudograd score: OpenSkill's worked window 1 from losses", async () => {
   const work = await tempDir("sn9-pseudograd-score-");
   const input = join(work, "window.json");
   await Deno.writeTextFile(

@@ -1,7 +1,7 @@
 /**
- * One window's scores, hand-checked from the definitions in PSEUDOGRAD §2.1 steps 11–12:
+ * One window's scores, hand-checked from the definitions in docs/pseudograd.md, "Scoring a window":
  * g = (L_rb − L_ra)/L_rb, b = +1 when the own relative gain beats g, B ← 0.95·B + 0.05·b,
- * final = ordinal · max(0, B); the ratings are §3.3's window 1 (three new peers with
+ * final = ordinal · max(0, B); the ratings are the worked window 1 of "OpenSkill" (three new peers with
  * g = 0.0021, 0.0035, −0.0004), whose numbers are copied from that document.
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { scoreWindow, windowWeights } from "../../src/pseudograd/mod.ts";
 const near = (a: number, b: number, what: string, tol = 1e-6) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
-Deno.test("scoreWindow(): §3.3's window 1 from losses, with b, B and final by hand", () => {
+Deno.test("scoreWindow(): OpenSkill's worked window 1 from losses, with b, B and final by hand", () => {
   // L_rb = 4; g = 0.0021 → L_ra = 4·(1 − 0.0021) = 3.9916; 0.0035 → 3.986; −0.0004 → 4.0016.
   const scores = scoreWindow([
     { uid: 1, ownBefore: 3, ownAfter: 2.99, randomAfter: 3.9916 }, // own gain 0.00333 > 0.0021: b = +1
@@ -27,7 +27,7 @@ Deno.test("scoreWindow(): §3.3's window 1 from losses, with b, B and final by h
   near(a.ordinal, 1.127643, "a ordinal");
   near(b.ordinal, 2.695645, "b ordinal");
   near(c.ordinal, -2.556731, "c ordinal");
-  // §3.3's table: final with B = 0.05 is 0.0564 and 0.1348, and c earns 0. Templar's final is
+  // The worked finals with B = 0.05 is 0.0564 and 0.1348, and c earns 0. Templar's final is
   // ordinal · max(0, B) unclamped (neurons/validator.py), so c's is negative and only its weight is 0.
   near(a.final, 0.0564, "a final", 1e-4);
   near(b.final, 0.1348, "b final", 1e-4);
