@@ -28,9 +28,9 @@ export {
   type ModelLimits,
   OPTIONAL_MODEL_FILES,
   parseConfigJson,
-  parseStrictJson,
   readIndexText,
 } from "./files/mod.ts";
+export { parseStrictJson } from "./strict_json.ts";
 export { type DeclaredTensor, knownTensorNames, matchTensors, type TensorMatch } from "./tensor_match.ts";
 export {
   type Architecture,
@@ -44,6 +44,7 @@ export {
   type TensorSpec,
 } from "./architectures/mod.ts";
 export {
+  assembleSafetensors,
   type Dtype,
   DTYPE_BYTES,
   INDEX_FILE,

@@ -16,7 +16,7 @@
 import type { Architecture, LinearModule, ModelSpec } from "../architectures/spec.ts";
 import { checkByteCap } from "../files/byte_cap.ts";
 import { MAX_CONFIG_BYTES, readHeaderPrefix, rejectingPrimitives } from "../files/check_files.ts";
-import { parseStrictJson } from "../files/strict_json.ts";
+import { parseStrictJson } from "../strict_json.ts";
 import type { ModelFiles } from "../files/model_files.ts";
 import { previewValue } from "../reason.ts";
 import { ModelRejected } from "../rejected.ts";

@@ -25,7 +25,7 @@ import { knownTensorNames, matchTensors, type TensorMatch } from "../tensor_matc
 import { checkByteCap } from "./byte_cap.ts";
 import { CONFIG_FILE, fullModelFiles } from "./file_set.ts";
 import { FileRefused, type ModelFiles } from "./model_files.ts";
-import { parseStrictJson } from "./strict_json.ts";
+import { parseStrictJson } from "../strict_json.ts";
 
 /** Largest config.json accepted. */
 export const MAX_CONFIG_BYTES = 1_000_000;

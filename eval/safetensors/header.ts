@@ -12,7 +12,7 @@
  * would keep the last), and the header is capped at 16 MiB instead of 100 MB (real checkpoints'
  * headers are under 1 MB; parsing 100 MB of JSON costs this process over a gigabyte).
  */
-import { parseStrictJson } from "../files/strict_json.ts";
+import { parseStrictJson } from "../strict_json.ts";
 import { previewValue } from "../reason.ts";
 
 /** Element types the engine accepts in model weights, with their size in bytes. */

@@ -3,7 +3,7 @@
  * shard that holds it. Shard names must be plain `.safetensors` file names in the model directory
  * (no paths, no traversal, no hidden files), and every tensor name must be one the model may have.
  */
-import { parseStrictJson } from "../files/strict_json.ts";
+import { parseStrictJson } from "../strict_json.ts";
 import type { TensorEntry } from "./header.ts";
 
 /** A tensor located in a specific file of the model directory. */

@@ -5,3 +5,4 @@
 export * from "./header.ts";
 export * from "./index.ts";
 export * from "./tensor_io.ts";
+export * from "./assemble.ts";

@@ -3,6 +3,7 @@
  * first, from the shapes alone), for tools that produce models (the averager). The file is
  * written beside its final name and renamed into place, so a kill never leaves a partial file.
  */
+import { encodeHeader } from "./assemble.ts";
 import { type Dtype, DTYPE_BYTES } from "./header.ts";
 
 /** Stored bytes of `dtype` as float32 values. */
@@ -41,16 +42,11 @@ export async function writeSafetensorsFile(
     header[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8); // the data section 8-aligned
-  const headerBytes = new TextEncoder().encode(json);
+  const head = encodeHeader(header);
   const partial = `${path}.incomplete`;
   {
     using f = await Deno.open(partial, { write: true, create: true, truncate: true });
-    const length = new Uint8Array(8);
-    new DataView(length.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-    await writeAll(f, length);
-    await writeAll(f, headerBytes);
+    await writeAll(f, head);
     for (const t of tensors) {
       const values = await t.values();
       if (values.length !== t.shape.reduce((a, b) => a * b, 1)) {

@@ -8,7 +8,7 @@
  * lookup and shift no larger than 1e4, and no byte beyond what the format implies. Each refusal is
  * a `SubmissionRefused` naming its rule in one bounded line.
  */
-import { formatReason, parseSafetensorsHeader, previewValue } from "../../eval/mod.ts";
+import { assembleSafetensors, formatReason, parseSafetensorsHeader, previewValue } from "../../eval/mod.ts";
 import type { CodecSettings, CompressedParameter } from "./codec.ts";
 import { checkCodec, type ParameterLayout, type SubmissionLayout } from "./layout.ts";
 import { unpack12 } from "./pack12.ts";
@@ -101,18 +101,7 @@ export function encodeSubmission(
     put(`${p.name}.shift`, "F32", [], new Uint8Array(Float32Array.of(w.shift).buffer));
     put(`${p.name}.vals`, "U8", p.codesShape, w.codes);
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + at);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  let o = 8 + head.length;
-  for (const b of blobs) {
-    out.set(b, o);
-    o += b.length;
-  }
-  return out;
+  return assembleSafetensors(header, blobs);
 }
 
 /** Reads and checks a submission against `layout`; throws `SubmissionRefused`. */

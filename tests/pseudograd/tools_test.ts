@@ -15,6 +15,13 @@ import { runScript } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const pseudograd = (args: string[]) => runScript(["tasks/pseudograd.ts", ...args], { timeoutMs: 120_000 });
+/** `pseudograd encode` of `model` against `base` for `window`, with an error-feedback file when given. */
+const encode = (o: { base: string; model: string; out: string; window?: number; state?: string }) =>
+  pseudograd([
+    "encode",
+    ...["--base", o.base, "--model", o.model, "--out", o.out, "--window", String(o.window ?? 0)],
+    ...(o.state ? ["--state", o.state] : []),
+  ]);
 
 Deno.test("pseudograd encode → aggregate: the same files in any order make the same checkpoint; bad files are refused", async () => {
   const work = await tempDir("sn9-pseudograd-cli-");
@@ -22,49 +29,16 @@ Deno.test("pseudograd encode → aggregate: the same files in any order make the
     bigram = await qualityModel("bigram"),
     random = await qualityModel("random");
   const a = join(work, "a.safetensors"), b = join(work, "b.safetensors"), ef = join(work, "ef.safetensors");
-  const enc = await pseudograd([
-    "encode",
-    "--base",
-    base,
-    "--model",
-    bigram,
-    "--state",
-    ef,
-    "--window",
-    "3",
-    "--out",
-    a,
-  ]);
+  const enc = await encode({ base, model: bigram, out: a, window: 3, state: ef });
   assert.equal(enc.code, 0, enc.lines.join("\n"));
   assert.match(enc.lines.join("\n"), /wrote .*a\.safetensors: \d+ bytes, \d+ parameters, \d+ values kept, window 3/);
   const efFirst = await Deno.readFile(ef);
-  assert.equal((await pseudograd(["encode", "--base", base, "--model", random, "--window", "3", "--out", b])).code, 0);
+  assert.equal((await encode({ base, model: random, out: b, window: 3 })).code, 0);
 
   const one = join(work, "one"), two = join(work, "two");
-  const r1 = await pseudograd([
-    "aggregate",
-    "--model",
-    base,
-    "--pseudograd",
-    a,
-    "--pseudograd",
-    b,
-    "--out",
-    one,
-    "--json",
-  ]);
-  const r2 = await pseudograd([
-    "aggregate",
-    "--model",
-    base,
-    "--pseudograd",
-    b,
-    "--pseudograd",
-    a,
-    "--out",
-    two,
-    "--json",
-  ]);
+  const aggregate = (files: string[], out: string) =>
+    pseudograd(["aggregate", "--model", base, ...files.flatMap((f) => ["--pseudograd", f]), "--out", out, "--json"]);
+  const r1 = await aggregate([a, b], one), r2 = await aggregate([b, a], two);
   assert.equal(r1.code, 0, r1.lines.join("\n"));
   const [m1, m2] = [r1, r2].map((r) => JSON.parse(r.lines.find((l) => l.startsWith("{"))!));
   assert.equal(m1.result, m2.result, "the order of the files does not change the checkpoint");
@@ -75,25 +49,13 @@ Deno.test("pseudograd encode → aggregate: the same files in any order make the
   assert.deepEqual([...next.params.keys()], [...(await checkModel(base)).params.keys()]);
 
   // A second window with the kept buffer: the buffer changes, and the file still reads.
-  const enc2 = await pseudograd([
-    "encode",
-    "--base",
-    base,
-    "--model",
-    bigram,
-    "--state",
-    ef,
-    "--window",
-    "4",
-    "--out",
-    a,
-  ]);
+  const enc2 = await encode({ base, model: bigram, out: a, window: 4, state: ef });
   assert.equal(enc2.code, 0);
   assert.notDeepEqual(await Deno.readFile(ef), efFirst, "the error-feedback buffer carries the residual");
 
   // Made on another checkpoint: refused by its base.
   const other = join(work, "other.safetensors");
-  assert.equal((await pseudograd(["encode", "--base", bigram, "--model", base, "--out", other])).code, 0);
+  assert.equal((await encode({ base: bigram, model: base, out: other })).code, 0);
   const refused = await pseudograd(["aggregate", "--model", base, "--pseudograd", other, "--out", join(work, "x")]);
   assert.equal(refused.code, 1);
   const err = refused.lines.filter((l) => l.startsWith("error:"));
@@ -146,7 +108,7 @@ Deno.test("eval --pseudograd at scale 0 gives the checkpoint's own losses; a win
   );
   const bigram = await qualityModel("bigram");
   assert.equal(
-    (await pseudograd(["encode", "--base", base, "--model", bigram, "--window", "2", "--out", file])).code,
+    (await encode({ base, model: bigram, out: file, window: 2 })).code,
     0,
   );
   const evalTask = (extra: string[]) =>
