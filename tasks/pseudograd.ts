@@ -35,7 +35,7 @@ await main({
     "with metadata format, window, base (the checkpoint's model hash) and codec. aggregate sorts the",
     "submissions by their SHA-256, so any order of the same files gives the same checkpoint and hash.",
     'score input: {"random_before": 3.2, "peers": [{"uid": 1, "own_before": 3.1, "own_after": 3.0,',
-    '  "random_after": 3.19}, …], "standing"?: {"1": {"mu": 25, "sigma": 8.33, "B": 0.05}}, "alpha"?: 0.05}',
+    '  "random_after": 3.19}, …], "standing"?: {"1": {"mu": 25, "sigma": 8.33, "B": 0.05, "final": 0.1}}, "alpha"?: 0.05}',
   ],
   examples: [
     "deno task pseudograd encode --base ./global --model ./trained --state ./ef.safetensors --window 7 --out pseudograd.safetensors",

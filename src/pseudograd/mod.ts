@@ -2,8 +2,8 @@
  * Pseudo-gradient competitions (Templar's Gauntlet, SN38): miners send compressed pseudo-gradients
  * of one shared global model. Here: the codec (chunking, top-k, 12-bit index packing, value
  * quantisation), the `pseudograd-v1` submission file and its strict reader, error feedback for
- * miners, the peers' clipped aggregate and the next checkpoint it makes, OpenSkill ratings, and
- * one window's scores from the peers' losses.
+ * miners, the peers' clipped aggregate and the next checkpoint it makes, OpenSkill ratings, one
+ * window's scores from the peers' losses, the windows' clock, copy detection and slashes.
  */
 export * from "./chunking.ts";
 export * from "./topk.ts";
@@ -21,3 +21,6 @@ export * from "./next_checkpoint.ts";
 export * from "./peer_model.ts";
 export * from "./openskill.ts";
 export * from "./window_score.ts";
+export * from "./window.ts";
+export * from "./overlap.ts";
+export * from "./slashes.ts";

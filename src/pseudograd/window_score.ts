@@ -15,10 +15,14 @@ import type { Rating } from "./openskill.ts";
 export interface PeerStanding extends Rating {
   /** The moving average of b. */
   binary: number;
+  /** The score weights are set from: ordinal · max(0, B) when last evaluated, less any slashes since. */
+  final: number;
+  /** No weight before this window (a "mega" copy). */
+  bannedUntil?: number;
 }
 
-/** A newcomer's standing: μ 25, σ 25/3, B 0. */
-export const NEW_PEER: PeerStanding = { ...PRIOR_RATING, binary: 0 };
+/** A newcomer's standing: μ 25, σ 25/3, B 0, final 0. */
+export const NEW_PEER: PeerStanding = { ...PRIOR_RATING, binary: 0, final: 0 };
 
 /** One evaluated peer's mean losses. */
 export interface PeerLosses {
@@ -74,6 +78,7 @@ export function scoreWindow(
     const binary = (1 - settings.alpha) * before[i].binary + settings.alpha * b;
     const o = ordinal(rated[i]);
     return {
+      ...before[i],
       uid: p.uid,
       g: g[i],
       b,
@@ -86,8 +91,9 @@ export function scoreWindow(
   });
 }
 
-/** Each peer's share of the weights: its positive final over the sum of positive finals. */
-export function windowWeights(scores: readonly PeerScore[]): Map<number, number> {
-  const total = scores.reduce((s, p) => s + Math.max(0, p.final), 0);
-  return new Map(scores.map((p) => [p.uid, total > 0 ? Math.max(0, p.final) / total : 0]));
+/** Each peer's share of the weights in `window`: its positive final over the sum of positive finals; none while banned. */
+export function windowWeights(standing: ReadonlyMap<number, PeerStanding>, window: number): Map<number, number> {
+  const paid = (s: PeerStanding) => (s.bannedUntil !== undefined && window < s.bannedUntil ? 0 : Math.max(0, s.final));
+  const total = [...standing.values()].reduce((sum, s) => sum + paid(s), 0);
+  return new Map([...standing].map(([uid, s]) => [uid, total > 0 ? paid(s) / total : 0]));
 }

@@ -43,6 +43,7 @@ export async function scoreCommand(f: { input?: string; json: boolean }): Promis
         mu: num(s?.mu, `"standing"."${uid}".mu`),
         sigma,
         binary: num(s?.B ?? 0, `"standing"."${uid}".B`),
+        final: num(s?.final ?? 0, `"standing"."${uid}".final`),
       });
     }
   }
@@ -53,7 +54,10 @@ export async function scoreCommand(f: { input?: string; json: boolean }): Promis
     standing,
     settings: { ...TEMPLAR_WINDOW_SCORE, alpha },
   });
-  const weights = windowWeights(scores);
+  // Peers not evaluated this window keep their standing, and their final still earns weight.
+  const after = new Map(standing);
+  for (const s of scores) after.set(s.uid, s);
+  const weights = windowWeights(after, 0);
   if (f.json) {
     return void console.log(JSON.stringify({
       peers: scores.map((s) => ({ ...s, B: s.binary, binary: undefined, weight: weights.get(s.uid) })),

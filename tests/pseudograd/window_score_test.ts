@@ -32,7 +32,7 @@ Deno.test("scoreWindow(): OpenSkill's worked window 1 from losses, with b, B and
   near(a.final, 0.0564, "a final", 1e-4);
   near(b.final, 0.1348, "b final", 1e-4);
   near(c.final, -2.556731 * 0.05, "c final");
-  const w = windowWeights(scores);
+  const w = windowWeights(new Map(scores.map((s) => [s.uid, s])), 1);
   near(w.get(1)!, 0.0564 / (0.0564 + 0.1348), "a's share", 1e-3);
   assert.equal(w.get(3), 0);
 });
@@ -40,7 +40,7 @@ Deno.test("scoreWindow(): OpenSkill's worked window 1 from losses, with b, B and
 Deno.test("scoreWindow(): b = −1 when the own gain does not beat the random gain; B carries over", () => {
   const [s] = scoreWindow([{ uid: 5, ownBefore: 2, ownAfter: 1.999, randomAfter: 3.9 }], {
     randomBefore: 4,
-    standing: new Map([[5, { mu: 30, sigma: 2, binary: 0.5 }]]),
+    standing: new Map([[5, { mu: 30, sigma: 2, binary: 0.5, final: 1 }]]),
   });
   near(s.g, 0.025, "g", 1e-12); // own gain 0.0005 < 0.025
   assert.equal(s.b, -1);
