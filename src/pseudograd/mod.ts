@@ -24,3 +24,4 @@ export * from "./window_score.ts";
 export * from "./window.ts";
 export * from "./overlap.ts";
 export * from "./slashes.ts";
+export * from "./evaluate_window.ts";

@@ -2,14 +2,18 @@
  * Copy detection (docs/pseudograd.md, "Copies"; Templar `neurons.py` `check_uid_index_overlap`):
  * for a pair of submissions, each parameter's overlap is the mean over its chunks of the share of
  * one peer's k positions that the other also kept; the pair's overlap is the average of those
- * over every parameter, weighted by its chunks · k. A pair at or above the threshold (0.4) flags
+ * over every parameter, weighted by its chunks · k. Two departures from Templar, both about
+ * chunks that hold no evidence: a parameter whose chunks keep every position (k = totalk) is left
+ * out, since any two peers share all of them; and so is a chunk in which either peer sent only
+ * zeros, whose positions are the encoder's tie-break, the same for everyone (Templar's shapes
+ * rarely meet either; small models meet both). A pair at or above the threshold (0.4) flags
  * the later commitment by inclusion block; a pair committed in the same block flags both (Templar
  * flags whichever comes first in pair order). The severity follows the overlap: below 0.5 "high",
  * from 0.5 "max", from 0.6 "mega".
  */
 import { unpack12 } from "./pack12.ts";
 import type { SubmissionLayout } from "./layout.ts";
-import type { Submission } from "./submission.ts";
+import type { Submission, WireParameter } from "./submission.ts";
 
 /** How far a copy went. */
 export type CopySeverity = "high" | "max" | "mega";
@@ -32,23 +36,34 @@ export function copySeverity(overlap: number): CopySeverity {
   return overlap >= 0.6 ? "mega" : overlap >= 0.5 ? "max" : "high";
 }
 
-/** The size-weighted index overlap of two submissions of one layout, in [0, 1]. */
+/** The size-weighted index overlap of two submissions of one layout, in [0, 1] (0 when no chunk holds evidence). */
 export function indexOverlap(layout: SubmissionLayout, a: Submission, b: Submission): number {
   let weighted = 0, total = 0;
   for (const p of layout.parameters) {
-    const ia = unpack12(a.parameters.get(p.name)!.idxs, p.kept), ib = unpack12(b.parameters.get(p.name)!.idxs, p.kept);
+    if (p.k === p.geometry.totalk) continue;
+    const wa = a.parameters.get(p.name)!, wb = b.parameters.get(p.name)!;
+    const ia = unpack12(wa.idxs, p.kept), ib = unpack12(wb.idxs, p.kept);
     const seen = new Uint32Array(p.geometry.totalk);
-    let fractions = 0;
+    let fractions = 0, chunks = 0;
     for (let c = 0; c < p.geometry.chunks; c++) {
+      if (allZero(wa, c, p.k) || allZero(wb, c, p.k)) continue;
       for (let j = 0; j < p.k; j++) seen[ib[c * p.k + j]] = c + 1;
       let shared = 0;
       for (let j = 0; j < p.k; j++) if (seen[ia[c * p.k + j]] === c + 1) shared++;
       fractions += shared / p.k;
+      chunks++;
     }
-    weighted += (fractions / p.geometry.chunks) * p.kept;
-    total += p.kept;
+    if (chunks === 0) continue;
+    weighted += (fractions / chunks) * chunks * p.k;
+    total += chunks * p.k;
   }
   return total > 0 ? weighted / total : 0;
+}
+
+/** Whether every value a peer kept in chunk `c` decodes to exactly 0. */
+function allZero(w: WireParameter, c: number, k: number): boolean {
+  for (let j = 0; j < k; j++) if (w.lookup[w.codes[c * k + j]] + w.shift !== 0) return false;
+  return true;
 }
 
 /** Every copier among `peers` (each with its commitment's inclusion block), by uid, with its worst pair. */

@@ -58,13 +58,14 @@ const layout = submissionLayout([{ name: "w", shape: [8] }, { name: "v", shape: 
   bins: 4,
   range: 6,
 });
-const zero = { lookup: new Float32Array(4), shift: 0 };
-function submission(w: number[], v: number[]): Submission {
+/** A submission keeping positions `w` and `v`, every kept value 0.5 (or 0 with `zero`). */
+function submission(w: number[], v: number[], zero = false): Submission {
+  const values = { lookup: Float32Array.of(zero ? 0 : 0.5, 0, 0, 0), shift: 0 };
   return {
     meta: { window: 0, base: "", codec: layout.codec },
     parameters: new Map([
-      ["w", { ...zero, idxs: pack12(w), codes: new Uint8Array(4) }],
-      ["v", { ...zero, idxs: pack12(v), codes: new Uint8Array(2) }],
+      ["w", { ...values, idxs: pack12(w), codes: new Uint8Array(4) }],
+      ["v", { ...values, idxs: pack12(v), codes: new Uint8Array(2) }],
     ]),
   };
 }
@@ -77,6 +78,24 @@ Deno.test("indexOverlap(): per chunk, then weighted by chunks · k", () => {
   assert.equal(indexOverlap(layout, A, A), 1);
   assert.equal(indexOverlap(layout, A, submission([0, 2, 0, 1], [1, 2])), 0);
   assert.deepEqual([0.4, 0.49, 0.5, 0.59, 0.6, 1].map(copySeverity), ["high", "high", "max", "max", "mega", "mega"]);
+});
+
+Deno.test("indexOverlap() leaves out what holds no evidence: all-zero chunks, and parameters that keep every position", () => {
+  // A peer that sent only zeros chose its positions by the encoder's tie-break: no evidence either way.
+  assert.equal(indexOverlap(layout, A, submission([3, 1, 2, 3], [0, 5], true)), 0);
+  // A chunk of 2 keeping top-2 keeps everything: any two peers share it all, so it is not counted.
+  const whole = submissionLayout([{ name: "w", shape: [8] }, { name: "v", shape: [4, 4] }, { name: "b", shape: [2] }], {
+    chunk: 4,
+    topk: 2,
+    bins: 4,
+    range: 6,
+  });
+  assert.equal(whole.parameters.find((p) => p.name === "b")!.k, 2);
+  const withBias = (s: Submission) => {
+    const b = { lookup: Float32Array.of(0.5, 0, 0, 0), shift: 0, idxs: pack12([0, 1]), codes: new Uint8Array(2) };
+    return { ...s, parameters: new Map([...s.parameters, ["b", b]]) };
+  };
+  assert.equal(indexOverlap(whole, withBias(A), withBias(submission([3, 0, 3, 2], [6, 7]))), 0.5, "as without it");
 });
 
 Deno.test("findCopies(): the later commitment is the copier; the same block flags both; the worst pair counts", () => {
