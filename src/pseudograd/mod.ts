@@ -24,4 +24,7 @@ export * from "./window_score.ts";
 export * from "./window.ts";
 export * from "./overlap.ts";
 export * from "./slashes.ts";
+export * from "./screen_submissions.ts";
+export * from "./clip_factors.ts";
+export * from "./measure_peers.ts";
 export * from "./evaluate_window.ts";
