@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { formatReason } from "../../eval/mod.ts";
 import { VERSION } from "../../src/mod.ts";
+import { didYouMean } from "./did_you_mean.ts";
 import { type Flag, UsageError } from "./flag.ts";
 
 /** A flag set: name (without dashes) → flag. */
@@ -104,7 +105,10 @@ export function parse<F extends Flags>(
     raw = parseArgs({ args, options, allowPositionals: command.positionals !== undefined, strict: true });
   } catch (e) {
     const m = /Unknown option '([^']+)'/.exec((e as Error).message);
-    if (m) throw new UsageError(`unknown flag ${m[1]}`);
+    if (m) {
+      const given = m[1].replace(/^-+/, "").split("=")[0];
+      throw new UsageError(`unknown flag ${m[1]}${didYouMean(given, Object.keys(options), "--")}`);
+    }
     const v = /Option '([^']+)'.* argument missing/.exec((e as Error).message);
     if (v) throw new UsageError(`${v[1].split(",").pop()!.trim().split(" ")[0]} needs a value`);
     const p = /Unexpected argument '([^']+)'/.exec((e as Error).message);
@@ -132,7 +136,9 @@ export function parse<F extends Flags>(
     }
     const bad = p.choices ? raw.positionals.find((x) => !p.choices!.includes(x)) : undefined;
     if (bad !== undefined) {
-      throw new UsageError(`${JSON.stringify(bad).slice(0, 40)} is not one of ${p.choices!.join(", ")}`);
+      throw new UsageError(
+        `${JSON.stringify(bad).slice(0, 40)} is not one of ${p.choices!.join(", ")}${didYouMean(bad, p.choices!)}`,
+      );
     }
   }
   return { flags: values as Values<F>, positionals: raw.positionals };

@@ -11,3 +11,4 @@ export * from "./submission.ts";
 export * from "./task_command.ts";
 export * from "./lane_flags.ts";
 export * from "./stop_signals.ts";
+export * from "./did_you_mean.ts";
