@@ -17,7 +17,7 @@ import {
   lossSeries,
   uidHistory,
 } from "./queries.ts";
-import { PAGE_HTML } from "./page.ts";
+import { FAVICON_SVG, PAGE_HTML } from "./page.ts";
 
 /** Seconds clients may reuse an API answer (the validator updates once per step). */
 const MAX_AGE = 5;
@@ -87,6 +87,14 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
       "Cache-Control": "public, max-age=86400",
     });
   });
+  // Browsers ask for /favicon.ico whatever the page links; both names get the same small SVG.
+  for (const path of ["/favicon.svg", "/favicon.ico"]) {
+    app.get(path, (c) =>
+      c.body(FAVICON_SVG, 200, {
+        "Content-Type": "image/svg+xml",
+        "Cache-Control": "public, max-age=86400",
+      }));
+  }
   app.get("/", (c) => c.html(PAGE_HTML, 200, { "Cache-Control": "no-cache" }));
   return app;
 }

@@ -6,12 +6,19 @@
  * card, so loss, weight and status stay on screen. It polls the JSON API every 5 seconds.
  * Everything from the state is inserted as text (escaped), never as markup.
  */
+/** The page's icon: a podium, as an SVG. */
+export const FAVICON_SVG =
+  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1b1f24"/>` +
+  `<rect x="12" y="8" width="8" height="18" fill="#3b82f6"/><rect x="4" y="14" width="8" height="12" fill="#93c5fd"/>` +
+  `<rect x="20" y="18" width="8" height="8" fill="#bfdbfe"/></svg>`;
+
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>SN9 leaderboard</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
   :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #f6f7f9; }
   body { margin: 0 auto; max-width: 1180px; padding: 1rem; }

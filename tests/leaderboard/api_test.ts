@@ -148,7 +148,15 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   }
 
   const page = await app.request("/");
-  assert.match(await page.text(), /<script src="\/assets\/chart.js">/);
+  const html = await page.text();
+  assert.match(html, /<script src="\/assets\/chart.js">/);
+  assert.match(html, /<link rel="icon" href="\/favicon.svg"/);
+  for (const icon of ["/favicon.svg", "/favicon.ico"]) {
+    const r = await app.request(icon);
+    assert.equal(r.status, 200, `${icon}: no 404 in the browser's console`);
+    assert.equal(r.headers.get("content-type"), "image/svg+xml");
+    assert.match(await r.text(), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  }
   const chartJs = await app.request("/assets/chart.js");
   assert.equal(chartJs.status, 200);
   assert.ok((await chartJs.text()).length > 100_000, "Chart.js is served from the npm package");
