@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { Schedule } from "../competitions/mod.ts";
+import { competitionAt, type Schedule } from "../competitions/mod.ts";
 import type { ValidatorState } from "../validator/mod.ts";
 import {
   competitionsInForce,
@@ -18,12 +18,16 @@ import {
   uidHistory,
 } from "./queries.ts";
 import { FAVICON_SVG, PAGE_HTML } from "./page.ts";
+import { competitionSummary } from "./summary.ts";
 
 /** Seconds clients may reuse an API answer (the validator updates once per step). */
 const MAX_AGE = 5;
 
 /** The loss chart's default window: a week of 12-second blocks (`?since=` overrides it). */
 export const SERIES_WINDOW_BLOCKS = 7 * 7200;
+
+/** How many recent failed steps the header looks through for a competition's latest one. */
+const RECENT_FAILED_STEPS = 50;
 
 /** Builds the app over a state opened read-only. */
 export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono {
@@ -56,7 +60,11 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
     if (typeof since === "string") return c.json({ error: since }, 400);
     const board = leaderboard(state, id);
     const from = since ?? Math.max(0, (board.step?.block ?? 0) - SERIES_WINDOW_BLOCKS);
-    return c.json({ ...board, series: lossSeries(state, id, from), seriesSince: from });
+    const summary = competitionSummary(board, {
+      competition: competitionAt(schedule, board.step?.block ?? 0, id),
+      failedSteps: failedSteps(state, RECENT_FAILED_STEPS),
+    });
+    return c.json({ ...board, summary, series: lossSeries(state, id, from), seriesSince: from });
   });
   app.get("/api/uid/:uid/history", (c) => {
     const uid = int(c.req.param("uid"), "uid", 0, 65535);

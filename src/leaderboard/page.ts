@@ -40,6 +40,15 @@ export const PAGE_HTML = `<!doctype html>
   .chart { position: relative; height: 280px; }
   code { font-size: .8rem; overflow-wrap: anywhere; }
   td.wide { white-space: normal; overflow-wrap: anywhere; }
+  td.repo { white-space: nowrap; overflow-wrap: normal; }
+  th.why-col, td.inline-why { display: none; }
+  tr.why-line td { white-space: normal; color: #38414a; border-bottom: 1px solid #e3e6ea; padding-top: 0; font-size: .8rem; }
+  tr.why-line td.reason { color: #8a2b2b; }
+  tr.has-why td { border-bottom: 0; }
+  .summary { margin: -.3rem 0 .6rem; font-size: .9rem; line-height: 1.4; }
+  .summary b { font-variant-numeric: tabular-nums; }
+  details.rows > summary { margin-bottom: .5rem; }
+  .flag { background: #fde8e8; color: #8a2b2b; border-radius: 6px; padding: .4rem .6rem; margin: 0 0 .6rem; font-size: .85rem; overflow-wrap: anywhere; }
   @media (max-width: 720px) {
     body { padding: .6rem; }
     .charts { grid-template-columns: 1fr; }
@@ -51,6 +60,8 @@ export const PAGE_HTML = `<!doctype html>
     table.board td::before { content: attr(data-label); font-weight: 600; color: #5b6570; text-align: left; flex: none; }
     table.board td.wide, table.board td.why { grid-column: 1 / -1; display: block; text-align: left; max-width: none; min-width: 0; }
     table.board td.wide::before, table.board td.why::before { content: attr(data-label) ": "; display: inline; }
+    table.board td.repo { white-space: normal; overflow-wrap: break-word; }
+    table.board tr.why-line { display: none; }
   }
 </style>
 </head>
@@ -90,19 +101,41 @@ function chart(id, config) {
   return charts[id];
 }
 const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(adapters ? ["vs base"] : []), "per task", "epsilon", "win rate", "weight", "status", "why"];
+/** Each series' dash: a line whose losses repeat an earlier-committed model's is dashed, so both show. */
+function copyOf(series, rows) {
+  const block = new Map(rows.map((r) => [r.uid, r.commitBlock]));
+  const key = (s) => JSON.stringify(s.points.map((p) => [p.block, p.loss]));
+  return series.map((s) => series.find((o) => o !== s && key(o) === key(s) &&
+    ((block.get(o.uid) ?? 0) < (block.get(s.uid) ?? 0) || ((block.get(o.uid) ?? 0) === (block.get(s.uid) ?? 0) && o.uid < s.uid))));
+}
 const signed = (x) => x === null || x === undefined ? "—" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(4);
 function row(r, best, adapters) {
   // A model without a loss is explained by its reason; a scored one by the scoring rule that decided its weight.
+  // On a wide screen the reason is a line of its own under the row; on a phone, a field of the row's card.
   const why = (r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"))) +
     (r.next ? '<div class="next">next step: ' + esc(r.next) + "</div>" : "");
-  return '<tr class="' + (best ? "best" : "") + '" data-uid="' + r.uid + '">' +
-    td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
+  const span = columns(adapters).length - 2; // the visible columns but uid (the why column is hidden here)
+  return '<tr class="has-why' + (best ? " best" : "") + '" data-uid="' + r.uid + '">' +
+    td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide repo") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
     td("block", r.commitBlock, "num") + td("loss", fmt(r.loss), "num") +
     (adapters ? td("vs base", signed(r.improvement), "num") : "") +
     td("per task", esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")), "wide") +
     td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num") + td("weight", fmt(r.weight), "num") +
-    td("status", esc(r.status)) + td("why", why, r.reason ? "why reason" : "why") +
-    "</tr>";
+    td("status", esc(r.status)) + td("why", why, r.reason ? "why reason inline-why" : "why inline-why") +
+    '</tr><tr class="why-line"><td></td><td colspan="' + span + '"' + (r.reason ? ' class="reason"' : "") + ">" + why + "</td></tr>";
+}
+/** The competition's header: its winner, the margin, the bar a newcomer must get under, and a failed step. */
+function summaryHtml(s) {
+  const parts = [];
+  if (s.winner) {
+    parts.push("<b>uid " + s.winner.uid + "</b> " + esc(s.winner.repo) + " wins with loss <b>" + fmt(s.winner.loss) + "</b>" +
+      (s.margin === null ? "" : s.margin >= 0 ? ", " + fmt(s.margin) + " below the next best"
+        : ", holding on by its epsilon (the next best is " + fmt(-s.margin) + " lower)"));
+  } else parts.push("no model earns weight yet");
+  if (s.bar) {
+    parts.push("a model committed now must get under <b>" + fmt(s.bar.loss) + "</b> (uid " + s.bar.uid + "'s loss less its epsilon " + fmt(s.bar.epsilon, 5) + ")");
+  }
+  return parts.join(" · ");
 }
 async function refresh() {
   const { block, competitions } = await (await fetch("/api/competitions")).json();
@@ -119,23 +152,41 @@ async function refresh() {
     if (!section) {
       section = document.createElement("section");
       section.id = "c" + c.id;
-      section.innerHTML = '<h2></h2><div class="muted base"></div><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
-        columns(c.kind === "adapter").map((h) => "<th>" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
+      section.innerHTML = '<h2></h2><div class="summary"></div><div class="flag" hidden></div><div class="muted base"></div>' +
+        // On a phone every competition starts folded to its header; a tap opens its table and charts.
+        '<details class="rows"' + (innerWidth < 720 ? "" : " open") + '><summary class="muted"></summary><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
+        columns(c.kind === "adapter").map((h) => "<th" + (h === "why" ? ' class="why-col"' : "") + ">" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
         '<div class="charts"><div class="card"><div class="chart"><canvas id="loss' + c.id + '"></canvas></div></div>' +
-        '<div class="card"><div class="chart"><canvas id="bars' + c.id + '"></canvas></div></div></div>';
+        '<div class="card"><div class="chart"><canvas id="bars' + c.id + '"></canvas></div></div></div></details>';
       root.appendChild(section);
     }
     section.querySelector("h2").textContent = "Competition " + c.id + " · " + c.name + " · " + Math.round(c.rewardShare * 100) + "% of rewards" +
       (board.step ? " · step " + board.step.id + " at block " + board.step.block : " · no completed step yet");
+    section.querySelector(".summary").innerHTML = summaryHtml(board.summary);
+    section.querySelector("details.rows > summary").textContent = board.rows.length + " model" + (board.rows.length === 1 ? "" : "s") + ": table and charts";
+    const flag = section.querySelector(".flag");
+    flag.hidden = !board.summary.failed;
+    flag.textContent = board.summary.failed ? "The latest step (" + board.summary.failed.stepId + ", block " + board.summary.failed.block +
+      ") failed: " + (board.summary.failed.reason ?? "no reason recorded") + ". The table shows the last completed step." : "";
     const adapters = c.kind === "adapter";
     section.querySelector(".base").textContent = !adapters ? "" : "PEFT adapters (max rank " + c.adapter.maxRank + ", " +
       c.adapter.targetModules.join(", ") + (c.adapter.dora ? ", DoRA allowed" : "") + ") on the base " + c.adapter.base.repo + "@" +
       c.adapter.base.revision.slice(0, 8) + (board.base ? "; its loss on the latest step's pages: " + fmt(board.base.loss) : "");
     section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0, adapters)).join("");
+    const copies = copyOf(board.series, board.rows);
+    const blocks = board.series.flatMap((s) => s.points.map((p) => p.block));
+    const [lo, hi] = [Math.min(...blocks), Math.max(...blocks)];
+    const range = !blocks.length ? "no evaluations since block " + board.seriesSince : lo === hi ? "block " + lo : "blocks " + lo + "–" + hi;
     chart("loss" + c.id, {
       type: "line",
-      data: { datasets: board.series.map((s) => ({ label: s.repo + " (uid " + s.uid + ")", data: s.points.map((p) => ({ x: p.block, y: p.loss })), tension: 0.2 })) },
-      options: { parsing: true, scales: { x: { type: "linear", title: { display: true, text: "block" } }, y: { title: { display: true, text: "loss" } } }, plugins: { title: { display: true, text: "Loss over time (since block " + board.seriesSince + ")" }, legend: { labels: { boxWidth: 12 } } } },
+      data: { datasets: board.series.map((s, i) => ({
+        label: s.repo + " (uid " + s.uid + ")" + (copies[i] ? " = uid " + copies[i].uid : ""),
+        data: s.points.map((p) => ({ x: p.block, y: p.loss })),
+        tension: 0.2,
+        borderDash: copies[i] ? [6, 4] : undefined,
+        borderWidth: copies[i] ? 3 : 2,
+      })) },
+      options: { parsing: true, scales: { x: { type: "linear", title: { display: true, text: "block" } }, y: { title: { display: true, text: "loss" } } }, plugins: { title: { display: true, text: "Loss by block (" + range + ")" }, legend: { labels: { boxWidth: 12 } } } },
     });
     const scored = board.rows.filter((r) => r.winRate !== null);
     chart("bars" + c.id, {

@@ -60,7 +60,16 @@ export function explainOutcomes(
     }
     const others = contenders.filter((c) => c.uid !== o.uid);
     if (others.length === 0) {
-      out.set(o.uid, "alone in the competition: all of its weight");
+      // Alone among the models that compete; the others failed, cannot overtake it, or do not beat the base.
+      const rest = outcomes.length - 1;
+      out.set(
+        o.uid,
+        rest === 0
+          ? "alone in the competition: all of its weight"
+          : `the only model competing (the other ${
+            rest === 1 ? "one takes" : `${rest} take`
+          } no part in the wins): all of its weight`,
+      );
       continue;
     }
     const lostTo = others.filter((c) => !beats(o, c, decay, current));

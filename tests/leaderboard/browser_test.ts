@@ -61,7 +61,7 @@ async function withPage(
 
 Deno.test("leaderboard at desktop width: order, explanations, repo legends, charts at their drawn size, ignored commitments escaped", async () => {
   await withPage({ width: 1280, height: 900, scale: 1 }, async (page, shot) => {
-    const rows = await page.$$eval('table[data-competition="1"] tbody tr', (trs) =>
+    const rows = await page.$$eval('table[data-competition="1"] tbody tr[data-uid]', (trs) =>
       trs.map((tr) => {
         const cell = (label: string) => tr.querySelector(`td[data-label="${label}"]`)?.textContent ?? "";
         return {
@@ -136,6 +136,51 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
       );
     }
     assert.ok(charts[0].labels.includes("alice/sn9-gpt2-large (uid 1)"), JSON.stringify(charts[0].labels));
+
+    // The story above each table: the winner, its margin, the bar for a newcomer; a failed step flagged.
+    assert.match(
+      await page.textContent("#c1 .summary") ?? "",
+      /^uid 2 bob\/falcon-pretrain-v7 wins with loss 3\.\d{4}, 0\.\d{4} below the next best · a model committed now must get under 3\.\d{4} \(uid \d's loss less its epsilon 0\.\d{5}\)$/,
+    );
+    assert.equal(await page.isVisible("#c1 .flag"), false, "competition 1's latest step completed");
+    assert.match(
+      await page.textContent("#c2 .flag") ?? "",
+      /^The latest step \(\d+, block 4300\) failed: data preparation failed: datasets-server 501 DatasetWithTooBigExternalFilesError/,
+    );
+    assert.equal(await page.isVisible("#c2 .flag"), true);
+    // A copy's line is dashed and named, so it shows beside its original; the title gives the blocks drawn.
+    const lines = await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      const c = (globalThis as any).Chart.getChart("loss1");
+      return {
+        title: c.options.plugins.title.text as string,
+        sets: c.data.datasets.map((d: { label: string; borderDash?: number[] }) => [d.label, d.borderDash ?? null]),
+      };
+    });
+    assert.deepEqual(
+      lines.sets.find(([label]: [string]) => label.startsWith("carol/copy-of-alice")),
+      ["carol/copy-of-alice (uid 3) = uid 1", [6, 4]],
+    );
+    assert.deepEqual(lines.sets.find(([label]: [string]) => label.startsWith("alice/"))[1], null);
+    assert.match(lines.title, /^Loss by block \(blocks \d+–\d+\)$/);
+    // Repos stay whole on one line; each row's reason is a line of its own under it.
+    const layout = await page.$$eval('table[data-competition="1"] tbody tr[data-uid]', (trs) =>
+      trs.map((tr) => {
+        const repo = tr.querySelector("td.repo")!, range = document.createRange();
+        range.selectNodeContents(repo);
+        const reason = tr.nextElementSibling as HTMLElement;
+        return {
+          repoLines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+          inlineWhy: getComputedStyle(tr.querySelector("td.inline-why")!).display,
+          line: reason.classList.contains("why-line") ? reason.textContent : null,
+          why: tr.querySelector("td.inline-why")!.textContent,
+        };
+      }));
+    for (const l of layout) {
+      assert.equal(l.repoLines, 1, JSON.stringify(l));
+      assert.equal(l.inlineWhy, "none");
+      assert.equal(l.line, l.why);
+    }
     assert.ok(charts[1].labels.includes("bob/falcon-pretrain-v7"), JSON.stringify(charts[1].labels));
 
     // The adapter competition: its base and the base's loss, and each adapter's improvement on it.
@@ -147,7 +192,7 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
       await page.$$eval('table[data-competition="3"] thead th', (ths) => ths.map((th) => th.textContent).slice(4, 6)),
       ["loss", "vs base"],
     );
-    const adapters = await page.$$eval('table[data-competition="3"] tbody tr', (trs) =>
+    const adapters = await page.$$eval('table[data-competition="3"] tbody tr[data-uid]', (trs) =>
       trs.map((tr) => [
         tr.getAttribute("data-uid"),
         tr.querySelector('td[data-label="vs base"]')?.textContent,
@@ -171,6 +216,27 @@ Deno.test("leaderboard at phone width: rows become cards with loss, weight and s
         const r = td.getBoundingClientRect();
         return { label: td.getAttribute("data-label"), left: r.left, right: r.right, height: r.height };
       }));
+    // Every competition starts folded to its header; its table opens on a tap.
+    assert.deepEqual(await page.$$eval("details.rows", (ds) => ds.map((d) => (d as HTMLDetailsElement).open)), [
+      false,
+      false,
+      false,
+    ]);
+    assert.equal(await page.isVisible("#c1 .summary"), true, "the header shows while folded");
+    await page.click("#c1 details.rows > summary");
+    await page.click("#c3 details.rows > summary");
+    assert.equal(
+      await page.$eval('table[data-competition="1"] tr.why-line', (tr) => getComputedStyle(tr).display),
+      "none",
+      "on a phone the reason is a field of the card, not a second row",
+    );
+    const repoLines = await page.$$eval('table[data-competition="1"] td.repo', (tds) =>
+      tds.map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      }));
+    assert.deepEqual(repoLines, repoLines.map(() => 1), "no repo name is broken on a phone either");
     for (const label of ["loss", "weight", "status", "why"]) {
       const c = cells.find((x) => x.label === label)!;
       assert.ok(c && c.left >= 0 && c.right <= 390 && c.height > 0, `${label} is on screen: ${JSON.stringify(c)}`);

@@ -43,4 +43,10 @@ Deno.test("explanations: better than an earlier model but not by its epsilon; al
   assert.equal(why.get(1), "wins 1 of 1: the best win rate, weight 1.0000");
   const alone = scoreCompetition([{ uid: 7, block: 5, loss: 3 }], decay, 10);
   assert.equal(explainOutcomes(alone, decay, 10).get(7), "alone in the competition: all of its weight");
+  // A later copy takes no part in the wins: the leader is not alone, but the only one competing.
+  const withCopy = scoreCompetition([{ uid: 7, block: 5, loss: 3 }, { uid: 8, block: 6, loss: 3 }], decay, 10);
+  assert.equal(
+    explainOutcomes(withCopy, decay, 10).get(7),
+    "the only model competing (the other one takes no part in the wins): all of its weight",
+  );
 });

@@ -1,0 +1,55 @@
+/**
+ * A competition's story in one line for the leaderboard's header: who wins the latest step, by how
+ * much over the next best loss, the loss a model committed now must get under (and whose epsilon
+ * sets it), and whether the competition's latest step failed after its last completed one.
+ */
+import type { Competition } from "../competitions/mod.ts";
+import { barToBeat } from "../scoring/mod.ts";
+import type { Leaderboard } from "./queries.ts";
+
+/** The header of one competition. */
+export interface CompetitionSummary {
+  winner: { uid: number; repo: string; loss: number | null; weight: number } | null;
+  /** The next best loss minus the winner's (negative when the winner holds on by its epsilon); null without two losses. */
+  margin: number | null;
+  /** What a newcomer must get under at the step's block, and the model whose discounted loss it is. */
+  bar: { loss: number; uid: number; epsilon: number } | null;
+  /** A step of this competition that failed after its last completed one. */
+  failed: { stepId: number; block: number; reason: string | null } | null;
+}
+
+/** The summary of `board` under `competition`'s rules (null when the schedule no longer has it), with recent failed steps. */
+export function competitionSummary(
+  board: Leaderboard,
+  { competition, failedSteps }: {
+    competition: Competition | undefined;
+    failedSteps: readonly { stepId: number; block: number; competitionId: number; reason: string | null }[];
+  },
+): CompetitionSummary {
+  const scored = board.rows.filter((r) => r.loss !== null && Number.isFinite(r.loss));
+  const top = board.rows[0];
+  const winner = top && (top.weight ?? 0) > 0
+    ? { uid: top.uid, repo: top.repo, loss: top.loss, weight: top.weight! }
+    : null;
+  const others = winner ? scored.filter((r) => r.uid !== winner.uid).map((r) => r.loss!) : [];
+  const margin = winner?.loss != null && others.length > 0 ? Math.min(...others) - winner.loss : null;
+  let bar: CompetitionSummary["bar"] = null;
+  if (competition && board.step && scored.length > 0) {
+    const b = barToBeat(
+      scored.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss! })),
+      competition.epsilon,
+      board.step.block,
+    );
+    if (b.setBy) bar = { loss: b.loss, uid: b.setBy.uid, epsilon: b.epsilon };
+  }
+  const lastDone = board.step?.id ?? 0;
+  const failed = failedSteps
+    .filter((f) => f.competitionId === board.competitionId && f.stepId > lastDone)
+    .sort((a, b) => b.stepId - a.stepId)[0];
+  return {
+    winner,
+    margin,
+    bar,
+    failed: failed ? { stepId: failed.stepId, block: failed.block, reason: failed.reason } : null,
+  };
+}
