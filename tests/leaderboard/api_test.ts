@@ -117,6 +117,17 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
     board.body.rows[0].epsilon,
   ], [3.1, 1, 0.99, 0.004]);
   assert.equal(board.body.rows[2].reason, "limits: too many parameters");
+  // The header, by hand: uid 1 wins at 3.1, 0.3 below uid 2; both are past the local schedule's 50
+  // decay blocks at block 200, so the bar is uid 1's 3.1 · (1 − 0.0001) (uid 2, later and worse, sets none).
+  const { summary } = board.body;
+  assert.deepEqual(summary.winner, { uid: 1, repo: "m1/model", loss: 3.1, weight: 0.99 });
+  assert.ok(Math.abs(summary.margin - 0.3) < 1e-12, String(summary.margin));
+  assert.equal(summary.bar.uid, 1);
+  assert.ok(
+    Math.abs(summary.bar.loss - 3.1 * 0.9999) < 1e-12 && summary.bar.epsilon === 0.0001,
+    JSON.stringify(summary.bar),
+  );
+  assert.equal(summary.failed, null);
   assert.deepEqual(board.body.series.find((s: { uid: number }) => s.uid === 1).points, [{ block: 100, loss: 3.2 }, {
     block: 200,
     loss: 3.1,
