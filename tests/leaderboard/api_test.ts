@@ -124,7 +124,7 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   assert.ok(Math.abs(summary.margin - 0.3) < 1e-12, String(summary.margin));
   assert.equal(summary.bar.uid, 1);
   assert.ok(
-    Math.abs(summary.bar.loss - 3.1 * 0.9999) < 1e-12 && summary.bar.epsilon === 0.0001,
+    Math.abs(summary.bar.loss - 3.1 * 0.9999) < 1e-12 && Math.abs(summary.bar.epsilon - 0.0001) < 1e-15,
     JSON.stringify(summary.bar),
   );
   assert.equal(summary.failed, null);
