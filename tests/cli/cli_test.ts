@@ -179,6 +179,12 @@ const CASES: Case[] = [
   ["bench", ["--data", "abc"], 2, /^error: --data must be a positive integer/],
   ["bench", ["--models", "nope"], 2, /^error: --models: unknown model "nope"/],
   ["bench", ["--seq", "1"], 2, /^error: --seq must be an integer ≥ 2/],
+  ["tokens", ["--seq-len", "1"], 2, /^error: --seq-len must be an integer ≥ 2/],
+  ["tokens", ["--input", "/nonexistent.txt"], 2, /^error: --input: "\/nonexistent\.txt" does not exist/],
+  ["tokens", ["--seq-len", "1000"], 1, /^error: the text is \d+ tokens, fewer than one sequence of 1000/, {
+    input: "short text",
+  }],
+  ["tokens", ["--tokenizr", "gpt2"], 2, /^error: unknown flag --tokenizr \(did you mean --tokenizer\?\)/],
   ["pseudograd", ["frobnicate"], 2, /^error: "frobnicate" is not one of encode, aggregate, score/],
   ["pseudograd", ["aggregate", "--lr", "fast"], 2, /^error: --lr must be a number ≥ 0 \(got "fast"\)/],
   ["pseudograd", ["aggregate", "--model", scratch], 2, /^error: aggregate needs --model, --out and at least one/],
@@ -262,4 +268,13 @@ Deno.test("--verbose adds the stack trace to a failure, and a terminal on stdin 
     new TextDecoder().decode(out.stdout),
     /error: --input - reads standard input, but it is a terminal: pipe the input in/,
   );
+});
+
+Deno.test("tokens packs text as validators pack pages: bytes, one EOS after each document, the short tail dropped", async () => {
+  // The byte tokenizer's ids are the UTF-8 bytes, and its EOS is 256 (fixtures/byte_tokenizer.ts).
+  const r = await task("tokens", ["--tokenizer", "byte", "--seq-len", "4", "--paragraphs"], { input: "abcde\n\nfg" });
+  assert.equal(r.code, 0, r.stderr);
+  // "abcde" EOS "fg" EOS = 97 98 99 100 | 101 256 102 103 | 256 (dropped).
+  assert.deepEqual(JSON.parse(r.stdout), [[97, 98, 99, 100], [101, 256, 102, 103]]);
+  assert.match(r.stderr, /^2 sequences of 4 tokens from 2 documents \(9 tokens with EOS, byte, vocabulary 257\)/);
 });
