@@ -1,14 +1,16 @@
 /**
  * `deno task chain <command>`: chain operations for operators, on the network the flags name.
- *   metagraph          the subnet's neurons
- *   commitments        every commitment with its block
+ *   metagraph          the subnet's neurons: stake and emission in τ, trust, consensus, incentive, dividends
+ *   commitments        every commitment with its block and the uid of its hotkey
  *   commit             set the hotkey's commitment (--data)
  *   set-weights        set weights directly (--uids, --weights, optional --version-key)
  *   register           register the hotkey (burned registration; the coldkey in SN9_COLDKEY_URI
  *                      pays on subtensor; the embedded chain creates the subnet when new)
  */
+import { formatReason } from "../eval/mod.ts";
 import { keyFromUri, LocalChain } from "../src/mod.ts";
 import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
+import { commitmentsTable, commitmentsWithUids, metagraphTable } from "./chain/tables.ts";
 
 const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"] as const;
 const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -43,26 +45,16 @@ await main({
       if (command === "metagraph") {
         const m = await chain.metagraph(netuid);
         if (f.json) return void console.log(json(m));
-        console.log(`subnet ${netuid} at block ${m.block}: ${m.neurons.length} neurons`);
-        console.log(
-          "   uid  hotkey                                            stake (rao)  permit  incentive  emission",
-        );
-        for (const n of m.neurons) {
-          console.log(
-            `  ${String(n.uid).padStart(4)}  ${n.hotkey}  ${String(n.stake).padStart(16)}  ${
-              n.validatorPermit ? "yes" : "no "
-            }     ${n.incentive.toFixed(4)}  ${n.emission}`,
-          );
-        }
+        for (const line of metagraphTable(m)) console.log(line);
       } else if (command === "commitments") {
-        const cs = await chain.commitments(netuid);
-        if (f.json) console.log(json(cs));
-        else for (const c of cs) console.log(`${c.hotkey}  block ${c.block}  ${c.data}`);
+        const rows = commitmentsWithUids(await chain.commitments(netuid), await chain.metagraph(netuid));
+        if (f.json) console.log(json(rows));
+        else for (const line of commitmentsTable(rows)) console.log(line);
       } else if (command === "commit") {
         const key = await hotkeyFromFlags(network, f, "miner");
         const { block } = await chain.setCommitment(netuid, key, f.data!);
         const back = await chain.commitment(netuid, key.address);
-        console.log(f.json ? json(back) : `committed at block ${block}: ${back?.data}`);
+        console.log(f.json ? json(back) : `committed at block ${block}: ${formatReason(back?.data ?? "")}`);
       } else if (command === "set-weights") {
         if (f.uids!.length !== f.weights!.length) {
           throw new UsageError("--uids and --weights must have the same length");
