@@ -1,9 +1,10 @@
 /**
  * `deno task miner:eval`: the validator's own scoring of a local model on the pages of the
- * current sync block, and the verdict against the leader of a validator's latest step. Exit 0
- * when a validator would score the model, 1 when it would reject it, 2 on bad flags.
+ * current sync block, or, with a validator's state, on the pages of its latest step of the
+ * competition and with the verdict against that step's models. Exit 0 when a validator would
+ * score the model, 1 when it would reject it, 2 on bad flags.
  */
-import { competitionAt, scheduleAt, seedFromBlockHash, syncBlock, ValidatorState } from "../src/mod.ts";
+import { competitionAt, scheduleAt, seedFromBlockHash, seedFromHex, syncBlock, ValidatorState } from "../src/mod.ts";
 import { type Device, DEVICES } from "../eval/mod.ts";
 import { type Leader, preflight } from "../miner/mod.ts";
 import {
@@ -46,30 +47,52 @@ await main({
       const competition = competitionAt(network.schedule, block, f.competition);
       if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
       checkSubmissionKind(competition, f.adapter !== undefined);
+      // Against a validator's state, score on the pages its latest step of this competition used,
+      // at that step's block: the leaders' losses are comparable only on the same tokens.
       let leaders: Leader[] | undefined;
+      let pages = { seed: seedFromBlockHash(await network.chain.blockHash(syncBlock(block))), block };
       if (f.state) {
         const state = new ValidatorState(f.state, { readOnly: true });
-        const last = state.steps().find((s) => s.competitionId === competition.id && s.status === "done");
-        leaders = last
-          ? state.evals(last.id).filter((e) => e.loss !== null).map((e) => ({
-            uid: e.uid,
-            loss: e.loss!,
-            block: e.commitBlock,
-          }))
-          : undefined;
-        state.close();
+        try {
+          const last = state.steps().find((s) => s.competitionId === competition.id && s.status === "done");
+          if (!last) {
+            console.error(
+              `warning: ${f.state} has no completed step of competition ${competition.id}: no leader to compare`,
+            );
+          } else {
+            leaders = state.evals(last.id).filter((e) => e.loss !== null).map((e) => ({
+              uid: e.uid,
+              loss: e.loss!,
+              block: e.commitBlock,
+            }));
+            pages = { seed: seedFromHex(last.seed), block: last.block };
+            if (last.block > block) {
+              console.error(
+                `warning: the state's step ${last.id} is at block ${last.block}, past this chain's block ${block}: ` +
+                  "is the state from another chain? The verdict uses the state's pages and blocks",
+              );
+            }
+            if (!f.json) {
+              console.log(
+                `scored on the pages of the state's step ${last.id} (block ${last.block}), as its leaders were`,
+              );
+            }
+          }
+        } finally {
+          state.close();
+        }
       }
       const r = await preflight({
         dir: (f.adapter ?? f.model)!,
         competition,
         client: network.datasets,
-        seed: seedFromBlockHash(await network.chain.blockHash(syncBlock(block))),
-        block,
+        seed: pages.seed,
+        block: pages.block,
         cacheDir: f["cache-dir"],
         resolveTokenizer: network.resolveTokenizer,
         leaders,
         base: { store: network.store, cacheDir: network.modelCacheDir },
-        entryStart: scheduleAt(network.schedule, block).startBlock,
+        entryStart: scheduleAt(network.schedule, pages.block).startBlock,
         batchSize: f.batch,
         device: f.device as Device,
         onProgress: (p) =>
