@@ -16,6 +16,7 @@ import { peakShapes } from "./bench/peak_shapes.ts";
 import { profileModels } from "./bench/profile.ts";
 import { benchSubnet } from "./bench/subnet.ts";
 import { benchLanes } from "./bench/lanes.ts";
+import { benchPseudograd } from "./bench/pseudograd.ts";
 import { flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
 
 const benchFlags = {
@@ -49,6 +50,10 @@ const benchFlags = {
     min: 1,
     max: 64,
   }),
+  pseudograd: flag.int(
+    "time N evaluated peers of a pseudo-gradient window on the first --models base, against a plain evaluation",
+    { min: 1, max: 64 },
+  ),
   gflops: flag.int("with --subnet: one worker's forward rate in GFLOP/s (default: measured on gpt2-small)", { min: 1 }),
   child: flag.string("internal: benchmark one model in this process and print its JSON"),
 };
@@ -56,7 +61,7 @@ const benchFlags = {
 await main({
   name: "bench",
   summary:
-    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a step on one and two workers (--lanes), a simulated subnet (--subnet).",
+    "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a step on one and two workers (--lanes), a simulated subnet (--subnet), evaluated peers of a pseudo-gradient window (--pseudograd).",
   flags: benchFlags,
   examples: [
     "deno task bench",
@@ -66,6 +71,7 @@ await main({
     "deno task bench --lanes 4",
     "deno task bench --download 1024",
     "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4",
+    "deno task bench --models gpt2-small --pseudograd 2 --seq 256 --reps 8",
   ],
   async run({ flags: f }) {
     for (const m of f.models.split(",")) {
@@ -94,6 +100,9 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
       cache,
       threads,
     });
+  }
+  if (flags.pseudograd) {
+    return await benchPseudograd(models[0], flags.pseudograd, { cache, seq, batch, reps, threads, json });
   }
   if (flags.adapters) return await benchAdapters(models[0], flags.adapters, { cache, reps, seq, batch, threads, json });
   if (flags.profile) return await profileModels(models, cache, { sequenceLength: seq, threads });

@@ -6,9 +6,14 @@
 import { encodeHeader } from "./assemble.ts";
 import { type Dtype, DTYPE_BYTES } from "./header.ts";
 
-/** Stored bytes of `dtype` as float32 values. */
+/** Whether this machine stores numbers little-endian, as safetensors does. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Stored bytes of `dtype` as float32 values, in a new array (never a view of `bytes`). */
 export function toFloat32(bytes: Uint8Array, dtype: Dtype): Float32Array {
   const n = bytes.length / DTYPE_BYTES[dtype];
+  // F32 on a little-endian machine is already the array's layout: one copy, no per-element reads.
+  if (dtype === "F32" && LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
   if (dtype === "F32") {

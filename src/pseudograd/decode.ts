@@ -20,6 +20,41 @@ export function denseUpdate(p: ParameterLayout, w: WireParameter): Float64Array 
   return fromChunks(scatterMean([decodeParameter(p, w)], p.geometry.chunks, p.geometry.totalk), p.geometry);
 }
 
+/**
+ * The row-major offset of each kept slot of a parameter (chunk after chunk, `k` slots each), the
+ * inverse chunking applied to one position: in chunk (y, x) of a 2-D parameter [R, C], position p
+ * is element (y·n1 + p // n2, x·n2 + p % n2); in chunk x of a 1-D one, element x·n1 + p.
+ */
+export function slotOffsets(p: ParameterLayout, idx: Uint16Array): Uint32Array {
+  const g = p.geometry, out = new Uint32Array(idx.length);
+  if (g.shape.length === 1) {
+    for (let s = 0; s < idx.length; s++) out[s] = Math.floor(s / p.k) * g.edges[0] + idx[s];
+    return out;
+  }
+  const [n1, n2] = g.edges, C = g.shape[1], X = g.grid[1];
+  for (let s = 0; s < idx.length; s++) {
+    const chunk = Math.floor(s / p.k), pos = idx[s];
+    out[s] = (Math.floor(chunk / X) * n1 + Math.floor(pos / n2)) * C + (chunk % X) * n2 + (pos % n2);
+  }
+  return out;
+}
+
+/**
+ * θ ← θ − scale·factor·decode(w) in place, touching only the kept slots: what `denseUpdate` and a
+ * dense subtraction give, bit for bit, since a valid file names each position of a chunk once.
+ */
+export function subtractSparse(
+  theta: Float32Array,
+  p: ParameterLayout,
+  w: WireParameter,
+  scale: number,
+  factor = 1,
+): void {
+  const u = decodeParameter(p, w);
+  const at = slotOffsets(p, u.idx);
+  for (let s = 0; s < at.length; s++) theta[at[s]] = theta[at[s]] - scale * (factor * u.vals[s]);
+}
+
 /** Several submissions' clipped aggregate of a parameter, row-major, with each peer's clip factor and the clip norm. */
 export function aggregateParameter(
   p: ParameterLayout,

@@ -20,11 +20,13 @@ import {
 } from "../../fixtures/mod.ts";
 import {
   compressParameter,
+  denseUpdate,
   encodeSubmission,
   layoutOf,
   readSubmission,
   TEMPLAR_CODEC,
   writePeerModel,
+  writeUpdatedModel,
 } from "../../src/pseudograd/mod.ts";
 import { hashModelDir } from "../../src/metadata/mod.ts";
 import { readWeights, referenceForward } from "../reference/forward.ts";
@@ -150,3 +152,29 @@ for (const name of models) {
     await Deno.remove(work, { recursive: true });
   });
 }
+
+Deno.test("writePeerModel() touches only the kept slots and gives the dense path's weights, bit for bit", async () => {
+  const base = await checkModel(await tinyModel("gpt2-f32-untied"));
+  const layout = layoutOf(base, { chunk: 8, topk: 4, bins: 4, range: 6 });
+  const rng = new Rng(99);
+  const wire = new Map(layout.parameters.map((p) => {
+    const n = p.geometry.shape.reduce((a, b) => a * b, 1);
+    return [p.name, compressParameter(rng.normals(n, 0.3), p.geometry.shape, layout.codec)];
+  }));
+  const meta = { window: 0, base: "A".repeat(43) + "=", codec: layout.codec };
+  const submission = readSubmission(encodeSubmission(layout, wire, meta), layout);
+  const factors = new Map(layout.parameters.map((p, i) => [p.name, i % 3 === 0 ? 1 : 0.5 + 0.01 * i]));
+  const work = await tempDir("sn9-sparse-");
+  await writePeerModel(base, { layout, submission, scale: 0.2, outDir: join(work, "sparse"), factors });
+  // The dense path: every parameter's whole update, scaled by its factor, subtracted everywhere.
+  const dense = new Map(layout.parameters.map((p) => {
+    const f = factors.get(p.name)!, u = denseUpdate(p, submission.parameters.get(p.name)!);
+    return [p.name, f === 1 ? u : u.map((x) => f * x)];
+  }));
+  await writeUpdatedModel(base, dense, { scale: 0.2, outDir: join(work, "dense") });
+  assert.deepEqual(
+    await Deno.readFile(join(work, "sparse", "model.safetensors")),
+    await Deno.readFile(join(work, "dense", "model.safetensors")),
+  );
+  await Deno.remove(work, { recursive: true });
+});

@@ -1,0 +1,106 @@
+/**
+ * `bench --pseudograd N`: what one evaluated peer of a pseudo-gradient window costs on a bench
+ * model, as evaluateWindow measures it (docs/pseudograd.md, "A window, end to end"): the peer's
+ * θ' = θ − 0.2·decode(Δ) written as a float32 copy, checked and compiled into its own session, and
+ * its own and random sequences evaluated; against one plain evaluation of the same tokens on a
+ * session compiled once. Every peer's file is read and checked as a validator reads it.
+ */
+import { join } from "node:path";
+import { checkModel, createLossSession, evaluateLosses } from "../../eval/mod.ts";
+import { ensureBenchModel } from "../../fixtures/bench_models.ts";
+import { Rng } from "../../fixtures/random.ts";
+import {
+  compressParameter,
+  encodeSubmission,
+  layoutOf,
+  readSubmission,
+  TEMPLAR_CODEC,
+  writePeerModel,
+} from "../../src/mod.ts";
+
+/** The run's shape. */
+export interface PseudogradBenchOptions {
+  cache: string;
+  seq: number;
+  batch: number;
+  /** Sequences on each side (own, random): Templar evaluates 8 of each. */
+  reps: number;
+  threads?: number;
+  json: boolean;
+}
+
+/** Times `peers` evaluated peers on bench model `name` against a plain evaluation of the same tokens. */
+export async function benchPseudograd(name: string, peers: number, o: PseudogradBenchOptions): Promise<void> {
+  const dir = await ensureBenchModel(name, o.cache);
+  const base = await checkModel(dir);
+  const layout = layoutOf(base, TEMPLAR_CODEC);
+  const vocab = base.spec.vocabSize;
+  const sequences = Array.from(
+    { length: 2 * o.reps },
+    (_, s) => Array.from({ length: o.seq }, (_, i) => (i * 7919 + s * 104729) % vocab),
+  );
+  const tokens = sequences.length * o.seq;
+  const seconds = (t0: number) => (performance.now() - t0) / 1000;
+  const options = { maxSequenceLength: o.seq, compute: "float32" as const, threads: o.threads };
+
+  let t = performance.now();
+  const rng = new Rng(7);
+  const wire = new Map(layout.parameters.map((p) => {
+    const n = p.geometry.shape.reduce((a, b) => a * b, 1);
+    return [p.name, compressParameter(rng.normals(n, 1e-3), p.geometry.shape, TEMPLAR_CODEC)];
+  }));
+  const bytes = encodeSubmission(layout, wire, { window: 0, base: "A".repeat(43) + "=", codec: TEMPLAR_CODEC });
+  const encodeS = seconds(t);
+  console.log(
+    `${name}: ${base.parameterCount} parameters; a submission of ${bytes.length} bytes encoded in ${
+      encodeS.toFixed(1)
+    } s`,
+  );
+
+  t = performance.now();
+  const session = await createLossSession(base, options);
+  const plainLoad = seconds(t);
+  t = performance.now();
+  await evaluateLosses(session, sequences, { batchSize: o.batch });
+  const plainEval = seconds(t);
+  await session.release();
+  console.log(
+    `plain evaluation: load ${plainLoad.toFixed(2)} s, ${tokens} tokens in ${plainEval.toFixed(2)} s (${
+      (tokens / plainEval).toFixed(0)
+    } tokens/s)`,
+  );
+
+  const rows = [];
+  const root = await Deno.makeTempDir({ dir: o.cache, prefix: "pseudograd-" });
+  try {
+    for (let i = 0; i < peers; i++) {
+      t = performance.now();
+      const submission = readSubmission(bytes, layout);
+      const read = seconds(t);
+      t = performance.now();
+      const out = join(root, `peer-${i}`);
+      await writePeerModel(base, { layout, submission, scale: 0.2, outDir: out });
+      const write = seconds(t);
+      t = performance.now();
+      const peer = await createLossSession(await checkModel(out, { scanWeights: false }), options);
+      const load = seconds(t);
+      t = performance.now();
+      await evaluateLosses(peer, sequences, { batchSize: o.batch });
+      const evaluate = seconds(t);
+      await peer.release();
+      await Deno.remove(out, { recursive: true });
+      const total = read + write + load + evaluate;
+      rows.push({ read, write, load, evaluate, total });
+      console.log(
+        `peer ${i + 1}: read ${read.toFixed(2)} s, write θ' ${write.toFixed(2)} s, load ${
+          load.toFixed(2)
+        } s, evaluate ${evaluate.toFixed(2)} s (${(tokens / evaluate).toFixed(0)} tokens/s) = ${
+          total.toFixed(2)
+        } s per evaluated peer, ${(total / plainEval).toFixed(2)}× the plain evaluation of the same tokens`,
+      );
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+  if (o.json) console.log(JSON.stringify({ model: name, tokens, plainLoad, plainEval, encode: encodeS, peers: rows }));
+}
