@@ -374,7 +374,10 @@ function blobStream(
         }
         await delay(o.fault.ms);
       }
-      let n = Math.min(CHUNK, end - at);
+      // Throttled, the body goes out in pieces of a twentieth of a second, as a slow link delivers
+      // it: whole 1 MiB pieces at 4 MiB/s would leave 250 ms gaps, next to a client's stall limit.
+      const piece = o.bytesPerSecond ? Math.min(CHUNK, Math.max(4096, Math.floor(o.bytesPerSecond / 20))) : CHUNK;
+      let n = Math.min(piece, end - at);
       if (o.fault && !faulted) n = Math.min(n, Math.max(1, o.fault.afterBytes - sent));
       let chunk: Uint8Array;
       if (blob.bytes) chunk = blob.bytes.slice(at, at + n);
