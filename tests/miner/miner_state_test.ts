@@ -11,7 +11,7 @@ import { runScript } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 /** A state with one completed step of competition 1 at block 9000, seed `seed`, led by uid 1 at loss 2.5. */
-async function stateWithStep(path: string, seed: string): Promise<string> {
+function stateWithStep(path: string, seed: string): string {
   const s = new ValidatorState(path);
   const step = s.startStep(9000, 1, seed, { seed, tasks: [] }, 0);
   s.recordEval({
@@ -65,8 +65,8 @@ Deno.test("miner:eval --state scores on the state's step's pages and warns about
       timeoutMs: 180_000,
     });
   const loss = (r: { lines: string[] }) => JSON.parse(r.lines.find((l) => l.startsWith("{"))!).loss as number;
-  const a = await stateWithStep(join(root, "a.sqlite"), "a1".repeat(32));
-  const b = await stateWithStep(join(root, "b.sqlite"), "b2".repeat(32));
+  const a = stateWithStep(join(root, "a.sqlite"), "a1".repeat(32));
+  const b = stateWithStep(join(root, "b.sqlite"), "b2".repeat(32));
 
   const withA = await run(["--state", a]);
   const text = withA.lines.join("\n");
