@@ -72,6 +72,16 @@ export function maxSubmissionBytes(layout: SubmissionLayout): number {
   return 8 + headerCap(layout) + layout.dataBytes;
 }
 
+/** Refuses a file larger than the format implies for `layout` (before it is read, where the size is known). */
+function checkSubmissionSize(size: number, layout: SubmissionLayout, label: string): void {
+  if (size > maxSubmissionBytes(layout)) {
+    throw new SubmissionRefused(
+      "size",
+      `${label}: ${size} bytes, over the ${maxSubmissionBytes(layout)} this model's pseudo-gradient takes`,
+    );
+  }
+}
+
 /** Writes a submission: the tensors in sorted name order, the data section 8-aligned. */
 export function encodeSubmission(
   layout: SubmissionLayout,
@@ -109,9 +119,7 @@ export function readSubmission(bytes: Uint8Array, layout: SubmissionLayout, labe
   const refuse = (rule: SubmissionRule, text: string): never => {
     throw new SubmissionRefused(rule, `${label}: ${text}`);
   };
-  if (bytes.length > maxSubmissionBytes(layout)) {
-    refuse("size", `${bytes.length} bytes, over the ${maxSubmissionBytes(layout)} this model's pseudo-gradient takes`);
-  }
+  checkSubmissionSize(bytes.length, layout, label);
   const expected = new Map<string, { p: ParameterLayout; dtype: string; shape: number[] }>();
   for (const p of layout.parameters) {
     expected.set(`${p.name}.idxs`, { p, dtype: "U8", shape: [p.idxsBytes] });
@@ -253,11 +261,6 @@ function checkIndices(p: ParameterLayout, idx: Uint16Array, refuse: (rule: Submi
 export async function loadSubmission(path: string, layout: SubmissionLayout, label = path): Promise<Submission> {
   const info = await Deno.stat(path);
   if (!info.isFile) throw new SubmissionRefused("size", `${label}: not a regular file`);
-  if (info.size > maxSubmissionBytes(layout)) {
-    throw new SubmissionRefused(
-      "size",
-      `${label}: ${info.size} bytes, over the ${maxSubmissionBytes(layout)} this model's pseudo-gradient takes`,
-    );
-  }
+  checkSubmissionSize(info.size, layout, label);
   return readSubmission(await Deno.readFile(path), layout, label);
 }
