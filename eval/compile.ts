@@ -63,7 +63,7 @@ export function compileModel(
     return ref;
   };
   const w = (name: string, rows?: [number, number]) => g.weight(rows ? rowBlock(param(name), rows) : param(name));
-  const body = model.arch.buildHidden(g, model.spec, w, INPUT_IDS, adapter && loraSource(g, adapter));
+  const body = model.arch.buildHidden({ g, w, ids: INPUT_IDS, lora: adapter && loraSource(g, adapter) }, model.spec);
   // The head and the loss in float32 whatever the compute type: logits and their log-sum-exp
   // are where float16's 11-bit mantissa would cost the loss its precision.
   const hidden = compute === "float32" ? body : g.op("Cast", [body], { to: DataType.FLOAT });
@@ -84,16 +84,14 @@ export function compileModel(
   }
   const chunks = headChunks ??
     Math.min(64, Math.ceil((HEAD_CHUNK_BATCH * maxSequenceLength * model.spec.vocabSize) / HEAD_CHUNK_ELEMENTS));
-  const { loss, nextToken } = addLossHead(
-    g,
-    hidden,
+  const { loss, nextToken } = addLossHead(g, hidden, {
     head,
-    INPUT_IDS,
-    model.spec.hiddenSize,
-    chunks,
-    model.spec.logitSoftcap ?? null,
     headBias,
-  );
+    softcap: model.spec.logitSoftcap ?? null,
+    ids: INPUT_IDS,
+    hiddenSize: model.spec.hiddenSize,
+    chunks,
+  });
   g.nodes.push(
     { opType: "Identity", inputs: [loss], outputs: [OUTPUT_LOSS] },
     { opType: "Identity", inputs: [nextToken], outputs: [OUTPUT_NEXT] },

@@ -14,26 +14,25 @@ export interface HeadOutputs {
   nextToken: string;
 }
 
-/**
- * Adds the output head and loss.
- * @param hidden (B, T, C) final normalised hidden states
- * @param head (V, C) output embedding
- * @param hiddenSize C
- * @param ids (B, T) int64 token ids
- * @param chunks row slices for the head (1: all logits at once)
- * @param softcap logits soft-capped as cap · tanh(logits / cap) before the softmax (Gemma2)
- * @param headBias (V) bias added to the logits (Phi)
- */
-export function addLossHead(
-  g: GraphBuilder,
-  hidden: string,
-  head: string,
-  ids: string,
-  hiddenSize: number,
-  chunks = 1,
-  softcap: number | null = null,
-  headBias?: string,
-): HeadOutputs {
+/** The output head over the hidden states, the token ids its loss is taken against, and how to slice it. */
+export interface LossHead {
+  /** (V, C) output embedding. */
+  head: string;
+  /** (V) bias added to the logits (Phi). */
+  headBias?: string;
+  /** Logits soft-capped as cap · tanh(logits / cap) before the softmax (Gemma2); default none. */
+  softcap?: number | null;
+  /** C, the width of the hidden states. */
+  hiddenSize: number;
+  /** (B, T) int64 token ids; position t's target is the id at t + 1. */
+  ids: string;
+  /** Row slices for the head (default 1: all logits at once). */
+  chunks?: number;
+}
+
+/** Adds the output head and loss over `hidden`, the (B, T, C) final normalised hidden states. */
+export function addLossHead(g: GraphBuilder, hidden: string, o: LossHead): HeadOutputs {
+  const { head, headBias, softcap = null, hiddenSize, ids, chunks = 1 } = o;
   const axis1 = g.i64([1]), END = g.i64([Number.MAX_SAFE_INTEGER]);
   // Gemm with transB multiplies by the head as stored (V, C): no transposed copy at load.
   const project = (h: string) => {

@@ -86,4 +86,4 @@ export {
 export { type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "./device_spec.ts";
 export type { ComputeType } from "./onnx/mod.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";
-export { GENERATED_TOKENS, PROMPT_TOKENS, sanityCheck, type SanityResult } from "./sanity.ts";
+export { GENERATED_TOKENS, PROMPT_TOKENS, sanityCheck, type SanityOptions, type SanityResult } from "./sanity.ts";

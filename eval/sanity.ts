@@ -15,18 +15,24 @@ export interface SanityResult {
 /** Prompt length and continuation length used by SN9. */
 export const PROMPT_TOKENS = 100, GENERATED_TOKENS = 20;
 
-/**
- * Runs the check on two prompts (each cut to its first 100 tokens). SN9 generates with
- * `min_new_tokens = 20`, which forbids `eosTokenId` during those steps, so it is skipped here too.
- */
+/** What the check needs to know of the model beyond its session. */
+export interface SanityOptions {
+  /**
+   * SN9 generates with `min_new_tokens = 20`, which forbids this token during those steps, so it
+   * is skipped here too.
+   */
+  eosTokenId?: number;
+  /** The session's longest sequence: prompts shrink so prompt + 20 generated tokens fit. */
+  maxLength?: number;
+}
+
+/** Runs the check on two prompts (each cut to its first 100 tokens). */
 export async function sanityCheck(
   session: LossSession,
-  promptA: ArrayLike<number>,
-  promptB: ArrayLike<number>,
-  eosTokenId?: number,
-  /** The session's longest sequence: prompts shrink so prompt + 20 generated tokens fit. */
-  maxLength = PROMPT_TOKENS + GENERATED_TOKENS,
+  [promptA, promptB]: [ArrayLike<number>, ArrayLike<number>],
+  o: SanityOptions = {},
 ): Promise<SanityResult> {
+  const { eosTokenId, maxLength = PROMPT_TOKENS + GENERATED_TOKENS } = o;
   const promptTokens = Math.min(PROMPT_TOKENS, maxLength - GENERATED_TOKENS);
   const a = Array.from(promptA).slice(0, promptTokens), b = Array.from(promptB).slice(0, promptTokens);
   if (a.length !== b.length || a.length < 2) {

@@ -87,13 +87,12 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
       );
     }
     stepBase = await prepareStepBase(
-      competition,
-      tasks,
+      { competition, tasks },
       { ...settings, ...o.base, log: o.base.log ?? (() => {}) },
       null,
     );
   }
-  const score = await scoreModel(o.dir, competition, tasks, settings, { base: stepBase?.model });
+  const score = await scoreModel(o.dir, { competition, tasks }, settings, { base: stepBase?.model });
   const baseLoss = stepBase?.baseline.loss ?? null;
   const improvement = improvementOverBase(baseLoss, score.loss);
   if (score.status !== "ok") {

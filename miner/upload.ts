@@ -111,7 +111,7 @@ export async function publishModel(o: PublishOptions): Promise<Published> {
     );
   }
   const files = await localModelFileSet(o.dir);
-  const commit = await o.store.upload(o.repo, o.dir, files, { private: true, message: "sn9 model" });
+  const commit = await o.store.upload({ repo: o.repo, dir: o.dir, paths: files, private: true, message: "sn9 model" });
   const { hash } = await hashModelDir(o.dir);
   const [namespace, name] = o.repo.split("/");
   const metadata = formatModelId({

@@ -6,8 +6,7 @@
  * 2 on bad flags.
  */
 import { averageStep, ValidatorState } from "../src/mod.ts";
-import { DEVICES } from "../eval/mod.ts";
-import { flags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
+import { evalFlags, flags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
 
 await main({
   name: "average",
@@ -21,8 +20,7 @@ await main({
     top: flags.int("how many of the best-paid adapters go in", { default: 3, min: 1, max: 256 }),
     out: flags.path("a new directory for the merged model"),
     repo: flags.string("push the merge to this repo of the model store: namespace/name", { placeholder: "<ns/name>" }),
-    device: flags.choice("where the models run", DEVICES, { default: "cpu" }),
-    batch: flags.int("sequences per run", { default: 4, min: 1 }),
+    ...evalFlags(4),
     json: flags.boolean("print one JSON object"),
   },
   notes: [

@@ -113,8 +113,11 @@ async function bench(flags: Values<typeof benchFlags>): Promise<void> {
   // The peak is measured before and after the models and the best is kept: a peak taken during a
   // noisy moment would flatter MFU.
   const shapes = peakShapes(models, seq);
+  const log = (line: string) => console.error(line);
+  log("measuring the peak float32 MatMul rate (before the models) …");
   const before = await peakMatmulGflops({ threads, shapes });
-  const runs = await benchInChildren(models, { script: import.meta.filename!, cache, seq, batch, reps, threads });
+  const runs = await benchInChildren(models, { script: import.meta.filename!, cache, seq, batch, reps, threads, log });
+  log("measuring the peak float32 MatMul rate (after the models) …");
   const after = await peakMatmulGflops({ threads, shapes });
-  printEngineReport(before, after, runs, json);
+  printEngineReport({ before, after }, runs, json);
 }

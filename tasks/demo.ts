@@ -9,8 +9,11 @@ import { type DemoSummary, runDemo } from "./demo/scenario.ts";
 
 await main({
   name: "demo",
-  summary:
-    "Runs the whole competition on this machine: an embedded chain, bundled pages, a local model store, a validator and fifteen miners in three competitions (one of LoRA adapters, merged at the end into the next base); then prints the leaderboard and serves it.",
+  summary: "Runs the whole competition on this machine, then prints the leaderboard and serves it.",
+  notes: [
+    "An embedded chain, bundled pages, a local model store, a validator and fourteen miners in three",
+    "competitions; the third is of LoRA adapters, merged at the end into the next base.",
+  ],
   flags: {
     dir: flags.path("where the demo writes its chain, store, state and run log", { default: ".cache/demo-run" }),
     exit: flags.boolean("stop after the summary instead of serving the leaderboard"),

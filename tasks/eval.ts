@@ -5,8 +5,8 @@
  * non-negative integer below the model's vocabulary. Exit 0 on success, 1 on a rejected model or
  * bad input, 2 on bad flags; each with one line on stderr.
  */
-import { checkAdapter, checkModel, createLossSession, DEVICES, evaluateLosses, formatReason } from "../eval/mod.ts";
-import { flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
+import { checkAdapter, checkModel, createLossSession, evaluateLosses, formatReason } from "../eval/mod.ts";
+import { evalFlags, flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
 import { withPseudogradApplied } from "./pseudograd/apply.ts";
 
 await main({
@@ -26,7 +26,7 @@ await main({
     "pseudograd-scale": flags.number("the scale S of the applied pseudo-gradient", { default: 1, min: 0 }),
     window: flags.int("the window --pseudograd should name (a mismatch is warned about)"),
     tokens: flags.string("a JSON array of equal-length token-id arrays, or - for stdin", { placeholder: "<file|->" }),
-    device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
+    ...evalFlags(1),
     compute: flags.choice(
       "the network's compute type (the head and the loss are float32 always)",
       ["float32", "float16"] as const,
@@ -34,7 +34,6 @@ await main({
         defaultText: "float32 on cpu, float16 on cuda and webgpu",
       },
     ),
-    batch: flags.int("sequences per run", { default: 1, min: 1, max: 4096 }),
     threads: flags.int("intra-op threads (default: ONNX Runtime's choice)", { min: 1, max: 1024 }),
     "max-rows": flags.int("refuse a tokens file with more rows", { default: 100_000, min: 1 }),
     "max-mb": flags.int("refuse a tokens file larger than this many MiB", { default: 512, min: 1 }),
@@ -98,7 +97,14 @@ await main({
           batchSize: f.batch,
           onProgress: (done, total) =>
             bar.update(
-              rateLine("sequence", done, total, sequences[0].length, "tokens", (performance.now() - start) / 1000),
+              rateLine({
+                what: "sequence",
+                done,
+                total,
+                unitsPerItem: sequences[0].length,
+                unit: "tokens",
+                seconds: (performance.now() - start) / 1000,
+              }),
             ),
         });
       } finally {

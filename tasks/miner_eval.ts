@@ -5,10 +5,11 @@
  * score the model, 1 when it would reject it, 2 on bad flags.
  */
 import { competitionAt, scheduleAt, seedFromBlockHash, seedFromHex, syncBlock, ValidatorState } from "../src/mod.ts";
-import { type Device, DEVICES } from "../eval/mod.ts";
+import type { Device } from "../eval/mod.ts";
 import { type Leader, preflight } from "../miner/mod.ts";
 import {
   checkSubmissionKind,
+  evalFlags,
   flags,
   main,
   networkFlags,
@@ -28,8 +29,7 @@ await main({
     adapter: flags.path("in an adapter competition: the PEFT adapter directory", { mustExist: "dir" }),
     competition: flags.int("the competition id", { default: 1, min: 0, max: 65535 }),
     state: flags.path("a validator's state, for the verdict against its leader", { mustExist: "file" }),
-    device: flags.choice("where the model runs", DEVICES, { default: "cpu" }),
-    batch: flags.int("sequences per run", { default: 4, min: 1 }),
+    ...evalFlags(4),
     json: flags.boolean("print one JSON object"),
   },
   examples: [
@@ -97,14 +97,14 @@ await main({
         device: f.device as Device,
         onProgress: (p) =>
           bar.update(
-            rateLine(
-              `${p.task}: sequence`,
-              p.sequences,
-              p.totalSequences,
-              p.tokens / Math.max(1, p.sequences),
-              "tokens",
-              p.seconds,
-            ),
+            rateLine({
+              what: `${p.task}: sequence`,
+              done: p.sequences,
+              total: p.totalSequences,
+              unitsPerItem: p.tokens / Math.max(1, p.sequences),
+              unit: "tokens",
+              seconds: p.seconds,
+            }),
           ),
       });
       bar.done();

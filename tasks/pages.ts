@@ -20,8 +20,7 @@ import { flags, main, UsageError } from "./cli/mod.ts";
 
 await main({
   name: "pages",
-  summary:
-    "Shows the pages a validator would evaluate for a seed: the plan, the documents, tokens and packed sequences.",
+  summary: "Shows the pages a validator would evaluate for a seed: plan, documents, tokens, sequences.",
   flags: {
     seed: flags.string("the step's seed, 64 hex digits", { placeholder: "<hex>" }),
     "block-hash": flags.string("a block hash; the seed is its SHA-256", { placeholder: "<0x…>" }),

@@ -19,8 +19,7 @@ import { flags, main, readInputJson, UsageError } from "./cli/mod.ts";
 
 await main({
   name: "scoring",
-  summary:
-    "What-if scoring of one competition: epsilon, wins, win rate and weight of each model, and the loss a newcomer must beat.",
+  summary: "What-if scoring of one competition: each model's epsilon, wins, win rate and weight.",
   flags: {
     input: flags.string("the input JSON file, or - for stdin", { placeholder: "<file|->" }),
     json: flags.boolean("print the outcomes as one JSON object"),
@@ -28,7 +27,7 @@ await main({
   notes: [
     'Input: {"block": N, "epsilon": {"start": 0.005, "end": 0.0001, "decayBlocks": 50400} or "competition": id',
     '        (with "schedule": "local" | "finney" | file), "models": [{"uid": 1, "block": 10, "loss": 3.2}, …]}',
-    "A loss of null is a model that failed.",
+    "A loss of null is a model that failed. The output ends with the loss a newcomer must beat.",
   ],
   examples: ["deno task scoring --input whatif.json", "echo '{…}' | deno task scoring --input - --json"],
   async run({ flags: f }) {
@@ -57,7 +56,7 @@ await main({
       }
       return { uid: m.uid, block: m.block, loss: m.loss === null ? Infinity : m.loss };
     });
-    const outcomes = scoreCompetition(models, decay, block);
+    const outcomes = scoreCompetition(models, { decay, block });
     const target = lossToBeat(models, decay, block);
     if (f.json) return void console.log(JSON.stringify({ block, epsilon: decay, outcomes, lossToBeat: target }));
     console.log("  uid   block       loss   epsilon  wins  win rate    weight  note");

@@ -170,14 +170,14 @@ export const validateCommand = defineCommand({
         signal: stop.signal,
         onProgress: (p: { task: string; sequences: number; totalSequences: number; seconds: number; tokens: number }) =>
           bar.update(
-            rateLine(
-              `    evaluating (${p.task}): sequence`,
-              p.sequences,
-              p.totalSequences,
-              p.tokens / Math.max(1, p.sequences),
-              "tokens",
-              p.seconds,
-            ),
+            rateLine({
+              what: `    evaluating (${p.task}): sequence`,
+              done: p.sequences,
+              total: p.totalSequences,
+              unitsPerItem: p.tokens / Math.max(1, p.sequences),
+              unit: "tokens",
+              seconds: p.seconds,
+            }),
           ),
       };
       const servers: Deno.HttpServer[] = [];

@@ -113,7 +113,7 @@ export async function checkAdapterFiles(
   }
   let header: SafetensorsHeader;
   try {
-    const prefix = await readHeaderPrefix(files, ADAPTER_WEIGHTS, size);
+    const prefix = await readHeaderPrefix(files, ADAPTER_WEIGHTS, { size });
     header = parseSafetensorsHeader(prefix, size, ADAPTER_WEIGHTS, { known: (name) => expected.has(name) });
   } catch (e) {
     return reject(/unexpected tensor/.test((e as Error).message) ? "tensors" : "safetensors", e);

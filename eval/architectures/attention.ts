@@ -6,9 +6,15 @@
  * sizes take the standard Attention op, with an explicit mask for a sliding window.
  */
 import { DataType, type GraphBuilder, MS_DOMAIN } from "../onnx/mod.ts";
+import type { GraphContext } from "./graph_context.ts";
 
-/** Per-graph values attention needs, derived once from the token ids and shared by every layer. */
+/**
+ * The graph attention is added to, and the values it needs there: derived once from the token ids
+ * and shared by every layer.
+ */
 export interface AttentionContext {
+  g: GraphBuilder;
+  /** (B, T) token ids. */
   ids: string;
   /** Built on first use: GQA's (B) int32 last key positions and int32 scalar T. */
   gqa?: { seqlensK: string; totalLength: string };
@@ -29,33 +35,39 @@ export interface Heads {
   softcap?: number | null;
 }
 
-/** Starts the shared context for a graph over `ids` (B, T). */
-export function attentionContext(ids: string): AttentionContext {
-  return { ids, masks: new Map() };
+/** A spec's head layout (every spec has one, base_spec.ts), with how its attention scores. */
+export function attentionHeads(
+  s: Pick<Heads, "numHeads" | "numKvHeads" | "headDim">,
+  scoring: Pick<Heads, "slidingWindow" | "scale" | "softcap"> = {},
+): Heads {
+  return { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: s.headDim, ...scoring };
 }
 
-/** Attention over projected q (B, T, H·D), k and v (B, T, Hkv·D) → (B, T, H·D). */
-export function causalAttention(
-  g: GraphBuilder,
-  ctx: AttentionContext,
-  q: string,
-  k: string,
-  v: string,
-  heads: Heads,
-): string {
-  return heads.headDim % 8 === 0
-    ? groupQueryAttention(g, ctx, q, k, v, heads)
-    : standardAttention(g, ctx, q, k, v, heads);
+/** Starts the shared context for a graph over its token ids (B, T). */
+export function attentionContext({ g, ids }: GraphContext): AttentionContext {
+  return { g, ids, masks: new Map() };
 }
 
-function groupQueryAttention(
-  g: GraphBuilder,
-  ctx: AttentionContext,
-  q: string,
-  k: string,
-  v: string,
-  heads: Heads,
-): string {
+/** Projected q (B, T, H·D), k and v (B, T, Hkv·D). */
+export type Qkv = [q: string, k: string, v: string];
+
+/** Attention over projected q, k and v → (B, T, H·D). */
+export function causalAttention(ctx: AttentionContext, qkv: Qkv, heads: Heads): string {
+  return heads.headDim % 8 === 0 ? groupQueryAttention(ctx, qkv, heads) : standardAttention(ctx, qkv, heads);
+}
+
+type Attributes = Record<string, number | { float: number }>;
+
+/** The attributes both ops spell alike: the score scale and soft cap, when set. */
+function scoring(heads: Heads): Attributes {
+  const attributes: Attributes = {};
+  if (heads.scale !== undefined) attributes.scale = { float: heads.scale };
+  if (heads.softcap != null) attributes.softcap = { float: heads.softcap };
+  return attributes;
+}
+
+function groupQueryAttention(ctx: AttentionContext, qkv: Qkv, heads: Heads): string {
+  const g = ctx.g;
   ctx.gqa ??= (() => {
     const T = g.op("Cast", [g.dim(ctx.ids, 1)], { to: DataType.INT32 }); // (1)
     return {
@@ -63,37 +75,21 @@ function groupQueryAttention(
       totalLength: g.op("Squeeze", [T]), // ()
     };
   })();
-  const attributes: Record<string, number | { float: number }> = {
-    num_heads: heads.numHeads,
-    kv_num_heads: heads.numKvHeads,
-  };
+  const attributes: Attributes = { num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads };
   // local_window_size = W reproduces HF's rule (query − key < W); W − 1 does not (checked
   // against the float64 reference in tests/eval/engine_test.ts with W = 8 < T = 40).
   if (heads.slidingWindow != null) attributes.local_window_size = heads.slidingWindow;
-  if (heads.scale !== undefined) attributes.scale = { float: heads.scale };
-  if (heads.softcap != null) attributes.softcap = { float: heads.softcap };
-  const inputs = [q, k, v, "", "", ctx.gqa.seqlensK, ctx.gqa.totalLength];
-  return g.ops("GroupQueryAttention", inputs, 3, attributes, MS_DOMAIN)[0];
+  const inputs = [...qkv, "", "", ctx.gqa.seqlensK, ctx.gqa.totalLength];
+  return g.ops("GroupQueryAttention", inputs, 3, { ...attributes, ...scoring(heads) }, MS_DOMAIN)[0];
 }
 
-function standardAttention(
-  g: GraphBuilder,
-  ctx: AttentionContext,
-  q: string,
-  k: string,
-  v: string,
-  heads: Heads,
-): string {
-  const attributes: Record<string, number | { float: number }> = {
-    q_num_heads: heads.numHeads,
-    kv_num_heads: heads.numKvHeads,
-  };
-  if (heads.scale !== undefined) attributes.scale = { float: heads.scale };
-  if (heads.softcap != null) attributes.softcap = { float: heads.softcap };
+function standardAttention(ctx: AttentionContext, qkv: Qkv, heads: Heads): string {
+  const g = ctx.g;
+  const attributes = { q_num_heads: heads.numHeads, kv_num_heads: heads.numKvHeads, ...scoring(heads) };
   const window = heads.slidingWindow ?? null;
-  if (window === null) return g.op("Attention", [q, k, v], { is_causal: 1, ...attributes });
+  if (window === null) return g.op("Attention", qkv, { is_causal: 1, ...attributes });
   if (!ctx.masks.has(window)) ctx.masks.set(window, windowMask(g, ctx.ids, window));
-  return g.op("Attention", [q, k, v, ctx.masks.get(window)!], attributes);
+  return g.op("Attention", [...qkv, ctx.masks.get(window)!], attributes);
 }
 
 /** Additive (T, T) mask: 0 where 0 ≤ query − key < window, −∞ elsewhere. */

@@ -5,19 +5,30 @@
  * fc2(gelu(fc1(x)))). The blocks' cross-attention weights are part of the checkpoint (and checked)
  * but unused without an encoder, as in transformers. The head is tied to the embeddings by default.
  */
-import { attentionContext, causalAttention } from "./attention.ts";
-import { denseLayers } from "./dense.ts";
+import { type GeluApproximation, readGelu } from "./activations.ts";
+import { attentionContext, attentionHeads, causalAttention } from "./attention.ts";
+import { type BaseSpec, readBaseSpec, type SizeKeys } from "./base_spec.ts";
+import { linearLayers } from "./linear.ts";
+import { geluMlp } from "./mlp.ts";
 import { layerNorms } from "./norms.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS } from "./spec.ts";
+import { TensorList } from "./tensor_list.ts";
 
 /** A validated BART decoder config. */
-export interface BartSpec extends ModelSpec {
+export interface BartSpec extends BaseSpec {
   ffnSize: number;
   embedScale: number;
-  approximate: "tanh" | "none";
+  approximate: GeluApproximation;
 }
 
-const ACTIVATIONS: Record<string, "tanh" | "none"> = { gelu: "none", gelu_new: "tanh", gelu_pytorch_tanh: "tanh" };
+/** BartConfig's names for the decoder's sizes. */
+const DECODER_KEYS: SizeKeys = {
+  hidden: "d_model",
+  heads: "decoder_attention_heads",
+  layers: "decoder_layers",
+  positions: "max_position_embeddings",
+};
+
 /** BART looks positions up at position + 2 (its learned embedding has two extra rows). */
 const POSITION_OFFSET = 2;
 /** nn.LayerNorm's default, which BART uses. */
@@ -31,20 +42,12 @@ export const bart: Architecture<BartSpec> = {
 
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
-    const hiddenSize = c.int("d_model", LIMITS.hiddenSize);
-    const numHeads = c.int("decoder_attention_heads", LIMITS.numHeads);
-    c.divisible("d_model", hiddenSize, "decoder_attention_heads", numHeads);
+    const base = readBaseSpec(c, { keys: DECODER_KEYS, maxPositions: 1024, tieWordEmbeddings: true });
     return {
-      architecture,
-      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
-      hiddenSize,
-      numLayers: c.int("decoder_layers", LIMITS.numLayers),
-      numHeads,
+      ...base,
       ffnSize: c.int("decoder_ffn_dim", LIMITS.intermediateSize),
-      maxPositions: c.int("max_position_embeddings", LIMITS.maxPositions, 1024),
-      tieWordEmbeddings: c.bool("tie_word_embeddings", true),
-      embedScale: c.bool("scale_embedding", false) ? Math.sqrt(hiddenSize) : 1,
-      approximate: ACTIVATIONS[c.oneOf("activation_function", Object.keys(ACTIVATIONS), "gelu")],
+      embedScale: c.bool("scale_embedding", false) ? Math.sqrt(base.hiddenSize) : 1,
+      approximate: readGelu(c, "activation_function", ["gelu", "gelu_new", "gelu_pytorch_tanh"]),
     };
   },
 
@@ -66,19 +69,18 @@ export const bart: Architecture<BartSpec> = {
         true,
       );
     }
-    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
-    return t.tensors;
+    return t.untiedHead(s).tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "model.decoder.embed_tokens.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids, lora) {
-    const C = s.hiddenSize;
-    const layerNorm = layerNorms(g, w, LN_EPS);
-    const dense = denseLayers(g, ids, lora);
-    const linear = (x: string, p: string, inDim = C) => dense(x, inDim, w(p + ".weight"), w(p + ".bias"), "out_in", p);
-    const ctx = attentionContext(ids);
-    const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: C / s.numHeads };
+  buildHidden(gc, s) {
+    const { g, w, ids } = gc;
+    const layerNorm = layerNorms(gc, LN_EPS);
+    const linear = linearLayers(gc, { inDim: s.hiddenSize, bias: true });
+    const ctx = attentionContext(gc);
+    const heads = attentionHeads(s);
+    const mlp = { g, linear, up: "fc1", down: "fc2", inner: s.ffnSize, approximate: s.approximate };
 
     const T = g.dim(ids, 1);
     const positions = g.op("Slice", [
@@ -95,10 +97,9 @@ export const bart: Architecture<BartSpec> = {
       const q = linear(h, p + "self_attn.q_proj"),
         k = linear(h, p + "self_attn.k_proj"),
         v = linear(h, p + "self_attn.v_proj");
-      const a = causalAttention(g, ctx, q, k, v, heads);
+      const a = causalAttention(ctx, [q, k, v], heads);
       h = layerNorm(g.op("Add", [h, linear(a, p + "self_attn.out_proj")]), p + "self_attn_layer_norm");
-      const up = g.op("Gelu", [linear(h, p + "fc1")], { approximate: s.approximate });
-      h = layerNorm(g.op("Add", [h, linear(up, p + "fc2", s.ffnSize)]), p + "final_layer_norm");
+      h = layerNorm(g.op("Add", [h, geluMlp(mlp, h, p)]), p + "final_layer_norm");
     }
     return h;
   },

@@ -10,17 +10,20 @@
  * or sequential (`parallel_attn` false). GeLU MLP, optional biases (`bias`), `ln_f`, head tied to
  * the embeddings by default. ALiBi (`alibi`) is refused by name.
  */
-import { attentionContext, causalAttention } from "./attention.ts";
-import { denseLayers } from "./dense.ts";
+import { type GeluApproximation, readGelu } from "./activations.ts";
+import { attentionContext, attentionHeads, causalAttention } from "./attention.ts";
+import { type BaseSpec, readBaseSpec } from "./base_spec.ts";
+import { gpt2Layer, LN_F } from "./gpt2_layout.ts";
+import { linearLayers } from "./linear.ts";
+import { geluMlp } from "./mlp.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS } from "./spec.ts";
+import { TensorList } from "./tensor_list.ts";
 
 /** A validated Falcon config. */
-export interface FalconSpec extends ModelSpec {
-  headDim: number;
-  numKvHeads: number;
+export interface FalconSpec extends BaseSpec {
   /** The fused projection as (groups, rows per group) of head-size rows, and the q, k, v rows of a group. */
   qkvGroups: number;
   qkvSplit: [number, number, number];
@@ -31,10 +34,8 @@ export interface FalconSpec extends ModelSpec {
   parallel: boolean;
   /** Separate LayerNorms before attention and MLP (`ln_attn`, `ln_mlp`). */
   twoNorms: boolean;
-  approximate: "tanh" | "none";
+  approximate: GeluApproximation;
 }
-
-const ACTIVATIONS: Record<string, "tanh" | "none"> = { gelu: "none", gelu_new: "tanh", gelu_pytorch_tanh: "tanh" };
 
 /** The Falcon architecture module. */
 export const falcon: Architecture<FalconSpec> = {
@@ -47,11 +48,8 @@ export const falcon: Architecture<FalconSpec> = {
     if (c.bool("alibi", false)) {
       throw c.error("alibi", "= true (ALiBi position bias) is not supported; Falcon with rotary positions is");
     }
-    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
-    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
-    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
-    const headDim = hiddenSize / numHeads;
-    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    const base = readBaseSpec(c, { maxPositions: 2048, tieWordEmbeddings: true });
+    const numHeads = base.numHeads;
     const newArch = c.bool("new_decoder_architecture", false);
     const multiQuery = c.bool("multi_query", true);
     const parallel = c.bool("parallel_attn", true);
@@ -75,24 +73,17 @@ export const falcon: Architecture<FalconSpec> = {
       qkvSplit = [1, 1, 1];
     }
     return {
-      architecture,
-      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
-      hiddenSize,
-      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
-      numHeads,
+      ...base,
       numKvHeads,
-      headDim,
       qkvGroups,
       qkvSplit,
-      ffnSize: c.int("ffn_hidden_size", LIMITS.intermediateSize, 4 * hiddenSize),
-      maxPositions,
+      ffnSize: c.int("ffn_hidden_size", LIMITS.intermediateSize, 4 * base.hiddenSize),
       layerNormEps: c.positive("layer_norm_epsilon", 1e-5),
-      rope: readRope(c, { headDim, maxPositions }),
-      tieWordEmbeddings: c.bool("tie_word_embeddings", true),
+      rope: readRope(c, base),
       bias: c.bool("bias", false),
       parallel,
       twoNorms: parallel && numLn === 2,
-      approximate: ACTIVATIONS[c.oneOf("activation", Object.keys(ACTIVATIONS), "gelu")],
+      approximate: readGelu(c, "activation", ["gelu", "gelu_new", "gelu_pytorch_tanh"]),
     };
   },
 
@@ -101,7 +92,7 @@ export const falcon: Architecture<FalconSpec> = {
     const t = new TensorList().add("transformer.word_embeddings.weight", [s.vocabSize, C]);
     const qkvRows = s.qkvGroups * (s.qkvSplit[0] + 2) * s.headDim;
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `transformer.h.${i}.`;
+      const p = gpt2Layer(i);
       if (s.twoNorms) t.norm(p + "ln_attn", C, true).norm(p + "ln_mlp", C, true);
       else t.norm(p + "input_layernorm", C, true);
       if (!s.parallel) t.norm(p + "post_attention_layernorm", C, true);
@@ -110,48 +101,43 @@ export const falcon: Architecture<FalconSpec> = {
         .linear(p + "mlp.dense_h_to_4h", s.ffnSize, C, s.bias)
         .linear(p + "mlp.dense_4h_to_h", C, s.ffnSize, s.bias);
     }
-    t.norm("transformer.ln_f", C, true);
-    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
-    return t.tensors;
+    return t.norm(LN_F, C, true).untiedHead(s).tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "transformer.word_embeddings.weight" : "lm_head.weight",
 
-  buildHidden(g, s, w, ids, lora) {
-    const C = s.hiddenSize, D = s.headDim;
-    const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids, lora);
-    const linear = (x: string, p: string, inDim = C) =>
-      dense(x, inDim, w(p + ".weight"), s.bias ? w(p + ".bias") : undefined, "out_in", p);
-    const ctx = attentionContext(ids);
-    const rope = rotary(g, ids, s.rope, D);
-    const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: D };
+  buildHidden(gc, s) {
+    const { g, w, ids } = gc;
+    const D = s.headDim;
+    const layerNorm = layerNorms(gc, s.layerNormEps);
+    const linear = linearLayers(gc, { inDim: s.hiddenSize, bias: s.bias });
+    const ctx = attentionContext(gc);
+    const rope = rotary(gc, s.rope, { headDim: D });
+    const heads = attentionHeads(s);
     const grouped = g.i64([0, 0, s.qkvGroups, s.qkvSplit[0] + 2, D]), flat = g.i64([0, 0, -1]);
+    const mlp = { g, linear, up: "dense_h_to_4h", down: "dense_4h_to_h", inner: s.ffnSize, approximate: s.approximate };
 
     let h = g.op("Gather", [w("transformer.word_embeddings.weight"), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `transformer.h.${i}.`;
+      const p = gpt2Layer(i);
       const x = layerNorm(h, p + (s.twoNorms ? "ln_attn" : "input_layernorm"));
       const qkv = g.op("Reshape", [linear(x, p + "self_attention.query_key_value"), grouped]);
       const [q, k, v] = g.ops("Split", [qkv, g.i64(s.qkvSplit)], 3, { axis: 3 }).map((part) =>
         g.op("Reshape", [part, flat])
       );
       const attnOut = linear(
-        causalAttention(g, ctx, rope(q, s.numHeads), rope(k, s.numKvHeads), v, heads),
+        causalAttention(ctx, [rope(q, s.numHeads), rope(k, s.numKvHeads), v], heads),
         p + "self_attention.dense",
       );
-      const mlp = (y: string) => {
-        const up = g.op("Gelu", [linear(y, p + "mlp.dense_h_to_4h")], { approximate: s.approximate });
-        return linear(up, p + "mlp.dense_4h_to_h", s.ffnSize);
-      };
+      const ffn = (y: string) => geluMlp(mlp, y, p + "mlp.");
       if (s.parallel) {
         const y = s.twoNorms ? layerNorm(h, p + "ln_mlp") : x;
-        h = g.op("Add", [h, g.op("Add", [mlp(y), attnOut])]);
+        h = g.op("Add", [h, g.op("Add", [ffn(y), attnOut])]);
       } else {
         h = g.op("Add", [h, attnOut]);
-        h = g.op("Add", [h, mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+        h = g.op("Add", [h, ffn(layerNorm(h, p + "post_attention_layernorm"))]);
       }
     }
-    return layerNorm(h, "transformer.ln_f");
+    return layerNorm(h, LN_F);
   },
 };

@@ -11,25 +11,28 @@
  * - a sliding window on every other layer (layers 0, 2, 4 …; or as `layer_types` says);
  * - final logits soft-capped by `final_logit_softcapping`.
  */
-import { previewValue } from "../reason.ts";
-import { attentionContext, causalAttention } from "./attention.ts";
-import { denseLayers } from "./dense.ts";
+import { gelu, type GeluApproximation, readGelu } from "./activations.ts";
+import { attentionContext, attentionHeads, causalAttention } from "./attention.ts";
+import { type BaseSpec, readBaseSpec } from "./base_spec.ts";
+import { windowsByLayerType } from "./layer_types.ts";
+import { linearLayers } from "./linear.ts";
+import { EMBED_TOKENS, LLAMA_LAYOUT, llamaLayer } from "./llama_layout.ts";
+import { gatedMlp } from "./mlp.ts";
 import { rmsNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, readAttentionShape, TensorList } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS } from "./spec.ts";
+import { TensorList } from "./tensor_list.ts";
 
 /** A validated Gemma or Gemma2 config. */
-export interface GemmaSpec extends ModelSpec {
+export interface GemmaSpec extends BaseSpec {
   gemma2: boolean;
-  numKvHeads: number;
-  headDim: number;
   intermediateSize: number;
   rmsNormEps: number;
   rope: RopeSpec;
   attentionBias: boolean;
   /** The MLP's GeLU: tanh approximation or exact. */
-  approximate: "tanh" | "none";
+  approximate: GeluApproximation;
   /** Score scale (Gemma: 1/√head_dim; Gemma2: query_pre_attn_scalar^−½). */
   scale: number;
   attnSoftcap: number | null;
@@ -55,21 +58,15 @@ export function embeddingNormalizer(hiddenSize: number, torchDtype: unknown): nu
   return Math.fround(x);
 }
 
-/** The GeLU names transformers maps for Gemma's MLP. */
-const ACTIVATIONS: Record<string, "tanh" | "none"> = { gelu_pytorch_tanh: "tanh", gelu_new: "tanh", gelu: "none" };
-
 /** The Gemma-family architecture module. */
 export const gemma: Architecture<GemmaSpec> = {
   names: ["GemmaForCausalLM", "Gemma2ForCausalLM"],
-  keyPrefixes: [""],
-  buffers: /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/,
+  ...LLAMA_LAYOUT,
 
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
     const gemma2 = architecture === "Gemma2ForCausalLM";
-    const { hiddenSize, numHeads, numKvHeads, headDim } = readAttentionShape(c, { explicitHeadDim: true });
-    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 8192);
-    const numLayers = c.int("num_hidden_layers", LIMITS.numLayers);
+    const base = readBaseSpec(c, { maxPositions: 8192, tieWordEmbeddings: true, kvHeads: true, headDim: true });
     // transformers reads hidden_activation (and defaults it to gelu_pytorch_tanh, whatever
     // hidden_act says, for the original Gemma configs that carry hidden_act "gelu").
     const actKey = raw.hidden_activation != null
@@ -77,7 +74,8 @@ export const gemma: Architecture<GemmaSpec> = {
       : gemma2 && raw.hidden_act != null
       ? "hidden_act"
       : null;
-    const activation = actKey ? c.oneOf(actKey, Object.keys(ACTIVATIONS), "gelu_pytorch_tanh") : "gelu_pytorch_tanh";
+    // The GeLU names transformers maps for Gemma's MLP; without the key, gelu_pytorch_tanh.
+    const approximate = actKey ? readGelu(c, actKey, ["gelu_pytorch_tanh", "gelu_new", "gelu"]) : "tanh";
     const softcap = (
       key: string,
       fallback: number | null,
@@ -88,94 +86,62 @@ export const gemma: Architecture<GemmaSpec> = {
       }
     }
     return {
-      architecture,
+      ...base,
       gemma2,
-      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
-      hiddenSize,
-      numLayers,
-      numHeads,
-      numKvHeads,
-      headDim,
       intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize),
-      maxPositions,
       rmsNormEps: c.positive("rms_norm_eps", 1e-6),
-      rope: readRope(c, { headDim, maxPositions }),
-      tieWordEmbeddings: c.bool("tie_word_embeddings", true),
+      rope: readRope(c, base),
       attentionBias: c.bool("attention_bias", false),
-      approximate: ACTIVATIONS[activation],
-      scale: gemma2 ? 1 / Math.sqrt(c.positive("query_pre_attn_scalar", 256)) : 1 / Math.sqrt(headDim),
+      approximate,
+      scale: gemma2 ? 1 / Math.sqrt(c.positive("query_pre_attn_scalar", 256)) : 1 / Math.sqrt(base.headDim),
       attnSoftcap: softcap("attn_logit_softcapping", 50),
       logitSoftcap: softcap("final_logit_softcapping", 30),
-      layerWindows: gemma2 ? alternatingWindows(c, numLayers) : Array(numLayers).fill(null),
+      layerWindows: gemma2 ? alternatingWindows(c, base.numLayers) : Array(base.numLayers).fill(null),
       // Newer transformers write `dtype` where older ones wrote `torch_dtype`.
-      normalizer: embeddingNormalizer(hiddenSize, raw.torch_dtype ?? raw.dtype),
+      normalizer: embeddingNormalizer(base.hiddenSize, raw.torch_dtype ?? raw.dtype),
     };
   },
 
   tensors(s) {
-    const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
-    const t = new TensorList().add("model.embed_tokens.weight", [s.vocabSize, C]);
+    const C = s.hiddenSize;
+    const t = new TensorList().add(EMBED_TOKENS, [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `model.layers.${i}.`;
+      const p = llamaLayer(i);
       t.norm(p + "input_layernorm", C, false)
-        .linear(p + "self_attn.q_proj", Dq, C, s.attentionBias)
-        .linear(p + "self_attn.k_proj", Dkv, C, s.attentionBias)
-        .linear(p + "self_attn.v_proj", Dkv, C, s.attentionBias)
-        .linear(p + "self_attn.o_proj", C, Dq, s.attentionBias)
+        .attention(p + "self_attn.", s, { bias: s.attentionBias, out: "o_proj" })
         .norm(p + "post_attention_layernorm", C, false);
       if (s.gemma2) t.norm(p + "pre_feedforward_layernorm", C, false).norm(p + "post_feedforward_layernorm", C, false);
-      t.linear(p + "mlp.gate_proj", I, C, false).linear(p + "mlp.up_proj", I, C, false).linear(
-        p + "mlp.down_proj",
-        C,
-        I,
-        false,
-      );
+      t.gatedMlp(p + "mlp.", C, s.intermediateSize, false);
     }
-    t.norm("model.norm", C, false);
-    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
-    return t.tensors;
+    return t.norm("model.norm", C, false).untiedHead(s).tensors;
   },
 
-  headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
-
-  buildHidden(g, s, w, ids, lora) {
+  buildHidden(gc, s) {
+    const { g, w, ids } = gc;
     // Gemma's RMSNorm multiplies by (1 + w).
-    const rmsNorm = rmsNorms(g, w, s.rmsNormEps, true);
-    const dense = denseLayers(g, ids, lora);
-    const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
-    const ctx = attentionContext(ids);
-    const rope = rotary(g, ids, s.rope, s.headDim);
-    const heads = {
-      numHeads: s.numHeads,
-      numKvHeads: s.numKvHeads,
-      headDim: s.headDim,
-      scale: s.scale,
-      softcap: s.attnSoftcap,
-    };
+    const rmsNorm = rmsNorms(gc, s.rmsNormEps, { plusOne: true });
+    const linear = linearLayers(gc, { inDim: s.hiddenSize, bias: s.attentionBias });
+    const ctx = attentionContext(gc);
+    const rope = rotary(gc, s.rope, { headDim: s.headDim });
+    const heads = attentionHeads(s, { scale: s.scale, softcap: s.attnSoftcap });
+    const mlp = { g, linear, act: (x: string) => gelu(g, x, s.approximate), bias: false, inner: s.intermediateSize };
 
     const normalizer = g.value(new Float32Array([s.normalizer]), []);
-    let h = g.op("Mul", [g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }), normalizer]); // (B, T, C)
+    let h = g.op("Mul", [g.op("Gather", [w(EMBED_TOKENS), ids], { axis: 0 }), normalizer]); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `model.layers.${i}.`;
+      const p = llamaLayer(i);
       const x = rmsNorm(h, p + "input_layernorm.weight");
-      const q = rope(linear(x, p + "self_attn.q_proj", s.attentionBias), s.numHeads);
-      const k = rope(linear(x, p + "self_attn.k_proj", s.attentionBias), s.numKvHeads);
-      const v = linear(x, p + "self_attn.v_proj", s.attentionBias);
-      const a = causalAttention(g, ctx, q, k, v, { ...heads, slidingWindow: s.layerWindows[i] });
-      let attnOut = linear(a, p + "self_attn.o_proj", s.attentionBias, s.numHeads * s.headDim);
+      const q = rope(linear(x, p + "self_attn.q_proj"), s.numHeads);
+      const k = rope(linear(x, p + "self_attn.k_proj"), s.numKvHeads);
+      const v = linear(x, p + "self_attn.v_proj");
+      const a = causalAttention(ctx, [q, k, v], { ...heads, slidingWindow: s.layerWindows[i] });
+      let attnOut = linear(a, p + "self_attn.o_proj", { inDim: s.numHeads * s.headDim });
       if (s.gemma2) attnOut = rmsNorm(attnOut, p + "post_attention_layernorm.weight");
       h = g.op("Add", [h, attnOut]);
       const y = rmsNorm(h, p + (s.gemma2 ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
-      const gate = g.op("Gelu", [linear(y, p + "mlp.gate_proj", false)], { approximate: s.approximate });
-      let mlp = linear(
-        g.op("Mul", [gate, linear(y, p + "mlp.up_proj", false)]),
-        p + "mlp.down_proj",
-        false,
-        s.intermediateSize,
-      );
-      if (s.gemma2) mlp = rmsNorm(mlp, p + "post_feedforward_layernorm.weight");
-      h = g.op("Add", [h, mlp]);
+      let out = gatedMlp(mlp, y, p + "mlp.");
+      if (s.gemma2) out = rmsNorm(out, p + "post_feedforward_layernorm.weight");
+      h = g.op("Add", [h, out]);
     }
     return rmsNorm(h, "model.norm.weight");
   },
@@ -186,14 +152,5 @@ function alternatingWindows(c: ConfigReader, numLayers: number): (number | null)
   const window = c.int("sliding_window", LIMITS.maxPositions, 4096);
   const types = c.raw.layer_types ??
     Array.from({ length: numLayers }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
-  if (
-    !Array.isArray(types) || types.length !== numLayers ||
-    !types.every((t) => t === "full_attention" || t === "sliding_attention")
-  ) {
-    throw c.error(
-      "layer_types",
-      `must list full_attention or sliding_attention for each of the ${numLayers} layers, got ${previewValue(types)}`,
-    );
-  }
-  return types.map((t) => (t === "sliding_attention" ? window : null));
+  return windowsByLayerType(c, types, { numLayers, window });
 }

@@ -5,30 +5,26 @@
  * `rotary_pct` of each head (base `rotary_emb_base`), a GeLU MLP with biases, and either the
  * parallel residual x + attn(ln₁ x) + mlp(ln₂ x) or the sequential one (`use_parallel_residual`).
  */
-import { attentionContext, causalAttention } from "./attention.ts";
-import { denseLayers } from "./dense.ts";
+import { type GeluApproximation, readGelu } from "./activations.ts";
+import { attentionContext, attentionHeads, causalAttention } from "./attention.ts";
+import { type BaseSpec, readBaseSpec } from "./base_spec.ts";
+import { linearLayers } from "./linear.ts";
+import { geluMlp } from "./mlp.ts";
 import { layerNorms } from "./norms.ts";
 import { rotary } from "./rotary.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, TensorList } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS } from "./spec.ts";
+import { TensorList } from "./tensor_list.ts";
 
 /** A validated GPT-NeoX config. */
-export interface GptNeoXSpec extends ModelSpec {
-  headDim: number;
+export interface GptNeoXSpec extends BaseSpec {
   intermediateSize: number;
   layerNormEps: number;
   rope: RopeSpec;
   attentionBias: boolean;
   parallelResidual: boolean;
-  approximate: "tanh" | "none";
+  approximate: GeluApproximation;
 }
-
-const ACTIVATIONS: Record<string, "tanh" | "none"> = {
-  gelu: "none",
-  gelu_new: "tanh",
-  gelu_fast: "tanh",
-  gelu_pytorch_tanh: "tanh",
-};
 
 /** The GPT-NeoX architecture module. */
 export const gptNeoX: Architecture<GptNeoXSpec> = {
@@ -38,11 +34,7 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
 
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
-    const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
-    const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
-    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
-    const headDim = hiddenSize / numHeads;
-    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    const base = readBaseSpec(c, { maxPositions: 2048, tieWordEmbeddings: false });
     // GPT-NeoX names its RoPE fields rotary_emb_base and rotary_pct; newer configs use the common ones.
     if (raw.rotary_emb_base != null && raw.rope_theta != null) {
       throw c.error("rotary_emb_base", "and rope_theta are both given");
@@ -55,22 +47,15 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
       rope_theta: raw.rope_theta ?? raw.rotary_emb_base ?? 10000,
       partial_rotary_factor: raw.partial_rotary_factor ?? raw.rotary_pct ?? 0.25,
     };
-    const activation = c.oneOf("hidden_act", Object.keys(ACTIVATIONS), "gelu");
+    const approximate = readGelu(c, "hidden_act", ["gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh"]);
     return {
-      architecture,
-      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
-      hiddenSize,
-      numLayers: c.int("num_hidden_layers", LIMITS.numLayers),
-      numHeads,
-      headDim,
-      intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize, 4 * hiddenSize),
-      maxPositions,
+      ...base,
+      intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize, 4 * base.hiddenSize),
       layerNormEps: c.positive("layer_norm_eps", 1e-5),
-      rope: readRope(new ConfigReader(ropeRaw, architecture), { headDim, maxPositions }),
-      tieWordEmbeddings: c.bool("tie_word_embeddings", false),
+      rope: readRope(new ConfigReader(ropeRaw, architecture), base),
       attentionBias: c.bool("attention_bias", true),
       parallelResidual: c.bool("use_parallel_residual", true),
-      approximate: ACTIVATIONS[activation],
+      approximate,
     };
   },
 
@@ -86,47 +71,51 @@ export const gptNeoX: Architecture<GptNeoXSpec> = {
         .linear(p + "mlp.dense_h_to_4h", I, C, true)
         .linear(p + "mlp.dense_4h_to_h", C, I, true);
     }
-    t.norm("gpt_neox.final_layer_norm", C, true);
-    if (!s.tieWordEmbeddings) t.add("embed_out.weight", [s.vocabSize, C]);
-    return t.tensors;
+    return t.norm("gpt_neox.final_layer_norm", C, true).untiedHead(s, "embed_out.weight").tensors;
   },
 
   headName: (s) => s.tieWordEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight",
 
-  buildHidden(g, s, w, ids, lora) {
+  buildHidden(gc, s) {
+    const { g, w, ids } = gc;
     const C = s.hiddenSize, H = s.numHeads, D = s.headDim;
-    const layerNorm = layerNorms(g, w, s.layerNormEps);
-    const dense = denseLayers(g, ids, lora);
-    const linear = (x: string, p: string, bias: boolean, inDim = C) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
-    const ctx = attentionContext(ids);
-    const rotate = rotary(g, ids, s.rope, D);
+    const layerNorm = layerNorms(gc, s.layerNormEps);
+    const linear = linearLayers(gc, { inDim: C, bias: s.attentionBias });
+    const ctx = attentionContext(gc);
+    const rotate = rotary(gc, s.rope, { headDim: D });
     const rope = (x: string) => rotate(x, H);
-    const heads = { numHeads: H, numKvHeads: H, headDim: D };
+    const heads = attentionHeads(s);
     const perHead = g.i64([0, 0, H, 3, D]), flat = g.i64([0, 0, C]);
+    // GPTNeoXMLP always has biases, whatever attention_bias says.
+    const mlp = {
+      g,
+      linear,
+      up: "dense_h_to_4h",
+      down: "dense_4h_to_h",
+      inner: s.intermediateSize,
+      approximate: s.approximate,
+      bias: true,
+    };
 
     let h = g.op("Gather", [w("gpt_neox.embed_in.weight"), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
       const p = `gpt_neox.layers.${i}.`;
       // (B, T, 3C) viewed as (B, T, H, 3, D): each head's q, k, v side by side.
       const qkv = g.op("Reshape", [
-        linear(layerNorm(h, p + "input_layernorm"), p + "attention.query_key_value", s.attentionBias),
+        linear(layerNorm(h, p + "input_layernorm"), p + "attention.query_key_value"),
         perHead,
       ]);
       const [q, k, v] = g.ops("Split", [qkv, g.i64([1, 1, 1])], 3, { axis: 3 }).map((part) =>
         g.op("Reshape", [part, flat])
       );
-      const a = causalAttention(g, ctx, rope(q), rope(k), v, heads);
-      const attnOut = linear(a, p + "attention.dense", s.attentionBias);
-      const mlp = (x: string) => {
-        const up = g.op("Gelu", [linear(x, p + "mlp.dense_h_to_4h", true)], { approximate: s.approximate });
-        return linear(up, p + "mlp.dense_4h_to_h", true, s.intermediateSize);
-      };
+      const a = causalAttention(ctx, [rope(q), rope(k), v], heads);
+      const attnOut = linear(a, p + "attention.dense");
+      const ffn = (x: string) => geluMlp(mlp, x, p + "mlp.");
       if (s.parallelResidual) {
-        h = g.op("Add", [g.op("Add", [h, attnOut]), mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+        h = g.op("Add", [g.op("Add", [h, attnOut]), ffn(layerNorm(h, p + "post_attention_layernorm"))]);
       } else {
         h = g.op("Add", [h, attnOut]);
-        h = g.op("Add", [h, mlp(layerNorm(h, p + "post_attention_layernorm"))]);
+        h = g.op("Add", [h, ffn(layerNorm(h, p + "post_attention_layernorm"))]);
       }
     }
     return layerNorm(h, "gpt_neox.final_layer_norm");

@@ -7,18 +7,21 @@
  * windows per layer (Mistral on every layer; Qwen by `layer_types` or `use_sliding_window` from
  * `max_window_layers` on), tied or untied output head.
  */
-import { previewValue } from "../reason.ts";
-import { attentionContext, causalAttention } from "./attention.ts";
-import { denseLayers } from "./dense.ts";
-import { rmsNorms } from "./norms.ts";
+import { silu } from "./activations.ts";
+import { attentionContext, attentionHeads, causalAttention } from "./attention.ts";
+import { type BaseSpec, readBaseSpec } from "./base_spec.ts";
+import { windowsByLayerType } from "./layer_types.ts";
+import { linearLayers } from "./linear.ts";
+import { EMBED_TOKENS, LLAMA_LAYOUT, llamaLayer } from "./llama_layout.ts";
+import { gatedMlp } from "./mlp.ts";
+import { perHeadNorms, rmsNorms } from "./norms.ts";
 import { readRope, type RopeSpec } from "./rope.ts";
 import { rotary } from "./rotary.ts";
-import { type Architecture, ConfigReader, LIMITS, type ModelSpec, readAttentionShape, TensorList } from "./spec.ts";
+import { type Architecture, ConfigReader, LIMITS } from "./spec.ts";
+import { TensorList } from "./tensor_list.ts";
 
 /** A validated Llama-family config. */
-export interface LlamaSpec extends ModelSpec {
-  numKvHeads: number;
-  headDim: number;
+export interface LlamaSpec extends BaseSpec {
   intermediateSize: number;
   rmsNormEps: number;
   rope: RopeSpec;
@@ -35,98 +38,70 @@ export interface LlamaSpec extends ModelSpec {
 /** The Llama-family architecture module. */
 export const llama: Architecture<LlamaSpec> = {
   names: ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"],
-  keyPrefixes: [""],
-  buffers: /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/,
+  ...LLAMA_LAYOUT,
 
   parseConfig(raw, architecture) {
     const c = new ConfigReader(raw, architecture);
-    const { hiddenSize, numHeads, numKvHeads, headDim } = readAttentionShape(c, { explicitHeadDim: true });
-    const maxPositions = c.int("max_position_embeddings", LIMITS.maxPositions, 2048);
+    const base = readBaseSpec(c, { maxPositions: 2048, tieWordEmbeddings: false, kvHeads: true, headDim: true });
     c.oneOf("hidden_act", ["silu"], "silu");
     const qwen2 = architecture === "Qwen2ForCausalLM", qwen3 = architecture === "Qwen3ForCausalLM";
     const mistral = architecture === "MistralForCausalLM";
-    const numLayers = c.int("num_hidden_layers", LIMITS.numLayers);
     const attentionBias = !qwen2 && c.bool("attention_bias", false);
     return {
-      architecture,
-      vocabSize: c.int("vocab_size", LIMITS.vocabSize),
-      hiddenSize,
-      numLayers,
-      numHeads,
-      numKvHeads,
-      headDim,
+      ...base,
       intermediateSize: c.int("intermediate_size", LIMITS.intermediateSize),
-      maxPositions,
       rmsNormEps: c.positive("rms_norm_eps", 1e-6),
-      rope: readRope(c, { headDim, maxPositions }),
-      tieWordEmbeddings: c.bool("tie_word_embeddings", false),
+      rope: readRope(c, base),
       qkvBias: qwen2 || attentionBias,
       oBias: attentionBias,
       mlpBias: !qwen2 && !qwen3 && !mistral && c.bool("mlp_bias", false),
       qkNorm: qwen3,
-      layerWindows: layerWindows(c, numLayers, mistral ? "all" : qwen2 || qwen3 ? "qwen" : "none"),
+      layerWindows: layerWindows(c, base.numLayers, mistral ? "all" : qwen2 || qwen3 ? "qwen" : "none"),
     };
   },
 
   tensors(s) {
-    const C = s.hiddenSize, Dq = s.numHeads * s.headDim, Dkv = s.numKvHeads * s.headDim, I = s.intermediateSize;
-    const t = new TensorList().add("model.embed_tokens.weight", [s.vocabSize, C]);
+    const C = s.hiddenSize, D = s.headDim;
+    const t = new TensorList().add(EMBED_TOKENS, [s.vocabSize, C]);
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `model.layers.${i}.`;
+      const p = llamaLayer(i);
       t.norm(p + "input_layernorm", C, false)
-        .linear(p + "self_attn.q_proj", Dq, C, s.qkvBias)
-        .linear(p + "self_attn.k_proj", Dkv, C, s.qkvBias)
-        .linear(p + "self_attn.v_proj", Dkv, C, s.qkvBias)
-        .linear(p + "self_attn.o_proj", C, Dq, s.oBias);
-      if (s.qkNorm) t.norm(p + "self_attn.q_norm", s.headDim, false).norm(p + "self_attn.k_norm", s.headDim, false);
-      t.norm(p + "post_attention_layernorm", C, false)
-        .linear(p + "mlp.gate_proj", I, C, s.mlpBias)
-        .linear(p + "mlp.up_proj", I, C, s.mlpBias)
-        .linear(p + "mlp.down_proj", C, I, s.mlpBias);
+        .attention(p + "self_attn.", s, { bias: s.qkvBias, out: "o_proj", outBias: s.oBias });
+      if (s.qkNorm) t.norm(p + "self_attn.q_norm", D, false).norm(p + "self_attn.k_norm", D, false);
+      t.norm(p + "post_attention_layernorm", C, false).gatedMlp(p + "mlp.", C, s.intermediateSize, s.mlpBias);
     }
-    t.norm("model.norm", C, false);
-    if (!s.tieWordEmbeddings) t.add("lm_head.weight", [s.vocabSize, C]);
-    return t.tensors;
+    return t.norm("model.norm", C, false).untiedHead(s).tensors;
   },
 
-  headName: (s) => s.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight",
+  buildHidden(gc, s) {
+    const { g, w, ids } = gc;
+    const rmsNorm = rmsNorms(gc, s.rmsNormEps);
+    // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in); biased as q, k and v unless told.
+    const linear = linearLayers(gc, { inDim: s.hiddenSize, bias: s.qkvBias });
+    const ctx = attentionContext(gc);
+    const rope = rotary(gc, s.rope, { headDim: s.headDim });
+    // Qwen3: RMSNorm over each head's D values.
+    const headNorm = perHeadNorms(g, rmsNorm, s.headDim);
+    const heads = attentionHeads(s);
+    const mlp = { g, linear, act: (x: string) => silu(g, x), bias: s.mlpBias, inner: s.intermediateSize };
 
-  buildHidden(g, s, w, ids, lora) {
-    const rmsNorm = rmsNorms(g, w, s.rmsNormEps);
-    // nn.Linear: x (B, T, in) @ Wᵀ [+ b], with W stored (out, in).
-    const dense = denseLayers(g, ids, lora);
-    const linear = (x: string, p: string, bias: boolean, inDim = s.hiddenSize) =>
-      dense(x, inDim, w(p + ".weight"), bias ? w(p + ".bias") : undefined, "out_in", p);
-    const ctx = attentionContext(ids);
-    const rope = rotary(g, ids, s.rope, s.headDim);
-    // Qwen3: RMSNorm over each head's D values, (B, T, H·D) → (B, T, H, D) → back.
-    const headNorm = (x: string, heads: number, name: string) => {
-      const perHead = g.op("Reshape", [x, g.i64([0, 0, heads, s.headDim])]);
-      return g.op("Reshape", [rmsNorm(perHead, name), g.i64([0, 0, heads * s.headDim])]);
-    };
-    const heads = { numHeads: s.numHeads, numKvHeads: s.numKvHeads, headDim: s.headDim };
-
-    let h = g.op("Gather", [w("model.embed_tokens.weight"), ids], { axis: 0 }); // (B, T, C)
+    let h = g.op("Gather", [w(EMBED_TOKENS), ids], { axis: 0 }); // (B, T, C)
     for (let i = 0; i < s.numLayers; i++) {
-      const p = `model.layers.${i}.`;
+      const p = llamaLayer(i);
       const x = rmsNorm(h, p + "input_layernorm.weight");
-      let q = linear(x, p + "self_attn.q_proj", s.qkvBias); // (B, T, H·D)
-      let k = linear(x, p + "self_attn.k_proj", s.qkvBias); // (B, T, Hkv·D)
+      let q = linear(x, p + "self_attn.q_proj"); // (B, T, H·D)
+      let k = linear(x, p + "self_attn.k_proj"); // (B, T, Hkv·D)
       if (s.qkNorm) {
         q = headNorm(q, s.numHeads, p + "self_attn.q_norm.weight");
         k = headNorm(k, s.numKvHeads, p + "self_attn.k_norm.weight");
       }
-      const v = linear(x, p + "self_attn.v_proj", s.qkvBias); // (B, T, Hkv·D)
-      const a = causalAttention(g, ctx, rope(q, s.numHeads), rope(k, s.numKvHeads), v, {
+      const v = linear(x, p + "self_attn.v_proj"); // (B, T, Hkv·D)
+      const a = causalAttention(ctx, [rope(q, s.numHeads), rope(k, s.numKvHeads), v], {
         ...heads,
         slidingWindow: s.layerWindows[i],
       }); // (B, T, H·D)
-      h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", s.oBias, s.numHeads * s.headDim)]);
-      const y = rmsNorm(h, p + "post_attention_layernorm.weight");
-      const gate = linear(y, p + "mlp.gate_proj", s.mlpBias); // (B, T, I)
-      const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])]);
-      const up = linear(y, p + "mlp.up_proj", s.mlpBias);
-      h = g.op("Add", [h, linear(g.op("Mul", [silu, up]), p + "mlp.down_proj", s.mlpBias, s.intermediateSize)]);
+      h = g.op("Add", [h, linear(a, p + "self_attn.o_proj", { bias: s.oBias, inDim: s.numHeads * s.headDim })]);
+      h = g.op("Add", [h, gatedMlp(mlp, rmsNorm(h, p + "post_attention_layernorm.weight"), p + "mlp.")]);
     }
     return rmsNorm(h, "model.norm.weight");
   },
@@ -149,17 +124,5 @@ function layerWindows(c: ConfigReader, numLayers: number, rule: "all" | "qwen" |
       : numLayers;
     types = Array.from({ length: numLayers }, (_, i) => (i >= from ? "sliding_attention" : "full_attention"));
   }
-  if (
-    !Array.isArray(types) || types.length !== numLayers ||
-    !types.every((t) => t === "full_attention" || t === "sliding_attention")
-  ) {
-    throw c.error(
-      "layer_types",
-      `must list full_attention or sliding_attention for each of the ${numLayers} layers, got ${previewValue(types)}`,
-    );
-  }
-  if (types.includes("sliding_attention") && window === null) {
-    throw c.error("sliding_window", "is required by sliding_attention layers");
-  }
-  return types.map((t) => (t === "sliding_attention" ? window : null));
+  return windowsByLayerType(c, types, { numLayers, window });
 }

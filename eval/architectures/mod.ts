@@ -11,6 +11,7 @@ import { phi3 } from "./phi3.ts";
 import type { Architecture } from "./spec.ts";
 
 export type { Architecture, LinearModule, LoraSource, ModelSpec, TensorSpec, WeightSource } from "./spec.ts";
+export type { GraphContext } from "./graph_context.ts";
 export { LIMITS } from "./spec.ts";
 export type { Gpt2Spec } from "./gpt2.ts";
 export type { LlamaSpec } from "./llama.ts";

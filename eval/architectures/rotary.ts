@@ -4,16 +4,19 @@
  * head's first rotary dimensions, in the rotate-half convention or on adjacent pairs (GPT-J).
  */
 import type { GraphBuilder } from "../onnx/mod.ts";
+import type { GraphContext } from "./graph_context.ts";
 import { ropeFrequencies, type RopeSpec } from "./rope.ts";
 
+/** Where a head's rotated dimensions lie: its size, and how its pairs are formed. */
+export interface RotaryLayout {
+  /** D, the size of a head; dimensions past the spec's `rotaryDim` are left as they are. */
+  headDim: number;
+  /** Adjacent pairs (GPT-J's `rotate_every_two`) instead of the rotate-half halves (default). */
+  interleaved?: boolean;
+}
+
 /** Returns `rope(x, heads)`: x (B, T, heads·headDim) rotated by position. */
-export function rotary(
-  g: GraphBuilder,
-  ids: string,
-  r: RopeSpec,
-  headDim: number,
-  o: { interleaved?: boolean } = {},
-): (x: string, heads: number) => string {
+export function rotary({ g, ids }: GraphContext, r: RopeSpec, o: RotaryLayout): (x: string, heads: number) => string {
   const { cos, sin } = ropeTables(g, r);
   const T = g.dim(ids, 1);
   const positions = g.op("Expand", [
@@ -22,7 +25,7 @@ export function rotary(
   ]); // (B, T)
   return (x, heads) => {
     const attributes: Record<string, number> = { num_heads: heads, interleaved: o.interleaved ? 1 : 0 };
-    if (r.rotaryDim < headDim) attributes.rotary_embedding_dim = r.rotaryDim;
+    if (r.rotaryDim < o.headDim) attributes.rotary_embedding_dim = r.rotaryDim;
     return g.op("RotaryEmbedding", [x, cos, sin, positions], attributes);
   };
 }

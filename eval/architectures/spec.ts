@@ -1,9 +1,9 @@
 /**
- * What every architecture module provides, and the config-reading helpers they share.
+ * What every architecture module provides, and the config reader they share.
  * A `ModelSpec` is the validated, normalised view of a `config.json`; the compiler reads only it.
  */
-import type { GraphBuilder } from "../onnx/graph_builder.ts";
 import { previewValue } from "../reason.ts";
+import type { GraphContext } from "./graph_context.ts";
 
 /** The fields the shared loss head and the checks need, for every architecture. */
 export interface ModelSpec {
@@ -37,36 +37,6 @@ export interface LinearModule {
   layout: WeightLayout;
 }
 
-/** An architecture's tensor list as its modelling code declares it: plain tensors, linear layers, norms. */
-export class TensorList {
-  readonly tensors: TensorSpec[] = [];
-
-  add(name: string, shape: number[]): this {
-    this.tensors.push({ name, shape });
-    return this;
-  }
-
-  /** nn.Linear: `{name}.weight` (out, in) and, with `bias`, `{name}.bias` (out). */
-  linear(name: string, out: number, inp: number, bias: boolean): this {
-    const linear: LinearModule = { module: name, inFeatures: inp, outFeatures: out, layout: "out_in" };
-    this.tensors.push({ name: name + ".weight", shape: [out, inp], linear });
-    return bias ? this.add(name + ".bias", [out]) : this;
-  }
-
-  /** GPT-2's Conv1D: `{name}.weight` stored (in, out), and `{name}.bias` (out). */
-  conv1d(name: string, inp: number, out: number): this {
-    const linear: LinearModule = { module: name, inFeatures: inp, outFeatures: out, layout: "in_out" };
-    this.tensors.push({ name: name + ".weight", shape: [inp, out], linear });
-    return this.add(name + ".bias", [out]);
-  }
-
-  /** A norm's `{name}.weight` (size) and, for a LayerNorm (`bias`), `{name}.bias`. */
-  norm(name: string, size: number, bias: boolean): this {
-    this.add(name + ".weight", [size]);
-    return bias ? this.add(name + ".bias", [size]) : this;
-  }
-}
-
 /** An allow-listed architecture: config parsing, the exact tensor list, and the graph body. */
 export interface Architecture<S extends ModelSpec = ModelSpec> {
   /** `architectures[0]` values in config.json that select this module. */
@@ -83,14 +53,15 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
   /** Canonical name of the output head's (V) bias, when it has one (Phi). */
   headBiasName?(spec: S): string | null;
   /**
-   * Adds the body of the network: token ids (B, T) → final normalised hidden states (B, T, C).
-   * `w(name)` returns the graph value of a parameter by canonical name (in the compute type);
-   * `w(name, rows)` a block of its rows (a fused projection's part), still read in place from the
-   * file. Every linear layer of the tensor list (`TensorList.linear`/`conv1d`) goes through
-   * `denseLayers(g, ids, lora)` with its module name, so a LoRA adapter applies to any of them
-   * (tests/eval/adapter_test.ts checks every architecture against the reference).
+   * Adds the body of the network: token ids `gc.ids` (B, T) → final normalised hidden states
+   * (B, T, C). `gc.w(name)` returns the graph value of a parameter by canonical name (in the
+   * compute type); `gc.w(name, rows)` a block of its rows (a fused projection's part), still read
+   * in place from the file. Every linear layer of the tensor list (`TensorList.linear`/`conv1d`)
+   * goes through linear.ts's `linearLayers` (over dense.ts) with its module name, so a LoRA
+   * adapter (`gc.lora`) applies to any of them (tests/eval/adapter_test.ts checks every
+   * architecture against the reference).
    */
-  buildHidden(g: GraphBuilder, spec: S, w: WeightSource, ids: string, lora?: LoraSource): string;
+  buildHidden(gc: GraphContext, spec: S): string;
 }
 
 /**
@@ -174,30 +145,4 @@ export class ConfigReader {
   #error(key: string, message: string): RangeError {
     return new RangeError(`config.json (${this.architecture}): ${key} ${message}`);
   }
-}
-
-/** The attention shape most configs spell alike: width, query and KV heads, and the head size. */
-export interface AttentionShape {
-  hiddenSize: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-}
-
-/**
- * Reads `hidden_size`, `num_attention_heads`, `num_key_value_heads` (default: as many as query
- * heads) and, when the architecture has it, an explicit `head_dim` (default: width / heads).
- */
-export function readAttentionShape(c: ConfigReader, o: { explicitHeadDim: boolean }): AttentionShape {
-  const hiddenSize = c.int("hidden_size", LIMITS.hiddenSize);
-  const numHeads = c.int("num_attention_heads", LIMITS.numHeads);
-  const numKvHeads = c.int("num_key_value_heads", numHeads, numHeads);
-  c.divisible("num_attention_heads", numHeads, "num_key_value_heads", numKvHeads);
-  if (!o.explicitHeadDim || c.raw.head_dim == null) {
-    c.divisible("hidden_size", hiddenSize, "num_attention_heads", numHeads);
-  }
-  const headDim = o.explicitHeadDim
-    ? c.int("head_dim", LIMITS.hiddenSize, hiddenSize / numHeads)
-    : hiddenSize / numHeads;
-  return { hiddenSize, numHeads, numKvHeads, headDim };
 }

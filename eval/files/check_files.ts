@@ -17,10 +17,9 @@ import {
   MAX_INDEX_BYTES,
   parseIndex,
   parseSafetensorsHeader,
-  type SafetensorsHeader,
   SINGLE_FILE,
-  type WeightRef,
 } from "../safetensors/mod.ts";
+import type { SafetensorsHeader, WeightRef } from "../safetensors/mod.ts";
 import { knownTensorNames, matchTensors, type TensorMatch } from "../tensor_match.ts";
 import { checkByteCap } from "./byte_cap.ts";
 import { CONFIG_FILE, fullModelFiles } from "./file_set.ts";
@@ -116,11 +115,14 @@ export async function checkModelFiles(
     weightBytes += size;
     let header: SafetensorsHeader;
     try {
-      const prefix = await readHeaderPrefix(files, fileName, size, (n) => {
-        headerBytes += n;
-        if (headerBytes > MAX_TOTAL_HEADER_BYTES) {
-          throw new RangeError(`the safetensors headers total over ${MAX_TOTAL_HEADER_BYTES} bytes`);
-        }
+      const prefix = await readHeaderPrefix(files, fileName, {
+        size,
+        accept: (n) => {
+          headerBytes += n;
+          if (headerBytes > MAX_TOTAL_HEADER_BYTES) {
+            throw new RangeError(`the safetensors headers total over ${MAX_TOTAL_HEADER_BYTES} bytes`);
+          }
+        },
       });
       header = parseSafetensorsHeader(prefix, size, fileName, { known });
     } catch (e) {
@@ -197,6 +199,14 @@ export function rejectingPrimitives(files: ModelFiles) {
   return { reject, sizeOf };
 }
 
+/** The file's size, and a last check on its header's length before the header is read. */
+export interface HeaderPrefixOptions {
+  /** The file's size in bytes, as `files` lists it. */
+  size: number;
+  /** Throws to refuse a header of this many bytes (e.g. over a cap across files); default: accepts. */
+  accept?: (headerLength: number) => void;
+}
+
 /**
  * A safetensors file's bytes up to the end of its header: its 8-byte length, then the header when
  * that length is plausible (under the cap and inside the file; `accept(n)` may refuse it first),
@@ -205,8 +215,7 @@ export function rejectingPrimitives(files: ModelFiles) {
 export async function readHeaderPrefix(
   files: ModelFiles,
   fileName: string,
-  size: number,
-  accept: (headerLength: number) => void = () => {},
+  { size, accept = () => {} }: HeaderPrefixOptions,
 ): Promise<Uint8Array> {
   const head = await files.read(fileName, 0, Math.min(8, size));
   if (head.length < 8) return head;

@@ -114,7 +114,7 @@ export async function averageStep(o: AverageOptions): Promise<AverageResult> {
     eosTokenId: tokenizer.eosTokenId,
     log,
   };
-  const base = await prepareStepBase(competition, tasks, settings, step.baseline);
+  const base = await prepareStepBase({ competition, tasks }, settings, step.baseline);
   const total = chosen.reduce((s, e) => s + e.weight!, 0);
   const weighted = [];
   for (const e of chosen) {
@@ -132,7 +132,7 @@ export async function averageStep(o: AverageOptions): Promise<AverageResult> {
 
   await writeMergedModel(base.model, weighted, o.outDir);
   const merged = await checkModel(o.outDir, { limits: competitionLimits(competition), label: "merged model" });
-  const score = await scoreModel(o.outDir, competition, tasks, settings, { checked: merged });
+  const score = await scoreModel(o.outDir, { competition, tasks }, settings, { checked: merged });
   if (score.status !== "ok") throw new RangeError(`the merged model does not score: ${score.reason}`);
   const mergedLoss = score.loss!, baseLoss = step.baseline.loss;
   if (mergedLoss > baseLoss) {
@@ -178,7 +178,10 @@ export async function averageStep(o: AverageOptions): Promise<AverageResult> {
   );
   if (o.repo) {
     const files = [...await localModelFileSet(o.outDir), MERGE_MANIFEST];
-    result.commit = await o.store.upload(o.repo, o.outDir, files, {
+    result.commit = await o.store.upload({
+      repo: o.repo,
+      dir: o.outDir,
+      paths: files,
       message: formatReason(
         `average of ${chosen.length} adapters from step ${step.id} of competition ${competition.id}`,
       ),

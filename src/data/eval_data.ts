@@ -102,7 +102,7 @@ export async function prepareEvalData(o: PrepareOptions): Promise<{ tasks: TaskD
     if (!dataset) throw new RangeError(`task ${task.id}: unknown dataset ${task.dataset}`);
     const key = JSON.stringify([task.id, task.dataset, task.pages, toHex(o.seed), o.tokenizer.name]);
     const { documents, fetched } = await cache.get(key, async () => {
-      const fetched = await fetchTaskDocuments(o.client, dataset, o.seed, task.id, task.pages);
+      const fetched = await fetchTaskDocuments(o.client, dataset, { seed: o.seed, taskId: task.id, pages: task.pages });
       cache.tokenizations++;
       return { documents: tokenizeDocuments(o.tokenizer, fetched.documents), fetched };
     });

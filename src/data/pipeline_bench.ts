@@ -29,7 +29,11 @@ export async function benchDataPipeline(o: {
   seed: Uint8Array;
 }): Promise<DataPipelineTiming> {
   let t = performance.now();
-  const fetched = await fetchTaskDocuments(o.client, DATASETS[o.dataset], o.seed, o.dataset, o.pages);
+  const fetched = await fetchTaskDocuments(o.client, DATASETS[o.dataset], {
+    seed: o.seed,
+    taskId: o.dataset,
+    pages: o.pages,
+  });
   const fetchMs = performance.now() - t;
   t = performance.now();
   const documents = tokenizeDocuments(o.tokenizer, fetched.documents);

@@ -27,13 +27,18 @@ export interface TaskDocuments {
 /** Most replacements per requested page before giving up. */
 const MAX_REPLACEMENTS_PER_PAGE = 2;
 
-/** Fetches `pages` pages of `dataset` for `taskId` under `seed`. */
+/** Which pages a task reads: `pages` of them, planned from the step's `seed` and the task's id. */
+export interface TaskPages {
+  seed: Uint8Array;
+  taskId: string;
+  pages: number;
+}
+
+/** Fetches the task's pages of `dataset`. */
 export async function fetchTaskDocuments(
   client: DatasetsServerClient,
   dataset: DatasetDefinition,
-  seed: Uint8Array,
-  taskId: string,
-  pages: number,
+  { seed, taskId, pages }: TaskPages,
 ): Promise<TaskDocuments> {
   const size = dataset.configs.kind === "from-size" ? await client.size(dataset.hfDataset, dataset.split) : undefined;
   const planner = new PagePlanner(seed, taskId, dataset, size?.configs);

@@ -5,7 +5,7 @@
  */
 import { hashModelDir, secureHash } from "../metadata/mod.ts";
 import { ModelRejected } from "../../eval/mod.ts";
-import { type AdapterExpectation, type InspectedModel, inspectRemoteModel, type RemoteLimits } from "./inspect.ts";
+import { type InspectedModel, type InspectOptions, inspectRemoteModel } from "./inspect.ts";
 import type { DownloadResult, ModelStore, OnDownloadProgress } from "./model_store.ts";
 
 /** A downloaded, verified model. */
@@ -16,17 +16,14 @@ export interface FetchedModel extends InspectedModel {
   download: DownloadResult;
 }
 
-/** Options for `fetchModel`. */
-export interface FetchOptions {
+/** Options for `fetchModel`: the inspection's limits and adapter base, and where and what to download. */
+export interface FetchOptions extends InspectOptions {
   cacheDir: string;
-  limits?: RemoteLimits;
   /**
    * When given, the downloaded files must hash to this secure hash for `hotkey` (a miner's
    * commitment), or to this plain model hash (a base pinned in the schedule).
    */
   expect?: { secureHash: string; hotkey: string } | { hash: string };
-  /** In an adapter competition: the revision must hold an adapter for this base. */
-  adapter?: AdapterExpectation;
   onProgress?: OnDownloadProgress;
 }
 
@@ -37,8 +34,14 @@ export async function fetchModel(
   commit: string,
   o: FetchOptions,
 ): Promise<FetchedModel> {
-  const inspected = await inspectRemoteModel(store, repo, commit, o.limits, o.adapter);
-  const download = await store.download(repo, inspected.revision.commit, inspected.files, o.cacheDir, o.onProgress);
+  const inspected = await inspectRemoteModel(store, repo, commit, o);
+  const download = await store.download({
+    repo,
+    commit: inspected.revision.commit,
+    paths: inspected.files,
+    cacheDir: o.cacheDir,
+    onProgress: o.onProgress,
+  });
   const dir = download.dir;
   const { hash } = await hashModelDir(dir);
   if (o.expect && "hash" in o.expect && hash !== o.expect.hash) {

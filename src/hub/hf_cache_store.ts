@@ -6,25 +6,17 @@
  */
 import { basename, join } from "node:path";
 import { HttpError } from "../http/mod.ts";
-import {
-  cacheFolderName,
-  checkRelativePath,
-  type DownloadResult,
-  type ModelRevision,
-  type ModelStore,
-  type OnDownloadProgress,
-  readFileRange,
-  type RemoteFile,
-} from "./model_store.ts";
+import { cacheFolderName, checkRelativePath, pickFiles, readFileRange } from "./model_store.ts";
+import type * as store from "./model_store.ts";
 
 /** A read-only store over the HF cache in `cacheDir`. */
-export class HfCacheStore implements ModelStore {
+export class HfCacheStore implements store.ModelStore {
   readonly name: string;
   constructor(readonly cacheDir: string) {
     this.name = `hf-cache:${cacheDir}`;
   }
 
-  async revision(repo: string, revision: string): Promise<ModelRevision> {
+  async revision(repo: string, revision: string): Promise<store.ModelRevision> {
     const folder = join(this.cacheDir, cacheFolderName(repo));
     let commit = revision;
     if (!/^[0-9a-f]{40}$/.test(revision)) {
@@ -35,7 +27,7 @@ export class HfCacheStore implements ModelStore {
         throw this.#missing(`${repo}@${revision}`);
       }
     }
-    const files: RemoteFile[] = [];
+    const files: store.RemoteFile[] = [];
     const walk = async (dir: string, prefix: string) => {
       for await (const e of Deno.readDir(dir)) {
         const path = join(dir, e.name), rel = prefix + e.name;
@@ -55,7 +47,7 @@ export class HfCacheStore implements ModelStore {
     return { repo, commit, private: false, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) };
   }
 
-  async readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array> {
+  async readRange({ repo, commit, path }: store.RepoFile, start: number, end: number): Promise<Uint8Array> {
     checkRelativePath(path);
     let f: Deno.FsFile;
     try {
@@ -67,26 +59,21 @@ export class HfCacheStore implements ModelStore {
     return await readFileRange(file, start, end);
   }
 
-  async download(
-    repo: string,
-    commit: string,
-    paths: string[],
-    cacheDir: string,
-    onProgress?: OnDownloadProgress,
-  ): Promise<DownloadResult> {
+  async download({ repo, commit, paths, cacheDir, onProgress }: store.DownloadRequest): Promise<store.DownloadResult> {
     if (cacheDir !== this.cacheDir) {
       throw new TypeError(
         `offline: models can only be read from the cache ${this.cacheDir}, not copied to ${cacheDir}`,
       );
     }
-    const listed = new Map((await this.revision(repo, commit)).files.map((f) => [f.path, f.size]));
-    const totalBytes = paths.reduce((n, p) => n + (listed.get(p) ?? 0), 0);
+    const { files, totalBytes } = pickFiles(
+      (await this.revision(repo, commit)).files,
+      paths,
+      (p) => this.#missing(`${repo}@${commit.slice(0, 12)}/${p}`),
+    );
     let bytes = 0;
-    for (const path of paths) {
-      const size = listed.get(path);
-      if (size === undefined) throw this.#missing(`${repo}@${commit.slice(0, 12)}/${path}`);
+    for (const { path, size } of files) {
       bytes += size;
-      onProgress?.({ path, fileBytes: size, fileSize: size, bytes, totalBytes });
+      onProgress?.({ path, fileBytes: size, fileSize: size, bytes, totalBytes, reused: true });
     }
     const dir = join(this.cacheDir, cacheFolderName(repo), "snapshots", commit);
     return { dir, createdSnapshot: false, createdBlobs: [], fetchedBytes: 0 };

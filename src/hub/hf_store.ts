@@ -23,14 +23,8 @@ import {
 } from "../http/mod.ts";
 import { downloadHubFile } from "./hf_download.ts";
 import { hfEndpoint } from "./hf_env.ts";
-import {
-  cacheFolderName,
-  checkRelativePath,
-  type DownloadResult,
-  type ModelRevision,
-  type ModelStore,
-  type OnDownloadProgress,
-} from "./model_store.ts";
+import { cacheFolderName, checkRelativePath, pickFiles } from "./model_store.ts";
+import type * as store from "./model_store.ts";
 
 /**
  * The Hub's `X-Error-Code`s that callers act on (huggingface_hub `hf_raise_for_status`).
@@ -52,7 +46,7 @@ export interface HfStoreOptions {
 }
 
 /** The Hugging Face Hub store. */
-export class HfModelStore implements ModelStore {
+export class HfModelStore implements store.ModelStore {
   readonly name: string;
   readonly hubUrl: string;
   /** Stall-guarded: for transfers this module reads itself. */
@@ -71,7 +65,7 @@ export class HfModelStore implements ModelStore {
     };
   }
 
-  async revision(repo: string, revision: string): Promise<ModelRevision> {
+  async revision(repo: string, revision: string): Promise<store.ModelRevision> {
     const info = await this.#retry(
       `model info ${repo}@${revision}`,
       () => modelInfo({ ...this.#hub, name: repo, revision, additionalFields: ["sha"] }),
@@ -92,7 +86,7 @@ export class HfModelStore implements ModelStore {
     return { repo, commit, private: info.private, files };
   }
 
-  async readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array> {
+  async readRange({ repo, commit, path }: store.RepoFile, start: number, end: number): Promise<Uint8Array> {
     checkRelativePath(path);
     return await this.#retry(`read ${repo}@${commit.slice(0, 12)}/${path}`, async () => {
       const blob = await downloadFile({ ...this.#hub, repo, path, revision: commit });
@@ -103,23 +97,14 @@ export class HfModelStore implements ModelStore {
     });
   }
 
-  async download(
-    repo: string,
-    commit: string,
-    paths: string[],
-    cacheDir: string,
-    onProgress?: OnDownloadProgress,
-  ): Promise<DownloadResult> {
-    paths.forEach(checkRelativePath);
+  async download({ repo, commit, paths, cacheDir, onProgress }: store.DownloadRequest): Promise<store.DownloadResult> {
+    const { files, totalBytes } = pickFiles(
+      (await this.revision(repo, commit)).files,
+      paths,
+      (p) => new HttpError(404, `${repo}@${commit} has no ${p}`, { transient: false, code: "EntryNotFound" }),
+    );
     const dir = join(cacheDir, cacheFolderName(repo), "snapshots", commit);
     const createdSnapshot = !(await exists(dir));
-    const listed = new Map((await this.revision(repo, commit)).files.map((f) => [f.path, f]));
-    const files = paths.map((p) => {
-      const f = listed.get(p);
-      if (!f) throw new HttpError(404, `${repo}@${commit} has no ${p}`, { transient: false, code: "EntryNotFound" });
-      return f;
-    });
-    const totalBytes = files.reduce((n, f) => n + f.size, 0);
     let bytes = 0, fetchedBytes = 0;
     const createdBlobs: string[] = [];
     const queue = [...files];
@@ -158,22 +143,18 @@ export class HfModelStore implements ModelStore {
     return { dir, createdSnapshot, createdBlobs, fetchedBytes };
   }
 
-  async upload(
-    repo: string,
-    dir: string,
-    paths: string[],
-    options: { private?: boolean; message?: string } = {},
-  ): Promise<string> {
+  async upload(request: store.UploadRequest): Promise<string> {
+    const { repo, dir, paths } = request;
     paths.forEach(checkRelativePath);
     const accessToken = this.#writeToken();
     try {
       await this.#retry(
         `create ${repo}`,
-        () => createRepo({ ...this.#hub, accessToken, repo, private: options.private ?? true }),
+        () => createRepo({ ...this.#hub, accessToken, repo, private: request.private ?? true }),
       );
     } catch (e) {
       if (!(e instanceof HttpError && e.status === 409)) throw e; // it exists already
-      if (options.private !== undefined) await this.setVisibility(repo, options.private);
+      if (request.private !== undefined) await this.setVisibility(repo, request.private);
     }
     const files = paths.map((path) => ({ path, content: pathToFileURL(join(dir, path)) }));
     const result = await this.#retry(
@@ -184,7 +165,7 @@ export class HfModelStore implements ModelStore {
           accessToken,
           repo,
           files,
-          commitTitle: options.message ?? "upload",
+          commitTitle: request.message ?? "upload",
           useXet: false,
         }),
     );

@@ -56,8 +56,15 @@ export function remoteModelFiles(store: ModelStore, repo: string, revision: Mode
   return {
     label: `${repo}@${revision.commit.slice(0, 12)}`,
     size: (name) => sizes.get(name),
-    read: (name, start, end) => store.readRange(repo, revision.commit, name, start, end),
+    read: (name, start, end) => store.readRange({ repo, commit: revision.commit, path: name }, start, end),
   };
+}
+
+/** What an inspection holds a remote model to. */
+export interface InspectOptions {
+  limits?: RemoteLimits;
+  /** Set in an adapter competition: the revision must hold an adapter for this base. */
+  adapter?: AdapterExpectation;
 }
 
 /** Checks `repo@commit` from listings and headers; throws `ModelRejected` naming the rule. */
@@ -65,10 +72,9 @@ export async function inspectRemoteModel(
   store: ModelStore,
   repo: string,
   commit: string,
-  limits: RemoteLimits = {},
-  /** Set in an adapter competition: the revision must hold an adapter for this base. */
-  adapter?: AdapterExpectation,
+  o: InspectOptions = {},
 ): Promise<InspectedModel> {
+  const { limits = {}, adapter } = o;
   const revision = await store.revision(repo, commit);
   const remote = remoteModelFiles(store, repo, revision);
   const label = remote.label;

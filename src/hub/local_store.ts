@@ -12,15 +12,8 @@
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
 import { fileSha256Hex } from "../metadata/mod.ts";
-import {
-  cacheFolderName,
-  checkRelativePath,
-  type DownloadResult,
-  type ModelRevision,
-  type ModelStore,
-  type OnDownloadProgress,
-  readFileRange,
-} from "./model_store.ts";
+import { cacheFolderName, checkRelativePath, pickFiles, readFileRange } from "./model_store.ts";
+import type * as store from "./model_store.ts";
 
 interface CommitRecord {
   parent: string | null;
@@ -32,13 +25,13 @@ interface CommitRecord {
 const SHA = /^[0-9a-f]{40}$/;
 
 /** The local store under `root`. */
-export class LocalModelStore implements ModelStore {
+export class LocalModelStore implements store.ModelStore {
   readonly name: string;
   constructor(readonly root: string) {
     this.name = `local:${root}`;
   }
 
-  async revision(repo: string, revision: string): Promise<ModelRevision> {
+  async revision(repo: string, revision: string): Promise<store.ModelRevision> {
     const commit = await this.#resolve(repo, revision);
     const record = await this.#commit(repo, commit);
     const visibility = await this.#visibility(repo);
@@ -50,31 +43,22 @@ export class LocalModelStore implements ModelStore {
     };
   }
 
-  async readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array> {
+  async readRange({ repo, commit, path }: store.RepoFile, start: number, end: number): Promise<Uint8Array> {
     const file = (await this.#commit(repo, commit)).files.find((f) => f.path === path);
     if (!file) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${path}`);
     using f = await Deno.open(this.#blob(file.sha256));
     return await readFileRange(f, start, Math.min(end, file.size));
   }
 
-  async download(
-    repo: string,
-    commit: string,
-    paths: string[],
-    cacheDir: string,
-    onProgress?: OnDownloadProgress,
-  ): Promise<DownloadResult> {
-    paths.forEach(checkRelativePath);
-    const record = await this.#commit(repo, commit);
+  async download({ repo, commit, paths, cacheDir, onProgress }: store.DownloadRequest): Promise<store.DownloadResult> {
+    const { files: wanted, totalBytes } = pickFiles(
+      (await this.#commit(repo, commit)).files,
+      paths,
+      (p) => new Deno.errors.NotFound(`${repo}@${commit} has no ${p}`),
+    );
     const folder = join(cacheDir, cacheFolderName(repo));
     const snapshot = join(folder, "snapshots", commit);
     const createdSnapshot = !(await linkExists(snapshot));
-    const wanted = paths.map((p) => {
-      const f = record.files.find((x) => x.path === p);
-      if (!f) throw new Deno.errors.NotFound(`${repo}@${commit} has no ${p}`);
-      return f;
-    });
-    const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
     let bytes = 0, fetchedBytes = 0;
     const createdBlobs: string[] = [];
     for (const f of wanted) {
@@ -98,12 +82,8 @@ export class LocalModelStore implements ModelStore {
     return { dir: snapshot, createdSnapshot, createdBlobs, fetchedBytes };
   }
 
-  async upload(
-    repo: string,
-    dir: string,
-    paths: string[],
-    options: { private?: boolean; message?: string } = {},
-  ): Promise<string> {
+  async upload(request: store.UploadRequest): Promise<string> {
+    const { repo, dir, paths } = request;
     const files = [];
     for (const path of [...paths].sort()) {
       checkRelativePath(path);
@@ -119,8 +99,8 @@ export class LocalModelStore implements ModelStore {
     const parent = await this.#resolve(repo, "main").catch(() => null);
     const record: CommitRecord = {
       parent,
-      private: options.private ?? (await this.#visibility(repo)) ?? true,
-      message: options.message ?? "upload",
+      private: request.private ?? (await this.#visibility(repo)) ?? true,
+      message: request.message ?? "upload",
       files,
     };
     const sha = createHash("sha256").update(JSON.stringify({ parent, files })).digest("hex").slice(0, 40);
@@ -129,7 +109,7 @@ export class LocalModelStore implements ModelStore {
     await Deno.mkdir(join(repoDir, "refs"), { recursive: true });
     await atomicWrite(join(repoDir, "commits", `${sha}.json`), JSON.stringify(record));
     await atomicWrite(join(repoDir, "refs", "main"), sha);
-    if (options.private !== undefined || (await this.#visibility(repo)) === undefined) {
+    if (request.private !== undefined || (await this.#visibility(repo)) === undefined) {
       await this.setVisibility(repo, record.private);
     }
     return sha;
@@ -178,22 +158,13 @@ export class LocalModelStore implements ModelStore {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether `path` exists: followed through links by `Deno.stat`, the link itself by `Deno.lstat`. */
+function exists(path: string, stat: (path: string) => Promise<Deno.FileInfo> = Deno.stat): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
-async function linkExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
+function linkExists(path: string): Promise<boolean> {
+  return exists(path, Deno.lstat);
 }
 
 async function atomicWrite(path: string, text: string): Promise<void> {

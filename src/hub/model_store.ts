@@ -38,6 +38,32 @@ export interface DownloadProgress {
 /** Receives progress often (every chunk); callers throttle what they show. */
 export type OnDownloadProgress = (p: DownloadProgress) => void;
 
+/** One file of a repo at a commit. */
+export interface RepoFile {
+  repo: string;
+  commit: string;
+  path: string;
+}
+
+/** What to download: exactly `paths` of `repo` at `commit`, into the HF cache at `cacheDir`. */
+export interface DownloadRequest {
+  repo: string;
+  commit: string;
+  paths: string[];
+  cacheDir: string;
+  onProgress?: OnDownloadProgress;
+}
+
+/** What to upload: `paths` (relative to `dir`) as one commit to `repo`. */
+export interface UploadRequest {
+  repo: string;
+  dir: string;
+  paths: string[];
+  /** A new repo is private unless this is false. */
+  private?: boolean;
+  message?: string;
+}
+
 /** What a download left in the cache, so the caller can tell its own entries from other tools'. */
 export interface DownloadResult {
   /** The snapshot directory (`…/snapshots/{commit}`). */
@@ -56,31 +82,39 @@ export interface ModelStore {
   /** The files at a revision (a commit sha or a branch such as "main"). */
   revision(repo: string, revision: string): Promise<ModelRevision>;
   /** Bytes [start, end) of one file at a commit (HTTP range requests on the Hub). */
-  readRange(repo: string, commit: string, path: string, start: number, end: number): Promise<Uint8Array>;
+  readRange(file: RepoFile, start: number, end: number): Promise<Uint8Array>;
   /**
    * Downloads exactly `paths` at `commit` into `cacheDir` (the Hugging Face cache layout). Files
    * already there, from this program or another HF tool, are not fetched again.
    */
-  download(
-    repo: string,
-    commit: string,
-    paths: string[],
-    cacheDir: string,
-    onProgress?: OnDownloadProgress,
-  ): Promise<DownloadResult>;
+  download(request: DownloadRequest): Promise<DownloadResult>;
   /** Commits the given files of `dir` (creating the repo, private by default); returns the commit sha. */
-  upload(
-    repo: string,
-    dir: string,
-    paths: string[],
-    options?: { private?: boolean; message?: string },
-  ): Promise<string>;
+  upload(request: UploadRequest): Promise<string>;
   setVisibility(repo: string, isPrivate: boolean): Promise<void>;
 }
 
 /** `models--{ns}--{name}`: the Hugging Face cache folder of a model repo. */
 export function cacheFolderName(repo: string): string {
   return `models--${repo.replaceAll("/", "--")}`;
+}
+
+/**
+ * The listed files a download asks for, in the order asked, and their total size. Every path is
+ * checked to be plain and relative first; one the revision does not list is `missing(path)`.
+ */
+export function pickFiles<F extends { path: string; size: number }>(
+  listed: F[],
+  paths: string[],
+  missing: (path: string) => Error,
+): { files: F[]; totalBytes: number } {
+  paths.forEach(checkRelativePath);
+  const byPath = new Map(listed.map((f) => [f.path, f]));
+  const files = paths.map((p) => {
+    const f = byPath.get(p);
+    if (!f) throw missing(p);
+    return f;
+  });
+  return { files, totalBytes: files.reduce((n, f) => n + f.size, 0) };
 }
 
 /** Refuses paths that could escape a directory or are not plain relative paths. */

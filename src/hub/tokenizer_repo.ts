@@ -19,7 +19,7 @@ export function tokenizerResolver(store: ModelStore, cacheDir: string): (repo: s
     if (!files.includes("tokenizer.json")) {
       throw new TypeError(`tokenizer repo ${repo}@${revision} has no tokenizer.json`);
     }
-    const { dir } = await store.download(repo, listed.commit, files, cacheDir);
+    const { dir } = await store.download({ repo, commit: listed.commit, paths: files, cacheDir });
     if (revision !== listed.commit) {
       checkRelativePath(revision);
       const refs = join(cacheDir, cacheFolderName(repo), "refs");

@@ -18,8 +18,7 @@ export interface SparseUpdate {
 /** The dense `[chunks, totalk]` values of `updates` scattered with a mean, each scaled by its factor. */
 export function scatterMean(
   updates: readonly SparseUpdate[],
-  chunks: number,
-  totalk: number,
+  { chunks, totalk }: { chunks: number; totalk: number },
   factors: readonly number[] = updates.map(() => 1),
 ): Float64Array {
   const sums = new Float64Array(chunks * totalk), counts = new Uint32Array(chunks * totalk);
@@ -64,5 +63,5 @@ export function aggregateUpdates(
   totalk: number,
 ): { dense: Float64Array; factors: number[] } {
   const factors = clipFactors(updates);
-  return { dense: scatterMean(updates, chunks, totalk, factors), factors };
+  return { dense: scatterMean(updates, { chunks, totalk }, factors), factors };
 }

@@ -17,7 +17,7 @@ export function decodeParameter(p: ParameterLayout, w: WireParameter): SparseUpd
 
 /** One submission's dense update of a parameter, row-major in the parameter's shape. */
 export function denseUpdate(p: ParameterLayout, w: WireParameter): Float64Array {
-  return fromChunks(scatterMean([decodeParameter(p, w)], p.geometry.chunks, p.geometry.totalk), p.geometry);
+  return fromChunks(scatterMean([decodeParameter(p, w)], p.geometry), p.geometry);
 }
 
 /**
@@ -47,8 +47,7 @@ export function subtractSparse(
   theta: Float32Array,
   p: ParameterLayout,
   w: WireParameter,
-  scale: number,
-  factor = 1,
+  { scale, factor = 1 }: { scale: number; factor?: number },
 ): void {
   const u = decodeParameter(p, w);
   const at = slotOffsets(p, u.idx);

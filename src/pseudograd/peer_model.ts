@@ -31,7 +31,7 @@ export async function writePeerModel(
     shape: ref.shape,
     values: async () => {
       const theta = await readParameter(base, ref), p = byName.get(ref.name);
-      if (p) subtractSparse(theta, p, submission.parameters.get(p.name)!, scale, factors?.get(p.name) ?? 1);
+      if (p) subtractSparse(theta, p, submission.parameters.get(p.name)!, { scale, factor: factors?.get(p.name) ?? 1 });
       return theta;
     },
   }));

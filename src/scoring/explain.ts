@@ -5,17 +5,13 @@
  * the leaderboard, the run log and W&B say the same thing.
  */
 import { epsilonAt, type EpsilonDecay } from "./epsilon.ts";
-import { type Baseline, baselineBar, type ModelOutcome } from "./score_competition.ts";
+import { baselineBar, type ModelOutcome, type ScoringAt } from "./score_competition.ts";
 import { WEIGHT_TEMPERATURE } from "./weights.ts";
 import { beats } from "./wins.ts";
 
 /** The explanation of every outcome, by uid. */
-export function explainOutcomes(
-  outcomes: readonly ModelOutcome[],
-  decay: EpsilonDecay,
-  current: number,
-  baseline?: Baseline,
-): Map<number, string> {
+export function explainOutcomes(outcomes: readonly ModelOutcome[], at: ScoringAt): Map<number, string> {
+  const { decay, block: current, baseline } = at;
   const contenders = outcomes.filter((o) => o.excluded === undefined);
   const bestRate = Math.max(0, ...contenders.map((o) => o.winRate));
   const out = new Map<number, string>();
@@ -72,7 +68,7 @@ export function explainOutcomes(
       );
       continue;
     }
-    const lostTo = others.filter((c) => !beats(o, c, decay, current));
+    const lostTo = others.filter((c) => !beats(o, c, at));
     const record = `wins ${o.wins} of ${others.length}`;
     if (lostTo.length === 0) {
       out.set(o.uid, `${record}: the best win rate, ${weightText(o.weight)}`);

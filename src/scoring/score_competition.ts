@@ -8,7 +8,7 @@ import { competitiveUids } from "./competitive.ts";
 import { epsilonAt, type EpsilonDecay } from "./epsilon.ts";
 import { canonicalOrder, type ScoredModel } from "./models.ts";
 import { softmaxWeights } from "./weights.ts";
-import { computeWins } from "./wins.ts";
+import { computeWins, type WinsAt } from "./wins.ts";
 
 /**
  * In an adapter competition, the base's loss on the same pages. The base counts as the earliest
@@ -18,6 +18,14 @@ import { computeWins } from "./wins.ts";
 export interface Baseline {
   loss: number;
   block: number;
+}
+
+/**
+ * What a step is scored under: the competition's epsilon decay, the block it is scored at, and in
+ * an adapter competition the base's loss on the step's pages.
+ */
+export interface ScoringAt extends WinsAt {
+  baseline?: Baseline;
 }
 
 /** The loss an adapter must beat: the base's, discounted by the base's epsilon at `current`. */
@@ -47,19 +55,15 @@ export interface ModelOutcome extends ScoredModel {
   weight: number;
 }
 
-/** Scores one competition's models at block `current`; outcomes by ascending uid. */
-export function scoreCompetition(
-  models: readonly ScoredModel[],
-  decay: EpsilonDecay,
-  current: number,
-  baseline?: Baseline,
-): ModelOutcome[] {
+/** Scores one competition's models at block `at.block`; outcomes by ascending uid. */
+export function scoreCompetition(models: readonly ScoredModel[], at: ScoringAt): ModelOutcome[] {
+  const { decay, block: current, baseline } = at;
   const ordered = canonicalOrder(models);
   const bar = baseline ? baselineBar(baseline, decay, current) : Infinity;
   const improving = (m: ScoredModel) => Number.isFinite(m.loss) && m.loss < bar;
   const keep = new Set(competitiveUids(ordered.filter(improving), decay));
   const contenders = ordered.filter((m) => keep.has(m.uid));
-  const wins = new Map(computeWins(contenders, decay, current).map((w) => [w.uid, w]));
+  const wins = new Map(computeWins(contenders, at).map((w) => [w.uid, w]));
   const weights = softmaxWeights(new Map([...wins].map(([uid, w]) => [uid, w.winRate])));
   return ordered.map((m) => ({
     ...m,

@@ -19,7 +19,7 @@ export function recordCompetitionWeights(
   state: CompetitionWeights,
   competitionId: number,
   stepWeights: ReadonlyMap<number, number>,
-  alpha = EMA_ALPHA,
+  { alpha = EMA_ALPHA }: { alpha?: number } = {},
 ): CompetitionWeights {
   const total = [...stepWeights.values()].reduce((a, b) => a + b, 0);
   const fresh: Record<number, number> = {};

@@ -7,6 +7,12 @@
 import { epsilonAt, type EpsilonDecay } from "./epsilon.ts";
 import { canonicalOrder, type ScoredModel } from "./models.ts";
 
+/** The epsilon decay and the block that pairwise wins are counted at. */
+export interface WinsAt {
+  decay: EpsilonDecay;
+  block: number;
+}
+
 /** Wins and win rate of one model. */
 export interface WinRecord {
   uid: number;
@@ -14,18 +20,19 @@ export interface WinRecord {
   winRate: number;
 }
 
-/** Whether `a` beats `b` at block `current`. */
-export function beats(a: ScoredModel, b: ScoredModel, decay: EpsilonDecay, current: number): boolean {
+/** Whether `a` beats `b` at block `at.block`. */
+export function beats(a: ScoredModel, b: ScoredModel, at: WinsAt): boolean {
+  const { decay, block: current } = at;
   const lossA = a.block < b.block ? a.loss * (1 - epsilonAt(decay, current, a.block)) : a.loss;
   const lossB = b.block < a.block ? b.loss * (1 - epsilonAt(decay, current, b.block)) : b.loss;
   return lossA < lossB;
 }
 
 /** Wins of every model against every other, by ascending uid. */
-export function computeWins(models: readonly ScoredModel[], decay: EpsilonDecay, current: number): WinRecord[] {
+export function computeWins(models: readonly ScoredModel[], at: WinsAt): WinRecord[] {
   const ordered = canonicalOrder(models);
   return ordered.map((a) => {
-    const wins = ordered.filter((b) => b !== a && beats(a, b, decay, current)).length;
+    const wins = ordered.filter((b) => b !== a && beats(a, b, at)).length;
     return { uid: a.uid, wins, winRate: ordered.length > 1 ? wins / (ordered.length - 1) : 1 };
   });
 }

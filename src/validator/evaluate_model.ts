@@ -73,7 +73,7 @@ export async function evaluateModel(job: EvalJob, s: EvalSettings): Promise<Eval
   }
   s.signal?.throwIfAborted();
   const fetchMs = performance.now() - started;
-  const score = await scoreModel(fetched.dir, competition, tasks, s, { base: stepBase });
+  const score = await scoreModel(fetched.dir, { competition, tasks }, s, { base: stepBase });
   return {
     ...base,
     loss: score.loss,

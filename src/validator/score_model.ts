@@ -101,6 +101,12 @@ export function submissionLimits(c: Competition): ModelLimits {
   return c.kind === "adapter" ? { maxBytes: c.maxBytes } : competitionLimits(c);
 }
 
+/** What a model is scored on: its competition and the step's pages as token data. */
+export interface ScoreOn<C extends Competition = Competition> {
+  competition: C;
+  tasks: readonly TaskData[];
+}
+
 /**
  * Scores the model in `dir` on the step's `tasks`. In an adapter competition `dir` holds an
  * adapter and `o.base` the step's checked base; `o.checked` is a model already checked (the base
@@ -108,8 +114,7 @@ export function submissionLimits(c: Competition): ModelLimits {
  */
 export async function scoreModel(
   dir: string,
-  competition: Competition,
-  tasks: readonly TaskData[],
+  { competition, tasks }: ScoreOn,
   s: ScoreSettings,
   o: { base?: CheckedModel; checked?: CheckedModel } = {},
 ): Promise<ModelScore> {
@@ -191,7 +196,7 @@ export async function scoreModel(
     result.lossesSha256 = digest.digest("hex");
     const first = tasks.find((t) => t.sequences.length >= 2);
     result.sanity = first
-      ? await sanityCheck(session, first.sequences[0], first.sequences[1], s.eosTokenId, maxLength)
+      ? await sanityCheck(session, [first.sequences[0], first.sequences[1]], { eosTokenId: s.eosTokenId, maxLength })
       : null;
     return tasks.reduce((sum, t) => sum + t.task.weight * result.taskLosses[t.task.id], 0);
   };

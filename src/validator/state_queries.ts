@@ -5,8 +5,8 @@
  * writer), and each list is bounded by what it asks for, never by a hidden cap.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { EvalRecord, StepBaseline, TrackedModel } from "./state_records.ts";
-import { num, type Row, text } from "./state_rows.ts";
+import type { EvalRecord, StepBaseline, StepRecord, TrackedModel } from "./state_records.ts";
+import { num, type Row, text, toModel, toStep } from "./state_rows.ts";
 
 /** A competition's latest completed step. */
 export interface DoneStepRow {
@@ -36,15 +36,10 @@ export interface ScoredEvalRow {
 }
 
 /** A model tracked for a competition that a step did not score. */
-export interface UnscoredModelRow {
-  uid: number;
-  hotkey: string;
-  repo: string;
-  revision: string;
-  commitBlock: number;
-  status: TrackedModel["status"];
-  reason: string | null;
-}
+export type UnscoredModelRow = Pick<
+  TrackedModel,
+  "uid" | "hotkey" | "repo" | "revision" | "commitBlock" | "status" | "reason"
+>;
 
 /** One evaluation of a uid, with its step's block. */
 export interface UidEvalRow {
@@ -138,17 +133,9 @@ export class StateQueries {
    */
   unscoredModels(competitionId: number, stepId?: number): UnscoredModelRow[] {
     return (this.#db.prepare(
-      `SELECT uid, hotkey, repo, revision, commit_block, status, reason FROM models
+      `SELECT * FROM models
        WHERE competition_id = ? AND status != 'ignored' AND hotkey NOT IN (SELECT hotkey FROM evals WHERE step_id = ?)`,
-    ).all(competitionId, stepId ?? -1) as Row[]).map((r) => ({
-      uid: Number(r.uid),
-      hotkey: r.hotkey as string,
-      repo: r.repo as string,
-      revision: r.revision as string,
-      commitBlock: Number(r.commit_block),
-      status: r.status as TrackedModel["status"],
-      reason: text(r.reason),
-    }));
+    ).all(competitionId, stepId ?? -1) as Row[]).map(toModel);
   }
 
   /**
@@ -188,13 +175,8 @@ export class StateQueries {
   /** The manifests of the latest `limit` steps that have one, newest first. */
   manifests(limit: number): ManifestRow[] {
     return (this.#db.prepare(
-      "SELECT id, block, competition_id, manifest FROM steps WHERE manifest IS NOT NULL ORDER BY id DESC LIMIT ?",
-    ).all(limit) as Row[]).map((r) => ({
-      stepId: Number(r.id),
-      block: Number(r.block),
-      competitionId: Number(r.competition_id),
-      manifest: JSON.parse(r.manifest as string) as unknown,
-    }));
+      "SELECT * FROM steps WHERE manifest IS NOT NULL ORDER BY id DESC LIMIT ?",
+    ).all(limit) as Row[]).map(toStep).map((s) => ({ ...stepHead(s), manifest: s.manifest }));
   }
 
   /** Commitments kept as ignored (malformed, or for a competition not in force), by uid. */
@@ -213,14 +195,8 @@ export class StateQueries {
   /** The latest `limit` failed steps, newest first. */
   failedSteps(limit: number): FailedStepRow[] {
     return (this.#db.prepare(
-      "SELECT id, block, competition_id, reason, started_ms FROM steps WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
-    ).all(limit) as Row[]).map((r) => ({
-      stepId: Number(r.id),
-      block: Number(r.block),
-      competitionId: Number(r.competition_id),
-      reason: text(r.reason),
-      startedMs: Number(r.started_ms),
-    }));
+      "SELECT * FROM steps WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
+    ).all(limit) as Row[]).map(toStep).map((s) => ({ ...stepHead(s), reason: s.reason, startedMs: s.startedMs }));
   }
 
   /** The block of the newest step, whatever its status; undefined before the first. */
@@ -228,4 +204,9 @@ export class StateQueries {
     const r = this.#db.prepare("SELECT block FROM steps ORDER BY id DESC LIMIT 1").get() as Row | undefined;
     return r ? Number(r.block) : undefined;
   }
+}
+
+/** Which step a row speaks of, as the leaderboard names it. */
+function stepHead(s: StepRecord): { stepId: number; block: number; competitionId: number } {
+  return { stepId: s.id, block: s.block, competitionId: s.competitionId };
 }

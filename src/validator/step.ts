@@ -113,7 +113,7 @@ async function prepareBase(
   if (competition.kind !== "adapter") return undefined;
   const { repo, revision } = competition.adapter.base;
   const onFetched = ownCache(ctx, turn.now, repo, revision);
-  const stepBase = await prepareStepBase(competition, tasks, { ...settings, onFetched }, step?.baseline ?? null);
+  const stepBase = await prepareStepBase({ competition, tasks }, { ...settings, onFetched }, step?.baseline ?? null);
   ctx.log(
     `  base ${repo}@${revision.slice(0, 8)}: loss ${stepBase.baseline.loss.toFixed(4)}${
       step?.baseline ? " (scored when the step began)" : ""

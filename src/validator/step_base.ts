@@ -7,10 +7,9 @@
  */
 import { type CheckedModel, checkModel, ModelRejected } from "../../eval/mod.ts";
 import type { AdapterCompetition } from "../competitions/mod.ts";
-import type { TaskData } from "../data/mod.ts";
 import { downloadMeter, type FetchedModel, fetchModel } from "../hub/mod.ts";
 import type { EvalSettings } from "./evaluate_model.ts";
-import { competitionLimits, scoreModel } from "./score_model.ts";
+import { competitionLimits, scoreModel, type ScoreOn } from "./score_model.ts";
 import type { StepBaseline } from "./state.ts";
 
 /** The base, ready for adapters, and its result on the step's pages. */
@@ -30,14 +29,14 @@ export class BaseUnavailable extends Error {
 
 /**
  * Fetches, checks and (unless `known` is the step's stored result) scores the base of
- * `competition` on `tasks`. Throws `BaseUnavailable`.
+ * `on.competition` on `on.tasks`. Throws `BaseUnavailable`.
  */
 export async function prepareStepBase(
-  competition: AdapterCompetition,
-  tasks: readonly TaskData[],
+  on: ScoreOn<AdapterCompetition>,
   s: EvalSettings,
   known: StepBaseline | null,
 ): Promise<StepBase> {
+  const { competition } = on;
   const { repo, revision, hash } = competition.adapter.base;
   const label = `base ${repo}@${revision.slice(0, 8)}`;
   let fetched: FetchedModel, model: CheckedModel;
@@ -55,7 +54,7 @@ export async function prepareStepBase(
     throw new BaseUnavailable(`${label}: ${(e as Error).message}`, lasting, { cause: e });
   }
   if (known) return { model, baseline: known, fetched };
-  const score = await scoreModel(fetched.dir, competition, tasks, s, { checked: model });
+  const score = await scoreModel(fetched.dir, on, s, { checked: model });
   if (score.status !== "ok") {
     throw new BaseUnavailable(`${label}: ${score.status}: ${score.reason}`, score.status === "rejected");
   }

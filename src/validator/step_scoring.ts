@@ -44,13 +44,11 @@ export function scoreStep(
   const baseline = stepBase && { loss: stepBase.baseline.loss, block: scheduleAt(ctx.schedule, stepBlock).startBlock };
   const outcomes = scoreCompetition(
     results.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss ?? Infinity })),
-    competition.epsilon,
-    stepBlock,
-    baseline,
+    { decay: competition.epsilon, block: stepBlock, baseline },
   );
   const stepWeights = new Map(outcomes.map((o) => [o.uid, o.weight]));
   const ema = recordCompetitionWeights(ctx.state.ema(), competition.id, stepWeights);
-  const explanations = explainOutcomes(outcomes, competition.epsilon, stepBlock, baseline);
+  const explanations = explainOutcomes(outcomes, { decay: competition.epsilon, block: stepBlock, baseline });
   const byUid = new Map(results.map((r) => [r.uid, r.hotkey]));
   ctx.state.finishStep(
     stepId,

@@ -170,7 +170,7 @@ async function evaluate(
   if (competition.kind === "adapter") {
     if (!job.baseline) return { record: failed("queue: an adapter job without its step's base result"), streamSha256 };
     try {
-      stepBase = (await prepareStepBase(competition, tasks, settings, job.baseline)).model;
+      stepBase = (await prepareStepBase({ competition, tasks }, settings, job.baseline)).model;
     } catch (e) {
       o.signal.throwIfAborted();
       return { record: failed(`the base: ${(e as Error).message}`), streamSha256 };

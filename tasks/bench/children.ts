@@ -14,6 +14,8 @@ export interface ChildRunOptions {
   batch: number;
   reps: number;
   threads?: number;
+  /** Where a line goes as each model starts (the report itself waits for them all). */
+  log?: (line: string) => void;
 }
 
 /** What the children measured, and each model's weights-file bytes keyed by model name. */
@@ -56,6 +58,9 @@ async function runChild(name: string, o: ChildRunOptions): Promise<ModelBenchRes
     `--cache=${o.cache}`,
   ];
   if (o.threads) args.push(`--threads=${o.threads}`);
+  o.log?.(
+    `measuring ${name}: header check, 2 session builds, 2 warm-ups and ${o.reps} timed runs of each path (B=${o.batch} T=${o.seq}) …`,
+  );
   const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).output();
   if (!out.success) {
     throw new Error(`${name} failed (exit ${out.code})`);

@@ -3,7 +3,7 @@
  * MFU against that peak, check and load times, memory, and the in-graph loss against the
  * logits-out path.
  */
-import type { ModelBenchResult } from "../../eval/bench/mod.ts";
+import { median, type ModelBenchResult } from "../../eval/bench/mod.ts";
 import type { ChildRuns } from "./children.ts";
 
 /** A `peakMatmulGflops` measurement: the best rate and the (M, K, N) product that reached it. */
@@ -14,8 +14,7 @@ export interface PeakMeasurement {
 
 /** Prints the report from the peaks taken `before` and `after` the models; with `json`, also the raw results. */
 export function printEngineReport(
-  before: PeakMeasurement,
-  after: PeakMeasurement,
+  { before, after }: { before: PeakMeasurement; after: PeakMeasurement },
   { results, fileBytes }: ChildRuns,
   json: boolean,
 ): void {
@@ -38,12 +37,15 @@ function printModel(r: ModelBenchResult, bytes: number, peak: number): void {
       (r.parameters / 1e6).toFixed(1)
     }M parameters, B=${r.batchSize} T=${r.sequenceLength})`,
   );
-  line("  tokens/s (in-graph loss)", r.tokensPerSecond.toFixed(0));
+  // Each timed run gives a rate; the spread over the runs says how far one figure can be trusted.
+  const rates = r.runMs.map((ms) => (r.batchSize * r.sequenceLength) / (ms / 1000));
+  const mfu = (tokensPerSecond: number) => (100 * tokensPerSecond * r.flopsPerToken / 1e9) / peak;
+  const spread = (xs: number[], f: (x: number) => string) =>
+    `min ${f(Math.min(...xs))} / median ${f(median(xs))} / max ${f(Math.max(...xs))} over ${xs.length} runs`;
+  line("  tokens/s (in-graph loss)", spread(rates, (x) => x.toFixed(0)));
   line("  achieved GFLOP/s", `${achieved.toFixed(1)} (${(r.flopsPerToken / 1e6).toFixed(0)} MFLOP/token incl. head)`);
-  line(
-    "  MFU vs peak MatMul",
-    `${(100 * achieved / peak).toFixed(1)}%  (head excluded: ${(100 * achievedNonEmb / peak).toFixed(1)}%)`,
-  );
+  line("  MFU vs peak MatMul", spread(rates.map(mfu), (x) => `${x.toFixed(1)}%`));
+  line("  MFU, head excluded (median)", `${(100 * achievedNonEmb / peak).toFixed(1)}%`);
   line("  header check + NaN scan", `${r.checkMs.toFixed(0)} ms`);
   const gb = bytes / 1e9, f32 = r.parameters * 4;
   line("  session build (load), each", r.loadMs.map((x) => `${x.toFixed(0)} ms`).join(", "));

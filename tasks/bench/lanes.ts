@@ -64,7 +64,7 @@ export async function benchLanes(models: number, o: { cache: string }): Promise<
       const miner = await keyFromUri(`//lanes-miner-${i}`);
       await chain.register(1, miner.address, miner);
       const dir = join(root, `m${i}`);
-      await writeModelFiles(dir, CONFIG, randomParameters(CONFIG, 100 + i, 0.05), "F32");
+      await writeModelFiles(dir, { config: CONFIG, tensors: randomParameters(CONFIG, 100 + i, 0.05), dtype: "F32" });
       await publishModel({
         skipChecks: true,
         store,

@@ -169,7 +169,7 @@ export function simulateSubnet(o: SubnetSimOptions): SimRun {
     seconds += candidates.length === 0 ? IDLE_SECONDS : stepSeconds;
     run.steps.push({ competition: competition.name, block, models: candidates.length, seconds: stepSeconds });
     if (results.length === 0) continue;
-    const outcomes = scoreCompetition(results, competition.epsilon, block);
+    const outcomes = scoreCompetition(results, { decay: competition.epsilon, block });
     ema = recordCompetitionWeights(ema, competition.id, new Map(outcomes.map((x) => [x.uid, x.weight])));
     if (o.rule === "budget") {
       const after = budgetAfterStep({

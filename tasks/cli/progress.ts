@@ -35,15 +35,18 @@ export function progress(o: { quiet?: boolean; intervalMs?: number } = {}): Prog
   };
 }
 
-/** "1234/5000 sequences, 812 tokens/s, ETA 3 min". */
-export function rateLine(
-  what: string,
-  done: number,
-  total: number,
-  unitsPerItem: number,
-  unit: string,
-  seconds: number,
-): string {
+/** Where a long count stands: `done` of `total` items of `what`, after `seconds`, each worth `unitsPerItem` `unit`s. */
+export interface Rate {
+  what: string;
+  done: number;
+  total: number;
+  unitsPerItem: number;
+  unit: string;
+  seconds: number;
+}
+
+/** "sequence 1234/5000, 812 tokens/s, ETA 3 min". */
+export function rateLine({ what, done, total, unitsPerItem, unit, seconds }: Rate): string {
   const rate = seconds > 0 ? (done * unitsPerItem) / seconds : 0;
   const eta = rate > 0 ? ((total - done) * unitsPerItem) / rate : Infinity;
   const etaText = !Number.isFinite(eta)

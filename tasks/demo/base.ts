@@ -8,7 +8,13 @@ export async function publishBase(c: AdapterCompetition, store: LocalModelStore,
   const pin = c.adapter.base;
   const dir = join(root, "base");
   await writeDemoBase(dir);
-  const commit = await store.upload(pin.repo, dir, await localModelFileSet(dir), { private: false, message: "base" });
+  const commit = await store.upload({
+    repo: pin.repo,
+    dir,
+    paths: await localModelFileSet(dir),
+    private: false,
+    message: "base",
+  });
   const { hash } = await hashModelDir(dir);
   if (commit !== pin.revision || hash !== pin.hash) {
     throw new Error(

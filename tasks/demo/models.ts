@@ -32,7 +32,7 @@ export async function writeDemoModels(root: string): Promise<DemoModel[]> {
   const out: DemoModel[] = [];
   const quality = async (miner: string, kind: "random" | "unigram" | "bigram", smoothing: number, note: string) => {
     const dir = join(root, miner);
-    await writeQualityModel(kind, text, dir, smoothing);
+    await writeQualityModel(kind, text, dir, { smoothing });
     out.push({ miner, dir, competitionId: 1, note });
   };
   await quality("bob", "bigram", 1, "bigram, light smoothing (best)");
@@ -44,7 +44,7 @@ export async function writeDemoModels(root: string): Promise<DemoModel[]> {
   out.at(-1)!.skipChecks = true; // miner:upload would refuse it; pushed anyway to show the validator refusing it
 
   const big = { ...QUALITY_CONFIG, n_embd: 520, n_head: 4 };
-  await writeModelFiles(join(root, "oscar"), big, randomParameters(big, 3, 0.02), "F32");
+  await writeModelFiles(join(root, "oscar"), { config: big, tensors: randomParameters(big, 3, 0.02), dtype: "F32" });
   out.push({
     miner: "oscar",
     dir: join(root, "oscar"),
@@ -54,7 +54,7 @@ export async function writeDemoModels(root: string): Promise<DemoModel[]> {
   });
 
   const broken = join(root, "mallory");
-  await writeQualityModel("bigram", text, broken, 1);
+  await writeQualityModel("bigram", text, broken, { smoothing: 1 });
   const bytes = await Deno.readFile(join(broken, "model.safetensors"));
   new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length + 64), true); // header longer than the file
   await Deno.writeFile(join(broken, "model.safetensors"), bytes);

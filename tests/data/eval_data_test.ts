@@ -58,7 +58,7 @@ Deno.test("a page whose rows lack the text field is replaced by the plan's next 
     const client = new DatasetsServerClient({ baseUrl: s.url, retry: noWait });
     const [first, second, third] = new PagePlanner(SEED, "falcon", DATASETS.falcon).take(3);
     s.standIn.brokenPages.add(`tiiuae/falcon-refinedweb/default/${first.offset}`);
-    const got = await fetchTaskDocuments(client, DATASETS.falcon, SEED, "falcon", 2);
+    const got = await fetchTaskDocuments(client, DATASETS.falcon, { seed: SEED, taskId: "falcon", pages: 2 });
     assert.deepEqual(got.pages, [second, third]);
     assert.equal(got.replaced.length, 1);
     assert.deepEqual(got.replaced[0].page, first);
@@ -74,11 +74,14 @@ Deno.test("transient failures mid-task are retried; a lasting outage fails the c
   try {
     const client = new DatasetsServerClient({ baseUrl: s.url, retry: noWait });
     s.standIn.faults.push({ kind: "status", status: 502, path: "/rows" }, { kind: "truncate", path: "/rows" });
-    const ok = await fetchTaskDocuments(client, DATASETS.falcon, SEED, "falcon", 2);
+    const ok = await fetchTaskDocuments(client, DATASETS.falcon, { seed: SEED, taskId: "falcon", pages: 2 });
     assert.deepEqual(ok.replaced, []);
     assert.deepEqual(ok.pages, new PagePlanner(SEED, "falcon", DATASETS.falcon).take(2));
     s.standIn.faults.push(...Array(4).fill({ kind: "status", status: 503, path: "/rows" }));
-    await assert.rejects(() => fetchTaskDocuments(client, DATASETS.falcon, SEED, "falcon", 2), /returned 503/);
+    await assert.rejects(
+      () => fetchTaskDocuments(client, DATASETS.falcon, { seed: SEED, taskId: "falcon", pages: 2 }),
+      /returned 503/,
+    );
   } finally {
     await s.close();
   }
@@ -131,7 +134,7 @@ Deno.test("a page the server refuses as too big is replaced the same way in two 
       const [first] = new PagePlanner(SEED, "falcon", DATASETS.falcon).take(1);
       s.standIn.tooBigPages.add(`tiiuae/falcon-refinedweb/default/${first.offset}`);
       const client = new DatasetsServerClient({ baseUrl: s.url, retry: noWait, cache: new PageCache(await tempDir()) });
-      const got = await fetchTaskDocuments(client, DATASETS.falcon, SEED, "falcon", 2);
+      const got = await fetchTaskDocuments(client, DATASETS.falcon, { seed: SEED, taskId: "falcon", pages: 2 });
       const asked = s.standIn.offsets.get("tiiuae/falcon-refinedweb")!.filter((o) => o === first.offset).length;
       return { got, asked, first };
     } finally {
@@ -187,7 +190,7 @@ Deno.test("a lasting refusal of the dataset fails the task at once with the serv
     const client = new DatasetsServerClient({ baseUrl: s.url, retry: noWait });
     const missing = { ...DATASETS.falcon, hfDataset: "nobody/nothing" };
     await assert.rejects(
-      () => fetchTaskDocuments(client, missing, SEED, "falcon", 2),
+      () => fetchTaskDocuments(client, missing, { seed: SEED, taskId: "falcon", pages: 2 }),
       (e: unknown) => e instanceof HttpError && !e.transient && /401 ExternalUnauthenticatedError/.test(e.message),
     );
     assert.equal(s.standIn.offsets.get("nobody/nothing")?.length, 1, "one request, no replacement pages tried");

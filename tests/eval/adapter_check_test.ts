@@ -234,7 +234,7 @@ for (const c of CASES) {
     let tensors = randomAdapterTensors(baseConfig, o);
     if (c.tensors) tensors = c.tensors(tensors);
     const dir = join(await tempDir(), "adapter");
-    await writeAdapter(dir, config, tensors);
+    await writeAdapter(dir, { config, tensors });
     await c.files?.(dir);
     const err = await checkAdapter(dir, await checkModel(base), { limits: c.limits }).then(() => null, (e) => e);
     assert.ok(err instanceof ModelRejected, `expected a rejection, got ${err}`);
@@ -248,7 +248,10 @@ Deno.test("a well-formed adapter passes the same checks (the cases above fail fo
   const base = await tinyModel(BASE);
   const baseConfig = JSON.parse(await Deno.readTextFile(join(base, "config.json")));
   const dir = join(await tempDir(), "adapter");
-  await writeAdapter(dir, adapterConfigJson(baseConfig, OPTIONS), randomAdapterTensors(baseConfig, OPTIONS));
+  await writeAdapter(dir, {
+    config: adapterConfigJson(baseConfig, OPTIONS),
+    tensors: randomAdapterTensors(baseConfig, OPTIONS),
+  });
   const a = await checkAdapter(dir, await checkModel(base), {
     limits: { maxRank: 4, targetModules: ["q_proj", "v_proj"], dora: false, maxBytes: 1e6 },
   });
@@ -270,12 +273,12 @@ Deno.test("exclude_modules (list form) is honoured as PEFT matches it: excluded 
     !/\.v_proj\./.test(t.name) && !t.name.includes("layers.1.mlp.down_proj")
   );
   const dir = join(await tempDir(), "adapter");
-  await writeAdapter(dir, config, tensors);
+  await writeAdapter(dir, { config, tensors });
   const a = await checkAdapter(dir, await checkModel(base));
   assert.equal(a.layers.size, 2 * 7 - 2 - 1);
   assert.ok(![...a.layers.keys()].some((m) => m.endsWith("v_proj")));
   // The excluded layers' tensors, if present, are refused as unknown.
-  await writeAdapter(dir, config, randomAdapterTensors(baseConfig, o));
+  await writeAdapter(dir, { config, tensors: randomAdapterTensors(baseConfig, o) });
   const err = await checkModel(base).then((m) => checkAdapter(dir, m)).then(() => null, (e) => e);
   assert.ok(err instanceof ModelRejected && err.code === "tensors", String(err));
   assert.match(err.message, /unexpected tensor ".*v_proj\.lora_A\.weight"/);

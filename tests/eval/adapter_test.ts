@@ -102,7 +102,7 @@ Deno.test("an adapter as PEFT initialises it (B = 0) leaves the losses as they a
     t,
   ) => (t.name.endsWith("lora_B.weight") ? { ...t, data: t.data.fill(0) } : t));
   const dir = join(await tempDir(), "zero");
-  await writeAdapter(dir, adapterConfigJson(config, o), tensors);
+  await writeAdapter(dir, { config: adapterConfigJson(config, o), tensors });
   const sequences = await evalSequences(40, 2);
   const diff = maxRel(await engineLosses(base, dir, sequences), await engineLosses(base, null, sequences));
   assert.ok(diff < 1e-6, `B = 0 must change nothing (${diff})`);

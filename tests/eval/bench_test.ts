@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { benchModel, flopsPerToken, lossFromLogits } from "../../eval/bench/mod.ts";
+import { benchModel, flopsPerToken, lossFromLogits, median, type ModelBenchResult } from "../../eval/bench/mod.ts";
+import { printEngineReport } from "../../tasks/bench/engine_report.ts";
 import { checkModel } from "../../eval/mod.ts";
 import { tinyModel } from "../helpers/models.ts";
 
@@ -33,4 +34,45 @@ Deno.test("benchModel() measures a tiny model; both paths give the same losses",
   assert.ok(r.peakRssBytes > 0);
   console.log(`in-graph vs logits-out losses: max difference ${r.pathsMaxDiff.toExponential(2)}`);
   assert.ok(r.pathsMaxDiff < 1e-4);
+});
+
+Deno.test("median() is the middle value, the mean of the two middle ones for an even count", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+});
+
+Deno.test("the engine report gives tokens/s and MFU as min / median / max over the timed runs", () => {
+  // B·T = 100 tokens; runs of 100, 200 and 400 ms are 1000, 500 and 250 tokens/s; at 1 GFLOP a
+  // token against a 1000 GFLOP/s peak those are 100%, 50% and 25% MFU.
+  const result: ModelBenchResult = {
+    model: "m",
+    architecture: "GPT2LMHeadModel",
+    parameters: 1e6,
+    sequenceLength: 100,
+    batchSize: 1,
+    checkMs: 1,
+    loadMs: [10],
+    runMs: [200, 100, 400],
+    tokensPerSecond: 500,
+    flopsPerToken: 1e9,
+    nonEmbeddingFlopsPerToken: 5e8,
+    peakRssBytes: 1 << 20,
+    logitsRunMs: [300],
+    logitsTokensPerSecond: 333,
+    pathsMaxDiff: 0,
+  };
+  const peak = { gflops: 1000, shape: [1, 1, 1] as [number, number, number] };
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    printEngineReport({ before: peak, after: peak }, { results: [result], fileBytes: new Map([["m", 4e6]]) }, false);
+  } finally {
+    console.log = log;
+  }
+  const row = (label: string) => lines.find((l) => l.trimStart().startsWith(label)) ?? "";
+  assert.match(row("tokens/s"), /min 250 \/ median 500 \/ max 1000 over 3 runs$/);
+  assert.match(row("MFU vs peak"), /min 25\.0% \/ median 50\.0% \/ max 100\.0% over 3 runs$/);
+  assert.match(row("MFU, head excluded"), /25\.0%$/);
 });

@@ -19,7 +19,7 @@ async function checkEdited(
   edit.config?.(config);
   const tensors = randomParameters(def.config, def.seed);
   edit.tensors?.(tensors);
-  await writeModelFiles(dir, config, tensors, def.dtype);
+  await writeModelFiles(dir, { config, tensors, dtype: def.dtype });
   return checkModel(dir, options);
 }
 
@@ -125,7 +125,7 @@ Deno.test("checkModel() rejects a missing or malformed config.json", async () =>
 
 Deno.test("checkModel() rejects a hostile safetensors header as a safetensors problem", async () => {
   const dir = await tempDir();
-  await writeModelFiles(dir, llamaDef.config, randomParameters(llamaDef.config, 1), "F32");
+  await writeModelFiles(dir, { config: llamaDef.config, tensors: randomParameters(llamaDef.config, 1), dtype: "F32" });
   const bytes = await Deno.readFile(join(dir, "model.safetensors"));
   new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.length * 2), true);
   await Deno.writeFile(join(dir, "model.safetensors"), bytes);
@@ -137,7 +137,7 @@ Deno.test("checkModel() rejects NaN and Inf weights in F32, BF16 and F16, naming
     const dir = await tempDir();
     const tensors = randomParameters(gpt2Def.config, 9);
     tensors.find((t) => t.name === "transformer.h.1.mlp.c_fc.weight")!.data[77] = value;
-    await writeModelFiles(dir, gpt2Def.config, tensors, dtype);
+    await writeModelFiles(dir, { config: gpt2Def.config, tensors, dtype });
     await assertRejected(
       checkModel(dir),
       "weights",
@@ -154,7 +154,7 @@ Deno.test("checkModel() accepts the largest finite values of each dtype", async 
     const tensors = randomParameters(gpt2Def.config, 9);
     tensors[0].data[0] = value;
     tensors[0].data[1] = -value;
-    await writeModelFiles(dir, gpt2Def.config, tensors, dtype);
+    await writeModelFiles(dir, { config: gpt2Def.config, tensors, dtype });
     await checkModel(dir);
   }
 });

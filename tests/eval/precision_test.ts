@@ -82,7 +82,7 @@ Deno.test("a model whose activations overflow float16 is scored again in float32
   const params = qualityParameters("bigram", await fitText());
   for (const p of params) if (p.name === "transformer.wte.weight") p.data.forEach((v, i) => (p.data[i] = v * 1e4));
   const dir = join(await tempDir(), "overflow");
-  await writeModelFiles(dir, QUALITY_CONFIG, params, "F32");
+  await writeModelFiles(dir, { config: QUALITY_CONFIG, tensors: params, dtype: "F32" });
   const plain = await qualityModel("bigram");
   const competition = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 1)!;
   const sequences = (await evalSequences(128, 4)).map((s) => Int32Array.from(s));
@@ -95,8 +95,8 @@ Deno.test("a model whose activations overflow float16 is scored again in float32
     eosTokenId: 256,
     log: (l: string) => lines.push(l),
   };
-  const half = await scoreModel(dir, competition, tasks, { ...settings, compute: "float16" });
-  const full = await scoreModel(plain, competition, tasks, settings);
+  const half = await scoreModel(dir, { competition, tasks }, { ...settings, compute: "float16" });
+  const full = await scoreModel(plain, { competition, tasks }, settings);
   assert.equal(half.status, "ok", half.reason ?? "");
   assert.ok(lines.some((l) => /the float16 loss is not finite; scoring again in float32/.test(l)), lines.join("\n"));
   assert.ok(Math.abs(half.loss! - full.loss!) / full.loss! < 1e-4, `${half.loss} vs ${full.loss}`);

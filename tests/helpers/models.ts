@@ -48,6 +48,6 @@ export function customQualityModel(name: string, edit: (params: TensorData[]) =>
   return once(name, async (dir) => {
     const params = qualityParameters("unigram", await fitText());
     edit(params);
-    await writeModelFiles(dir, QUALITY_CONFIG, params, "F32");
+    await writeModelFiles(dir, { config: QUALITY_CONFIG, tensors: params, dtype: "F32" });
   });
 }

@@ -41,7 +41,7 @@ export async function publishedSubnet(
     const miner = await keyFromUri(`//${o.minerPrefix ?? "miner"}${i}`);
     await chain.register(1, miner.address, miner);
     const model = join(dir, `m${i}`);
-    await writeQualityModel("bigram", text, model, smoothing);
+    await writeQualityModel("bigram", text, model, { smoothing });
     // The validator under test does the checking.
     await publishModel({
       store,

@@ -14,8 +14,8 @@ async function sharedCache() {
   for (const [i, [repo, fixture]] of fixtures.entries()) {
     const src = await tinyModel(fixture);
     const files = await localModelFileSet(src);
-    const commit = await store.upload(repo, src, files);
-    const got = await store.download(repo, commit, files, cache);
+    const commit = await store.upload({ repo, dir: src, paths: files });
+    const got = await store.download({ repo, commit, paths: files, cacheDir: cache });
     owned.push({ repo, commit, blobs: got.createdBlobs, usedMs: i });
   }
   // Another tool's model, and another tool's second snapshot of b/two sharing b/two's blobs.

@@ -25,7 +25,7 @@ export function storeConformance(
   test("upload returns a commit; download at it gives the same directory hash", async (store) => {
     const src = await tinyModel("llama-f32-sharded");
     const files = await localModelFileSet(src);
-    const sha = await store.upload("tester/tiny-llama", src, files);
+    const sha = await store.upload({ repo: "tester/tiny-llama", dir: src, paths: files });
     assert.match(sha, /^[0-9a-f]{40}$/);
     const rev = await store.revision("tester/tiny-llama", sha);
     assert.equal(rev.commit, sha);
@@ -34,7 +34,7 @@ export function storeConformance(
     }
     assert.equal((await store.revision("tester/tiny-llama", "main")).commit, sha);
     const cache = await tempDir();
-    const got = await store.download("tester/tiny-llama", sha, files, cache);
+    const got = await store.download({ repo: "tester/tiny-llama", commit: sha, paths: files, cacheDir: cache });
     assert.match(got.dir, /models--tester--tiny-llama\/snapshots\/[0-9a-f]{40}$/);
     assert.equal((await hashModelDir(got.dir)).hash, (await hashModelDir(src)).hash);
     assert.equal(got.createdSnapshot, true);
@@ -44,7 +44,7 @@ export function storeConformance(
       String(got.createdBlobs),
     );
     assert.equal(got.fetchedBytes, files.reduce((n, f) => n + Deno.statSync(join(src, f)).size, 0));
-    const again = await store.download("tester/tiny-llama", sha, files, cache);
+    const again = await store.download({ repo: "tester/tiny-llama", commit: sha, paths: files, cacheDir: cache });
     assert.deepEqual(
       again,
       { dir: got.dir, createdSnapshot: false, createdBlobs: [], fetchedBytes: 0 },
@@ -54,27 +54,43 @@ export function storeConformance(
 
   test("a later commit does not change what the old commit downloads", async (store) => {
     const a = await tinyModel("gpt2-f32-untied"), b = await tinyModel("gpt2-bf16-untied");
-    const first = await store.upload("tester/model", a, await localModelFileSet(a));
-    const second = await store.upload("tester/model", b, await localModelFileSet(b));
+    const first = await store.upload({ repo: "tester/model", dir: a, paths: await localModelFileSet(a) });
+    const second = await store.upload({ repo: "tester/model", dir: b, paths: await localModelFileSet(b) });
     assert.notEqual(second, first);
     const cache = await tempDir();
-    const { dir: old } = await store.download("tester/model", first, await localModelFileSet(a), cache);
-    const { dir: now } = await store.download("tester/model", second, await localModelFileSet(b), cache);
+    const { dir: old } = await store.download({
+      repo: "tester/model",
+      commit: first,
+      paths: await localModelFileSet(a),
+      cacheDir: cache,
+    });
+    const { dir: now } = await store.download({
+      repo: "tester/model",
+      commit: second,
+      paths: await localModelFileSet(b),
+      cacheDir: cache,
+    });
     assert.equal((await hashModelDir(old)).hash, (await hashModelDir(a)).hash);
     assert.equal((await hashModelDir(now)).hash, (await hashModelDir(b)).hash);
   });
 
   test("range reads return exactly the requested bytes", async (store) => {
     const src = await tinyModel("qwen2-f32-tied");
-    const sha = await store.upload("tester/qwen", src, await localModelFileSet(src));
+    const sha = await store.upload({ repo: "tester/qwen", dir: src, paths: await localModelFileSet(src) });
     const bytes = await Deno.readFile(join(src, "model.safetensors"));
-    assert.deepEqual(await store.readRange("tester/qwen", sha, "model.safetensors", 0, 8), bytes.slice(0, 8));
-    assert.deepEqual(await store.readRange("tester/qwen", sha, "model.safetensors", 100, 1000), bytes.slice(100, 1000));
+    assert.deepEqual(
+      await store.readRange({ repo: "tester/qwen", commit: sha, path: "model.safetensors" }, 0, 8),
+      bytes.slice(0, 8),
+    );
+    assert.deepEqual(
+      await store.readRange({ repo: "tester/qwen", commit: sha, path: "model.safetensors" }, 100, 1000),
+      bytes.slice(100, 1000),
+    );
   });
 
   test("repos are private by default and visibility can change", async (store) => {
     const src = await tinyModel("gpt2-f32-tied");
-    const sha = await store.upload("tester/private-one", src, await localModelFileSet(src));
+    const sha = await store.upload({ repo: "tester/private-one", dir: src, paths: await localModelFileSet(src) });
     assert.equal((await store.revision("tester/private-one", sha)).private, true);
     await store.setVisibility("tester/private-one", false);
     assert.equal((await store.revision("tester/private-one", sha)).private, false);
@@ -82,9 +98,10 @@ export function storeConformance(
 
   test("paths that could escape the cache are refused", async (store) => {
     const src = await tinyModel("gpt2-f32-tied");
-    const sha = await store.upload("tester/escape", src, await localModelFileSet(src));
+    const sha = await store.upload({ repo: "tester/escape", dir: src, paths: await localModelFileSet(src) });
     await assert.rejects(
-      () => store.download("tester/escape", sha, ["../../etc/passwd"], "/tmp/unused"),
+      () =>
+        store.download({ repo: "tester/escape", commit: sha, paths: ["../../etc/passwd"], cacheDir: "/tmp/unused" }),
       /not a plain relative path/,
     );
   });
@@ -97,7 +114,7 @@ export function storeConformance(
     await Deno.writeTextFile(join(src, "README.md"), "a model card, not hashed");
     const files = await localModelFileSet(src);
     assert.deepEqual(files, ["adapter_config.json", "adapter_model.safetensors"]);
-    const sha = await store.upload("tester/lora", src, files);
+    const sha = await store.upload({ repo: "tester/lora", dir: src, paths: files });
     const hotkey = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
     const got = await fetchModel(store, "tester/lora", sha, {
       cacheDir: await tempDir(),

@@ -16,12 +16,18 @@ const baseline = Deno.memoryUsage().rss;
 let peak = baseline, lastPrint = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 50);
 const started = performance.now();
-const result = await store.download(repo, commit, [path], cacheDir, (p) => {
-  peak = Math.max(peak, Deno.memoryUsage().rss);
-  if (performance.now() - lastPrint > 100 || p.bytes === p.totalBytes) {
-    lastPrint = performance.now();
-    console.log(JSON.stringify({ bytes: p.bytes, total: p.totalBytes }));
-  }
+const result = await store.download({
+  repo,
+  commit,
+  paths: [path],
+  cacheDir,
+  onProgress: (p) => {
+    peak = Math.max(peak, Deno.memoryUsage().rss);
+    if (performance.now() - lastPrint > 100 || p.bytes === p.totalBytes) {
+      lastPrint = performance.now();
+      console.log(JSON.stringify({ bytes: p.bytes, total: p.totalBytes }));
+    }
+  },
 });
 clearInterval(sampler);
 console.log(JSON.stringify({

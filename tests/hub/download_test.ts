@@ -13,8 +13,12 @@ import { tempDir } from "../helpers/temp.ts";
 
 const TOKEN = "hf_test_token";
 
-/** A hub holding one 4 MiB weights file and a small config; waits are recorded, not slept. */
-function hubWithBigFile(stallMs = 300) {
+/**
+ * A hub holding one 4 MiB weights file and a small config; waits are recorded, not slept. The
+ * stall limit is long unless a test is about stalls: on a loaded 2-core machine a 300 ms limit
+ * once cut two plain transfers short, which then failed their byte counts.
+ */
+function hubWithBigFile(stallMs = 5_000) {
   const h = startHub(TOKEN);
   const weights = new Uint8Array(4 << 20);
   for (let i = 0; i < weights.length; i += 65536) crypto.getRandomValues(weights.subarray(i, i + 65536));
@@ -38,7 +42,12 @@ Deno.test("LFS files come from the CDN origin by range; the Hub token never reac
   const { h, store, sha, digest } = hubWithBigFile();
   try {
     const cache = await tempDir();
-    const got = await store.download("tester/big", sha, ["config.json", "model.safetensors"], cache);
+    const got = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["config.json", "model.safetensors"],
+      cacheDir: cache,
+    });
     assert.equal(await downloaded(got.dir), digest);
     assert.ok(h.hub.cdnAuthorizations.length > 0, "the weights went through the CDN");
     assert.ok(h.hub.cdnAuthorizations.every((a) => a === ""), "no Authorization header on another origin");
@@ -59,7 +68,12 @@ Deno.test("a slow transfer longer than the stall limit completes; a stall mid-bo
   try {
     h.hub.cdnBytesPerSecond = 1 << 20; // about 4 s for the file, four times the stall limit
     const started = performance.now();
-    const first = await store.download("tester/big", sha, ["model.safetensors"], await tempDir());
+    const first = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["model.safetensors"],
+      cacheDir: await tempDir(),
+    });
     assert.ok(performance.now() - started > 3000, "the transfer really took longer than the stall limit");
     assert.equal(await downloaded(first.dir), digest);
     assert.equal(lines.length, 0, "no retry was needed");
@@ -67,7 +81,12 @@ Deno.test("a slow transfer longer than the stall limit completes; a stall mid-bo
     h.hub.cdnBytesPerSecond = undefined;
     h.hub.served.clear();
     h.hub.faults.push({ kind: "stall", afterBytes: 1 << 20, ms: 4000 });
-    const second = await store.download("tester/big", sha, ["model.safetensors"], await tempDir());
+    const second = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["model.safetensors"],
+      cacheDir: await tempDir(),
+    });
     assert.equal(await downloaded(second.dir), digest);
     assert.match(lines[0], /stalled: no bytes for 1.0 s/);
     const served = h.hub.served.get("model.safetensors")!;
@@ -81,7 +100,12 @@ Deno.test("a dropped connection resumes from the bytes on disk; an expired CDN U
   const { h, store, sha, digest } = hubWithBigFile();
   try {
     h.hub.faults.push({ kind: "cut", afterBytes: 3 << 20 }, { kind: "status", status: 403, prefix: "/cdn/" });
-    const got = await store.download("tester/big", sha, ["model.safetensors"], await tempDir());
+    const got = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["model.safetensors"],
+      cacheDir: await tempDir(),
+    });
     assert.equal(await downloaded(got.dir), digest);
     assert.equal(h.hub.served.get("model.safetensors"), 4 << 20, "every byte was sent once");
     const resolves = h.hub.requests.filter((r) => r.includes("/resolve/") && r.endsWith("model.safetensors"));
@@ -96,7 +120,12 @@ Deno.test("a CDN that ignores Range restarts the file from byte 0 rather than co
   try {
     h.hub.cdnIgnoresRange = true;
     h.hub.faults.push({ kind: "cut", afterBytes: 2 << 20 });
-    const got = await store.download("tester/big", sha, ["model.safetensors"], await tempDir());
+    const got = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["model.safetensors"],
+      cacheDir: await tempDir(),
+    });
     assert.equal(await downloaded(got.dir), digest);
     assert.equal(h.hub.served.get("model.safetensors"), (2 << 20) + (4 << 20));
   } finally {
@@ -116,7 +145,12 @@ Deno.test("429s with only RateLimit (API) or Retry-After (CDN) wait as told, the
       },
       { kind: "status", status: 429, prefix: "/cdn/", headers: { "Retry-After": "3" } },
     );
-    const got = await store.download("tester/big", sha, ["model.safetensors"], await tempDir());
+    const got = await store.download({
+      repo: "tester/big",
+      commit: sha,
+      paths: ["model.safetensors"],
+      cacheDir: await tempDir(),
+    });
     assert.equal(await downloaded(got.dir), digest);
     assert.deepEqual(waits, [43_000, 4_000]);
     assert.match(lines[0], /returned 429 \(rate limit "api" exhausted, resets in 42 s, 1000 per 300 s\)/);
@@ -129,15 +163,21 @@ Deno.test("missing repos and revisions fail at once with the Hub's X-Error-Code"
   const { h, store, sha, waits } = hubWithBigFile();
   try {
     await assert.rejects(
-      () => store.download("tester/none", sha, ["model.safetensors"], "/tmp/unused"),
+      () => store.download({ repo: "tester/none", commit: sha, paths: ["model.safetensors"], cacheDir: "/tmp/unused" }),
       (e: unknown) => e instanceof HttpError && e.code === "RepoNotFound" && !e.transient,
     );
     await assert.rejects(
-      () => store.download("tester/big", "f".repeat(40), ["model.safetensors"], "/tmp/unused"),
+      () =>
+        store.download({
+          repo: "tester/big",
+          commit: "f".repeat(40),
+          paths: ["model.safetensors"],
+          cacheDir: "/tmp/unused",
+        }),
       (e: unknown) => e instanceof HttpError && e.code === "RevisionNotFound",
     );
     await assert.rejects(
-      () => store.download("tester/big", sha, ["nope.safetensors"], "/tmp/unused"),
+      () => store.download({ repo: "tester/big", commit: sha, paths: ["nope.safetensors"], cacheDir: "/tmp/unused" }),
       (e: unknown) => e instanceof HttpError && e.code === "EntryNotFound",
     );
     assert.deepEqual(waits, []);

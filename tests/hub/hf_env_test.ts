@@ -90,11 +90,11 @@ Deno.test("a model another HF tool already downloaded is reused: no bytes fetche
     const store = new HfModelStore({ hubUrl: h.url, accessToken: "hf_test_token" });
     const src = await tinyModel("gpt2-f32-tied");
     const files = await localModelFileSet(src);
-    const commit = await store.upload("tester/shared", src, files);
+    const commit = await store.upload({ repo: "tester/shared", dir: src, paths: files });
     const cache = await tempDir();
     await placeLikeHuggingfaceHub(cache, "tester/shared", commit, src, files);
     const before = h.hub.requests.filter((r) => r.includes("/resolve/")).length;
-    const got = await store.download("tester/shared", commit, files, cache);
+    const got = await store.download({ repo: "tester/shared", commit, paths: files, cacheDir: cache });
     assert.equal(got.fetchedBytes, 0);
     assert.equal(got.createdSnapshot, false);
     assert.deepEqual(got.createdBlobs, []);
@@ -113,9 +113,9 @@ Deno.test("HF_HUB_OFFLINE's store reads the cache only: cached models and refs r
   const rev = await store.revision("tester/offline", "main");
   assert.equal(rev.commit, commit);
   assert.deepEqual(rev.files.map((f) => f.path), files);
-  const got = await store.download("tester/offline", commit, files, cache);
+  const got = await store.download({ repo: "tester/offline", commit, paths: files, cacheDir: cache });
   assert.equal(got.fetchedBytes, 0);
-  const head = await store.readRange("tester/offline", commit, "model.safetensors", 0, 8);
+  const head = await store.readRange({ repo: "tester/offline", commit, path: "model.safetensors" }, 0, 8);
   assert.deepEqual(head, (await Deno.readFile(join(src, "model.safetensors"))).slice(0, 8));
   await assert.rejects(
     () => store.revision("tester/elsewhere", "main"),
@@ -132,12 +132,15 @@ Deno.test("HF_ENDPOINT and HF_HOME steer a process that names no URL: tokenizer 
     const writer = new HfModelStore({ hubUrl: h.url, accessToken: "hf_test_token" });
     const tokDir = await tempDir();
     await writeBundledTokenizer("byte", tokDir);
-    const tokCommit = await writer.upload("tester/tok", tokDir, ["tokenizer.json", "tokenizer_config.json"], {
+    const tokCommit = await writer.upload({
+      repo: "tester/tok",
+      dir: tokDir,
+      paths: ["tokenizer.json", "tokenizer_config.json"],
       private: false,
     });
     const src = await tinyModel("gpt2-f32-tied");
     const files = await localModelFileSet(src);
-    const modelCommit = await writer.upload("tester/m", src, files, { private: false });
+    const modelCommit = await writer.upload({ repo: "tester/m", dir: src, paths: files, private: false });
     const home = await tempDir();
     const script = `
       import { HfModelStore, hfHubCache, tokenizerResolver, loadTokenizer } from "${new URL(
@@ -146,7 +149,8 @@ Deno.test("HF_ENDPOINT and HF_HOME steer a process that names no URL: tokenizer 
     )}";
       const store = new HfModelStore();
       const tok = await loadTokenizer("tester/tok", { cacheDir: "${home}/scratch", resolveRepo: tokenizerResolver(store, hfHubCache()) });
-      const got = await store.download("tester/m", "${modelCommit}", ${JSON.stringify(files)}, hfHubCache());
+      const paths = ${JSON.stringify(files)};
+      const got = await store.download({ repo: "tester/m", commit: "${modelCommit}", paths, cacheDir: hfHubCache() });
       console.log(JSON.stringify({ ids: tok.encode("hi"), dir: got.dir, hub: store.hubUrl }));`;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["eval", script],

@@ -28,7 +28,7 @@ Deno.test("remote inspection gives every uploadable corpus attack the local chec
       continue;
     }
     const local = await checkModel(d.model, { scanWeights: false }).then(() => null, (e) => e as ModelRejected);
-    const commit = await store.upload(`evil/m${i}`, d.model, files);
+    const commit = await store.upload({ repo: `evil/m${i}`, dir: d.model, paths: files });
     const remote = await inspectRemoteModel(store, `evil/m${i}`, commit).then(() => null, (e) => e as ModelRejected);
     assert.ok(local instanceof ModelRejected && remote instanceof ModelRejected, `${c.name}: ${local} / ${remote}`);
     assert.equal(remote.code, local.code, `${c.name}: remote ${remote.message}`);
@@ -55,9 +55,9 @@ Deno.test("the byte cap counts the whole hashed file set, tokenizer files includ
   for (const f of files) total += (await Deno.stat(join(dir, f))).size;
 
   const store = new LocalModelStore(join(root, "store"));
-  const commit = await store.upload("tester/cap", dir, files);
+  const commit = await store.upload({ repo: "tester/cap", dir, paths: files });
   const local = (maxBytes: number) => checkModel(dir, { limits: { maxBytes }, scanWeights: false });
-  const remote = (maxBytes: number) => inspectRemoteModel(store, "tester/cap", commit, { maxBytes });
+  const remote = (maxBytes: number) => inspectRemoteModel(store, "tester/cap", commit, { limits: { maxBytes } });
   assert.equal((await remote(total)).totalBytes, total);
   await local(total);
   for (const check of [local, remote]) {

@@ -4,10 +4,14 @@
  * halfway, a restarted process resumes from the partial file and re-downloads under 5% of it;
  * resident memory during the transfer stays within 300 MiB of the process's baseline. Each
  * download runs in its own process (tests/hub/download_child.ts) so that the kill is real.
+ * And the newcomer's acceptance for honest progress: on a throttled 200 MB download the ETA the
+ * meter prints is within 2× of the time the download really took from then on, and a cache hit
+ * prints no rate.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { downloadMeter, HfModelStore } from "../../src/hub/mod.ts";
 import { startHub } from "../standins/hub.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -114,6 +118,50 @@ Deno.test("a 2 GB file over a throttled CDN: completes, survives kill -9 with < 
       (await Deno.lstat(join(cache, "models--big--model", "snapshots", commit, "model.safetensors"))).isSymlink,
       true,
     );
+  } finally {
+    await h.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("a throttled 200 MB download: every ETA is within 2x of the time really left; a cache hit prints no rate", async () => {
+  const size = 200_000_000, rate = 25_000_000; // about 8 s
+  const dir = await tempDir("sn9-eta-");
+  const source = join(dir, "source.safetensors");
+  const sha256 = await bigFile(source, size);
+  const h = startHub();
+  try {
+    const commit = h.hub.seedFile("eta/model", "model.safetensors", { path: source, size, sha256 });
+    h.hub.cdnBytesPerSecond = rate;
+    const store = new HfModelStore({ hubUrl: h.url, stallMs: 5_000 });
+    const cacheDir = join(dir, "cache");
+    const download = async () => {
+      const lines: { at: number; line: string }[] = [];
+      const onProgress = downloadMeter({
+        emit: (line) => lines.push({ at: performance.now(), line }),
+        intervalMs: 500,
+      });
+      await store.download({ repo: "eta/model", commit, paths: ["model.safetensors"], cacheDir, onProgress });
+      return { lines, end: performance.now() };
+    };
+
+    const { lines, end } = await download();
+    // "ETA 7 s" (ceil'd to whole seconds, minutes past 90 s); compared where at least 2 s were really left.
+    const etas = lines.flatMap(({ at, line }) => {
+      const m = / ETA (\d+) (s|min)$/.exec(line);
+      return m ? [{ eta: Number(m[1]) * (m[2] === "min" ? 60 : 1), left: (end - at) / 1000, line }] : [];
+    }).filter((e) => e.left >= 2);
+    console.log(
+      `200 MB at ${rate / 1e6} MB/s: ${etas.map((e) => `ETA ${e.eta} s, really ${e.left.toFixed(1)} s`).join("; ")}`,
+    );
+    assert.ok(etas.length >= 3, `ETA lines with 2 s or more left: ${JSON.stringify(lines.map((l) => l.line))}`);
+    for (const e of etas) {
+      assert.ok(e.eta >= e.left / 2 && e.eta <= e.left * 2, `"${e.line}" with ${e.left.toFixed(1)} s really left`);
+    }
+    assert.match(lines.at(-1)!.line, /^downloaded 200\.0 MB in [\d.]+ s, [\d.]+ MB\/s$/);
+
+    const again = await download();
+    assert.deepEqual(again.lines.map((l) => l.line), [], "a cache hit is silent: no bytes moved, so no rate");
   } finally {
     await h.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -37,7 +37,7 @@ async function hubWithModel() {
   const store = new HfModelStore({ hubUrl: h.url, accessToken: TOKEN, retry: noWait, stallMs: 500 });
   const src = await tinyModel("llama-f32-sharded");
   const files = await localModelFileSet(src);
-  const sha = await store.upload("tester/m", src, files);
+  const sha = await store.upload({ repo: "tester/m", dir: src, paths: files });
   return { h, store, src, files, sha };
 }
 
@@ -161,7 +161,7 @@ Deno.test("hub faults: 429/5xx, truncated and slow replies are retried; 401 and 
       () => store.revision("tester/m", sha),
       (e: unknown) => e instanceof HttpError && e.status === 401,
     );
-    await assert.rejects(() => anonymous.upload("tester/m", ".", files), /needs a token/);
+    await assert.rejects(() => anonymous.upload({ repo: "tester/m", dir: ".", paths: files }), /needs a token/);
   } finally {
     await h.close();
   }
@@ -182,10 +182,10 @@ Deno.test("an interrupted download resumes without fetching completed files agai
     h.hub.faults.push(
       ...Array(2).fill({ kind: "status", status: 500, prefix: `/tester/m/resolve/${sha}/${shards[1]}` }),
     );
-    await assert.rejects(() => oneAtATime.download("tester/m", sha, files, cache));
+    await assert.rejects(() => oneAtATime.download({ repo: "tester/m", commit: sha, paths: files, cacheDir: cache }));
     const servedBefore = new Map(h.hub.served);
     assert.ok((servedBefore.get(shards[0]) ?? 0) > 0, "the first shard was downloaded");
-    const { dir } = await oneAtATime.download("tester/m", sha, files, cache);
+    const { dir } = await oneAtATime.download({ repo: "tester/m", commit: sha, paths: files, cacheDir: cache });
     assert.equal(h.hub.served.get(shards[0]), servedBefore.get(shards[0]), "the completed shard was not fetched again");
     assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
   } finally {
@@ -197,14 +197,14 @@ Deno.test("local store downloads into a cache given by a relative path (links re
   const store = new LocalModelStore(await tempDir());
   const src = await tinyModel("gpt2-f32-tied");
   const files = await localModelFileSet(src);
-  const sha = await store.upload("tester/rel", src, files);
+  const sha = await store.upload({ repo: "tester/rel", dir: src, paths: files });
   const base = await tempDir();
   const cwd = Deno.cwd();
   Deno.chdir(base);
   try {
-    const { dir } = await store.download("tester/rel", sha, files, "cache");
+    const { dir } = await store.download({ repo: "tester/rel", commit: sha, paths: files, cacheDir: "cache" });
     assert.equal((await hashModelDir(dir)).hash, (await hashModelDir(src)).hash);
-    await store.download("tester/rel", sha, files, "cache"); // again: already there, no error
+    await store.download({ repo: "tester/rel", commit: sha, paths: files, cacheDir: "cache" }); // again: already there, no error
   } finally {
     Deno.chdir(cwd);
   }

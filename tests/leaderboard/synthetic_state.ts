@@ -153,11 +153,9 @@ export async function writeSyntheticState(): Promise<string> {
       const base = o.baseline && { loss: o.baseline.loss, block: 0 };
       const outcomes = scoreCompetition(
         o.miners.map((m) => ({ uid: m.uid, block: m.commitBlock, loss: m.loss(o.step) ?? Infinity })),
-        EPSILON,
-        o.block,
-        base,
+        { decay: EPSILON, block: o.block, baseline: base },
       );
-      const why = explainOutcomes(outcomes, EPSILON, o.block, base);
+      const why = explainOutcomes(outcomes, { decay: EPSILON, block: o.block, baseline: base });
       state.finishStep(
         stepId,
         outcomes.map((x) => ({

@@ -29,7 +29,11 @@ Deno.test("miner:eval and miner:upload with --adapter in the local schedule's ad
   const pin = competitionAt(await loadSchedule(BUNDLED_SCHEDULES.local), 0, 3)!.adapter!.base;
   const base = join(root, "base");
   await writeFaultyBase(base, await fitText());
-  const commit = await new LocalModelStore(storeDir).upload(pin.repo, base, await localModelFileSet(base));
+  const commit = await new LocalModelStore(storeDir).upload({
+    repo: pin.repo,
+    dir: base,
+    paths: await localModelFileSet(base),
+  });
   assert.equal(commit, pin.revision, "the fixture base is the pinned one");
   const adapter = join(root, "fix");
   await writeFaultAdapter(adapter, "fixes");

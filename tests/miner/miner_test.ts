@@ -52,7 +52,7 @@ Deno.test("publishModel() checks, uploads privately, commits a metadata string b
   assert.equal((await store.revision("miner/model", p.commit)).private, true);
 
   const big = { ...QUALITY_CONFIG, n_embd: 520 };
-  await writeModelFiles(join(root, "big"), big, randomParameters(big, 1, 0.02), "F32");
+  await writeModelFiles(join(root, "big"), { config: big, tensors: randomParameters(big, 1, 0.02), dtype: "F32" });
   await assert.rejects(
     () =>
       publishModel({

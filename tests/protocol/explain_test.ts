@@ -16,8 +16,8 @@ Deno.test("explanations: a copy, a spoiler, a loser to a better newcomer, a winn
     { uid: 4, block: 70, loss: 4.0 }, // can never overtake uid 3: needs < 2.99 · 0.999 = 2.98701
     { uid: 5, block: 80, loss: Infinity },
   ];
-  const outcomes = scoreCompetition(models, decay, 100);
-  const why = explainOutcomes(outcomes, decay, 100);
+  const outcomes = scoreCompetition(models, { decay, block: 100 });
+  const why = explainOutcomes(outcomes, { decay, block: 100 });
   assert.equal(why.get(2), "same loss as uid 1, committed earlier (block 0): a copy can never win, no weight");
   assert.equal(
     why.get(4),
@@ -34,19 +34,25 @@ Deno.test("explanations: a copy, a spoiler, a loser to a better newcomer, a winn
 
 Deno.test("explanations: better than an earlier model but not by its epsilon; alone", () => {
   // At block 1 uid 1's epsilon is 0.01 − (1/100) · 0.009 = 0.00991: 3.0 · (1 − 0.00991) = 2.97027 < 2.98.
-  const outcomes = scoreCompetition([{ uid: 1, block: 0, loss: 3.0 }, { uid: 2, block: 1, loss: 2.98 }], decay, 1);
-  const why = explainOutcomes(outcomes, decay, 1);
+  const outcomes = scoreCompetition([{ uid: 1, block: 0, loss: 3.0 }, { uid: 2, block: 1, loss: 2.98 }], {
+    decay,
+    block: 1,
+  });
+  const why = explainOutcomes(outcomes, { decay, block: 1 });
   assert.match(
     why.get(2)!,
     /^wins 0 of 1: better than uid 1 \(2\.9800 < 3\.0000\) but not by its epsilon 0\.00991 \(it committed earlier\)\. /,
   );
   assert.equal(why.get(1), "wins 1 of 1: the best win rate, weight 1.0000");
-  const alone = scoreCompetition([{ uid: 7, block: 5, loss: 3 }], decay, 10);
-  assert.equal(explainOutcomes(alone, decay, 10).get(7), "alone in the competition: all of its weight");
+  const alone = scoreCompetition([{ uid: 7, block: 5, loss: 3 }], { decay, block: 10 });
+  assert.equal(explainOutcomes(alone, { decay, block: 10 }).get(7), "alone in the competition: all of its weight");
   // A later copy takes no part in the wins: the leader is not alone, but the only one competing.
-  const withCopy = scoreCompetition([{ uid: 7, block: 5, loss: 3 }, { uid: 8, block: 6, loss: 3 }], decay, 10);
+  const withCopy = scoreCompetition([{ uid: 7, block: 5, loss: 3 }, { uid: 8, block: 6, loss: 3 }], {
+    decay,
+    block: 10,
+  });
   assert.equal(
-    explainOutcomes(withCopy, decay, 10).get(7),
+    explainOutcomes(withCopy, { decay, block: 10 }).get(7),
     "the only model competing (the other one takes no part in the wins): all of its weight",
   );
 });

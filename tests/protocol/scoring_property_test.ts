@@ -41,7 +41,7 @@ Deno.test(`property (${TRIALS} cases): weights are non-negative and sum to 1 whe
   const rng = new Rng(11);
   for (let t = 0; t < TRIALS; t++) {
     const { models, decay, block } = randomCase(rng);
-    const out = scoreCompetition(models, decay, block);
+    const out = scoreCompetition(models, { decay, block });
     const sum = out.reduce((s, o) => s + o.weight, 0);
     assert.ok(out.every((o) => o.weight >= 0));
     if (models.some((m) => Number.isFinite(m.loss))) assert.ok(Math.abs(sum - 1) < 1e-12, `case ${t}: sum ${sum}`);
@@ -53,8 +53,8 @@ Deno.test(`property (${TRIALS} cases): permuting the input changes no result`, (
   const rng = new Rng(12);
   for (let t = 0; t < TRIALS; t++) {
     const { models, decay, block } = randomCase(rng);
-    const a = scoreCompetition(models, decay, block);
-    const b = scoreCompetition(shuffle(models, rng), decay, block);
+    const a = scoreCompetition(models, { decay, block });
+    const b = scoreCompetition(shuffle(models, rng), { decay, block });
     assert.deepEqual(b, a, `case ${t}`);
     const weights = new Map(a.map((o) => [o.uid, o.weight]));
     const shuffled = new Map(shuffle([...weights], rng));
@@ -77,7 +77,7 @@ Deno.test(`property (${TRIALS} cases): a model strictly better and strictly olde
       block: Math.min(...models.map((m) => m.block)) - 1,
       loss: Math.min(3, ...finite.map((m) => m.loss)) - 0.001,
     };
-    const out = scoreCompetition([...models, champion], decay, block);
+    const out = scoreCompetition([...models, champion], { decay, block });
     const best = out.find((o) => o.uid === 100)!;
     assert.equal(best.winRate, 1, `case ${t}`);
     for (const o of out) {

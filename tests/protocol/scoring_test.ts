@@ -30,13 +30,13 @@ Deno.test("epsilonAt(): start at commit, linear mid-decay, end after decay, star
 Deno.test("a newcomer must beat a fully decayed incumbent's discounted loss", () => {
   const incumbent = { uid: 1, block: 0, loss: 3.0 };
   // At block 100 the incumbent's epsilon is 0.0001: its loss counts as 3 × 0.9999 = 2.9997.
-  const winner = scoreCompetition([incumbent, { uid: 2, block: 100, loss: 2.9996 }], DECAY, 100);
+  const winner = scoreCompetition([incumbent, { uid: 2, block: 100, loss: 2.9996 }], { decay: DECAY, block: 100 });
   assert.deepEqual(winner.map((o) => [o.uid, o.winRate]), [[1, 0], [2, 1]]);
-  const loser = scoreCompetition([incumbent, { uid: 2, block: 100, loss: 2.9997 }], DECAY, 100);
+  const loser = scoreCompetition([incumbent, { uid: 2, block: 100, loss: 2.9997 }], { decay: DECAY, block: 100 });
   assert.equal(loser[1].excluded, "not-competitive"); // 2.9997 is not < 2.9997
   assert.equal(loser[0].weight, 1);
   // Mid-decay (block 50, epsilon 0.00255): 3 × 0.99745 = 2.99235, so 2.995 competes but loses.
-  const mid = scoreCompetition([incumbent, { uid: 2, block: 50, loss: 2.995 }], DECAY, 50);
+  const mid = scoreCompetition([incumbent, { uid: 2, block: 50, loss: 2.995 }], { decay: DECAY, block: 50 });
   assert.deepEqual(mid.map((o) => [o.uid, o.wins, o.excluded]), [[1, 1, undefined], [2, 0, undefined]]);
   close(mid[0].weight, 1 / (1 + Math.exp(-100)));
   close(lossToBeat([incumbent], DECAY, 50), 3 * (1 - 0.00255));
@@ -47,7 +47,7 @@ Deno.test("a spoiler that can never win is filtered out and takes no wins from o
     spoiler = { uid: 2, block: 20, loss: 3.2 },
     c = { uid: 3, block: 30, loss: 2.9 };
   assert.deepEqual(competitiveUids([a, spoiler, c], DECAY), [1, 3]);
-  const out = scoreCompetition([c, spoiler, a], DECAY, 40);
+  const out = scoreCompetition([c, spoiler, a], { decay: DECAY, block: 40 });
   // Among {a, c}: c beats a (a's epsilon at 40 is 0.005 − 0.3·0.0049 = 0.00353; 3 × 0.99647 > 2.9).
   assert.deepEqual(out.map((o) => [o.uid, o.wins, o.winRate, o.excluded]), [[1, 0, 0, undefined], [
     2,
@@ -56,23 +56,29 @@ Deno.test("a spoiler that can never win is filtered out and takes no wins from o
     "not-competitive",
   ], [3, 1, 1, undefined]]);
   // Had the spoiler been counted, a would have beaten it and had win rate 1/2.
-  const unfiltered = computeWins([a, spoiler, c], DECAY, 40);
+  const unfiltered = computeWins([a, spoiler, c], { decay: DECAY, block: 40 });
   assert.equal(unfiltered[0].winRate, 0.5);
 });
 
 Deno.test("equal blocks give no time advantage; equal losses are a win for neither", () => {
-  const tie = scoreCompetition([{ uid: 1, block: 10, loss: 3.0 }, { uid: 2, block: 10, loss: 3.0 }], DECAY, 20);
+  const tie = scoreCompetition([{ uid: 1, block: 10, loss: 3.0 }, { uid: 2, block: 10, loss: 3.0 }], {
+    decay: DECAY,
+    block: 20,
+  });
   assert.deepEqual(tie.map((o) => [o.wins, o.weight]), [[0, 0.5], [0, 0.5]]);
-  const split = scoreCompetition([{ uid: 1, block: 10, loss: 3.0 }, { uid: 2, block: 10, loss: 2.999 }], DECAY, 20);
+  const split = scoreCompetition([{ uid: 1, block: 10, loss: 3.0 }, { uid: 2, block: 10, loss: 2.999 }], {
+    decay: DECAY,
+    block: 20,
+  });
   assert.deepEqual(split.map((o) => o.wins), [0, 1]);
 });
 
 Deno.test("a failed (infinite) loss gets nothing and does not count as an opponent", () => {
-  const out = scoreCompetition(
-    [{ uid: 1, block: 5, loss: Infinity }, { uid: 2, block: 10, loss: 3 }, { uid: 3, block: 11, loss: 2.5 }],
-    DECAY,
-    20,
-  );
+  const out = scoreCompetition([{ uid: 1, block: 5, loss: Infinity }, { uid: 2, block: 10, loss: 3 }, {
+    uid: 3,
+    block: 11,
+    loss: 2.5,
+  }], { decay: DECAY, block: 20 });
   assert.deepEqual(out.map((o) => [o.uid, o.excluded, o.wins, o.winRate]), [[1, "failed", 0, 0], [2, undefined, 0, 0], [
     3,
     undefined,
@@ -80,12 +86,12 @@ Deno.test("a failed (infinite) loss gets nothing and does not count as an oppone
     1,
   ]]);
   assert.equal(out[0].weight, 0);
-  const allFailed = scoreCompetition([{ uid: 1, block: 5, loss: Infinity }], DECAY, 20);
+  const allFailed = scoreCompetition([{ uid: 1, block: 5, loss: Infinity }], { decay: DECAY, block: 20 });
   assert.equal(allFailed[0].weight, 0);
 });
 
 Deno.test("a single model wins outright", () => {
-  const [only] = scoreCompetition([{ uid: 9, block: 3, loss: 4.2 }], DECAY, 20);
+  const [only] = scoreCompetition([{ uid: 9, block: 3, loss: 4.2 }], { decay: DECAY, block: 20 });
   assert.deepEqual([only.winRate, only.weight], [1, 1]);
 });
 
@@ -148,10 +154,10 @@ Deno.test("toU16Weights() max-upscales, rounds half to even, drops zeros, sorts 
 
 Deno.test("scoring rejects duplicate uids and NaN losses", () => {
   assert.throws(
-    () => scoreCompetition([{ uid: 1, block: 1, loss: 2 }, { uid: 1, block: 2, loss: 3 }], DECAY, 5),
+    () => scoreCompetition([{ uid: 1, block: 1, loss: 2 }, { uid: 1, block: 2, loss: 3 }], { decay: DECAY, block: 5 }),
     /uid 1 appears twice/,
   );
-  assert.throws(() => scoreCompetition([{ uid: 1, block: 1, loss: NaN }], DECAY, 5), /loss NaN/);
+  assert.throws(() => scoreCompetition([{ uid: 1, block: 1, loss: NaN }], { decay: DECAY, block: 5 }), /loss NaN/);
 });
 
 Deno.test("adapter competitions: an adapter must beat the base's loss discounted by the base's epsilon", () => {
@@ -159,18 +165,13 @@ Deno.test("adapter competitions: an adapter must beat the base's loss discounted
   // 2 × (1 − 0.00255) = 1.9949. uid 1 clears it; uid 2 improves (1.9950 < 2) but not by epsilon;
   // uid 3 is worse than the base; uid 4 failed; uid 5 copies uid 1 later.
   const baseline = { loss: 2, block: 0 };
-  const out = scoreCompetition(
-    [
-      { uid: 1, block: 10, loss: 1.9 },
-      { uid: 2, block: 10, loss: 1.995 },
-      { uid: 3, block: 10, loss: 2.1 },
-      { uid: 4, block: 10, loss: Infinity },
-      { uid: 5, block: 20, loss: 1.9 },
-    ],
-    DECAY,
-    50,
-    baseline,
-  );
+  const out = scoreCompetition([
+    { uid: 1, block: 10, loss: 1.9 },
+    { uid: 2, block: 10, loss: 1.995 },
+    { uid: 3, block: 10, loss: 2.1 },
+    { uid: 4, block: 10, loss: Infinity },
+    { uid: 5, block: 20, loss: 1.9 },
+  ], { decay: DECAY, block: 50, baseline });
   assert.deepEqual(out.map((o) => [o.uid, o.excluded ?? "in", o.weight]), [
     [1, "in", 1],
     [2, "no-improvement", 0],
@@ -179,7 +180,7 @@ Deno.test("adapter competitions: an adapter must beat the base's loss discounted
     [5, "not-competitive", 0],
   ]);
   close(baselineBar(baseline, DECAY, 50), 2 * (1 - 0.00255));
-  const why = explainOutcomes(out, DECAY, 50, baseline);
+  const why = explainOutcomes(out, { decay: DECAY, block: 50, baseline });
   assert.equal(
     why.get(2),
     "improves on the base by 0.0050 (0.25%), not by its epsilon 0.00255: needs a loss below 1.9949; no weight",
@@ -187,10 +188,13 @@ Deno.test("adapter competitions: an adapter must beat the base's loss discounted
   assert.equal(why.get(3), "no better than the base (loss 2.0000, worse by 0.1000): no weight");
   assert.match(why.get(5)!, /same loss as uid 1, committed earlier/);
   // Without a baseline the same losses all take part (uid 3 is simply worse).
-  const plain = scoreCompetition([{ uid: 2, block: 10, loss: 1.995 }, { uid: 3, block: 10, loss: 2.1 }], DECAY, 50);
+  const plain = scoreCompetition([{ uid: 2, block: 10, loss: 1.995 }, { uid: 3, block: 10, loss: 2.1 }], {
+    decay: DECAY,
+    block: 50,
+  });
   assert.deepEqual(plain.map((o) => o.excluded), [undefined, undefined]);
   // No adapter beats the base: nobody is paid by this competition.
-  const none = scoreCompetition([{ uid: 3, block: 10, loss: 2.1 }], DECAY, 50, baseline);
+  const none = scoreCompetition([{ uid: 3, block: 10, loss: 2.1 }], { decay: DECAY, block: 50, baseline });
   assert.equal(none[0].weight, 0);
 });
 

@@ -81,7 +81,7 @@ Deno.test("the worked quantisation: top-2, packing, shift, scale, codes, lookup 
   assert.deepEqual([...p.codes], [3, 2, 1, 2]);
   close(p.lookup, [0, -2.3, 0.05, 2.2], 1e-6, "lookup");
   close(update.vals, [2.0, -0.15, -2.5, -0.15], 1e-6, "dequantised");
-  const dense = scatterMean([update], 2, 4);
+  const dense = scatterMean([update], { chunks: 2, totalk: 4 });
   close(dense, [0, -0.15, 0, 2.0, 0, 0, -2.5, -0.15], 1e-6, "decoded");
 });
 
@@ -96,7 +96,7 @@ Deno.test("the worked two-peer aggregate: lower-median clip and the mean over th
 Deno.test("a zero update decodes to zeros, and a position sent twice in a chunk gets the mean of its values", () => {
   const zero = compressParameter(new Array(8).fill(0), [8], SMALL);
   assert.equal(zero.scale, 1, "a zero spread falls back to scale 1");
-  close(scatterMean([sparseUpdate(zero)], 2, 4), new Array(8).fill(0), 0, "zero update");
+  close(scatterMean([sparseUpdate(zero)], { chunks: 2, totalk: 4 }), new Array(8).fill(0), 0, "zero update");
   const twice = { idx: Uint16Array.from([1, 1]), vals: Float32Array.from([1, 3]), k: 2 };
-  close(scatterMean([twice], 1, 4), [0, 2, 0, 0], 0, "duplicated position");
+  close(scatterMean([twice], { chunks: 1, totalk: 4 }), [0, 2, 0, 0], 0, "duplicated position");
 });

@@ -103,7 +103,7 @@ for (const name of models) {
       assert.throws(() => layoutOf(base, TEMPLAR_CODEC), /"lm_head.bias" \[257\] cannot be sent as a pseudo-gradient/);
       const config = { ...def.config, vocab_size: 256 };
       dir = join(work, "base");
-      await writeModelFiles(dir, config, randomParameters(config, def.seed), def.dtype);
+      await writeModelFiles(dir, { config, tensors: randomParameters(config, def.seed), dtype: def.dtype });
       base = await checkModel(dir);
     }
     const layout = layoutOf(base, TEMPLAR_CODEC);

@@ -54,7 +54,11 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
   const heldOut = sequencesOf([await evalText()], 64, 24);
   let globalDir = join(work, "global-0");
   const BASE_PAGES = [0, 1];
-  await writeModelFiles(globalDir, QUALITY_CONFIG, bigramParameters(BASE_PAGES.map((p) => pages[p]), 1), "F32");
+  await writeModelFiles(globalDir, {
+    config: QUALITY_CONFIG,
+    tensors: bigramParameters(BASE_PAGES.map((p) => pages[p]), 1),
+    dtype: "F32",
+  });
 
   const seen = new Map<number, Set<number>>();
   const buffers = new Map<number, Map<string, Float32Array>>();
@@ -91,7 +95,7 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
     };
     const honestTarget = (uid: number) => {
       const mine = seen.get(uid) ?? new Set<number>(BASE_PAGES);
-      for (const p of assignedPages(uid, w, pages.length)) mine.add(p);
+      for (const p of assignedPages(uid, w, { total: pages.length })) mine.add(p);
       seen.set(uid, mine);
       return bigramTarget([...mine].map((p) => pages[p]), 1);
     };
@@ -110,7 +114,7 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
       await Deno.writeFile(path, f.bytes);
       submissions.push({ uid, block: f.block, file: f.bytes, sha256: await fileSha256Hex(path) });
     }
-    const ownPages = (uid: number) => assignedPages(uid, w, pages.length).map((p) => pages[p]);
+    const ownPages = (uid: number) => assignedPages(uid, w, { total: pages.length }).map((p) => pages[p]);
     const own = new Map([...files.keys()].map((uid) => [uid, sequencesOf(ownPages(uid), 64, 12)]));
     const random = sequencesOf([pages[(w * 13 + 4) % pages.length], pages[(w * 13 + 9) % pages.length]], 64, 12);
     /** This window as a validator with `prior` standing and its own directory evaluates it. */

@@ -42,7 +42,12 @@ async function setup(o: { wrongHash?: boolean } = {}) {
   const text = await fitText();
   const baseDir = join(root, "base");
   await writeFaultyBase(baseDir, text);
-  const revision = await store.upload("sn9/base", baseDir, await localModelFileSet(baseDir), { private: false });
+  const revision = await store.upload({
+    repo: "sn9/base",
+    dir: baseDir,
+    paths: await localModelFileSet(baseDir),
+    private: false,
+  });
   const { hash } = await hashModelDir(baseDir);
   const competition: Competition = {
     id: 7,

@@ -64,7 +64,7 @@ Deno.test("budget: 30 miners; after the first step only the kept, the new and th
         await chain.register(1, keys[i].address, keys[i]);
       }
       const dir = join(root, `m${i}-${smoothing}`);
-      await writeQualityModel("bigram", text, dir, smoothing);
+      await writeQualityModel("bigram", text, dir, { smoothing });
       await publishModel({
         skipChecks: true,
         replace: true,

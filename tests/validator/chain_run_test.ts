@@ -54,7 +54,7 @@ onRuntime("validator processes on subtensor spec 218", () => {
       const text = await fitText();
       for (const [i, miner] of s.miners.entries()) {
         const model = join(dir, `m${i}`);
-        await writeQualityModel("bigram", text, model, 1 + 20 * i);
+        await writeQualityModel("bigram", text, model, { smoothing: 1 + 20 * i });
         await publishModel({
           store,
           chain,

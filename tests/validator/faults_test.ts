@@ -228,7 +228,7 @@ Deno.test("30 steps with changing commitments keep the model cache under its cap
     let peak = 0;
     for (let i = 0; i < 30; i++) {
       const dir = join(s.root, `m${i}`);
-      await writeQualityModel("bigram", text, dir, 1 + i); // new weights, new commitment every step
+      await writeQualityModel("bigram", text, dir, { smoothing: 1 + i }); // new weights, new commitment every step
       await publishModel({
         skipChecks: true, // the validator under test does the checking
         store: s.store,

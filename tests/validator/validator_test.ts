@@ -18,7 +18,7 @@ Deno.test("a model that runs past its time cap is scored as failed, not hung", a
   const store = new LocalModelStore(await tempDir());
   const dir = join(await tempDir(), "m");
   await writeQualityModel("bigram", await fitText(), dir);
-  const commit = await store.upload("slow/model", dir, await localModelFileSet(dir));
+  const commit = await store.upload({ repo: "slow/model", dir, paths: await localModelFileSet(dir) });
   const hotkey = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
   const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
   const competition = competitionAt(schedule, 0, 1)!;

@@ -15,22 +15,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { KeyringPair } from "@polkadot/keyring/types";
-import {
-  type Chain,
-  ChainRejected,
-  type Commitment,
-  type HashCommitPayload,
-  type Inclusion,
-  type Metagraph,
-  type Neuron,
-  type RevealPayload,
-  type SubnetHyperparameters,
-  type TimelockBeacon,
-  type TimelockedCommitPayload,
-  type WeightCommit,
-  type WeightRows,
-  type WeightsPayload,
-} from "../chain.ts";
+import { ChainRejected } from "../chain.ts";
+import type * as chain from "../chain.ts";
 import { commitmentInfo } from "../subtensor/codec.ts";
 import type { YumaOutput } from "../yuma/mod.ts";
 import { addStake, registerNeuron } from "./admin.ts";
@@ -63,7 +49,7 @@ export const DEFAULT_COMMITMENT_RATE_LIMIT = 100;
 type Row = Record<string, unknown>;
 
 /** The local chain. Admin operations (subnets, registration, stake, advancing) are methods too. */
-export class LocalChain implements Chain {
+export class LocalChain implements chain.Chain {
   readonly name: string;
   #db: DatabaseSync;
   #meta: ChainMeta;
@@ -81,15 +67,15 @@ export class LocalChain implements Chain {
   /** Opens (creating if needed) the chain in `path`. */
   static open(path: string, options: LocalChainOptions = {}): LocalChain {
     const db = openChainDatabase(path);
-    const chain = new LocalChain(path, db, options.now ?? Date.now);
+    const opened = new LocalChain(path, db, options.now ?? Date.now);
     // One transaction, so that of two processes creating the same file only one writes genesis.
     writeTransaction(db, () => {
       db.exec(SCHEMA);
-      if (!chain.#meta.hasGenesis) {
-        chain.#blocks.writeGenesis(options.clock ?? DEFAULT_BLOCK_CLOCK, options.genesisHash);
+      if (!opened.#meta.hasGenesis) {
+        opened.#blocks.writeGenesis(options.clock ?? DEFAULT_BLOCK_CLOCK, options.genesisHash);
       }
     });
-    return chain;
+    return opened;
   }
 
   // ---- Chain interface -------------------------------------------------------------------
@@ -102,7 +88,7 @@ export class LocalChain implements Chain {
     return this.#blocks.blockHash(block);
   }
 
-  async metagraph(netuid: number): Promise<Metagraph> {
+  async metagraph(netuid: number): Promise<chain.Metagraph> {
     const block = this.#blocks.head();
     subnetParams(this.#db, netuid);
     const query = this.#db.prepare(
@@ -112,7 +98,7 @@ export class LocalChain implements Chain {
     return { netuid, block, neurons: (query.all(netuid) as Row[]).map(toNeuron) };
   }
 
-  async hyperparameters(netuid: number): Promise<SubnetHyperparameters> {
+  async hyperparameters(netuid: number): Promise<chain.SubnetHyperparameters> {
     this.#blocks.head();
     const p = subnetParams(this.#db, netuid);
     return {
@@ -129,7 +115,7 @@ export class LocalChain implements Chain {
     };
   }
 
-  async commitments(netuid: number): Promise<Commitment[]> {
+  async commitments(netuid: number): Promise<chain.Commitment[]> {
     this.#blocks.head();
     const rows = this.#db.prepare("SELECT hotkey, block, data FROM commitments WHERE netuid = ? ORDER BY hotkey").all(
       netuid,
@@ -137,11 +123,11 @@ export class LocalChain implements Chain {
     return rows.map((r) => ({ hotkey: r.hotkey as string, block: Number(r.block), data: r.data as string }));
   }
 
-  async commitment(netuid: number, hotkey: string): Promise<Commitment | null> {
+  async commitment(netuid: number, hotkey: string): Promise<chain.Commitment | null> {
     return (await this.commitments(netuid)).find((c) => c.hotkey === hotkey) ?? null;
   }
 
-  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion> {
+  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<chain.Inclusion> {
     return this.#extrinsic(hotkey, { netuid, data }, ({ block }) => {
       if (uidOf(this.#db, netuid, hotkey.address) === undefined) {
         throw new ChainRejected("AccountNotAllowedCommit", `${hotkey.address} is not registered on subnet ${netuid}`);
@@ -168,7 +154,7 @@ export class LocalChain implements Chain {
     });
   }
 
-  async setWeights(hotkey: KeyringPair, payload: WeightsPayload): Promise<Inclusion> {
+  async setWeights(hotkey: KeyringPair, payload: chain.WeightsPayload): Promise<chain.Inclusion> {
     return this.#extrinsic(hotkey, payload, (call) => {
       if (call.params.commitRevealEnabled) {
         throw new ChainRejected("CommitRevealEnabled", `subnet ${call.netuid} takes weights by commit-reveal`);
@@ -178,16 +164,16 @@ export class LocalChain implements Chain {
   }
 
   /** Commit-reveal v2's commit, as subtensor's `do_commit_weights` (see weight_commits.ts). */
-  async commitWeights(hotkey: KeyringPair, payload: HashCommitPayload): Promise<Inclusion> {
+  async commitWeights(hotkey: KeyringPair, payload: chain.HashCommitPayload): Promise<chain.Inclusion> {
     return this.#extrinsic(hotkey, payload, (call) => storeWeightCommit(this.#db, call));
   }
 
   /** Commit-reveal v2's reveal, as subtensor's `do_reveal_weights` (see weight_commits.ts). */
-  async revealWeights(hotkey: KeyringPair, payload: RevealPayload): Promise<Inclusion> {
+  async revealWeights(hotkey: KeyringPair, payload: chain.RevealPayload): Promise<chain.Inclusion> {
     return this.#extrinsic(hotkey, payload, (call) => revealWeightCommit(this.#db, call));
   }
 
-  async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
+  async weightCommits(netuid: number, hotkey: string): Promise<chain.WeightCommit[]> {
     this.#blocks.head();
     return weightCommitsOf(this.#db, netuid, hotkey);
   }
@@ -197,11 +183,11 @@ export class LocalChain implements Chain {
    * at the start of the reveal epoch, with the pulse of `revealRound` from the local beacon
    * (see timelocked_commits.ts).
    */
-  async commitTimelockedWeights(hotkey: KeyringPair, payload: TimelockedCommitPayload): Promise<Inclusion> {
+  async commitTimelockedWeights(hotkey: KeyringPair, payload: chain.TimelockedCommitPayload): Promise<chain.Inclusion> {
     return this.#extrinsic(hotkey, payload, (call) => storeTimelockedCommit(this.#db, call));
   }
 
-  async timelockBeacon(): Promise<TimelockBeacon> {
+  async timelockBeacon(): Promise<chain.TimelockBeacon> {
     return this.#beacon.info(this.#blocks.head());
   }
 
@@ -258,7 +244,7 @@ export class LocalChain implements Chain {
   }
 
   /** Raw weights rows of a subnet (uid → [[uid, u16], …]). */
-  weights(netuid: number): Promise<WeightRows> {
+  weights(netuid: number): Promise<chain.WeightRows> {
     return Promise.resolve(readSparse(this.#db, "weights", netuid));
   }
 
@@ -287,7 +273,7 @@ export class LocalChain implements Chain {
     hotkey: KeyringPair,
     payload: P,
     apply: (call: LocalCall<P>) => void,
-  ): Inclusion {
+  ): chain.Inclusion {
     return this.#onSubnet(payload.netuid, (at) => {
       apply({ ...payload, ...at, hotkey: hotkey.address });
       return { block: at.block };
@@ -295,7 +281,7 @@ export class LocalChain implements Chain {
   }
 }
 
-function toNeuron(r: Row): Neuron {
+function toNeuron(r: Row): chain.Neuron {
   return {
     uid: Number(r.uid),
     hotkey: r.hotkey as string,

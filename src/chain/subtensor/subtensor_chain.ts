@@ -13,22 +13,8 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { u8aToHex } from "@polkadot/util";
-import {
-  type Chain,
-  ChainRejected,
-  type Commitment,
-  type HashCommitPayload,
-  type Inclusion,
-  type Metagraph,
-  type Neuron,
-  type RevealPayload,
-  type SubnetHyperparameters,
-  type TimelockBeacon,
-  type TimelockedCommitPayload,
-  type WeightCommit,
-  type WeightRows,
-  type WeightsPayload,
-} from "../chain.ts";
+import { ChainRejected } from "../chain.ts";
+import type * as chain from "../chain.ts";
 import { QUICKNET } from "../timelock/mod.ts";
 import { commitmentInfo, decodeCommitment, decodeWeightCommits } from "./codec.ts";
 import { submitExtrinsic } from "./submit.ts";
@@ -50,7 +36,7 @@ export interface SubtensorOptions {
 type Any = any;
 
 /** A subtensor connection. */
-export class SubtensorChain implements Chain {
+export class SubtensorChain implements chain.Chain {
   #stopReconnecting = () => {};
 
   private constructor(readonly name: string, readonly api: ApiPromise, readonly options: SubtensorOptions) {}
@@ -78,9 +64,9 @@ export class SubtensorChain implements Chain {
       delay = Math.min(max, delay * 2);
     };
     provider.on("disconnected", reconnect);
-    const chain = new SubtensorChain(url, api, options);
-    chain.#stopReconnecting = () => (closing = true);
-    return chain;
+    const opened = new SubtensorChain(url, api, options);
+    opened.#stopReconnecting = () => (closing = true);
+    return opened;
   }
 
   async currentBlock(): Promise<number> {
@@ -91,7 +77,7 @@ export class SubtensorChain implements Chain {
     return (await this.api.rpc.chain.getBlockHash(block)).toHex();
   }
 
-  async metagraph(netuid: number): Promise<Metagraph> {
+  async metagraph(netuid: number): Promise<chain.Metagraph> {
     const q = this.api.query.subtensorModule as Any;
     const block = await this.currentBlock();
     const keys = await q.keys.entries(netuid);
@@ -104,7 +90,7 @@ export class SubtensorChain implements Chain {
             : Promise.resolve(new Array(n).fill("0"))
         ),
     );
-    const neurons: Neuron[] = [];
+    const neurons: chain.Neuron[] = [];
     for (const [key, value] of keys) {
       const uid = Number(key.args[1].toString());
       const hotkey = value.toString();
@@ -133,7 +119,7 @@ export class SubtensorChain implements Chain {
     return { netuid, block, neurons };
   }
 
-  async hyperparameters(netuid: number): Promise<SubnetHyperparameters> {
+  async hyperparameters(netuid: number): Promise<chain.SubnetHyperparameters> {
     const q = this.api.query.subtensorModule as Any;
     const read = async (name: string, fallback: number, ...args: unknown[]) =>
       q[name] ? Number((await q[name](...args)).toString()) : fallback;
@@ -152,10 +138,10 @@ export class SubtensorChain implements Chain {
     };
   }
 
-  async weights(netuid: number): Promise<WeightRows> {
+  async weights(netuid: number): Promise<chain.WeightRows> {
     // Keyed (NetUidStorageIndex, uid): a subnet's first mechanism is stored under the netuid itself.
     const entries = await (this.api.query.subtensorModule as Any).weights.entries(netuid);
-    const out: WeightRows = {};
+    const out: chain.WeightRows = {};
     for (const [key, value] of entries) {
       out[Number(key.args[1].toString())] = (value as Any[]).map((
         pair: Any,
@@ -164,9 +150,9 @@ export class SubtensorChain implements Chain {
     return out;
   }
 
-  async commitments(netuid: number): Promise<Commitment[]> {
+  async commitments(netuid: number): Promise<chain.Commitment[]> {
     const entries = await (this.api.query.commitments as Any).commitmentOf.entries(netuid);
-    const out: Commitment[] = [];
+    const out: chain.Commitment[] = [];
     for (const [key, value] of entries) {
       const decoded = decodeCommitment(value);
       if (decoded) out.push({ hotkey: key.args[1].toString(), ...decoded });
@@ -174,33 +160,33 @@ export class SubtensorChain implements Chain {
     return out.sort((a, b) => (a.hotkey < b.hotkey ? -1 : 1));
   }
 
-  async commitment(netuid: number, hotkey: string): Promise<Commitment | null> {
+  async commitment(netuid: number, hotkey: string): Promise<chain.Commitment | null> {
     const decoded = decodeCommitment(await (this.api.query.commitments as Any).commitmentOf(netuid, hotkey));
     return decoded ? { hotkey, ...decoded } : null;
   }
 
-  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion> {
+  async setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<chain.Inclusion> {
     return await this.#submit((this.api.tx.commitments as Any).setCommitment(netuid, commitmentInfo(data)), hotkey);
   }
 
-  async setWeights(hotkey: KeyringPair, w: WeightsPayload): Promise<Inclusion> {
+  async setWeights(hotkey: KeyringPair, w: chain.WeightsPayload): Promise<chain.Inclusion> {
     return await this.#call(hotkey, "setWeights", w.netuid, w.uids, w.weights, w.versionKey);
   }
 
-  async commitWeights(hotkey: KeyringPair, c: HashCommitPayload): Promise<Inclusion> {
+  async commitWeights(hotkey: KeyringPair, c: chain.HashCommitPayload): Promise<chain.Inclusion> {
     return await this.#call(hotkey, "commitWeights", c.netuid, u8aToHex(c.hash));
   }
 
-  async revealWeights(hotkey: KeyringPair, r: RevealPayload): Promise<Inclusion> {
+  async revealWeights(hotkey: KeyringPair, r: chain.RevealPayload): Promise<chain.Inclusion> {
     return await this.#call(hotkey, "revealWeights", r.netuid, r.uids, r.weights, r.salt, r.versionKey);
   }
 
-  async weightCommits(netuid: number, hotkey: string): Promise<WeightCommit[]> {
+  async weightCommits(netuid: number, hotkey: string): Promise<chain.WeightCommit[]> {
     const q = this.api.query.subtensorModule as Any;
     return q.weightCommits ? decodeWeightCommits(await q.weightCommits(netuid, hotkey)) : [];
   }
 
-  async commitTimelockedWeights(hotkey: KeyringPair, t: TimelockedCommitPayload): Promise<Inclusion> {
+  async commitTimelockedWeights(hotkey: KeyringPair, t: chain.TimelockedCommitPayload): Promise<chain.Inclusion> {
     if (!this.#timelocked()) {
       throw new ChainRejected(
         "CallUnavailable",
@@ -217,7 +203,7 @@ export class SubtensorChain implements Chain {
     );
   }
 
-  timelockBeacon(): Promise<TimelockBeacon> {
+  timelockBeacon(): Promise<chain.TimelockBeacon> {
     return Promise.resolve({
       publicKey: QUICKNET.publicKey,
       genesisTime: QUICKNET.genesisTime,
@@ -258,12 +244,12 @@ export class SubtensorChain implements Chain {
    * Submits `subtensorModule.<method>(...args)` signed by `signer`. The arguments are the pallet
    * call's, in its order: this is the one place a payload's fields become positions again.
    */
-  #call(signer: KeyringPair, method: string, ...args: unknown[]): Promise<Inclusion> {
+  #call(signer: KeyringPair, method: string, ...args: unknown[]): Promise<chain.Inclusion> {
     return this.#submit((this.api.tx.subtensorModule as Any)[method](...args), signer);
   }
 
   /** Signs, submits and follows the extrinsic to its outcome (./submit.ts). */
-  #submit(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<Inclusion> {
+  #submit(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair): Promise<chain.Inclusion> {
     return submitExtrinsic(this.api, tx, signer, { timeoutMs: this.options.inclusionTimeoutMs ?? 120_000 });
   }
 }

@@ -189,7 +189,7 @@ export function yumaEpoch(input: YumaInput): YumaOutput {
 }
 
 /** Yuma 3's liquid alpha: faster bond moves when a weight departs from consensus or the bond. */
-export function alphaSigmoid(consensus: number, weight: number, bond: number, p: YumaParams): number {
+function alphaSigmoid(consensus: number, weight: number, bond: number, p: YumaParams): number {
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
   const diff = weight >= bond ? clamp(weight - consensus, 0, 1) : clamp(bond - weight, 0, 1);
   const sigmoid = 1 / (1 + Math.exp((-p.alphaSigmoidSteepness / 100) * (diff - 0.5)));
