@@ -6,14 +6,24 @@
  * bad input, 2 on bad flags; each with one line on stderr.
  */
 import { checkAdapter, checkModel, createLossSession, evaluateLosses, formatReason } from "../eval/mod.ts";
-import { evalFlags, flags, main, progress, rateLine, readInputJson, UsageError } from "./cli/mod.ts";
+import {
+  evalFlags,
+  flags,
+  main,
+  modelFlag,
+  progress,
+  rateLine,
+  readInputJson,
+  resolveModelFlag,
+  UsageError,
+} from "./cli/mod.ts";
 import { withPseudogradApplied } from "./pseudograd/apply.ts";
 
 await main({
   name: "eval",
   summary: "Per-sequence next-token losses of a local Hugging Face model (safetensors) on a tokens file.",
   flags: {
-    model: flags.path("the model directory (config.json + safetensors)", { mustExist: "dir" }),
+    model: modelFlag("the model (config.json + safetensors)"),
     adapter: flags.path(
       "a PEFT LoRA/DoRA adapter directory applied to --model (adapter_config.json + adapter_model.safetensors)",
       {
@@ -44,6 +54,7 @@ await main({
     "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
     "deno task eval --model ./base --adapter ./my-lora --tokens tokens.json --json",
     "deno task eval --model ./global --pseudograd pseudograd.safetensors --pseudograd-scale 0.2 --tokens tokens.json",
+    "deno task eval --model openai-community/gpt2 --tokens tokens.json",
   ],
   async run({ flags: f }) {
     if (!f.model) throw new UsageError("--model is required");
@@ -56,11 +67,12 @@ await main({
       await readInputJson(f.tokens, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
       f["max-rows"],
     );
+    const named = await resolveModelFlag(f.model, { quiet: f.json });
     if (f.pseudograd) {
       const given = { file: f.pseudograd, scale: f["pseudograd-scale"], window: f.window };
-      return await withPseudogradApplied(f.model, given, (dir, label) => evaluate(dir, label));
+      return await withPseudogradApplied(named.dir, given, (dir, label) => evaluate(dir, label));
     }
-    return await evaluate(f.model);
+    return await evaluate(named.dir, named.commit ? named.label : undefined);
 
     async function evaluate(dir: string, label?: string) {
       const model = await checkModel(dir, { label });

@@ -12,10 +12,12 @@ import {
   evalFlags,
   flags,
   main,
+  modelFlag,
   networkFlags,
   openNetworkFromFlags,
   progress,
   rateLine,
+  resolveModelFlag,
   UsageError,
 } from "./cli/mod.ts";
 
@@ -25,7 +27,7 @@ await main({
     "Scores a local model exactly as a validator would on the current step's pages, and says whether it would win.",
   flags: {
     ...networkFlags,
-    model: flags.path("the model directory", { mustExist: "dir" }),
+    model: modelFlag("the model"),
     adapter: flags.path("in an adapter competition: the PEFT adapter directory", { mustExist: "dir" }),
     competition: flags.int("the competition id", { default: 1, min: 0, max: 65535 }),
     state: flags.path("a validator's state, for the verdict against its leader", { mustExist: "file" }),
@@ -82,8 +84,9 @@ await main({
           state.close();
         }
       }
+      const dir = f.adapter ?? (await resolveModelFlag(f.model!, { quiet: f.json })).dir;
       const r = await preflight({
-        dir: (f.adapter ?? f.model)!,
+        dir,
         competition,
         client: network.datasets,
         seed: pages.seed,

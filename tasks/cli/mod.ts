@@ -11,5 +11,6 @@ export * from "./submission.ts";
 export * from "./task_command.ts";
 export * from "./lane_flags.ts";
 export * from "./eval_flags.ts";
+export * from "./model_flag.ts";
 export * from "./stop_signals.ts";
 export * from "./did_you_mean.ts";

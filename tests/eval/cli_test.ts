@@ -4,12 +4,15 @@ import { evalSequences, writeRandomAdapter } from "../../fixtures/mod.ts";
 import { referenceForward } from "../reference/forward.ts";
 import { tinyModel } from "../helpers/models.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { startHub } from "../standins/hub.ts";
+import { HfModelStore, localModelFileSet } from "../../src/mod.ts";
 
 const EVAL = new URL("../../tasks/eval.ts", import.meta.url).pathname;
 
-async function runEval(args: string[]) {
+async function runEval(args: string[], env?: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", EVAL, ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -81,4 +84,50 @@ Deno.test("deno task eval --adapter prints per-sequence losses of base + adapter
   const bad = await runEval(["--model", base, "--adapter", adapter, "--tokens", tokens]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^error: .*adapter_config\.json: peft_type = undefined: only "LORA" is read\n$/);
+});
+
+// huggingface_hub's `snapshot_download(repo_id, revision=…)` and `from_pretrained("ns/name")`:
+// a repo id resolves through HF_ENDPOINT into the cache under HF_HOME, and HF_HUB_OFFLINE=1
+// reads that cache alone (huggingface_hub constants.py, file_download.py).
+Deno.test("deno task eval --model ns/name@revision fetches the repo into the HF cache; offline, it reads the cache", async () => {
+  const h = startHub();
+  try {
+    const src = await tinyModel("llama-f32-tied");
+    const commit = await new HfModelStore({ hubUrl: h.url, accessToken: "hf_test_token" }).upload({
+      repo: "tester/tiny",
+      dir: src,
+      paths: await localModelFileSet(src),
+      private: false,
+    });
+    const tokens = join(await tempDir(), "tokens.json");
+    await Deno.writeTextFile(tokens, JSON.stringify(await evalSequences(32, 3)));
+    const home = await tempDir();
+    const env = { HF_ENDPOINT: h.url, HF_HOME: home, HF_TOKEN: "" };
+    const losses = (r: { stdout: string }) => JSON.parse(r.stdout.trim().split("\n").pop()!).losses as number[];
+
+    const local = await runEval(["--model", src, "--tokens", tokens, "--json"]);
+    const online = await runEval(["--model", "tester/tiny@main", "--tokens", tokens, "--json"], env);
+    assert.equal(online.code, 0, online.stderr);
+    assert.deepEqual(losses(online), losses(local), "the repo's files are the directory's");
+    const snapshot = join(home, "hub", "models--tester--tiny", "snapshots", commit);
+    assert.ok((await Deno.stat(join(snapshot, "config.json"))).isFile, "the snapshot is in $HF_HOME/hub");
+
+    const offline = await runEval(["--model", `tester/tiny@${commit}`, "--tokens", tokens, "--json"], {
+      ...env,
+      HF_ENDPOINT: "http://127.0.0.1:9", // nothing listens: only the cache can answer
+      HF_HUB_OFFLINE: "1",
+    });
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.deepEqual(losses(offline), losses(local));
+
+    const bad = await runEval(["--model", "not a repo", "--tokens", tokens], env);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    assert.match(bad.stderr, /--model: "not a repo" is neither a directory nor a Hub repo id/);
+    const missing = await runEval(["--model", "tester/absent", "--tokens", tokens], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /tester\/absent/);
+  } finally {
+    await h.close();
+  }
 });
