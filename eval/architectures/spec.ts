@@ -4,6 +4,7 @@
  */
 import { previewValue } from "../reason.ts";
 import type { GraphContext } from "./graph_context.ts";
+export type { LoraSource, LoraWeights, WeightSource } from "./graph_context.ts";
 
 /** The fields the shared loss head and the checks need, for every architecture. */
 export interface ModelSpec {
@@ -63,26 +64,6 @@ export interface Architecture<S extends ModelSpec = ModelSpec> {
    */
   buildHidden(gc: GraphContext, spec: S): string;
 }
-
-/**
- * A LoRA update for a linear layer, as graph values (float32): `a` (r, in), `b` (out, r), the
- * scaling, and for DoRA the magnitude (out). dense.ts adds `scale · B(A x)` (or DoRA's form).
- */
-export interface LoraWeights {
-  a: string;
-  b: string;
-  scale: number;
-  magnitude?: string;
-}
-
-/**
- * The LoRA update of a module by name, or undefined for a layer the adapter leaves alone. With
- * `rows`, the update of output rows [start, start + count) only: a fused projection's part.
- */
-export type LoraSource = (module: string, rows?: [start: number, count: number]) => LoraWeights | undefined;
-
-/** A parameter as a graph value, whole or a block of rows [start, start + count). */
-export type WeightSource = (name: string, rows?: [start: number, count: number]) => string;
 
 /** Upper bounds on config dimensions; anything larger is rejected as absurd before loading. */
 export const LIMITS = {

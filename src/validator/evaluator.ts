@@ -12,7 +12,12 @@ import { type EvalLane, runInLanes } from "./eval_lanes.ts";
 import { type EvalSettings, evaluateModel } from "./evaluate_model.ts";
 import type { EvalRecord, TrackedModel } from "./state.ts";
 import type { StepBase } from "./step_base.ts";
-import type { Candidate } from "./step_budget.ts";
+
+/** A model of the step and why it is in it (the budget's plan, step_budget.ts). */
+export interface Candidate {
+  model: TrackedModel;
+  why: string;
+}
 
 /** What a step hands its evaluator: the models still to evaluate and everything they are scored on. */
 export interface StepEvaluation {

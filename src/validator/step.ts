@@ -18,12 +18,12 @@ import { evictOwnedCache } from "../hub/mod.ts";
 import { improvementOverBase } from "../scoring/mod.ts";
 import type { ValidatorContext } from "./context.ts";
 import type { EvalSettings } from "./evaluate_model.ts";
-import { inProcessEvaluator, type StepEvaluation } from "./evaluator.ts";
+import { type Candidate, inProcessEvaluator, type StepEvaluation } from "./evaluator.ts";
 import { prepareStepBase, type StepBase } from "./step_base.ts";
 import { logStep, scoreStep } from "./step_scoring.ts";
 import type { EvalRecord } from "./state.ts";
 import { startQueue } from "./budget/mod.ts";
-import { budgetOf, type Candidate, planStep } from "./step_budget.ts";
+import { budgetOf, planStep } from "./step_budget.ts";
 import { orFailTurn, takeTurn, type Turn } from "./turn.ts";
 import { sendWeights } from "./weights_sender.ts";
 

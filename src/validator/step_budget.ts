@@ -8,18 +8,13 @@ import { scheduleAt } from "../competitions/mod.ts";
 import type { CompetitionWeights, ModelOutcome } from "../scoring/mod.ts";
 import { budgetAfterStep, type EvalBudget, planQueue, SN9_BUDGET, type TopMiner, topMiners } from "./budget/mod.ts";
 import type { ValidatorContext } from "./context.ts";
-import type { EvalRecord, TrackedModel } from "./state.ts";
+import type { Candidate } from "./evaluator.ts";
+import type { EvalRecord } from "./state.ts";
 import type { Turn } from "./turn.ts";
 
 /** The context's budget, SN9's where it sets none. */
 export function budgetOf(ctx: ValidatorContext): EvalBudget {
   return ctx.budget ?? SN9_BUDGET;
-}
-
-/** A model of the step and why it is in it. */
-export interface Candidate {
-  model: TrackedModel;
-  why: string;
 }
 
 /**
