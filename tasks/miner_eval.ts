@@ -42,6 +42,8 @@ await main({
   async run({ flags: f }) {
     if (!f.model && !f.adapter) throw new UsageError("--model (or --adapter) is required");
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
+    // A bad --model is a usage error before anything opens; a Hub repo is fetched into the HF cache.
+    const dir = f.adapter ?? (await resolveModelFlag(f.model!, { quiet: f.json })).dir;
     const network = await openNetworkFromFlags(f);
     const bar = progress({ quiet: f.json });
     try {
@@ -84,7 +86,6 @@ await main({
           state.close();
         }
       }
-      const dir = f.adapter ?? (await resolveModelFlag(f.model!, { quiet: f.json })).dir;
       const r = await preflight({
         dir,
         competition,
