@@ -24,6 +24,11 @@ export interface FeedbackStep {
   buffer: Map<string, Float32Array>;
 }
 
+/** Options for `compressWithFeedback`: the settings, and a call after each parameter (compression takes a while). */
+export interface FeedbackOptions extends Partial<FeedbackSettings> {
+  onParameter?: (done: number, total: number, name: string) => void;
+}
+
 /**
  * Compresses `delta` (θ_base − θ_trained, by parameter name) with error feedback from `buffer`
  * (empty for a miner's first window).
@@ -32,10 +37,11 @@ export function compressWithFeedback(
   layout: SubmissionLayout,
   delta: ReadonlyMap<string, Float32Array>,
   buffer: ReadonlyMap<string, Float32Array>,
-  settings: FeedbackSettings = TEMPLAR_FEEDBACK,
+  o: FeedbackOptions = {},
 ): FeedbackStep {
+  const settings: FeedbackSettings = { beta: o.beta ?? TEMPLAR_FEEDBACK.beta, lr: o.lr ?? TEMPLAR_FEEDBACK.lr };
   const parameters = new Map<string, WireParameter>(), next = new Map<string, Float32Array>();
-  for (const p of layout.parameters) {
+  for (const [i, p] of layout.parameters.entries()) {
     const d = delta.get(p.name);
     if (!d) throw new RangeError(`no pseudo-gradient for parameter "${p.name}"`);
     const e = buffer.get(p.name) ?? new Float32Array(d.length);
@@ -47,6 +53,7 @@ export function compressWithFeedback(
     const sent = denseUpdate(p, c);
     parameters.set(p.name, c);
     next.set(p.name, Float32Array.from(acc, (x, i) => x - sent[i]));
+    o.onParameter?.(i + 1, layout.parameters.length, p.name);
   }
   return { parameters, buffer: next };
 }

@@ -15,7 +15,7 @@ import {
   storedParameters,
   writeFeedbackBuffer,
 } from "../../src/mod.ts";
-import { UsageError } from "../cli/mod.ts";
+import { progress, UsageError } from "../cli/mod.ts";
 
 /** Runs `encode` with the task's flags. */
 export async function encodeCommand(f: {
@@ -46,7 +46,15 @@ export async function encodeCommand(f: {
     delta.set(ref.name, Float32Array.from(a, (x, i) => x - b[i]));
   }
   const buffer = f.state ? await readFeedbackBuffer(f.state, layout) : new Map();
-  const step = compressWithFeedback(layout, delta, buffer);
+  const bar = progress({ quiet: f.json, intervalMs: 5_000 });
+  const started = performance.now();
+  const step = compressWithFeedback(layout, delta, buffer, {
+    onParameter: (done, total, name) =>
+      bar.update(
+        `compressing parameter ${done}/${total} (${name}), ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      ),
+  });
+  bar.done();
   const { hash } = await hashModelDir(f.base);
   const bytes = encodeSubmission(layout, step.parameters, { window: f.window, base: hash, codec });
   await Deno.writeFile(`${f.out}.incomplete`, bytes);

@@ -55,3 +55,16 @@ Deno.test("compressWithFeedback() refuses a buffer of another shape, naming the 
     /parameter "w": the buffer holds 8 values, the model 32/,
   );
 });
+
+Deno.test("compressWithFeedback() reports each parameter as it is done, and defaults to Templar's β 0.95 and lr 1", () => {
+  const two = submissionLayout([{ name: "a", shape: [4, 8] }, { name: "b", shape: [8] }], CODEC);
+  const delta = new Map([["a", new Rng(3).normals(32, 1)], ["b", new Rng(4).normals(8, 1)]]);
+  const e = new Map([["a", new Rng(5).normals(32, 0.3)], ["b", new Rng(6).normals(8, 0.3)]]);
+  const seen: string[] = [];
+  const step = compressWithFeedback(two, delta, e, {
+    onParameter: (done, total, name) => seen.push(`${done}/${total} ${name}`),
+  });
+  assert.deepEqual(seen, ["1/2 a", "2/2 b"]);
+  const explicit = compressWithFeedback(two, delta, e, { beta: 0.95, lr: 1 });
+  assert.deepEqual(step.buffer, explicit.buffer, "the defaults are β 0.95, lr 1");
+});
