@@ -4,6 +4,7 @@
  * the standard Hugging Face cache layout (`models--{ns}--{name}/blobs/{oid}` plus
  * `snapshots/{commit}/{path}` links), so other tools reuse them.
  */
+import { dirname, join } from "node:path";
 
 /** One file of a revision. */
 export interface RemoteFile {
@@ -115,6 +116,17 @@ export function pickFiles<F extends { path: string; size: number }>(
     return f;
   });
   return { files, totalBytes: files.reduce((n, f) => n + f.size, 0) };
+}
+
+/**
+ * Records in the HF cache that `revision` (a branch or tag) named `commit`: `refs/{revision}`,
+ * as huggingface_hub's `snapshot_download` writes it, so an offline lookup by that name resolves.
+ */
+export async function writeCacheRef(o: { cacheDir: string; repo: string; revision: string; commit: string }) {
+  checkRelativePath(o.revision);
+  const refs = join(o.cacheDir, cacheFolderName(o.repo), "refs");
+  await Deno.mkdir(join(refs, dirname(o.revision)), { recursive: true });
+  await Deno.writeTextFile(join(refs, o.revision), o.commit);
 }
 
 /** Refuses paths that could escape a directory or are not plain relative paths. */

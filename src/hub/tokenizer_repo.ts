@@ -4,8 +4,7 @@
  * resumable downloads, HF_HUB_OFFLINE) and land in the cache exactly as huggingface_hub would put
  * them, with `refs/{branch}` recording which commit a branch named.
  */
-import { join } from "node:path";
-import { cacheFolderName, checkRelativePath, type ModelStore } from "./model_store.ts";
+import { type ModelStore, writeCacheRef } from "./model_store.ts";
 
 /** The files transformers.js reads for a tokenizer; those the repo has are fetched. */
 export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] as const;
@@ -20,12 +19,7 @@ export function tokenizerResolver(store: ModelStore, cacheDir: string): (repo: s
       throw new TypeError(`tokenizer repo ${repo}@${revision} has no tokenizer.json`);
     }
     const { dir } = await store.download({ repo, commit: listed.commit, paths: files, cacheDir });
-    if (revision !== listed.commit) {
-      checkRelativePath(revision);
-      const refs = join(cacheDir, cacheFolderName(repo), "refs");
-      await Deno.mkdir(refs, { recursive: true });
-      await Deno.writeTextFile(join(refs, revision), listed.commit);
-    }
+    if (revision !== listed.commit) await writeCacheRef({ cacheDir, repo, revision, commit: listed.commit });
     return dir;
   };
 }

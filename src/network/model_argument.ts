@@ -6,7 +6,7 @@
  * Hugging Face cache (HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN), or, with HF_HUB_OFFLINE, read
  * from that cache alone.
  */
-import { downloadMeter, type EnvLookup, fetchModel, hfOffline } from "../hub/mod.ts";
+import { downloadMeter, type EnvLookup, fetchModel, hfOffline, writeCacheRef } from "../hub/mod.ts";
 import { openModelStore } from "./open_network.ts";
 
 /** `ns/name` or `ns/name@revision`, with the Hub's characters for each part. */
@@ -52,10 +52,12 @@ export async function modelArgument(spec: string, o: ModelArgumentOptions = {}):
   const env = o.env ?? ((name: string) => Deno.env.get(name));
   // The "hf" kind keeps models in the HF cache, so it needs no cache folder of its own.
   const { store, modelCacheDir } = await openModelStore({ kind: "hf", cacheDir: "", offline: hfOffline(env), env });
-  const { commit } = await store.revision(repo, revision);
-  const fetched = await fetchModel(store, repo, commit, {
+  // The inspection lists the revision (a branch resolves to its commit there) and the download is of that commit.
+  const fetched = await fetchModel(store, repo, revision, {
     cacheDir: modelCacheDir,
     onProgress: o.log ? downloadMeter({ emit: o.log, prefix: `${repo}: `, intervalMs: 2_000 }) : undefined,
   });
+  const { commit } = fetched.revision;
+  if (revision !== commit) await writeCacheRef({ cacheDir: modelCacheDir, repo, revision, commit });
   return { dir: fetched.dir, label: `${repo}@${commit.slice(0, 12)}`, commit };
 }

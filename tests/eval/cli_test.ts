@@ -119,6 +119,14 @@ Deno.test("deno task eval --model ns/name@revision fetches the repo into the HF 
     });
     assert.equal(offline.code, 0, offline.stderr);
     assert.deepEqual(losses(offline), losses(local));
+    // huggingface_hub writes refs/main when it resolves a branch, so offline the branch name works too.
+    const offlineByBranch = await runEval(["--model", "tester/tiny@main", "--tokens", tokens, "--json"], {
+      ...env,
+      HF_ENDPOINT: "http://127.0.0.1:9",
+      HF_HUB_OFFLINE: "1",
+    });
+    assert.equal(offlineByBranch.code, 0, offlineByBranch.stderr);
+    assert.deepEqual(losses(offlineByBranch), losses(local));
 
     const bad = await runEval(["--model", "not a repo", "--tokens", tokens], env);
     assert.equal(bad.code, 2);
