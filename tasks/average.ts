@@ -6,9 +6,18 @@
  * 2 on bad flags.
  */
 import { averageStep, ValidatorState } from "../src/mod.ts";
-import { evalFlags, flags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
+import {
+  checkNetworkFlags,
+  defineCommand,
+  evalFlags,
+  flags,
+  main,
+  networkFlags,
+  openNetworkFromFlags,
+  UsageError,
+} from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "average",
   summary:
     "Merges the best adapters of a finished adapter-competition step into a full model, weighted as the validator paid them.",
@@ -19,7 +28,7 @@ await main({
     step: flags.int("the step to merge (default: the competition's latest finished step)", { min: 1 }),
     top: flags.int("how many of the best-paid adapters go in", { default: 3, min: 1, max: 256 }),
     out: flags.path("a new directory for the merged model"),
-    repo: flags.string("push the merge to this repo of the model store: namespace/name", { placeholder: "<ns/name>" }),
+    repo: flags.repo("push the merge to this repo of the model store"),
     ...evalFlags(4),
     json: flags.boolean("print one JSON object"),
   },
@@ -29,15 +38,20 @@ await main({
   ],
   examples: [
     "deno task average --state .cache/demo-run/validator.sqlite --chain-db .cache/demo-run/chain.sqlite --store-dir .cache/demo-run/store --competition 3 --out ./merged",
-    "deno task average --state validator.sqlite --network finney --netuid 9 --competition 3 --out ./merged --repo you/next-base",
+    {
+      line:
+        "deno task average --state .cache/validator.sqlite --network finney --netuid 9 --competition 3 --out ./merged --repo you/next-base",
+      checkOnly: "needs the real network and a validator's state from it",
+    },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if (!f.state || f.competition === undefined || !f.out) {
       throw new UsageError("--state, --competition and --out are required");
     }
-    if (f.repo !== undefined && !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(f.repo)) {
-      throw new UsageError(`--repo must be namespace/name (got ${JSON.stringify(f.repo).slice(0, 80)})`);
-    }
+    checkNetworkFlags(f);
+  },
+  async run({ flags: f }) {
+    if (!f.state || f.competition === undefined || !f.out) throw new UsageError("unchecked flags");
     const network = await openNetworkFromFlags(f, f.json ? undefined : console.log);
     const state = new ValidatorState(f.state, { readOnly: true });
     try {
@@ -75,3 +89,5 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);

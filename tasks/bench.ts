@@ -17,7 +17,7 @@ import { profileModels } from "./bench/profile.ts";
 import { benchSubnet } from "./bench/subnet.ts";
 import { benchLanes } from "./bench/lanes.ts";
 import { benchPseudograd } from "./bench/pseudograd.ts";
-import { flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
+import { defineCommand, flags as flag, main, UsageError, type Values } from "./cli/mod.ts";
 
 const benchFlags = {
   models: flag.string(`comma-separated bench models (${Object.keys(BENCH_MODELS).join(", ")})`, {
@@ -58,22 +58,24 @@ const benchFlags = {
   child: flag.string("internal: benchmark one model in this process and print its JSON"),
 };
 
-await main({
+const MINUTES = "a benchmark of a minute or more on two cores";
+
+export const command = defineCommand({
   name: "bench",
   summary:
     "Benchmarks: the engine on GPT-2-small and Llama shapes (default), the data pipeline (--data), the download path (--download), an adapter step (--adapters), a step on one and two workers (--lanes), a simulated subnet (--subnet), evaluated peers of a pseudo-gradient window (--pseudograd).",
   flags: benchFlags,
   examples: [
-    "deno task bench",
-    "deno task bench --models gpt2-small --seq 512",
+    { line: "deno task bench", checkOnly: MINUTES },
+    { line: "deno task bench --models gpt2-small --seq 512", checkOnly: MINUTES },
     "deno task bench --data 20",
     "deno task bench --subnet 60 --gflops 100000",
-    "deno task bench --lanes 4",
-    "deno task bench --download 1024",
-    "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4",
-    "deno task bench --models gpt2-small --pseudograd 2 --seq 256 --reps 8",
+    { line: "deno task bench --lanes 4", checkOnly: MINUTES },
+    { line: "deno task bench --download 1024", checkOnly: "writes and reads 1 GiB over loopback" },
+    { line: "deno task bench --models gpt2-small --adapters 4 --seq 512 --reps 4", checkOnly: MINUTES },
+    { line: "deno task bench --models gpt2-small --pseudograd 2 --seq 256 --reps 8", checkOnly: MINUTES },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     for (const m of f.models.split(",")) {
       if (!(m in BENCH_MODELS)) {
         throw new UsageError(
@@ -81,9 +83,13 @@ await main({
         );
       }
     }
+  },
+  async run({ flags: f }) {
     await bench(f);
   },
 });
+
+if (import.meta.main) await main(command);
 
 /** Runs the mode the flags pick; with none, the engine benchmark. */
 async function bench(flags: Values<typeof benchFlags>): Promise<void> {

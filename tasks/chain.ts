@@ -8,14 +8,23 @@
  *                      pays on subtensor; the embedded chain creates the subnet when new)
  */
 import { formatReason } from "../eval/mod.ts";
-import { keyFromUri, LocalChain } from "../src/mod.ts";
-import { flags, hotkeyFromFlags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
+import { keyFromUri } from "../src/mod.ts";
+import {
+  checkNetworkFlags,
+  defineCommand,
+  flags,
+  hotkeyFromFlags,
+  main,
+  networkFlags,
+  openNetworkFromFlags,
+  UsageError,
+} from "./cli/mod.ts";
 import { commitmentsTable, commitmentsWithUids, metagraphTable } from "./chain/tables.ts";
 
 const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"] as const;
 const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
 
-await main({
+export const command = defineCommand({
   name: "chain",
   summary: "Reads and writes the chain: the metagraph, commitments, weights and registration.",
   positionals: { usage: `<${COMMANDS.join("|")}>`, choices: COMMANDS, min: 1, max: 1 },
@@ -31,14 +40,21 @@ await main({
   examples: [
     "deno task chain metagraph",
     "deno task chain metagraph --chain-db .cache/demo-run/chain.sqlite",
-    "deno task chain commitments --network finney --netuid 9 --json",
-    "deno task chain set-weights --uids 1,2 --weights 65535,32768",
+    { line: "deno task chain commitments --network finney --netuid 9 --json", checkOnly: "needs the real network" },
+    "deno task chain set-weights --chain-db .cache/demo-run/chain.sqlite --uids 1,2 --weights 65535,32768",
   ],
-  async run({ flags: f, positionals: [command] }) {
+  check({ flags: f, positionals: [command] }) {
     if (command === "commit" && !f.data) throw new UsageError("commit needs --data <string>");
     if (command === "set-weights" && (!f.uids || !f.weights)) {
       throw new UsageError("set-weights needs --uids and --weights");
     }
+    if (command === "set-weights" && f.uids!.length !== f.weights!.length) {
+      throw new UsageError("--uids and --weights must have the same length");
+    }
+    if (f.weights?.some((w) => w > 65535)) throw new UsageError("--weights are u16 values (0–65535)");
+    checkNetworkFlags(f);
+  },
+  async run({ flags: f, positionals: [command] }) {
     const network = await openNetworkFromFlags(f, (m) => console.error(m));
     const { chain, netuid } = network;
     try {
@@ -56,10 +72,6 @@ await main({
         const back = await chain.commitment(netuid, key.address);
         console.log(f.json ? json(back) : `committed at block ${block}: ${formatReason(back?.data ?? "")}`);
       } else if (command === "set-weights") {
-        if (f.uids!.length !== f.weights!.length) {
-          throw new UsageError("--uids and --weights must have the same length");
-        }
-        if (f.weights!.some((w) => w > 65535)) throw new UsageError("--weights are u16 values (0–65535)");
         const version = f["version-key"] ?? (await chain.hyperparameters(netuid)).weightsVersionKey;
         const key = await hotkeyFromFlags(network, f, "validator");
         const { block } = await chain.setWeights(key, {
@@ -71,9 +83,6 @@ await main({
         console.log(f.json ? json({ ok: true, block }) : `weights set at block ${block}`);
       } else {
         const key = await hotkeyFromFlags(network, f, "miner");
-        if (chain instanceof LocalChain && !(await chain.hyperparameters(netuid).catch(() => null))) {
-          chain.createSubnet(netuid);
-        }
         const coldUri = Deno.env.get("SN9_COLDKEY_URI");
         if (!coldUri && !network.embedded) {
           throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");
@@ -86,3 +95,5 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);

@@ -1,8 +1,8 @@
 /** `deno task competitions`: the competitions in force at a block of a schedule. */
 import { loadSchedule, scheduleAt, scheduleSource } from "../src/mod.ts";
-import { flags, main } from "./cli/mod.ts";
+import { defineCommand, flags, main } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "competitions",
   summary: "Lists the competitions in force at a block: limits, architectures, tokenizer, tasks, epsilon.",
   flags: {
@@ -36,3 +36,5 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);

@@ -4,10 +4,10 @@
  */
 import { join } from "node:path";
 import { BUNDLED_SCHEDULES, leaderboardApp, loadSchedule, ValidatorState } from "../src/mod.ts";
-import { flags, main, taskCommand, UsageError } from "./cli/mod.ts";
+import { defineCommand, flags, main, serveUntilSignal, taskCommand, UsageError } from "./cli/mod.ts";
 import { type DemoSummary, runDemo } from "./demo/scenario.ts";
 
-await main({
+export const command = defineCommand({
   name: "demo",
   summary: "Runs the whole competition on this machine, then prints the leaderboard and serves it.",
   notes: [
@@ -24,13 +24,22 @@ await main({
     }),
     port: flags.port("leaderboard port", { default: 8000 }),
   },
-  examples: ["deno task demo", "deno task demo --exit", "deno task demo --dir /tmp/demo --port 8080"],
-  async run({ flags: f }) {
+  examples: [
+    { line: "deno task demo", serves: true },
+    { line: "deno task demo --exit --json", checkOnly: "a second whole demo (30–100 s) after the one above" },
+    {
+      line: "deno task demo --dir /tmp/demo --port 8080",
+      checkOnly: "a third whole demo, outside the test's directory",
+    },
+  ],
+  check({ flags: f }) {
     if (!/^[0-9a-f]{1,64}$/.test(f.genesis)) {
       throw new UsageError(
         `--genesis must be 1–64 lowercase hex digits (got ${JSON.stringify(f.genesis).slice(0, 80)})`,
       );
     }
+  },
+  async run({ flags: f }) {
     if (!f.json) console.log(`Demo in ${f.dir}: generating models …`);
     const summary = await runDemo({
       dir: f.dir,
@@ -45,15 +54,18 @@ await main({
     if (!summary.paid) throw new Error("no Yuma epoch paid the miners after weights were set");
     if (f.exit) return;
     const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
-    Deno.serve({
+    const state = new ValidatorState(summary.paths.state, { readOnly: true });
+    await serveUntilSignal({
       hostname: "127.0.0.1",
       port: f.port,
       onListen: ({ hostname, port }) =>
         console.log(`\nLeaderboard: open http://${hostname}:${port}/ (Ctrl-C to stop; --exit skips this)`),
-    }, leaderboardApp(new ValidatorState(summary.paths.state, { readOnly: true }), schedule).fetch);
-    await new Promise(() => {}); // serve until Ctrl-C
+    }, leaderboardApp(state, schedule).fetch);
+    state.close();
   },
 });
+
+if (import.meta.main) await main(command);
 
 function print(s: DemoSummary, port: number): void {
   const say = (line: string) => console.log(line);

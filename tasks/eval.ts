@@ -7,6 +7,7 @@
  */
 import { checkAdapter, checkModel, createLossSession, evaluateLosses, formatReason } from "../eval/mod.ts";
 import {
+  defineCommand,
   evalFlags,
   flags,
   main,
@@ -19,7 +20,7 @@ import {
 } from "./cli/mod.ts";
 import { withPseudogradApplied } from "./pseudograd/apply.ts";
 
-await main({
+export const command = defineCommand({
   name: "eval",
   summary: "Per-sequence next-token losses of a local Hugging Face model (safetensors) on a tokens file.",
   flags: {
@@ -51,18 +52,21 @@ await main({
   },
   examples: [
     "deno task eval --model .cache/fixtures/quality-bigram --tokens .cache/fixtures/tokens-128x8.json",
-    "deno task eval --model ./my-model --tokens - --batch 4 --json < tokens.json",
-    "deno task eval --model ./base --adapter ./my-lora --tokens tokens.json --json",
-    "deno task eval --model ./global --pseudograd pseudograd.safetensors --pseudograd-scale 0.2 --tokens tokens.json",
-    "deno task eval --model openai-community/gpt2 --tokens tokens.json",
+    "deno task eval --model ./my-model --tokens - --batch 4 --json < .cache/fixtures/tokens-128x8.json",
+    "deno task eval --model .cache/demo-run/models/base --adapter ./my-lora --tokens .cache/fixtures/tokens-128x8.json",
+    "deno task eval --model .cache/demo-run/models/base --pseudograd a.safetensors --pseudograd-scale 0.2 --tokens .cache/fixtures/tokens-128x8.json",
+    { line: "deno task eval --model openai-community/gpt2 --tokens tokens.json", checkOnly: "downloads from the Hub" },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if (!f.model) throw new UsageError("--model is required");
     if (!f.tokens) throw new UsageError("--tokens is required");
     if (f.pseudograd && f.adapter) throw new UsageError("give --adapter or --pseudograd, not both");
     if (!f.pseudograd && (f.window !== undefined || f["pseudograd-scale"] !== 1)) {
       throw new UsageError("--window and --pseudograd-scale go with --pseudograd");
     }
+  },
+  async run({ flags: f }) {
+    if (!f.model || !f.tokens) throw new UsageError("unchecked flags");
     const sequences = readTokens(
       await readInputJson(f.tokens, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
       f["max-rows"],
@@ -164,6 +168,8 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);
 
 /** The tokens file's shape, checked row by row; the first broken rule is the error. */
 function readTokens(json: unknown, maxRows: number): number[][] {

@@ -8,7 +8,9 @@ import { competitionAt, scheduleAt, seedFromBlockHash, seedFromHex, syncBlock, V
 import type { Device } from "../eval/mod.ts";
 import { type Leader, preflight } from "../miner/mod.ts";
 import {
+  checkNetworkFlags,
   checkSubmissionKind,
+  defineCommand,
   evalFlags,
   flags,
   main,
@@ -21,7 +23,7 @@ import {
   UsageError,
 } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "miner:eval",
   summary:
     "Scores a local model exactly as a validator would on the current step's pages, and says whether it would win.",
@@ -36,12 +38,18 @@ await main({
   },
   examples: [
     "deno task miner:eval --model ./my-model",
-    "deno task miner:eval --adapter ./my-lora --competition 3",
-    "deno task miner:eval --model ./my-model --competition 2 --network finney --netuid 9 --state validator.sqlite",
+    "deno task miner:eval --adapter ./my-lora --competition 3 --chain-db .cache/demo-run/chain.sqlite --store-dir .cache/demo-run/store --state .cache/demo-run/validator.sqlite",
+    {
+      line: "deno task miner:eval --model ./my-model --competition 2 --network finney --netuid 9",
+      checkOnly: "needs the real network",
+    },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if (!f.model && !f.adapter) throw new UsageError("--model (or --adapter) is required");
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
+    checkNetworkFlags(f);
+  },
+  async run({ flags: f }) {
     // A bad --model is a usage error before anything opens; a Hub repo is fetched into the HF cache.
     const dir = f.adapter ?? (await resolveModelFlag(f.model!, { quiet: f.json })).dir;
     const network = await openNetworkFromFlags(f);
@@ -137,3 +145,5 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);

@@ -7,7 +7,9 @@
 import { competitionAt, scheduleAt } from "../src/mod.ts";
 import { publishModel } from "../miner/mod.ts";
 import {
+  checkNetworkFlags,
   checkSubmissionKind,
+  defineCommand,
   flags,
   hotkeyFromFlags,
   main,
@@ -16,7 +18,7 @@ import {
   UsageError,
 } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "miner:upload",
   summary: "Checks a model against its competition, pushes it, and commits its metadata on chain.",
   flags: {
@@ -28,7 +30,7 @@ await main({
         mustExist: "dir",
       },
     ),
-    repo: flags.string("where to push it: namespace/name", { placeholder: "<ns/name>" }),
+    repo: flags.repo("where to push it"),
     competition: flags.int("the competition id", { min: 0, max: 65535 }),
     public: flags.boolean("open the repo after committing (default: private)"),
     yes: flags.boolean("replace this hotkey's existing commitment (it loses its block and epsilon advantage)"),
@@ -40,17 +42,22 @@ await main({
   ],
   examples: [
     "deno task miner:upload --model ./my-model --repo you/my-model --competition 1",
-    "deno task miner:upload --adapter ./my-lora --repo you/my-lora --competition 3",
-    "deno task miner:upload --model ./my-model --repo you/my-model --competition 2 --network finney --netuid 9 --wallet.name miner --wallet.hotkey default",
+    "SN9_HOTKEY_URI=//Zoe deno task miner:upload --adapter ./my-lora --repo zoe/my-lora --competition 3 --chain-db .cache/demo-run/chain.sqlite --store-dir .cache/demo-run/store",
+    {
+      line:
+        "deno task miner:upload --model ./my-model --repo you/my-model --competition 2 --network finney --netuid 9 --wallet.name miner --wallet.hotkey default",
+      checkOnly: "needs the real network, a wallet and a Hub token",
+    },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if ((!f.model && !f.adapter) || !f.repo || f.competition === undefined) {
       throw new UsageError("--model (or --adapter), --repo and --competition are required");
     }
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
-    if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(f.repo)) {
-      throw new UsageError(`--repo must be namespace/name (got ${JSON.stringify(f.repo).slice(0, 80)})`);
-    }
+    checkNetworkFlags(f);
+  },
+  async run({ flags: f }) {
+    if (!f.repo || f.competition === undefined) throw new UsageError("unchecked flags");
     const network = await openNetworkFromFlags(f, console.log);
     try {
       const hotkey = await hotkeyFromFlags(network, f, "miner");
@@ -84,3 +91,5 @@ await main({
     }
   },
 });
+
+if (import.meta.main) await main(command);

@@ -16,9 +16,9 @@ import {
   startDatasetsServer,
   toHex,
 } from "../src/mod.ts";
-import { flags, main, UsageError } from "./cli/mod.ts";
+import { defineCommand, flags, main, UsageError } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "pages",
   summary: "Shows the pages a validator would evaluate for a seed: plan, documents, tokens, sequences.",
   flags: {
@@ -35,21 +35,22 @@ await main({
   },
   examples: [
     "deno task pages --offline --seed " + "ab".repeat(32),
-    "deno task pages --block-hash 0x" + "12".repeat(32) + " --dataset fineweb-edu-2 --pages 2",
+    {
+      line: "deno task pages --block-hash 0x" + "12".repeat(32) + " --dataset fineweb-edu-2 --pages 2",
+      checkOnly: "reads the real datasets-server",
+    },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if (!f.seed === !f["block-hash"]) {
       throw new UsageError("give exactly one of --seed <64 hex digits> or --block-hash <0x…>");
     }
-    let seed: Uint8Array;
-    try {
-      seed = f.seed ? seedFromHex(f.seed) : seedFromBlockHash(f["block-hash"]!);
-    } catch (e) {
-      throw new UsageError(`${f.seed ? "--seed" : "--block-hash"}: ${(e as Error).message}`);
-    }
+    seedOf(f);
     if (!/^https?:\/\/\S+$/.test(f.server)) {
       throw new UsageError(`--server must be an http(s) URL (got ${JSON.stringify(f.server).slice(0, 60)})`);
     }
+  },
+  async run({ flags: f }) {
+    const seed = seedOf(f);
     const standIn = f.offline ? await startDatasetsServer() : undefined;
     try {
       const client = new DatasetsServerClient({
@@ -85,3 +86,14 @@ await main({
     }
   },
 });
+
+/** The seed the flags give. Throws `UsageError`. */
+function seedOf(f: { seed?: string; "block-hash"?: string }): Uint8Array {
+  try {
+    return f.seed ? seedFromHex(f.seed) : seedFromBlockHash(f["block-hash"]!);
+  } catch (e) {
+    throw new UsageError(`${f.seed ? "--seed" : "--block-hash"}: ${(e as Error).message}`);
+  }
+}
+
+if (import.meta.main) await main(command);

@@ -6,7 +6,7 @@
  * Exit 0 on success, 1 on a refused file or input (one line naming the rule), 2 on bad flags.
  */
 import { TEMPLAR_CODEC } from "../src/mod.ts";
-import { flags, main } from "./cli/mod.ts";
+import { defineCommand, flags, main } from "./cli/mod.ts";
 import { codecFromFlag } from "./pseudograd/codec_flag.ts";
 import { aggregateCommand } from "./pseudograd/aggregate.ts";
 import { encodeCommand } from "./pseudograd/encode.ts";
@@ -14,7 +14,7 @@ import { scoreCommand } from "./pseudograd/score.ts";
 
 const COMMANDS = ["encode", "aggregate", "score"] as const;
 
-await main({
+export const command = defineCommand({
   name: "pseudograd",
   summary: "Pseudo-gradient competitions: encode a miner's submission, aggregate submissions, score a window.",
   positionals: { usage: `<${COMMANDS.join("|")}>`, choices: COMMANDS, min: 1, max: 1 },
@@ -38,9 +38,10 @@ await main({
     '  "random_after": 3.19}, …], "standing"?: {"1": {"mu": 25, "sigma": 8.33, "B": 0.05, "final": 0.1}}, "alpha"?: 0.05}',
   ],
   examples: [
-    "deno task pseudograd encode --base ./global --model ./trained --state ./ef.safetensors --window 7 --out pseudograd.safetensors",
-    "deno task pseudograd aggregate --model ./global --pseudograd a.safetensors --pseudograd b.safetensors --out ./global-next",
-    "deno task pseudograd score --input window.json",
+    "deno task pseudograd encode --base .cache/demo-run/models/base --model .cache/demo-run/models/averaged --state ef.safetensors --window 7 --out a.safetensors",
+    "deno task pseudograd encode --base .cache/demo-run/models/base --model .cache/demo-run/models/bob --window 7 --out b.safetensors",
+    "deno task pseudograd aggregate --model .cache/demo-run/models/base --pseudograd a.safetensors --pseudograd b.safetensors --out ./global-next",
+    "deno task pseudograd score --input examples/window.json",
   ],
   async run({ flags: f, positionals: [command] }) {
     const codec = codecFromFlag(f.codec);
@@ -49,3 +50,5 @@ await main({
     return await scoreCommand(f);
   },
 });
+
+if (import.meta.main) await main(command);

@@ -15,9 +15,9 @@ import {
   scoreCompetition,
   type ScoredModel,
 } from "../src/mod.ts";
-import { flags, main, readInputJson, UsageError } from "./cli/mod.ts";
+import { defineCommand, flags, main, readInputJson, UsageError } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "scoring",
   summary: "What-if scoring of one competition: each model's epsilon, wins, win rate and weight.",
   flags: {
@@ -29,7 +29,10 @@ await main({
     '        (with "schedule": "local" | "finney" | file), "models": [{"uid": 1, "block": 10, "loss": 3.2}, …]}',
     "A loss of null is a model that failed. The output ends with the loss a newcomer must beat.",
   ],
-  examples: ["deno task scoring --input whatif.json", "echo '{…}' | deno task scoring --input - --json"],
+  examples: [
+    "deno task scoring --input examples/whatif.json",
+    "deno task scoring --input - --json < examples/whatif.json",
+  ],
   async run({ flags: f }) {
     if (!f.input) throw new UsageError("--input is required (a file, or - for stdin)");
     const input = await readInputJson(f.input, { flag: "--input", maxBytes: 16 * 2 ** 20 }) as Record<string, unknown>;
@@ -77,3 +80,5 @@ await main({
     );
   },
 });
+
+if (import.meta.main) await main(command);

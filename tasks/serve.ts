@@ -1,8 +1,8 @@
 /** `deno task serve`: the leaderboard (JSON API and page) over a validator's state, read-only. */
 import { leaderboardApp, loadSchedule, scheduleSource, ValidatorState } from "../src/mod.ts";
-import { flags, main } from "./cli/mod.ts";
+import { defineCommand, flags, main, serveUntilSignal } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "serve",
   summary: "Serves the leaderboard (a page with charts and a JSON API) over a validator's state.",
   flags: {
@@ -11,7 +11,10 @@ await main({
     hostname: flags.string("address to listen on", { default: "127.0.0.1" }),
     schedule: flags.string("local, finney or a schedule file", { default: "local", placeholder: "<name|file>" }),
   },
-  examples: ["deno task serve", "deno task serve --state .cache/demo-run/validator.sqlite --port 8080"],
+  examples: [
+    { line: "deno task serve", serves: true },
+    { line: "deno task serve --state .cache/demo-run/validator.sqlite --port 8080", serves: true },
+  ],
   async run({ flags: f }) {
     try {
       await Deno.stat(f.state);
@@ -22,11 +25,13 @@ await main({
     }
     const schedule = await loadSchedule(scheduleSource(f.schedule));
     const state = new ValidatorState(f.state, { readOnly: true });
-    Deno.serve({
+    await serveUntilSignal({
       hostname: f.hostname,
       port: f.port,
       onListen: ({ hostname, port }) => console.log(`leaderboard: http://${hostname}:${port}/ (state ${f.state})`),
     }, leaderboardApp(state, schedule).fetch);
-    await new Promise(() => {}); // until Ctrl-C
+    state.close();
   },
 });
+
+if (import.meta.main) await main(command);

@@ -6,9 +6,9 @@
  * stdout (or --out), 1 when the text makes no whole sequence, 2 on bad flags.
  */
 import { BUNDLED_TOKENIZERS, loadTokenizer, packSequences, tokenizeDocuments } from "../src/mod.ts";
-import { flags, main, readInputText } from "./cli/mod.ts";
+import { defineCommand, flags, main, readInputText } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "tokens",
   summary: "Text into a tokens file (a JSON array of equal-length token-id arrays) for deno task eval --tokens.",
   flags: {
@@ -48,3 +48,5 @@ await main({
     );
   },
 });
+
+if (import.meta.main) await main(command);

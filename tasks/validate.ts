@@ -28,6 +28,7 @@ import {
 } from "../src/mod.ts";
 import type { StepSummary } from "../src/mod.ts";
 import {
+  checkNetworkFlags,
   defineCommand,
   evalLanes,
   flags,
@@ -43,7 +44,7 @@ import {
 } from "./cli/mod.ts";
 
 /** The validate command (exported so its flags can be checked against the service examples in docs/). */
-export const validateCommand = defineCommand({
+export const command = defineCommand({
   name: "validate",
   summary:
     "Runs the validator: syncs commitments, evaluates models on seeded pages, scores them, and sets weights on chain.",
@@ -80,13 +81,27 @@ export const validateCommand = defineCommand({
   ],
   examples: [
     "deno task validate --once",
-    "deno task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --serve 8000",
-    "deno task validate --subtensor.network ws://127.0.0.1:9944 --netuid 1 --dont-set-weights",
-    "deno task validate --health 9100   # curl http://127.0.0.1:9100/health",
-    "deno task validate --device cuda:0 --device cuda:1 --network finney --netuid 9",
+    {
+      line:
+        "deno task validate --network finney --netuid 9 --wallet.name validator --wallet.hotkey default --device cuda --serve 8000",
+      checkOnly: "needs the real network, a registered wallet and a GPU",
+    },
+    {
+      line: "deno task validate --subtensor.network ws://127.0.0.1:9944 --netuid 1 --dont-set-weights",
+      checkOnly: "needs a subtensor node on port 9944 (tests/chain runs the real runtime under chopsticks)",
+    },
+    { line: "deno task validate --health 9100   # curl http://127.0.0.1:9100/health", serves: true },
+    {
+      line: "deno task validate --device cuda:0 --device cuda:1 --network finney --netuid 9",
+      checkOnly: "needs the real network and two GPUs",
+    },
     "deno task validate --once --workers 2",
-    "deno task validate --queue nats://127.0.0.1:4222   # with deno task worker --queue nats://127.0.0.1:4222",
+    {
+      line: "deno task validate --queue nats://127.0.0.1:4222   # with deno task worker --queue nats://127.0.0.1:4222",
+      checkOnly: "needs a NATS server on port 4222 (tests/workers starts one)",
+    },
   ],
+  check: ({ flags: f }) => checkNetworkFlags(f),
   async run({ flags: f }) {
     const lanes = evalLanes(f.device, f.workers);
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -241,7 +256,7 @@ export const validateCommand = defineCommand({
   },
 });
 
-if (import.meta.main) await main(validateCommand);
+if (import.meta.main) await main(command);
 
 /** The step's table: each model's loss, win rate, weight and why. */
 function printStep(state: ValidatorState, summary: StepSummary): void {

@@ -11,7 +11,9 @@ import { EMBEDDED_DEFAULTS, hfOffline, openModelStore, openQueue, serveJobs } fr
 import { defineCommand, evalLanes, flags, laneFlags, main, queueFlags, stopOnSignals, UsageError } from "./cli/mod.ts";
 
 /** The worker command. */
-export const workerCommand = defineCommand({
+const QUEUE = "needs a NATS server on port 4222 (tests/workers starts one)";
+
+export const command = defineCommand({
   name: "worker",
   summary: "Evaluates models for a validator: takes jobs from its NATS JetStream queue and returns their losses.",
   flags: {
@@ -38,14 +40,25 @@ export const workerCommand = defineCommand({
     "Run the same version as the validator: a job of another wire version is left for another worker.",
   ],
   examples: [
-    "deno task worker --queue nats://127.0.0.1:4222",
-    "deno task worker --queue nats://validator.example:4222 --queue-creds worker.creds --device cuda:0 --device cuda:1",
-    "deno task worker --queue nats://127.0.0.1:4222 --model-store local --store-dir .cache/local-store   # the embedded network's models",
+    { line: "deno task worker --queue nats://127.0.0.1:4222", checkOnly: QUEUE },
+    {
+      line:
+        "deno task worker --queue nats://validator.example:4222 --queue-creds worker.creds --device cuda:0 --device cuda:1",
+      checkOnly: "needs a validator's NATS server, its credentials and two GPUs",
+    },
+    {
+      line:
+        "deno task worker --queue nats://127.0.0.1:4222 --model-store local --store-dir .cache/local-store   # the embedded network's models",
+      checkOnly: QUEUE,
+    },
   ],
-  async run({ flags: f }) {
+  check({ flags: f }) {
     if (f.queue === undefined) {
       throw new UsageError("--queue is required: the validator's NATS server, nats://host:4222");
     }
+  },
+  async run({ flags: f }) {
+    if (f.queue === undefined) throw new UsageError("unchecked flags");
     const lanes = evalLanes(f.device, f.workers) ?? f.device;
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
     const stop = stopOnSignals(log);
@@ -74,4 +87,4 @@ export const workerCommand = defineCommand({
   },
 });
 
-if (import.meta.main) await main(workerCommand);
+if (import.meta.main) await main(command);

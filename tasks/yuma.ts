@@ -7,9 +7,9 @@
  * input's sparse u16 form, so epochs can be chained.
  */
 import { DEFAULT_YUMA_PARAMS, yumaEpoch, type YumaInput } from "../src/mod.ts";
-import { flags, main, readInputJson } from "./cli/mod.ts";
+import { defineCommand, flags, main, readInputJson } from "./cli/mod.ts";
 
-await main({
+export const command = defineCommand({
   name: "yuma",
   summary: "Runs one Yuma Consensus epoch on a JSON input and prints the outcome as one JSON object.",
   flags: { input: flags.string("the input JSON file, or - for stdin", { default: "-", placeholder: "<file|->" }) },
@@ -18,9 +18,11 @@ await main({
     '        "blockAtRegistration": [n], "validatorPermit"?: [n booleans], "params"?: {…}}',
     `params: ${Object.keys(DEFAULT_YUMA_PARAMS).join(", ")}.`,
   ],
-  examples: ["deno task yuma --input epoch.json", "deno task yuma < epoch.json"],
+  examples: ["deno task yuma --input examples/epoch.json", "deno task yuma < examples/epoch.json"],
   async run({ flags: f }) {
     const input = await readInputJson(f.input, { flag: "--input", maxBytes: 64 * 2 ** 20 });
     console.log(JSON.stringify(yumaEpoch(input as YumaInput)));
   },
 });
+
+if (import.meta.main) await main(command);

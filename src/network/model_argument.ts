@@ -12,6 +12,12 @@ import { openModelStore } from "./open_network.ts";
 /** `ns/name` or `ns/name@revision`, with the Hub's characters for each part. */
 const REPO_ID = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
 
+/** Whether `s` is a Hub repo id, `namespace/name`, with no revision. */
+export function isRepoId(s: string): boolean {
+  const m = REPO_ID.exec(s);
+  return m !== null && m[2] === undefined;
+}
+
 /** A `--model` value that names no model: the command line is wrong, not the model. */
 export class ModelArgumentRefused extends TypeError {
   constructor(message: string) {

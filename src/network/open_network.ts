@@ -111,8 +111,8 @@ export interface Network {
   /** The signing hotkey: SN9_HOTKEY_URI, the wallet named by flags, or the embedded network's dev key. */
   hotkey(role: Role, wallet?: WalletOptions): Promise<KeyringPair>;
   /**
-   * Makes sure `hotkey` can act on the subnet: on the embedded network the subnet is created and
-   * the key registered (and staked, for a validator) when new; on a real network a key that is
+   * Makes sure `hotkey` can act on the subnet: on the embedded network (whose subnet exists once
+   * opened) the key is registered (and staked, for a validator) when new; on a real network a key that is
    * not registered is an error saying so.
    */
   prepareSubnet(hotkey: KeyringPair, role: Role): Promise<void>;
@@ -170,7 +170,13 @@ export async function openNetwork(o: NetworkOptions): Promise<Network> {
   if (embedded) {
     const path = o.chainDb ?? EMBEDDED_DEFAULTS.chainDb;
     await Deno.mkdir(join(path, ".."), { recursive: true });
-    chain = LocalChain.open(path);
+    const local = LocalChain.open(path);
+    // The embedded network's subnet exists from its first use, whatever task opens it first.
+    if (!(await local.hyperparameters(netuid).catch(() => null))) {
+      o.log?.(`embedded chain: creating subnet ${netuid}`);
+      local.createSubnet(netuid, EMBEDDED_SUBNET);
+    }
+    chain = local;
   } else {
     chain = await SubtensorChain.connect(o.network, { log: o.log });
   }
@@ -220,10 +226,6 @@ export async function openNetwork(o: NetworkOptions): Promise<Network> {
     },
     async prepareSubnet(hotkey, role) {
       if (chain instanceof LocalChain) {
-        if (!(await chain.hyperparameters(netuid).catch(() => null))) {
-          o.log?.(`embedded chain: creating subnet ${netuid}`);
-          chain.createSubnet(netuid, EMBEDDED_SUBNET);
-        }
         const registered = (await chain.metagraph(netuid)).neurons.some((n) => n.hotkey === hotkey.address);
         if (!registered) {
           const uid = await chain.register(netuid, hotkey.address, hotkey);

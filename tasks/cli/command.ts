@@ -25,10 +25,30 @@ export interface Command<F extends Flags> {
   /** Positional arguments, if any, in the usage line ("<metagraph|commitments|…>"). */
   positionals?: { usage: string; choices?: readonly string[]; min?: number; max?: number };
   flags: F;
-  examples: string[];
+  /** Run as written by the examples test (tests/cli/examples_test.ts), or checked only, with why. */
+  examples: Example[];
   /** Extra lines after the flags in --help (environment variables, notes). */
   notes?: string[];
+  /**
+   * The rules between flags that need nothing outside this process (a flag another requires, a
+   * combination that cannot work). `main` runs it before `run`; the examples test runs it on every
+   * example, including those it cannot run here. Throws `UsageError`.
+   */
+  check?(args: { flags: Values<F>; positionals: string[] }): void;
   run(args: { flags: Values<F>; positionals: string[] }): Promise<number | void>;
+}
+
+/**
+ * A `--help` example: a line a user can type as is (in bash, from the repository's root, after
+ * `deno task demo`). A plain string runs as written in the examples test. `serves`: it runs until
+ * it prints its URL, which must answer, then stops on SIGTERM with exit 0. `checkOnly` says why one
+ * cannot run there (a real network, minutes of work); its flags and `check` rules are checked.
+ */
+export type Example = string | { line: string; serves: true } | { line: string; checkOnly: string };
+
+/** An example's command line. */
+export function exampleLine(e: Example): string {
+  return typeof e === "string" ? e : e.line;
 }
 
 /** A command, typed from its flags, to run with `main` or to parse elsewhere (tests of its examples). */
@@ -50,6 +70,7 @@ export async function main<F extends Flags>(command: Command<F>, argv: string[] 
       Deno.exit(0);
     }
     parsed = parse(command, argv.filter((a) => a !== "--verbose"));
+    command.check?.(parsed);
   } catch (e) {
     console.error(`error: ${oneLine(e)}; see deno task ${command.name} --help`);
     Deno.exit(2);
@@ -167,7 +188,7 @@ export function helpText<F extends Flags>(c: Command<F>): string {
     ...(c.notes?.length ? ["", ...c.notes] : []),
     "",
     "Examples:",
-    ...c.examples.map((e) => `  ${e}`),
+    ...c.examples.map((e) => `  ${exampleLine(e)}`),
   ].join("\n");
 }
 

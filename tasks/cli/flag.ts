@@ -28,6 +28,7 @@ export interface Flag<T> {
 }
 
 import { DEVICES, type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "../../eval/mod.ts";
+import { isRepoId } from "../../src/mod.ts";
 
 const quoted = (raw: unknown) => JSON.stringify(String(raw)).slice(0, 80);
 
@@ -63,6 +64,14 @@ function checkPath(raw: string, name: string, mustExist?: "file" | "dir"): strin
 
 /** Flag constructors. Without a default the value may be `undefined`. */
 export const flags = {
+  /** A Hub repo id, `namespace/name`. */
+  repo(description: string): Flag<string | undefined> {
+    return make(description, { placeholder: "<ns/name>" }, (raw, name) => {
+      if (!isRepoId(raw)) throw new UsageError(`${name} must be namespace/name (got ${quoted(raw)})`);
+      return raw;
+    });
+  },
+
   string<D extends string | undefined = undefined>(
     description: string,
     o: { default?: D; placeholder?: string; aliases?: string[]; defaultText?: string } = {},

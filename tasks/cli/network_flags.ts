@@ -43,13 +43,18 @@ export const networkFlags = {
 /** The shared flags' values. */
 export type NetworkFlagValues = Values<typeof networkFlags>;
 
-/** Opens the network the flags name (checking the combination first). */
-export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: string) => void): Promise<Network> {
+/** The network flags' combination (a known network, a subnet named on a real one). Throws `UsageError`. */
+export function checkNetworkFlags(f: NetworkFlagValues): void {
   try {
     checkNetworkChoice(f.network, f.netuid);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** Opens the network the flags name (checking the combination first). */
+export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: string) => void): Promise<Network> {
+  checkNetworkFlags(f);
   return await openNetwork({
     network: f.network,
     netuid: f.netuid,

@@ -7,7 +7,10 @@
  * SIGTERM and SIGINT, as systemd, Docker and a terminal send them: the first aborts `signal` (the
  * loop abandons its model and finishes cleanly) and arms a hard deadline; a second exits at once.
  */
-export function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; sleep(ms: number): Promise<void> } {
+export function stopOnSignals(
+  log: (line: string) => void,
+  o: { abandons?: string } = { abandons: "the model being evaluated is abandoned and resumes on restart" },
+): { signal: AbortSignal; sleep(ms: number): Promise<void> } {
   const controller = new AbortController();
   const GRACE_MS = 8_000;
   const on = (name: "SIGTERM" | "SIGINT", code: number) => () => {
@@ -15,7 +18,7 @@ export function stopOnSignals(log: (line: string) => void): { signal: AbortSigna
       log(`${name} again: exiting now`);
       Deno.exit(code);
     }
-    log(`${name}: stopping (the model being evaluated is abandoned and resumes on restart; ${name} again to quit now)`);
+    log(`${name}: stopping (${o.abandons ? `${o.abandons}; ` : ""}${name} again to quit now)`);
     controller.abort(new DOMException(`stopped by ${name}`, "AbortError"));
     // An outside call that does not return must not hold the process past a supervisor's patience.
     const timer = setTimeout(() => {
@@ -39,4 +42,16 @@ export function stopOnSignals(log: (line: string) => void): { signal: AbortSigna
         controller.signal.addEventListener("abort", done);
       }),
   };
+}
+
+/**
+ * Serves `fetch` until SIGTERM or SIGINT, then closes the listener and returns (the command exits
+ * 0), as a supervisor stopping a web service expects.
+ */
+export async function serveUntilSignal(
+  o: { hostname: string; port: number; onListen(address: { hostname: string; port: number }): void },
+  fetch: (request: Request) => Response | Promise<Response>,
+): Promise<void> {
+  const stop = stopOnSignals((line) => console.error(line), {});
+  await Deno.serve({ ...o, signal: stop.signal }, fetch).finished;
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { parse } from "../../tasks/cli/mod.ts";
-import { validateCommand } from "../../tasks/validate.ts";
+import { command as validateCommand } from "../../tasks/validate.ts";
 
 const DOCS = new URL("../../docs/service/", import.meta.url);
 
