@@ -6,16 +6,7 @@
  * 2 on bad flags.
  */
 import { averageStep, ValidatorState } from "../src/mod.ts";
-import {
-  checkNetworkFlags,
-  defineCommand,
-  evalFlags,
-  flags,
-  main,
-  networkFlags,
-  openNetworkFromFlags,
-  UsageError,
-} from "./cli/mod.ts";
+import { defineCommand, evalFlags, flags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
 
 export const command = defineCommand({
   name: "average",
@@ -48,7 +39,6 @@ export const command = defineCommand({
     if (!f.state || f.competition === undefined || !f.out) {
       throw new UsageError("--state, --competition and --out are required");
     }
-    checkNetworkFlags(f);
   },
   async run({ flags: f }) {
     if (!f.state || f.competition === undefined || !f.out) throw new UsageError("unchecked flags");

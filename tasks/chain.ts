@@ -9,16 +9,7 @@
  */
 import { formatReason } from "../eval/mod.ts";
 import { keyFromUri } from "../src/mod.ts";
-import {
-  checkNetworkFlags,
-  defineCommand,
-  flags,
-  hotkeyFromFlags,
-  main,
-  networkFlags,
-  openNetworkFromFlags,
-  UsageError,
-} from "./cli/mod.ts";
+import { defineCommand, flags, main, networkFlags, openNetworkFromFlags, UsageError } from "./cli/mod.ts";
 import { commitmentsTable, commitmentsWithUids, metagraphTable } from "./chain/tables.ts";
 
 const COMMANDS = ["metagraph", "commitments", "commit", "set-weights", "register"] as const;
@@ -52,7 +43,6 @@ export const command = defineCommand({
       throw new UsageError("--uids and --weights must have the same length");
     }
     if (f.weights?.some((w) => w > 65535)) throw new UsageError("--weights are u16 values (0–65535)");
-    checkNetworkFlags(f);
   },
   async run({ flags: f, positionals: [command] }) {
     const network = await openNetworkFromFlags(f, (m) => console.error(m));
@@ -67,13 +57,13 @@ export const command = defineCommand({
         if (f.json) console.log(json(rows));
         else for (const line of commitmentsTable(rows)) console.log(line);
       } else if (command === "commit") {
-        const key = await hotkeyFromFlags(network, f, "miner");
+        const key = await network.hotkey("miner");
         const { block } = await chain.setCommitment(netuid, key, f.data!);
         const back = await chain.commitment(netuid, key.address);
         console.log(f.json ? json(back) : `committed at block ${block}: ${formatReason(back?.data ?? "")}`);
       } else if (command === "set-weights") {
         const version = f["version-key"] ?? (await chain.hyperparameters(netuid)).weightsVersionKey;
-        const key = await hotkeyFromFlags(network, f, "validator");
+        const key = await network.hotkey("validator");
         const { block } = await chain.setWeights(key, {
           netuid,
           uids: f.uids!,
@@ -82,7 +72,7 @@ export const command = defineCommand({
         });
         console.log(f.json ? json({ ok: true, block }) : `weights set at block ${block}`);
       } else {
-        const key = await hotkeyFromFlags(network, f, "miner");
+        const key = await network.hotkey("miner");
         const coldUri = Deno.env.get("SN9_COLDKEY_URI");
         if (!coldUri && !network.embedded) {
           throw new TypeError("registration on subtensor is paid by a coldkey: set SN9_COLDKEY_URI");

@@ -8,7 +8,6 @@ import { competitionAt, scheduleAt, seedFromBlockHash, seedFromHex, syncBlock, V
 import type { Device } from "../eval/mod.ts";
 import { type Leader, preflight } from "../miner/mod.ts";
 import {
-  checkNetworkFlags,
   checkSubmissionKind,
   defineCommand,
   evalFlags,
@@ -47,7 +46,6 @@ export const command = defineCommand({
   check({ flags: f }) {
     if (!f.model && !f.adapter) throw new UsageError("--model (or --adapter) is required");
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
-    checkNetworkFlags(f);
   },
   async run({ flags: f }) {
     // A bad --model is a usage error before anything opens; a Hub repo is fetched into the HF cache.

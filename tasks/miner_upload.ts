@@ -7,11 +7,9 @@
 import { competitionAt, scheduleAt } from "../src/mod.ts";
 import { publishModel } from "../miner/mod.ts";
 import {
-  checkNetworkFlags,
   checkSubmissionKind,
   defineCommand,
   flags,
-  hotkeyFromFlags,
   main,
   networkFlags,
   openNetworkFromFlags,
@@ -54,13 +52,12 @@ export const command = defineCommand({
       throw new UsageError("--model (or --adapter), --repo and --competition are required");
     }
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
-    checkNetworkFlags(f);
   },
   async run({ flags: f }) {
     if (!f.repo || f.competition === undefined) throw new UsageError("unchecked flags");
     const network = await openNetworkFromFlags(f, console.log);
     try {
-      const hotkey = await hotkeyFromFlags(network, f, "miner");
+      const hotkey = await network.hotkey("miner");
       if (network.embedded) await network.prepareSubnet(hotkey, "miner");
       const block = await network.chain.currentBlock();
       const competition = competitionAt(network.schedule, block, f.competition);

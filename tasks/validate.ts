@@ -28,11 +28,9 @@ import {
 } from "../src/mod.ts";
 import type { StepSummary } from "../src/mod.ts";
 import {
-  checkNetworkFlags,
   defineCommand,
   evalLanes,
   flags,
-  hotkeyFromFlags,
   laneFlags,
   main,
   networkFlags,
@@ -101,7 +99,6 @@ export const command = defineCommand({
       checkOnly: "needs a NATS server on port 4222 (tests/workers starts one)",
     },
   ],
-  check: ({ flags: f }) => checkNetworkFlags(f),
   async run({ flags: f }) {
     const lanes = evalLanes(f.device, f.workers);
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -113,7 +110,7 @@ export const command = defineCommand({
     let queue: EvalQueue | undefined;
     let code = 0;
     try {
-      const hotkey = await hotkeyFromFlags(network, f, "validator");
+      const hotkey = await network.hotkey("validator");
       await network.prepareSubnet(hotkey, "validator");
       state = new ValidatorState(f.state);
       const runLog = new JsonlRunLog(f["run-log"]);

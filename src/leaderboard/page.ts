@@ -100,7 +100,7 @@ function chart(id, config) {
   charts[id] = new Chart(document.getElementById(id), config);
   return charts[id];
 }
-const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(adapters ? ["vs base"] : []), "per task", "epsilon", "win rate", "weight", "status", "why"];
+const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(adapters ? ["vs base"] : []), "per task", "epsilon", "win rate", "weight", "incentive", "emission τ", "status", "why"];
 /** Each series' dash: a line whose losses repeat an earlier-committed model's is dashed, so both show. */
 function copyOf(series, rows) {
   const block = new Map(rows.map((r) => [r.uid, r.commitBlock]));
@@ -121,7 +121,7 @@ function row(r, best, adapters) {
     (adapters ? td("vs base", signed(r.improvement), "num") : "") +
     td("per task", esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")), "wide") +
     td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num") + td("weight", fmt(r.weight), "num") +
-    td("status", esc(r.status)) + td("why", why, r.reason ? "why reason inline-why" : "why inline-why") +
+    td("incentive", fmt(r.incentive), "num") + td("emission τ", fmt(r.emission, 6), "num") + td("status", esc(r.status)) + td("why", why, r.reason ? "why reason inline-why" : "why inline-why") +
     '</tr><tr class="why-line"><td></td><td colspan="' + span + '"' + (r.reason ? ' class="reason"' : "") + ">" + why + "</td></tr>";
 }
 /** The competition's header: its winner, the margin, the bar a newcomer must get under, and a failed step. */
@@ -132,6 +132,9 @@ function summaryHtml(s) {
       (s.margin === null ? "" : s.margin >= 0 ? ", " + fmt(s.margin) + " below the next best"
         : ", holding on by its epsilon (the next best is " + fmt(-s.margin) + " lower)"));
   } else parts.push("no model earns weight yet");
+  if (s.winner && s.winner.incentive !== null) {
+    parts.push("on chain (block " + s.onChainBlock + ") its incentive is <b>" + fmt(s.winner.incentive) + "</b>, " + fmt(s.winner.emission, 6) + " τ per epoch");
+  }
   if (s.bar) {
     parts.push("a model committed now must get under <b>" + fmt(s.bar.loss) + "</b> (uid " + s.bar.uid + "'s loss less its epsilon " + fmt(s.bar.epsilon, 5) + ")");
   }

@@ -7,7 +7,7 @@
 import type { Schedule } from "../competitions/mod.ts";
 import { scheduleAt } from "../competitions/mod.ts";
 import { improvementOverBase } from "../scoring/mod.ts";
-import type { ScoredEvalRow, ValidatorState } from "../validator/mod.ts";
+import type { OnChainNeuron, ScoredEvalRow, ValidatorState } from "../validator/mod.ts";
 
 /**
  * One model's row in a competition's leaderboard: the state's scored row, with the revision named
@@ -22,6 +22,10 @@ export interface LeaderboardRow extends Omit<ScoredEvalRow, "revision" | "status
   improvement: number | null;
   /** Why the evaluation budget has it in the next step or not (kept, pending, retried, waiting, given up). */
   next: string | null;
+  /** What the chain's last epoch paid this uid, while it still holds this hotkey (null when unknown). */
+  incentive: number | null;
+  /** τ per epoch. */
+  emission: number | null;
 }
 
 /** A competition's latest completed step and its rows, best first. */
@@ -30,6 +34,8 @@ export interface Leaderboard {
   step: { id: number; block: number; seed: string } | null;
   /** In an adapter competition: the pinned base and its loss on the step's pages. */
   base: { repo: string; revision: string; loss: number } | null;
+  /** The block of the metagraph the rows' incentive and emission come from. */
+  onChainBlock: number | null;
   rows: LeaderboardRow[];
 }
 
@@ -51,6 +57,8 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     explanation: null,
   }));
   const notes = state.budget.notes();
+  const chain = state.onChain();
+  const paid = new Map(chain?.neurons.map((n) => [`${n.uid} ${n.hotkey}`, n]));
   const baseline = step?.baseline;
   const base = baseline
     ? { repo: String(baseline.repo), revision: String(baseline.revision), loss: Number(baseline.loss) }
@@ -72,6 +80,7 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     explanation: r.explanation,
     improvement: improvementOverBase(base?.loss, r.loss),
     next: notes.get(r.hotkey) ?? null,
+    ...onChain(paid.get(`${r.uid} ${r.hotkey}`)),
   }));
   rows.sort((a, b) =>
     (b.weight ?? -1) - (a.weight ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid
@@ -80,8 +89,13 @@ export function leaderboard(state: ValidatorState, competitionId: number): Leade
     competitionId,
     step: step ? { id: step.id, block: step.block, seed: step.seed } : null,
     base,
+    onChainBlock: chain?.block ?? null,
     rows,
   };
+}
+
+function onChain(n: OnChainNeuron | undefined): { incentive: number | null; emission: number | null } {
+  return n ? { incentive: n.incentive, emission: Number(n.emission) / 1e9 } : { incentive: null, emission: null };
 }
 
 /** One uid's evaluations over time (under its current hotkey), oldest first. */

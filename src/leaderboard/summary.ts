@@ -9,7 +9,17 @@ import type { Leaderboard } from "./queries.ts";
 
 /** The header of one competition. */
 export interface CompetitionSummary {
-  winner: { uid: number; repo: string; loss: number | null; weight: number } | null;
+  /** With what the chain's last epoch paid it (null when the validator has not read it yet). */
+  winner: {
+    uid: number;
+    repo: string;
+    loss: number | null;
+    weight: number;
+    incentive: number | null;
+    emission: number | null;
+  } | null;
+  /** The block of the metagraph the incentive and emission come from. */
+  onChainBlock: number | null;
   /** The next best loss minus the winner's (negative when the winner holds on by its epsilon); null without two losses. */
   margin: number | null;
   /** What a newcomer must get under at the step's block, and the model whose discounted loss it is. */
@@ -29,7 +39,14 @@ export function competitionSummary(
   const scored = board.rows.filter((r) => r.loss !== null && Number.isFinite(r.loss));
   const top = board.rows[0];
   const winner = top && (top.weight ?? 0) > 0
-    ? { uid: top.uid, repo: top.repo, loss: top.loss, weight: top.weight! }
+    ? {
+      uid: top.uid,
+      repo: top.repo,
+      loss: top.loss,
+      weight: top.weight!,
+      incentive: top.incentive,
+      emission: top.emission,
+    }
     : null;
   const others = winner ? scored.filter((r) => r.uid !== winner.uid).map((r) => r.loss!) : [];
   const margin = winner?.loss != null && others.length > 0 ? Math.min(...others) - winner.loss : null;
@@ -48,6 +65,7 @@ export function competitionSummary(
     .sort((a, b) => b.stepId - a.stepId)[0];
   return {
     winner,
+    onChainBlock: board.onChainBlock,
     margin,
     bar,
     failed: failed ? { stepId: failed.stepId, block: failed.block, reason: failed.reason } : null,

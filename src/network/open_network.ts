@@ -82,6 +82,8 @@ export interface NetworkOptions {
   offline?: boolean;
   /** `local`, `finney`, or a schedule file. */
   schedule?: string;
+  /** The wallet `hotkey` signs with when none is given to it (the command line's wallet flags). */
+  wallet?: WalletOptions;
   env?: EnvLookup;
   log?: (line: string) => void;
 }
@@ -215,7 +217,7 @@ export async function openNetwork(o: NetworkOptions): Promise<Network> {
     schedule,
     modelCacheDir,
     resolveTokenizer: tokenizerResolver(store, modelCacheDir),
-    hotkey(role, wallet = {}) {
+    hotkey(role, wallet = o.wallet ?? {}) {
       const fromFlags = wallet.name !== undefined || wallet.hotkey !== undefined || wallet.path !== undefined;
       if (embedded && !env("SN9_HOTKEY_URI") && !fromFlags) return devKey(role === "validator" ? "Alice" : "Bob");
       return loadHotkey({

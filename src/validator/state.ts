@@ -10,6 +10,7 @@
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { formatReason } from "../../eval/mod.ts";
+import type { Metagraph } from "../chain/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
 import { BUDGET_SCHEMA, BudgetRecords } from "./state_budget.ts";
 import { StateQueries } from "./state_queries.ts";
@@ -17,6 +18,7 @@ import { type Row, toEval, toModel, toStep } from "./state_rows.ts";
 import type {
   EvalOutcome,
   EvalRecord,
+  OnChainNeuron,
   OwnedCacheEntry,
   StepBaseline,
   StepRecord,
@@ -372,6 +374,23 @@ export class ValidatorState {
   /** Records a top-miner scan. */
   setLastTopMinerScan(block: number): void {
     this.#setMeta("last_top_miner_scan", String(block));
+  }
+
+  /** Keeps what the chain's last epoch paid each neuron, from the latest metagraph this validator read. */
+  recordOnChain(metagraph: Metagraph): void {
+    const neurons: OnChainNeuron[] = metagraph.neurons.map((n) => ({
+      uid: n.uid,
+      hotkey: n.hotkey,
+      incentive: n.incentive,
+      emission: n.emission.toString(),
+    }));
+    this.#setMeta("on_chain", JSON.stringify({ block: metagraph.block, neurons }));
+  }
+
+  /** The latest metagraph's incentive and emission per neuron (emission in rao, as a decimal string). */
+  onChain(): { block: number; neurons: OnChainNeuron[] } | undefined {
+    const v = this.#meta("on_chain");
+    return v === undefined ? undefined : JSON.parse(v);
   }
 
   // Free-form keys stay behind the named accessors above, so every key is spelled in one place.

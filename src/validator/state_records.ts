@@ -1,3 +1,13 @@
+/** One neuron's results of the chain's last epoch, as the validator last read them. */
+export interface OnChainNeuron {
+  uid: number;
+  hotkey: string;
+  /** In [0, 1]. */
+  incentive: number;
+  /** Rao per epoch, as a decimal string (it can pass 2^53). */
+  emission: string;
+}
+
 /** What the validator's state holds, as records: models it tracks, evaluations, steps and its own downloads. */
 
 /** A model the validator tracks: the latest valid commitment of a hotkey. */

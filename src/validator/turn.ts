@@ -36,6 +36,7 @@ export async function takeTurn(ctx: ValidatorContext): Promise<Turn> {
   const block = await ctx.chain.currentBlock();
   const entry = scheduleAt(ctx.schedule, block);
   const metagraph = await ctx.chain.metagraph(ctx.netuid);
+  ctx.state.recordOnChain(metagraph);
   syncModels(ctx.state, {
     metagraph,
     commitments: await ctx.chain.commitments(ctx.netuid),

@@ -162,6 +162,7 @@ export function parse<F extends Flags>(
       );
     }
   }
+  for (const f of Object.values(command.flags)) f.relate?.(values);
   return { flags: values as Values<F>, positionals: raw.positionals };
 }
 

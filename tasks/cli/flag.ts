@@ -25,6 +25,8 @@ export interface Flag<T> {
   /** May be given more than once; `parse` then gets every value, in order. */
   multiple?: boolean;
   parse(raw: string | boolean | string[] | undefined, name: string): T;
+  /** A rule between this flag and others of its set, run once all are parsed. Throws `UsageError`. */
+  relate?(values: Record<string, unknown>): void;
 }
 
 import { DEVICES, type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "../../eval/mod.ts";

@@ -3,14 +3,7 @@
  * (`--subtensor.network`, `--subtensor.chain_endpoint`, `--wallet.name`, `--wallet.hotkey`,
  * `--wallet.path`, `--netuid`), and the one call that opens the network they name.
  */
-import {
-  checkNetworkChoice,
-  EMBEDDED,
-  EMBEDDED_DEFAULTS,
-  type Network,
-  openNetwork,
-  type Role,
-} from "../../src/mod.ts";
+import { checkNetworkChoice, EMBEDDED, EMBEDDED_DEFAULTS, type Network, openNetwork } from "../../src/mod.ts";
 import type { Values } from "./command.ts";
 import { flags, UsageError } from "./flag.ts";
 
@@ -21,7 +14,10 @@ export const networkFlags = {
     placeholder: "<name|url>",
     aliases: ["subtensor.network", "subtensor.chain_endpoint"],
   }),
-  netuid: flags.int("the subnet (required on a real network)", { defaultText: "1 on embedded" }),
+  netuid: {
+    ...flags.int("the subnet (required on a real network)", { defaultText: "1 on embedded" }),
+    relate: (v: Record<string, unknown>) => checkNetworkFlags(v as { network: string; netuid?: number }),
+  },
   "chain-db": flags.path("the embedded chain's SQLite file", { default: EMBEDDED_DEFAULTS.chainDb }),
   "store-dir": flags.path("the embedded model store", { default: EMBEDDED_DEFAULTS.storeDir }),
   "model-store": flags.choice("where models live", ["hf", "local"] as const, {}),
@@ -44,7 +40,7 @@ export const networkFlags = {
 export type NetworkFlagValues = Values<typeof networkFlags>;
 
 /** The network flags' combination (a known network, a subnet named on a real one). Throws `UsageError`. */
-export function checkNetworkFlags(f: NetworkFlagValues): void {
+function checkNetworkFlags(f: { network: string; netuid?: number }): void {
   try {
     checkNetworkChoice(f.network, f.netuid);
   } catch (e) {
@@ -52,9 +48,8 @@ export function checkNetworkFlags(f: NetworkFlagValues): void {
   }
 }
 
-/** Opens the network the flags name (checking the combination first). */
+/** Opens the network the flags name (their combination was checked as they were parsed). */
 export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: string) => void): Promise<Network> {
-  checkNetworkFlags(f);
   return await openNetwork({
     network: f.network,
     netuid: f.netuid,
@@ -65,11 +60,7 @@ export async function openNetworkFromFlags(f: NetworkFlagValues, log?: (line: st
     datasetsServer: f["datasets-server"],
     offline: f.offline,
     schedule: f.schedule,
+    wallet: { name: f["wallet.name"], hotkey: f["wallet.hotkey"], path: f["wallet.path"] },
     log,
   });
-}
-
-/** The hotkey the flags name for `role` (see `Network.hotkey`). */
-export function hotkeyFromFlags(network: Network, f: NetworkFlagValues, role: Role) {
-  return network.hotkey(role, { name: f["wallet.name"], hotkey: f["wallet.hotkey"], path: f["wallet.path"] });
 }

@@ -86,6 +86,27 @@ async function fixtureState() {
       updatedBlock: 200,
     });
   }
+  // The last epoch as read: uid 1 paid under its hotkey; uid 2's slot now holds another hotkey.
+  const neuron = (uid: number, hotkey: string, incentive: number, emission: bigint) => ({
+    uid,
+    hotkey,
+    coldkey: hotkey,
+    stake: 0n,
+    validatorPermit: false,
+    lastUpdate: 0,
+    blockAtRegistration: 0,
+    consensus: incentive,
+    incentive,
+    dividends: 0,
+    trust: 1,
+    validatorTrust: 0,
+    emission,
+  });
+  s.recordOnChain({
+    netuid: 1,
+    block: 205,
+    neurons: [neuron(1, "h1", 0.75, 9_007_199_254_740_993n), neuron(2, "h9", 0.25, 1n)],
+  });
   s.close();
   return new ValidatorState(path, { readOnly: true });
 }
@@ -120,7 +141,17 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   // The header, by hand: uid 1 wins at 3.1, 0.3 below uid 2; both are past the local schedule's 50
   // decay blocks at block 200, so the bar is uid 1's 3.1 · (1 − 0.0001) (uid 2, later and worse, sets none).
   const { summary } = board.body;
-  assert.deepEqual(summary.winner, { uid: 1, repo: "m1/model", loss: 3.1, weight: 0.99 });
+  // Emission is kept in rao as a string (2^53 + 1 here) and shown in τ.
+  assert.deepEqual(summary.winner, {
+    uid: 1,
+    repo: "m1/model",
+    loss: 3.1,
+    weight: 0.99,
+    incentive: 0.75,
+    emission: 9_007_199.254740993,
+  });
+  assert.equal(summary.onChainBlock, 205);
+  assert.deepEqual(board.body.rows.map((r: { incentive: number | null }) => r.incentive), [0.75, null, null]);
   assert.ok(Math.abs(summary.margin - 0.3) < 1e-12, String(summary.margin));
   assert.equal(summary.bar.uid, 1);
   assert.ok(

@@ -140,9 +140,18 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
     // The story above each table: the winner, its margin, the bar for a newcomer; a failed step flagged.
     assert.match(
       await page.textContent("#c1 .summary") ?? "",
-      /^uid 2 bob\/falcon-pretrain-v7 wins with loss 3\.\d{4}, 0\.\d{4} below the next best · a model committed now must get under 3\.\d{4} \(uid \d's loss less its epsilon 0\.\d{5}\)$/,
+      /^uid 2 bob\/falcon-pretrain-v7 wins with loss 3\.\d{4}, 0\.\d{4} below the next best · on chain \(block 4310\) its incentive is 0\.6000, 0\.246000 τ per epoch · a model committed now must get under 3\.\d{4} \(uid \d's loss less its epsilon 0\.\d{5}\)$/,
     );
     assert.equal(await page.isVisible("#c1 .flag"), false, "competition 1's latest step completed");
+    // Each row's incentive and emission from the last metagraph read: uid 1's neuron now has another hotkey.
+    const paid = await page.$$eval('table[data-competition="1"] tbody tr[data-uid]', (trs) =>
+      trs.map((tr) => [
+        tr.getAttribute("data-uid"),
+        tr.querySelector('td[data-label="incentive"]')?.textContent,
+        tr.querySelector('td[data-label="emission τ"]')?.textContent,
+      ]));
+    assert.deepEqual(paid.find(([uid]) => uid === "2"), ["2", "0.6000", "0.246000"]);
+    assert.deepEqual(paid.find(([uid]) => uid === "1"), ["1", "—", "—"]);
     assert.match(
       await page.textContent("#c2 .flag") ?? "",
       /^The latest step \(\d+, block 4300\) failed: data preparation failed: datasets-server 501 DatasetWithTooBigExternalFilesError/,

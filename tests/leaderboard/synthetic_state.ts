@@ -7,7 +7,7 @@
  * and explanations come from the scoring rules themselves; the page test checks what is shown.
  */
 import { join } from "node:path";
-import { explainOutcomes, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
+import { explainOutcomes, type Neuron, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const EPSILON = { start: 0.005, end: 0.0001, decayBlocks: 50400 };
@@ -202,6 +202,18 @@ export async function writeSyntheticState(): Promise<string> {
         computeMs: 9000,
       },
     });
+    // The last epoch, as the validator read it: uid 2 (the winner of competition 1) and uid 9 (the
+    // adapter that helps) paid; uid 1 re-registered under another hotkey, so its row shows nothing.
+    state.recordOnChain({
+      netuid: 1,
+      block: 4310,
+      neurons: [
+        neuron(0, "5Validator", 0, 0n),
+        neuron(1, "5SomeoneElse", 0.05, 20_500_000n),
+        neuron(2, hotkey(2), 0.6, 246_000_000n),
+        neuron(9, hotkey(9), 0.35, 143_500_000n),
+      ],
+    });
     state.failStep({
       block: 4300,
       competitionId: 2,
@@ -214,4 +226,23 @@ export async function writeSyntheticState(): Promise<string> {
     state.close();
   }
   return path;
+}
+
+/** A metagraph neuron with the epoch's incentive and emission (rao); the rest as a plain miner's. */
+function neuron(uid: number, hotkey: string, incentive: number, emission: bigint): Neuron {
+  return {
+    uid,
+    hotkey,
+    coldkey: hotkey,
+    stake: 0n,
+    validatorPermit: false,
+    lastUpdate: 0,
+    blockAtRegistration: 0,
+    consensus: incentive,
+    incentive,
+    dividends: 0,
+    trust: 1,
+    validatorTrust: 0,
+    emission,
+  };
 }
