@@ -16,7 +16,7 @@ import {
   startDatasetsServer,
   toHex,
 } from "../src/mod.ts";
-import { defineCommand, flags, main, UsageError } from "./cli/mod.ts";
+import { defineCommand, flags, main, progress, UsageError } from "./cli/mod.ts";
 
 export const command = defineCommand({
   name: "pages",
@@ -59,7 +59,10 @@ export const command = defineCommand({
       });
       const tokenizer = await loadTokenizer(f.tokenizer, { cacheDir: f["cache-dir"] });
       const start = performance.now();
+      const bar = progress({ quiet: f.json, intervalMs: 5_000 });
       const { manifest } = await prepareEvalData({
+        onPage: (_, fetched, wanted) =>
+          bar.update(`fetching page ${fetched}/${wanted}, ${((performance.now() - start) / 1000).toFixed(0)} s`),
         client,
         tokenizer,
         tasks: [{ id: f.dataset, dataset: f.dataset, pages: f.pages, weight: 1 }],
@@ -67,6 +70,7 @@ export const command = defineCommand({
         seed,
         blockHash: f["block-hash"],
       });
+      bar.done();
       const seconds = (performance.now() - start) / 1000;
       if (f.json) return void console.log(JSON.stringify(manifest));
       const t = manifest.tasks[0];

@@ -91,6 +91,8 @@ export interface PrepareOptions {
   block?: number;
   blockHash?: string;
   cache?: TokenizedPagesCache;
+  /** Told after each page a task fetches (for progress). */
+  onPage?: (taskId: string, fetched: number, wanted: number) => void;
 }
 
 /** Fetches, tokenizes and packs every task. */
@@ -102,7 +104,12 @@ export async function prepareEvalData(o: PrepareOptions): Promise<{ tasks: TaskD
     if (!dataset) throw new RangeError(`task ${task.id}: unknown dataset ${task.dataset}`);
     const key = JSON.stringify([task.id, task.dataset, task.pages, toHex(o.seed), o.tokenizer.name]);
     const { documents, fetched } = await cache.get(key, async () => {
-      const fetched = await fetchTaskDocuments(o.client, dataset, { seed: o.seed, taskId: task.id, pages: task.pages });
+      const fetched = await fetchTaskDocuments(o.client, dataset, {
+        seed: o.seed,
+        taskId: task.id,
+        pages: task.pages,
+        onPage: (fetched, wanted) => o.onPage?.(task.id, fetched, wanted),
+      });
       cache.tokenizations++;
       return { documents: tokenizeDocuments(o.tokenizer, fetched.documents), fetched };
     });

@@ -32,13 +32,15 @@ export interface TaskPages {
   seed: Uint8Array;
   taskId: string;
   pages: number;
+  /** Told after each page is fetched (for progress). */
+  onPage?: (fetched: number, wanted: number) => void;
 }
 
 /** Fetches the task's pages of `dataset`. */
 export async function fetchTaskDocuments(
   client: DatasetsServerClient,
   dataset: DatasetDefinition,
-  { seed, taskId, pages }: TaskPages,
+  { seed, taskId, pages, onPage }: TaskPages,
 ): Promise<TaskDocuments> {
   const size = dataset.configs.kind === "from-size" ? await client.size(dataset.hfDataset, dataset.split) : undefined;
   const planner = new PagePlanner(seed, taskId, dataset, size?.configs);
@@ -74,6 +76,7 @@ export async function fetchTaskDocuments(
       });
       out.documents.push(...texts);
       out.pages.push(page);
+      onPage?.(out.pages.length, pages);
     } catch (e) {
       if (!(e instanceof PageRefused)) throw e;
       out.replaced.push({ page, reason: e.message });

@@ -43,13 +43,15 @@ export interface CheckpointManifest {
 /** Aggregates `peers` into a new checkpoint in `outDir`; returns its manifest. */
 export async function writeNextCheckpoint(
   base: CheckedModel,
-  { layout, parent, peers, lr, outDir, window }: {
+  { layout, parent, peers, lr, outDir, window, onParameter }: {
     layout: SubmissionLayout;
     parent: string;
     peers: readonly GatheredPeer[];
     lr: number;
     outDir: string;
     window?: number;
+    /** Told after each parameter is aggregated (for progress). */
+    onParameter?: (done: number, total: number, name: string) => void;
   },
 ): Promise<CheckpointManifest> {
   if (peers.length === 0) throw new RangeError("the aggregate needs at least one submission");
@@ -57,11 +59,12 @@ export async function writeNextCheckpoint(
   const updates = new Map<string, Float64Array>();
   const clipNorms: Record<string, number> = {};
   const factors: Record<string, number>[] = peers.map(() => ({}));
-  for (const p of layout.parameters) {
+  for (const [i, p] of layout.parameters.entries()) {
     const agg = aggregateParameter(p, peers.map((peer) => peer.submission.parameters.get(p.name)!));
     updates.set(p.name, agg.dense);
     clipNorms[p.name] = agg.clipNorm;
-    agg.factors.forEach((f, i) => (factors[i][p.name] = f));
+    agg.factors.forEach((f, j) => (factors[j][p.name] = f));
+    onParameter?.(i + 1, layout.parameters.length, p.name);
   }
   await writeUpdatedModel(base, updates, { scale: lr, outDir });
   const manifest: CheckpointManifest = {

@@ -14,7 +14,7 @@ import {
   SubmissionRefused,
   writeNextCheckpoint,
 } from "../../src/mod.ts";
-import { UsageError } from "../cli/mod.ts";
+import { progress, UsageError } from "../cli/mod.ts";
 
 /** Runs `aggregate` with the task's flags. */
 export async function aggregateCommand(f: {
@@ -40,8 +40,12 @@ export async function aggregateCommand(f: {
   const base = await checkModel(f.model);
   const layout = layoutOf(base, codec);
   const { hash: parent } = await hashModelDir(f.model);
+  const bar = progress({ quiet: f.json, intervalMs: 5_000 });
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
   const peers = [];
-  for (const file of f.pseudograd) {
+  for (const [i, file] of f.pseudograd.entries()) {
+    bar.update(`reading submission ${i + 1}/${f.pseudograd.length} (${basename(file)}), ${elapsed()}`);
     const submission = await loadSubmission(file, layout, basename(file));
     if (submission.meta.base !== parent) {
       throw new SubmissionRefused(
@@ -59,7 +63,9 @@ export async function aggregateCommand(f: {
     lr: f.lr,
     outDir: f.out,
     window: f.window,
+    onParameter: (done, total, name) => bar.update(`aggregating parameter ${done}/${total} (${name}), ${elapsed()}`),
   });
+  bar.done();
   if (f.json) return void console.log(JSON.stringify(manifest));
   console.log(`wrote ${f.out}: ${peers.length} submissions at lr ${f.lr}, hash ${manifest.result}`);
   for (const p of manifest.peers) {
