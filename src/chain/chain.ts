@@ -164,8 +164,12 @@ export interface Chain {
   /** The weights every neuron of the subnet has set (or revealed). */
   weights(netuid: number): Promise<WeightRows>;
   hyperparameters(netuid: number): Promise<SubnetHyperparameters>;
-  /** Every commitment on the subnet. */
-  commitments(netuid: number): Promise<Commitment[]>;
+  /**
+   * Every commitment on the subnet: each hotkey's latest, as the state stood after block `at`
+   * (default: the head). A pseudo-gradient window reads them at its deadline block, since the
+   * chain keeps only a hotkey's latest commitment.
+   */
+  commitments(netuid: number, at?: number): Promise<Commitment[]>;
   commitment(netuid: number, hotkey: string): Promise<Commitment | null>;
   setCommitment(netuid: number, hotkey: KeyringPair, data: string): Promise<Inclusion>;
   /** Burned registration of `hotkey`, paid and signed by `coldkey`; returns the uid. */

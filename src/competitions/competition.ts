@@ -1,4 +1,5 @@
 /** A competition and the schedule of competitions over blocks, as plain data. */
+import type { CodecSettings } from "../pseudograd/mod.ts";
 import type { EpsilonDecay } from "../scoring/mod.ts";
 
 /** One evaluation task: pages of a dataset, weighted in the model's score. */
@@ -26,25 +27,63 @@ export interface AdapterRules {
   dora: boolean;
 }
 
-/** What miners publish: full models, or PEFT LoRA/DoRA adapters on a pinned base. */
-export type CompetitionKind = "model" | "adapter";
+/**
+ * A pseudo-gradient competition's rules (docs/pseudograd.md): one shared global model from a
+ * pinned start, windows of `windowBlocks` from `startBlock`, each miner's compressed update
+ * committed in the `putBlocks` after its window, and how a window is scored and aggregated.
+ */
+export interface PseudogradRules {
+  base: { repo: string; revision: string; hash: string };
+  startBlock: number;
+  windowBlocks: number;
+  putBlocks: number;
+  codec: CodecSettings;
+  /** Pages each miner is assigned per window (from the hash of the window's first block). */
+  assignedPages: number;
+  /** Of a miner's assigned sequences, how many (chosen from the deadline's hash) measure it. */
+  ownSequences: number;
+  /** Pages of the window's common random data (from the deadline's hash). */
+  randomPages: number;
+  /** Pages of the fixed held-out data each new global model is scored on. */
+  heldOutPages: number;
+  /** The update scale in the loss measurement (Templar: 0.2). */
+  eta: number;
+  /** θ_next = θ − outerLr · aggregate (Templar: 1.0). */
+  outerLr: number;
+  /** How many peers, the best by final before the window, make the next global model. */
+  gather: number;
+  /** Index overlap at or above which the later of two submissions is a copy. */
+  overlapThreshold: number;
+}
+
+/** What miners publish: full models, PEFT LoRA/DoRA adapters on a pinned base, or compressed pseudo-gradients. */
+export type CompetitionKind = "model" | "adapter" | "pseudograd";
 
 /**
  * One competition: what may enter and how it is judged and paid. A tagged union by `kind`, so
  * code that has checked `kind === "adapter"` holds the adapter rules without an assertion.
  */
-export type Competition = ModelCompetition | AdapterCompetition;
+export type Competition = ModelCompetition | AdapterCompetition | PseudogradCompetition;
 
 /** Full models (the default kind). */
 export interface ModelCompetition extends CompetitionRules {
   kind?: "model";
   adapter?: undefined;
+  pseudograd?: undefined;
 }
 
 /** PEFT adapters on a pinned base, each of which must beat the base. */
 export interface AdapterCompetition extends CompetitionRules {
   kind: "adapter";
   adapter: AdapterRules;
+  pseudograd?: undefined;
+}
+
+/** Compressed pseudo-gradients of one shared global model, scored window by window. */
+export interface PseudogradCompetition extends CompetitionRules {
+  kind: "pseudograd";
+  pseudograd: PseudogradRules;
+  adapter?: undefined;
 }
 
 /** What every kind of competition has. */

@@ -5,9 +5,10 @@
 import { createHash } from "node:crypto";
 import { MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
-import { checkRepoId, MAX_COMPETITION_ID } from "../metadata/mod.ts";
+import { MAX_COMPETITION_ID } from "../metadata/mod.ts";
 import { checkEpsilonDecay } from "../scoring/mod.ts";
-import type { Competition, Schedule, ScheduleEntry } from "./competition.ts";
+import type { Competition, PseudogradCompetition, Schedule, ScheduleEntry } from "./competition.ts";
+import { validatePinnedBase, validatePseudogradRules } from "./kind_rules.ts";
 
 /** How far shares and weights may stray from summing to 1 (JSON decimals are not exact). */
 const SUM_TOLERANCE = 1e-9;
@@ -106,38 +107,24 @@ function validateCompetition(c: Competition, where: string): void {
   validateKind(c, where);
 }
 
-/** The kind, and for adapter competitions their rules (the base pinned by repo, commit and hash). */
+/** The kind, and the rules of an adapter or pseudo-gradient competition (./kind_rules.ts). */
 function validateKind(c: Competition, where: string): void {
   const kind = c.kind ?? "model";
-  if (kind !== "model" && kind !== "adapter") {
-    throw new RangeError(`${where}.kind must be "model" or "adapter", got ${JSON.stringify(kind)?.slice(0, 40)}`);
+  if (kind !== "model" && kind !== "adapter" && kind !== "pseudograd") {
+    throw new RangeError(
+      `${where}.kind must be "model", "adapter" or "pseudograd", got ${JSON.stringify(kind)?.slice(0, 40)}`,
+    );
   }
-  if (kind === "model") {
-    if (c.adapter !== undefined) throw new TypeError(`${where}.adapter is only for kind "adapter"`);
-    return;
+  if (kind !== "adapter" && c.adapter !== undefined) throw new TypeError(`${where}.adapter is only for kind "adapter"`);
+  if (kind !== "pseudograd" && c.pseudograd !== undefined) {
+    throw new TypeError(`${where}.pseudograd is only for kind "pseudograd"`);
   }
-  const a = c.adapter;
+  if (kind === "model") return;
+  if (kind === "pseudograd") return validatePseudogradRules((c as PseudogradCompetition).pseudograd, where);
+  const a = c.adapter!;
   const at = `${where}.adapter`;
   if (typeof a !== "object" || a === null) throw new TypeError(`${at} is required for kind "adapter"`);
-  const base = a.base;
-  if (typeof base !== "object" || base === null) throw new TypeError(`${at}.base must be {repo, revision, hash}`);
-  const parts = typeof base.repo === "string" ? base.repo.split("/") : [];
-  try {
-    if (parts.length !== 2) throw new RangeError("is not namespace/name");
-    checkRepoId(parts[0], parts[1]);
-  } catch (e) {
-    throw new RangeError(`${at}.base.repo: ${JSON.stringify(base.repo)?.slice(0, 80)} ${(e as Error).message}`);
-  }
-  if (typeof base.revision !== "string" || !/^[0-9a-f]{40}$/.test(base.revision)) {
-    throw new RangeError(
-      `${at}.base.revision must be a 40-hex-digit commit, got ${JSON.stringify(base.revision)?.slice(0, 80)}`,
-    );
-  }
-  if (typeof base.hash !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(base.hash)) {
-    throw new RangeError(
-      `${at}.base.hash must be a model hash (44 base64 characters), got ${JSON.stringify(base.hash)?.slice(0, 80)}`,
-    );
-  }
+  validatePinnedBase(a.base, `${at}.base`);
   if (!Number.isSafeInteger(a.maxRank) || a.maxRank < 1 || a.maxRank > MAX_ADAPTER_RANK) {
     throw new RangeError(
       `${at}.maxRank must be an integer in [1, ${MAX_ADAPTER_RANK}], got ${JSON.stringify(a.maxRank)}`,

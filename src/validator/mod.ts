@@ -18,3 +18,4 @@ export * from "./budget/mod.ts";
 export * from "./step_budget.ts";
 export * from "./eval_lanes.ts";
 export * from "./evaluator.ts";
+export * from "./windows/mod.ts";

@@ -84,7 +84,8 @@ export function competitionLimits(c: Competition): ModelLimits {
   return {
     minParameters: c.minParameters,
     maxParameters: c.maxParameters,
-    maxBytes: c.kind === "adapter" ? undefined : c.maxBytes,
+    // An adapter's and a pseudo-gradient's caps are on what the miner sends, not on the base.
+    maxBytes: c.kind === "adapter" || c.kind === "pseudograd" ? undefined : c.maxBytes,
     architectures: c.architectures,
   };
 }

@@ -14,6 +14,9 @@ import type { Metagraph } from "../chain/mod.ts";
 import type { CompetitionWeights } from "../scoring/mod.ts";
 import { BUDGET_SCHEMA, BudgetRecords } from "./state_budget.ts";
 import { StateQueries } from "./state_queries.ts";
+import { WindowRecords, WINDOWS_SCHEMA } from "./state_windows.ts";
+
+export type { WindowRecord } from "./state_windows.ts";
 import { type Row, toEval, toModel, toStep } from "./state_rows.ts";
 import type {
   EvalOutcome,
@@ -73,16 +76,19 @@ export class ValidatorState {
   readonly queries: StateQueries;
   /** The evaluation budget's queue, history and notes (state_budget.ts). */
   readonly budget: BudgetRecords;
+  /** Pseudo-gradient competitions' standing and checkpoint chain (state_windows.ts). */
+  readonly windows: WindowRecords;
 
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
     if (!options.readOnly) Deno.mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
     this.queries = new StateQueries(this.#db);
     this.budget = new BudgetRecords(this.#db);
+    this.windows = new WindowRecords(this.#db);
     this.#db.exec("PRAGMA busy_timeout = 10000;");
     if (!options.readOnly) {
       this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-      this.#db.exec(SCHEMA + BUDGET_SCHEMA);
+      this.#db.exec(SCHEMA + BUDGET_SCHEMA + WINDOWS_SCHEMA);
       for (const [table, column, definition] of MIGRATIONS) {
         const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
         if (!columns.some((c) => c.name === column)) {

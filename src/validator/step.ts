@@ -26,6 +26,7 @@ import { startQueue } from "./budget/mod.ts";
 import { budgetOf, planStep } from "./step_budget.ts";
 import { orFailTurn, takeTurn, type Turn } from "./turn.ts";
 import { sendWeights } from "./weights_sender.ts";
+import { runWindowTurn } from "./windows/mod.ts";
 
 /** What a step did. */
 export interface StepSummary {
@@ -41,6 +42,7 @@ export interface StepSummary {
 /** Runs (or resumes) one step, one function per phase. */
 export async function runStep(ctx: ValidatorContext): Promise<StepSummary | null> {
   const turn = await takeTurn(ctx);
+  if (turn.competition.kind === "pseudograd") return await runWindowTurn(ctx, turn, turn.competition);
   const candidates = await planStep(ctx, turn);
   if (candidates.length === 0 && !turn.step) {
     const c = turn.competition;

@@ -38,6 +38,11 @@ export function syncModels(
       try {
         const id = parseModelId(c.data);
         const competition = competitionAt(schedule, block, id.competitionId);
+        if (competition?.kind === "pseudograd") {
+          // A window's submission, not a model: its window turn reads it at the window's deadline.
+          if (known) state.deleteModel(c.hotkey);
+          continue;
+        }
         next = {
           hotkey: c.hotkey,
           uid,

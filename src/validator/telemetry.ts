@@ -47,8 +47,42 @@ export interface StepFailedTelemetry {
   reason: string;
 }
 
+/** One peer of a pseudo-gradient window: its status, losses, rating and weight. */
+export interface WindowPeerTelemetry {
+  uid: number;
+  status: string;
+  reason: string;
+  g: number | null;
+  b: number | null;
+  B: number;
+  mu: number;
+  sigma: number;
+  ordinal: number;
+  final: number;
+  clip: number | null;
+  overlap: number | null;
+  weight: number;
+}
+
+/** An evaluated window of a pseudo-gradient competition. */
+export interface WindowTelemetry {
+  kind: "window";
+  step: number;
+  window: number;
+  block: number;
+  competition: number;
+  peers: WindowPeerTelemetry[];
+  randomBefore: number;
+  heldOutBefore: number | null;
+  heldOutAfter: number | null;
+  globalHash: string;
+  nextHash: string | null;
+  subnetWeights: Record<string, number>;
+  weightsResult: string;
+}
+
 /** Everything a validator reports. */
-export type TelemetryRecord = StepTelemetry | StepFailedTelemetry;
+export type TelemetryRecord = StepTelemetry | StepFailedTelemetry | WindowTelemetry;
 
 /** A sink for telemetry records. */
 export interface Telemetry {

@@ -196,6 +196,17 @@ export function toHistoryRow(record: TelemetryRecord): Record<string, unknown> {
   if (record.kind === "step_failed") {
     return { block: record.block, competition_id: record.competition, step_failed: record.reason };
   }
+  if (record.kind === "window") {
+    const { kind: _, peers, competition, subnetWeights, weightsResult, ...rest } = record;
+    return {
+      ...rest,
+      competition_id: competition,
+      uids: peers.map((p) => p.uid),
+      uid_data: Object.fromEntries(peers.map(({ uid, ...p }) => [String(uid), p])),
+      subnet_weights: subnetWeights,
+      weights_result: weightsResult,
+    };
+  }
   const uidData: Record<string, unknown> = {};
   for (const m of record.models) {
     uidData[String(m.uid)] = {

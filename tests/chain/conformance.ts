@@ -81,6 +81,9 @@ export function chainConformance(name: string, make: () => Promise<ChainHarness>
       data: "bob:model:x",
     });
     assert.equal(all.filter((c) => c.hotkey === m1.address).length, 1);
+    // Read as the storage stood after an older block (subtensor: the query at that block's hash).
+    const before = await h.chain.commitments(h.netuid, second.block - 1);
+    assert.deepEqual(before.map((c) => [c.hotkey, c.block, c.data]), [[m1.address, first.block, "alice:model:first"]]);
     // The commitments pallet allows one commitment per hotkey per CommitmentRateLimit (100) blocks.
     await rejects(h.chain.setCommitment(h.netuid, m1, "too soon"), "CommitmentSetRateLimitExceeded");
     assert.equal(await h.chain.commitment(h.netuid, h.stranger.address), null);

@@ -78,6 +78,45 @@ Deno.test("validateSchedule() refuses each broken rule with a reason", () => {
   for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
 });
 
+Deno.test("pseudo-gradient competitions: the pinned base, the windows, the codec and the scoring constants are checked at load", () => {
+  const pseudograd = {
+    base: { repo: "sn9/base", revision: "a".repeat(40), hash: "A".repeat(43) + "=" },
+    startBlock: 0,
+    windowBlocks: 20,
+    putBlocks: 5,
+    codec: { chunk: 64, topk: 64, bins: 4, range: 6 },
+    assignedPages: 2,
+    ownSequences: 8,
+    randomPages: 1,
+    heldOutPages: 2,
+    eta: 0.2,
+    outerLr: 1,
+    gather: 20,
+    overlapThreshold: 0.4,
+  };
+  const ok = validateSchedule([{
+    startBlock: 0,
+    competitions: [competition({ kind: "pseudograd", pseudograd } as never)],
+  }]);
+  assert.equal(ok[0].competitions[0].pseudograd!.windowBlocks, 20);
+  const entry = (over: Record<string, unknown>) => [{
+    startBlock: 0,
+    competitions: [competition({ kind: "pseudograd", pseudograd: { ...pseudograd, ...over } } as never)],
+  }];
+  const cases: [unknown, RegExp][] = [
+    [[{ startBlock: 0, competitions: [competition({ kind: "pseudograd" } as never)] }], /pseudograd is required/],
+    [[{ startBlock: 0, competitions: [competition({ pseudograd } as never)] }], /pseudograd is only for kind/],
+    [entry({ base: { ...pseudograd.base, revision: "main" } }), /pseudograd.base.revision must be a 40-hex-digit/],
+    [entry({ windowBlocks: 8 }), /window_blocks 8 must be an integer ≥ 12/],
+    [entry({ putBlocks: 20 }), /put_blocks 20 must be an integer in \[1, window_blocks\)/],
+    [entry({ codec: { chunk: 64, topk: 64, bins: 300, range: 6 } }), /pseudograd: .*bins/],
+    [entry({ ownSequences: 0 }), /ownSequences must be an integer in \[1, 10000\], got 0/],
+    [entry({ eta: -1 }), /eta must be a number in \(0, 10\], got -1/],
+    [entry({ overlapThreshold: 1.5 }), /overlapThreshold must be a number in \(0, 1\], got 1.5/],
+  ];
+  for (const [raw, pattern] of cases) assert.throws(() => validateSchedule(raw), pattern);
+});
+
 Deno.test("adapter competitions: the pinned base and the adapter limits are checked at load", () => {
   const adapter = {
     base: { repo: "sn9/base", revision: "a".repeat(40), hash: "A".repeat(43) + "=" },
@@ -89,7 +128,7 @@ Deno.test("adapter competitions: the pinned base and the adapter limits are chec
   assert.equal(ok[0].competitions[0].adapter!.maxRank, 16);
   const entry = (over: Partial<Competition>) => [{ startBlock: 0, competitions: [competition(over)] }];
   const cases: [unknown, RegExp][] = [
-    [entry({ kind: "lora" as never }), /kind must be "model" or "adapter", got "lora"/],
+    [entry({ kind: "lora" as never }), /kind must be "model", "adapter" or "pseudograd", got "lora"/],
     [entry({ kind: "adapter" }), /adapter is required for kind "adapter"/],
     [entry({ adapter }), /adapter is only for kind "adapter"/],
     [

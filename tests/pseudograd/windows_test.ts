@@ -15,6 +15,7 @@ import {
   assignedPages,
   bigramParameters,
   bigramTarget,
+  breakSubmission,
   evalText,
   fitText,
   QUALITY_CONFIG,
@@ -105,7 +106,7 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
     files.set(5, { bytes: submit(5, honestTarget(5), 20), block: end + 2 }); // ×20
     files.set(6, { bytes: submit(6, null), block: end + 2 }); // zero
     files.set(7, { bytes: files.get(1)!.bytes, block: end + 4 }); // copies uid 1, later
-    files.set(8, { bytes: broken(submit(8, honestTarget(8)), w), block: end + 2 });
+    files.set(8, { bytes: breakSubmission(submit(8, honestTarget(8)), w), block: end + 2 });
     files.set(9, { bytes: submit(9, honestTarget(9)), block: end + RULES.putBlocks + 3 }); // late
 
     const submissions: WindowSubmission[] = [];
@@ -187,17 +188,3 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
     assert.ok(last.get(uid)!.mu > last.get(4)!.mu);
   }
 });
-
-/** The file with one rule broken, a different one each window. */
-function broken(bytes: Uint8Array, w: number): Uint8Array {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  const out = bytes.slice();
-  const at = (name: string) => 8 + n + header[name].data_offsets[0];
-  const name = Object.keys(header).find((k) => k.endsWith(".idxs"))!.replace(/\.idxs$/, "");
-  if (w % 4 === 0) out[at(`${name}.vals`)] = 200; // a code past the bins
-  if (w % 4 === 1) new DataView(out.buffer).setFloat32(at(`${name}.lookup`), NaN, true); // NaN in lookup
-  if (w % 4 === 2) out.set(out.subarray(at(`${name}.idxs`), at(`${name}.idxs`) + 3), at(`${name}.idxs`) + 3); // a repeated pair
-  if (w % 4 === 3) return out.subarray(0, out.length - 1); // cut short
-  return out;
-}

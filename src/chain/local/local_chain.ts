@@ -115,11 +115,19 @@ export class LocalChain implements chain.Chain {
     };
   }
 
-  async commitments(netuid: number): Promise<chain.Commitment[]> {
-    this.#blocks.head();
-    const rows = this.#db.prepare("SELECT hotkey, block, data FROM commitments WHERE netuid = ? ORDER BY hotkey").all(
-      netuid,
-    ) as Row[];
+  async commitments(netuid: number, at?: number): Promise<chain.Commitment[]> {
+    const head = this.#blocks.head();
+    // The history holds every commitment from the table's creation on: state at an older block is
+    // the latest entry per hotkey at or before it (as subtensor's storage read at that block's hash).
+    const rows =
+      (at === undefined || at >= head
+        ? this.#db.prepare("SELECT hotkey, block, data FROM commitments WHERE netuid = ? ORDER BY hotkey").all(netuid)
+        : this.#db.prepare(
+          `SELECT h.hotkey, h.block, h.data FROM commitment_history h
+         WHERE h.netuid = ? AND h.block = (SELECT MAX(block) FROM commitment_history
+           WHERE netuid = h.netuid AND hotkey = h.hotkey AND block <= ?)
+         ORDER BY h.hotkey`,
+        ).all(netuid, at)) as Row[];
     return rows.map((r) => ({ hotkey: r.hotkey as string, block: Number(r.block), data: r.data as string }));
   }
 
@@ -145,12 +153,14 @@ export class LocalChain implements chain.Chain {
           `last commitment at block ${last.block}, rate limit ${limit} blocks`,
         );
       }
-      this.#db.prepare("INSERT OR REPLACE INTO commitments (netuid, hotkey, block, data) VALUES (?, ?, ?, ?)").run(
-        netuid,
-        hotkey.address,
-        block,
-        data,
-      );
+      for (const table of ["commitments", "commitment_history"]) {
+        this.#db.prepare(`INSERT OR REPLACE INTO ${table} (netuid, hotkey, block, data) VALUES (?, ?, ?, ?)`).run(
+          netuid,
+          hotkey.address,
+          block,
+          data,
+        );
+      }
     });
   }
 

@@ -150,8 +150,10 @@ export class SubtensorChain implements chain.Chain {
     return out;
   }
 
-  async commitments(netuid: number): Promise<chain.Commitment[]> {
-    const entries = await (this.api.query.commitments as Any).commitmentOf.entries(netuid);
+  async commitments(netuid: number, at?: number): Promise<chain.Commitment[]> {
+    // Storage as it stood at a block: the same query through the API at that block's hash.
+    const api = at === undefined ? this.api : await this.api.at(await this.blockHash(at));
+    const entries = await (api.query.commitments as Any).commitmentOf.entries(netuid);
     const out: chain.Commitment[] = [];
     for (const [key, value] of entries) {
       const decoded = decodeCommitment(value);

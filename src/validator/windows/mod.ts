@@ -1,0 +1,7 @@
+/**
+ * Pseudo-gradient competitions in the validator: a window's submissions from the chain and the
+ * store, its data from block hashes, and the turn that evaluates it and keeps its standing.
+ */
+export * from "./window_data.ts";
+export * from "./window_files.ts";
+export * from "./window_turn.ts";

@@ -1,0 +1,284 @@
+/**
+ * A pseudo-gradient competition's turn: the oldest window whose deadline has passed and that this
+ * validator has not evaluated, on the global checkpoint the previous windows made (the pinned base
+ * for window 0). Its submissions (window_files.ts) and data (window_data.ts) come from the chain,
+ * the store and the datasets-server; src/pseudograd's `evaluateWindow` screens, measures, rates,
+ * slashes and aggregates; the window is then written as one step (one row per peer, with g, b, B,
+ * μ, σ, ordinal, clip and overlap in its explanation) together with the standing and the next
+ * checkpoint, and the competition's weights are the peers' window weights. A window cut short (a
+ * kill, a failed fetch) left nothing but a running step, which the next turn marks failed and
+ * evaluates again from the start: the same inputs give the same checkpoint.
+ */
+import { join } from "node:path";
+import { checkModel } from "../../../eval/mod.ts";
+import type { PseudogradCompetition } from "../../competitions/mod.ts";
+import { downloadMeter, fetchModel } from "../../hub/mod.ts";
+import { hashModelDir } from "../../metadata/mod.ts";
+import {
+  evaluateWindow,
+  layoutOf,
+  ordinal,
+  TEMPLAR_WINDOW_EVAL,
+  type WindowOutcome,
+  windowSpan,
+  windowWeights,
+} from "../../pseudograd/mod.ts";
+import { subnetWeights } from "../../scoring/mod.ts";
+import type { ValidatorContext } from "../context.ts";
+import { competitionLimits } from "../score_model.ts";
+import type { EvalOutcome, EvalRecord } from "../state.ts";
+import type { StepSummary } from "../step.ts";
+import type { Turn } from "../turn.ts";
+import { sendWeights } from "../weights_sender.ts";
+import { windowData } from "./window_data.ts";
+import { type FetchedSubmission, windowSubmissions } from "./window_files.ts";
+
+/** Evaluates the competition's next due window, or returns null when none is due. */
+export async function runWindowTurn(
+  ctx: ValidatorContext,
+  turn: Turn,
+  competition: PseudogradCompetition,
+): Promise<StepSummary | null> {
+  const rules = competition.pseudograd;
+  if (turn.step) {
+    // A window that did not finish is evaluated again from the start.
+    ctx.state.failStep({
+      stepId: turn.step.id,
+      block: turn.step.block,
+      competitionId: competition.id,
+      seed: turn.step.seed,
+      reason: "interrupted; the window is evaluated again",
+      nowMs: turn.now(),
+    });
+  }
+  const latest = ctx.state.windows.latest(competition.id);
+  const w = latest ? latest.window + 1 : 0;
+  const span = windowSpan(w, rules);
+  if (turn.block <= span.deadline) {
+    ctx.log(
+      `block ${turn.block}: competition ${competition.id} (${competition.name}): window ${w} closes at block ${span.deadline}`,
+    );
+    ctx.state.setNextCompetitionIndex(turn.index + 1);
+    return null;
+  }
+  const global = await globalCheckpoint(ctx, competition);
+  const model = await checkModel(global.dir, { limits: competitionLimits(competition), label: `window ${w}'s global` });
+  const layout = layoutOf(model, rules.codec);
+  ctx.log(
+    `window ${w} of competition ${competition.id}: global ${global.hash.slice(0, 12)}…, deadline ${span.deadline}`,
+  );
+
+  const submissions = await windowSubmissions(competition, {
+    chain: ctx.chain,
+    netuid: ctx.netuid,
+    store: ctx.store,
+    metagraph: turn.metagraph,
+    window: w,
+    head: turn.block,
+    cacheDir: ctx.modelCacheDir,
+  });
+  const standing = ctx.state.windows.standing(competition.id);
+  const data = await windowData(competition, {
+    client: ctx.datasets,
+    cacheDir: ctx.cacheDir,
+    resolveTokenizer: ctx.resolveTokenizer,
+    window: w,
+    uids: submissions.map((s) => s.uid),
+    startBlockHash: await ctx.chain.blockHash(span.start),
+    deadlineBlockHash: await ctx.chain.blockHash(span.deadline),
+  });
+  // The gather set that was expected to submit: the best by final before the window.
+  const expected = [...standing].filter(([, s]) => s.final > 0).sort((a, b) => b[1].final - a[1].final || a[0] - b[0])
+    .slice(0, rules.gather).map(([uid]) => uid);
+  const workDir = join(ctx.cacheDir, "pseudograd", `competition-${competition.id}`, `window-${w}`);
+  await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(workDir, { recursive: true });
+  const outcome = await evaluateWindow(model, {
+    window: w,
+    rules,
+    layout,
+    baseHash: global.hash,
+    submissions,
+    expected,
+    data,
+    standing,
+    settings: {
+      ...TEMPLAR_WINDOW_EVAL,
+      eta: rules.eta,
+      outerLr: rules.outerLr,
+      gatherCount: rules.gather,
+      overlapThreshold: rules.overlapThreshold,
+    },
+    workDir,
+    log: (line) => ctx.log(`    ${line}`),
+  });
+  const nextHash = outcome.next ? (await hashModelDir(outcome.next.dir)).hash : null;
+
+  // One step per window: its rows, the competition's weights, the standing and the checkpoint chain.
+  const weights = windowWeights(outcome.standing, w);
+  const ema = { ...ctx.state.ema(), [competition.id]: Object.fromEntries(weights) };
+  const seed = data.manifest.deadlineBlockHash.replace(/^0x/, "");
+  const manifest = { ...data.manifest, globalHash: global.hash, nextHash, codec: rules.codec };
+  const stepId = ctx.state.startStep(span.deadline, competition.id, seed, manifest, turn.now());
+  const rows = peerRows(ctx, competition, { stepId, outcome, submissions, weights });
+  for (const r of rows) ctx.state.recordEval(r.record);
+  ctx.state.finishStep(stepId, rows.map((r) => r.outcome), ema, turn.now(), () => {
+    ctx.state.windows.record({
+      competitionId: competition.id,
+      window: w,
+      stepId,
+      globalHash: global.hash,
+      nextDir: outcome.next?.dir ?? null,
+      nextHash,
+      heldOutBefore: outcome.heldOutBefore ?? null,
+      heldOutAfter: outcome.next?.heldOutLoss ?? null,
+    }, outcome.standing);
+    ctx.state.setNextCompetitionIndex(turn.index + 1);
+    ctx.state.setFailedTurns(competition.id, 0);
+  });
+  ctx.log(
+    `window ${w}: ${
+      outcome.peers.filter((p) => p.status === "scored").length
+    } of ${outcome.peers.length} peers scored; ` +
+      (outcome.next
+        ? `next global ${nextHash!.slice(0, 12)}…, held-out loss ${fmt(outcome.heldOutBefore)} → ${
+          fmt(outcome.next.heldOutLoss)
+        }`
+        : "nothing gathered: the global model stays"),
+  );
+
+  const shares = new Map(turn.entry.competitions.map((c) => [c.id, c.rewardShare]));
+  const subnet = subnetWeights(ema, shares);
+  const weightsResult = ctx.setWeights
+    ? await sendWeights(ctx, subnet, turn.metagraph)
+    : "not sent (--dont-set-weights)";
+  await ctx.telemetry.log({
+    kind: "window",
+    step: stepId,
+    window: w,
+    block: span.deadline,
+    competition: competition.id,
+    peers: outcome.peers.map((p) => ({
+      uid: p.uid,
+      status: p.status,
+      reason: p.reason,
+      g: p.g ?? null,
+      b: p.b ?? null,
+      B: p.standing.binary,
+      mu: p.standing.mu,
+      sigma: p.standing.sigma,
+      ordinal: ordinal(p.standing),
+      final: p.standing.final,
+      clip: p.clip ?? null,
+      overlap: p.overlap ?? null,
+      weight: weights.get(p.uid) ?? 0,
+    })),
+    randomBefore: outcome.randomBefore,
+    heldOutBefore: outcome.heldOutBefore ?? null,
+    heldOutAfter: outcome.next?.heldOutLoss ?? null,
+    globalHash: global.hash,
+    nextHash,
+    subnetWeights: Object.fromEntries(subnet),
+    weightsResult,
+  });
+  return {
+    stepId,
+    block: span.deadline,
+    competition,
+    results: rows.map((r) => r.record),
+    weights: subnet,
+    weightsResult,
+  };
+}
+
+/** The global checkpoint the next window is judged on: the latest one a window made, or the pinned base. */
+async function globalCheckpoint(
+  ctx: ValidatorContext,
+  competition: PseudogradCompetition,
+): Promise<{ dir: string; hash: string }> {
+  const made = ctx.state.windows.windows(competition.id).filter((w) => w.nextDir !== null).at(-1);
+  if (made) {
+    try {
+      await Deno.stat(made.nextDir!);
+    } catch {
+      throw new Error(
+        `window ${made.window}'s checkpoint is gone from ${made.nextDir}; the windows after it cannot be judged without it`,
+      );
+    }
+    return { dir: made.nextDir!, hash: made.nextHash! };
+  }
+  const { repo, revision, hash } = competition.pseudograd.base;
+  const fetched = await fetchModel(ctx.store, repo, revision, {
+    cacheDir: ctx.modelCacheDir,
+    limits: competitionLimits(competition),
+    expect: { hash },
+    onProgress: downloadMeter({ emit: ctx.log, prefix: `    base ${repo}: `, intervalMs: 10_000 }),
+  });
+  return { dir: fetched.dir, hash };
+}
+
+/** Each peer's row in the window's step, and the scores `finishStep` writes on it. */
+function peerRows(
+  ctx: ValidatorContext,
+  competition: PseudogradCompetition,
+  o: {
+    stepId: number;
+    outcome: WindowOutcome;
+    submissions: readonly FetchedSubmission[];
+    weights: ReadonlyMap<number, number>;
+  },
+): { record: EvalRecord; outcome: EvalOutcome }[] {
+  const hotkeyOf = new Map((ctx.state.onChain()?.neurons ?? []).map((n) => [n.uid, n.hotkey]));
+  return o.outcome.peers.map((p) => {
+    const sub = o.submissions.find((s) => s.uid === p.uid);
+    const hotkey = sub?.hotkey ?? hotkeyOf.get(p.uid) ?? `uid ${p.uid}`;
+    const s = p.standing;
+    const scored = p.status === "scored";
+    const numbers = [
+      p.g !== undefined ? `g ${p.g.toExponential(3)}` : "",
+      p.b !== undefined ? `b ${p.b > 0 ? "+1" : "−1"}` : "",
+      `B ${s.binary.toFixed(4)}`,
+      `μ ${s.mu.toFixed(3)}`,
+      `σ ${s.sigma.toFixed(3)}`,
+      `ordinal ${ordinal(s).toFixed(3)}`,
+      `final ${s.final.toFixed(4)}`,
+      p.clip !== undefined ? `clip ${p.clip.toFixed(4)}` : "",
+      p.overlap !== undefined ? `overlap ${(100 * p.overlap).toFixed(1)}%` : "",
+    ].filter(Boolean).join(", ");
+    const weight = o.weights.get(p.uid) ?? 0;
+    return {
+      record: {
+        stepId: o.stepId,
+        hotkey,
+        uid: p.uid,
+        competitionId: competition.id,
+        repo: sub?.repo ?? "",
+        revision: sub?.revision ?? "",
+        commitBlock: sub?.block ?? 0,
+        loss: scored ? p.ownAfter! : null,
+        taskLosses:
+          (scored ? { own_before: p.ownBefore!, own_after: p.ownAfter!, random_after: p.randomAfter! } : {}) as Record<
+            string,
+            number
+          >,
+        status: scored ? "ok" : "rejected",
+        reason: scored ? null : `${p.status}: ${p.reason}`,
+        loadMs: null,
+        computeMs: null,
+      },
+      outcome: {
+        hotkey,
+        winRate: 0,
+        wins: 0,
+        epsilon: 0,
+        weight,
+        excluded: scored ? null : p.status,
+        explanation: `${numbers}: weight ${weight.toFixed(4)}`,
+      },
+    };
+  });
+}
+
+function fmt(x: number | undefined): string {
+  return x === undefined ? "—" : x.toFixed(4);
+}
