@@ -106,6 +106,19 @@ function print(s: DemoSummary, port: number): void {
       }; pushed as ${a.repo}@${a.commit.slice(0, 8)} (hash ${a.hash})`,
     );
   }
+  if (s.windows.length) {
+    say("\nPseudo-gradient windows (competition 4: one model trained together):");
+    for (const w of s.windows) {
+      say(
+        `\n  window ${w.window}: held-out loss of the global model ${w.heldOutBefore?.toFixed(4) ?? "—"} → ${
+          w.heldOutAfter?.toFixed(4) ?? "—"
+        }${w.nextHash ? `, next checkpoint ${w.nextHash.slice(0, 12)}…` : ""}`,
+      );
+      for (const p of w.peers) {
+        say(`  ${String(p.uid).padStart(4)}  ${p.miner.padEnd(8)} ${(p.reason ?? p.explanation ?? "").slice(0, 150)}`);
+      }
+    }
+  }
   say("\nOn chain (after the last epoch):");
   say("   uid  miner     incentive  emission (rao)");
   for (const n of s.onChain) {

@@ -44,8 +44,12 @@ export interface PseudogradRules {
   ownSequences: number;
   /** Pages of the window's common random data (from the deadline's hash). */
   randomPages: number;
+  /** Of those pages' sequences, how many (chosen from the deadline's hash) every peer is measured on. */
+  randomSequences: number;
   /** Pages of the fixed held-out data each new global model is scored on. */
   heldOutPages: number;
+  /** Of those pages' sequences, how many (a fixed choice) make the held-out loss. */
+  heldOutSequences: number;
   /** The update scale in the loss measurement (Templar: 0.2). */
   eta: number;
   /** θ_next = θ − outerLr · aggregate (Templar: 1.0). */

@@ -43,7 +43,9 @@ export function validatePseudogradRules(p: PseudogradRules | undefined, where: s
     ["assignedPages", 1000],
     ["ownSequences", 10_000],
     ["randomPages", 1000],
+    ["randomSequences", 10_000],
     ["heldOutPages", 1000],
+    ["heldOutSequences", 10_000],
     ["gather", 256],
   ];
   for (const [field, max] of counts) {

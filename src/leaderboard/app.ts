@@ -60,9 +60,11 @@ export function leaderboardApp(state: ValidatorState, schedule: Schedule): Hono 
     if (typeof since === "string") return c.json({ error: since }, 400);
     const board = leaderboard(state, id);
     const from = since ?? Math.max(0, (board.step?.block ?? 0) - SERIES_WINDOW_BLOCKS);
+    const competition = competitionAt(schedule, board.step?.block ?? 0, id);
     const summary = competitionSummary(board, {
-      competition: competitionAt(schedule, board.step?.block ?? 0, id),
+      competition,
       failedSteps: failedSteps(state, RECENT_FAILED_STEPS),
+      windows: competition?.kind === "pseudograd" ? state.windows.windows(id) : undefined,
     });
     return c.json({ ...board, summary, series: lossSeries(state, id, from), seriesSince: from });
   });

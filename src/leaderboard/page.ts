@@ -127,13 +127,19 @@ function row(r, best, adapters) {
 /** The competition's header: its winner, the margin, the bar a newcomer must get under, and a failed step. */
 function summaryHtml(s) {
   const parts = [];
-  if (s.winner) {
+  if (s.winner && s.heldOut) {
+    parts.push("<b>uid " + s.winner.uid + "</b> " + esc(s.winner.repo) + " leads the last window with weight <b>" + fmt(s.winner.weight) + "</b>");
+  } else if (s.winner) {
     parts.push("<b>uid " + s.winner.uid + "</b> " + esc(s.winner.repo) + " wins with loss <b>" + fmt(s.winner.loss) + "</b>" +
       (s.margin === null ? "" : s.margin >= 0 ? ", " + fmt(s.margin) + " below the next best"
         : ", holding on by its epsilon (the next best is " + fmt(-s.margin) + " lower)"));
   } else parts.push("no model earns weight yet");
   if (s.winner && s.winner.incentive !== null) {
     parts.push("on chain (block " + s.onChainBlock + ") its incentive is <b>" + fmt(s.winner.incentive) + "</b>, " + fmt(s.winner.emission, 6) + " τ per epoch");
+  }
+  if (s.heldOut) {
+    parts.push("the global model's held-out loss by window: " +
+      s.heldOut.map((h) => (h.window < 0 ? "start " : "w" + h.window + " ") + "<b>" + fmt(h.loss) + "</b>").join(" → "));
   }
   if (s.bar) {
     parts.push("a model committed now must get under <b>" + fmt(s.bar.loss) + "</b> (uid " + s.bar.uid + "'s loss less its epsilon " + fmt(s.bar.epsilon, 5) + ")");

@@ -26,14 +26,18 @@ export interface CompetitionSummary {
   bar: { loss: number; uid: number; epsilon: number } | null;
   /** A step of this competition that failed after its last completed one. */
   failed: { stepId: number; block: number; reason: string | null } | null;
+  /** A pseudo-gradient competition's global model: its held-out loss before window 0, then after each window. */
+  heldOut: { window: number; loss: number }[] | null;
 }
 
 /** The summary of `board` under `competition`'s rules (null when the schedule no longer has it), with recent failed steps. */
 export function competitionSummary(
   board: Leaderboard,
-  { competition, failedSteps }: {
+  { competition, failedSteps, windows }: {
     competition: Competition | undefined;
     failedSteps: readonly { stepId: number; block: number; competitionId: number; reason: string | null }[];
+    /** The competition's evaluated windows, when it is a pseudo-gradient one. */
+    windows?: readonly { window: number; heldOutBefore: number | null; heldOutAfter: number | null }[];
   },
 ): CompetitionSummary {
   const scored = board.rows.filter((r) => r.loss !== null && Number.isFinite(r.loss));
@@ -49,9 +53,13 @@ export function competitionSummary(
     }
     : null;
   const others = winner ? scored.filter((r) => r.uid !== winner.uid).map((r) => r.loss!) : [];
-  const margin = winner?.loss != null && others.length > 0 ? Math.min(...others) - winner.loss : null;
+  // A pseudo-gradient peer's loss is on its own data: losses are not compared across peers.
+  const margin = competition?.kind !== "pseudograd" && winner?.loss != null && others.length > 0
+    ? Math.min(...others) - winner.loss
+    : null;
   let bar: CompetitionSummary["bar"] = null;
-  if (competition && board.step && scored.length > 0) {
+  // A pseudo-gradient competition has no bar to get under: each window is scored on its own.
+  if (competition && competition.kind !== "pseudograd" && board.step && scored.length > 0) {
     const b = barToBeat(
       scored.map((r) => ({ uid: r.uid, block: r.commitBlock, loss: r.loss! })),
       competition.epsilon,
@@ -69,5 +77,11 @@ export function competitionSummary(
     margin,
     bar,
     failed: failed ? { stepId: failed.stepId, block: failed.block, reason: failed.reason } : null,
+    heldOut: windows?.length
+      ? [
+        ...(windows[0].heldOutBefore === null ? [] : [{ window: -1, loss: windows[0].heldOutBefore }]),
+        ...windows.filter((w) => w.heldOutAfter !== null).map((w) => ({ window: w.window, loss: w.heldOutAfter! })),
+      ]
+      : null,
   };
 }

@@ -47,8 +47,10 @@ export class WindowRecords {
     return new Map(rows.map((r) => [Number(r.uid), JSON.parse(r.standing as string) as PeerStanding]));
   }
 
-  /** The competition's windows, oldest first. */
+  /** The competition's windows, oldest first (none in a state written before windows existed). */
   windows(competitionId: number): WindowRecord[] {
+    const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'windows'").get();
+    if (!table) return [];
     return (this.#db.prepare("SELECT * FROM windows WHERE competition_id = ? ORDER BY window").all(
       competitionId,
     ) as Row[]).map((r) => ({

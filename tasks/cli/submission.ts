@@ -2,8 +2,16 @@
 import type { Competition } from "../../src/mod.ts";
 import { UsageError } from "./flag.ts";
 
-/** Throws `UsageError` when `--adapter` is given to a model competition, or `--model` to an adapter one. */
+/**
+ * Throws `UsageError` when `--adapter` is given to a model competition, `--model` to an adapter
+ * one, or either to a pseudo-gradient competition.
+ */
 export function checkSubmissionKind(c: Competition, adapter: boolean): void {
+  if (c.kind === "pseudograd") {
+    throw new UsageError(
+      `competition ${c.id} (${c.name}) takes pseudo-gradients each window: see deno task pseudograd encode`,
+    );
+  }
   if (adapter && c.kind !== "adapter") {
     throw new UsageError(`competition ${c.id} (${c.name}) takes full models: give --model, not --adapter`);
   }

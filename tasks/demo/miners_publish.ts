@@ -6,11 +6,9 @@ import type { DemoNetwork } from "./network.ts";
 import type { Publisher } from "./publisher.ts";
 import { modelsDir } from "./workspace.ts";
 
-/** Publishes each adapter competition's base and `models`, then lets the competitions' eval delay pass. */
+/** Publishes each competition's pinned base and `models`, then lets the competitions' eval delay pass. */
 export async function publishMiners(net: DemoNetwork, publisher: Publisher, models: DemoModel[]): Promise<void> {
-  for (const c of net.schedule[0].competitions) {
-    if (c.kind === "adapter") await publishBase(c, net.store, modelsDir(net.paths.dir));
-  }
+  for (const c of net.schedule[0].competitions) await publishBase(c, net.store, modelsDir(net.paths.dir));
   const block0 = await net.chain.currentBlock();
   for (const m of models) {
     const competition = competitionAt(net.schedule, block0, m.competitionId)!;

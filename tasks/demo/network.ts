@@ -48,6 +48,9 @@ export async function setUpNetwork(
 ): Promise<DemoNetwork> {
   const { chain, state } = services;
   chain.createSubnet(NETUID, { tempo: TEMPO, weightsRateLimit: 5, maxAllowedValidators: 4, activityCutoff: 5000 });
+  // Pseudo-gradient miners commit once a window (20 blocks). Spec 218's commitments pallet allows a
+  // hotkey one commitment per 100 blocks; today's counts bytes instead, about 31 commitments a tempo.
+  chain.setCommitmentRateLimit(10);
   const schedule = await loadSchedule(BUNDLED_SCHEDULES.local);
   const store = new LocalModelStore(paths.store);
   const validator = await devKey("Alice");

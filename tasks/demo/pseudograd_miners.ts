@@ -29,6 +29,13 @@ import {
 } from "../../src/mod.ts";
 import type { DemoKey } from "./network.ts";
 
+/**
+ * How far a window of training moves a miner's model from the global one toward what its pages
+ * teach: its pseudo-gradient is this window's progress, not the whole distance, which error
+ * feedback would otherwise send again in later windows on top of the residual it keeps.
+ */
+export const TRAINING_STEP = 0.5;
+
 /** What a miner does each window. */
 export type WindowBehaviour = "honest" | "generic" | "scaler" | "zero" | "copier" | "broken" | "late";
 
@@ -81,7 +88,8 @@ export class WindowMiners {
 
     const files = new Map<number, Uint8Array>();
     /** Δ for the miner's target, through its own error feedback, as a submission file. */
-    const submission = (uid: number, target: Map<string, Float32Array> | null, scale = 1) => {
+    const submission = (uid: number, target: Map<string, Float32Array> | null, times = 1) => {
+      const scale = times * TRAINING_STEP;
       // A trained model differs from the global one a little everywhere (an optimiser's noise), and
       // much where its pages taught it something.
       const rng = new Rng(1000 * w + uid);

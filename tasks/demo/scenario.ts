@@ -5,7 +5,8 @@
  * random one, a degenerate one, one over the parameter cap, one with a broken header, a tiny
  * Llama for competition 2; an adapter competition's pinned base with adapters that fix it, do
  * nothing and hurt it; and (after each competition's first step) a copy of the best entry committed later
- * from another hotkey; validator steps until weights are on chain and a Yuma epoch has paid.
+ * from another hotkey; validator steps until weights are on chain and a Yuma epoch has paid; then
+ * five windows of a pseudo-gradient competition that trains one model together.
  * `tasks/demo.ts` prints it; tests read it.
  */
 import { runAverager } from "./averager.ts";
@@ -19,6 +20,7 @@ import { openServices } from "./services.ts";
 import { summarise } from "./summarise.ts";
 import type { DemoSummary } from "./summary.ts";
 import { runValidatorSteps } from "./validator_steps.ts";
+import { runWindows, WINDOW_MINERS } from "./windows.ts";
 import { demoPaths, emptyDir, modelsDir } from "./workspace.ts";
 
 export type { DemoRow, DemoSummary } from "./summary.ts";
@@ -52,7 +54,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   const services = await openServices(paths, genesisHash(o.genesis));
   try {
-    const net = await setUpNetwork(services, paths, [...models.map((m) => m.miner), ...COPIERS]);
+    const net = await setUpNetwork(services, paths, [
+      ...models.map((m) => m.miner),
+      ...COPIERS,
+      ...WINDOW_MINERS.map((m) => m.name),
+    ]);
     clock.end("chain setup");
     const publisher = new Publisher(net, log);
     await publishMiners(net, publisher, models);
@@ -61,6 +67,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     clock.end("validator steps");
     const averaged = await runAverager(net, log);
     clock.end("averager");
+    const windows = await runWindows(net, log);
+    clock.end("windows");
+    steps.push(...windows.steps);
     const { competitions, rejected, onChain } = await summarise(net, steps);
     clock.end("summary");
     return {
@@ -73,6 +82,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       onChain,
       paid,
       averaged,
+      windows: windows.windows,
       phases: clock.phases,
     };
   } finally {

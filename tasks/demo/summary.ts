@@ -45,5 +45,20 @@ export interface DemoSummary {
     commit: string;
     hash: string;
   } | null;
+  /** The pseudo-gradient competition's windows: the global model's held-out loss and each peer's row. */
+  windows: {
+    window: number;
+    heldOutBefore: number | null;
+    heldOutAfter: number | null;
+    nextHash: string | null;
+    peers: {
+      uid: number;
+      miner: string;
+      status: string;
+      reason: string | null;
+      explanation: string | null;
+      weight: number | null;
+    }[];
+  }[];
   phases: { name: string; seconds: number }[];
 }

@@ -11,7 +11,7 @@ export interface ValidatorRun {
 }
 
 /** The validator as `deno task validate` runs it, on the demo's network. */
-function validatorContext(net: DemoNetwork, log: (line: string) => void): ValidatorContext {
+export function validatorContext(net: DemoNetwork, log: (line: string) => void): ValidatorContext {
   return {
     chain: net.chain,
     store: net.store,

@@ -66,6 +66,36 @@ Deno.test("demo: the best model and the helpful adapter win on chain, copies and
   assert.ok(Math.abs(averaged.mergedLoss - adapter("grace").loss!) < 1e-5, "the merge scores as the adapter did");
   assert.match(adapter("mimic").explanation!, /same loss as uid \d+, committed earlier/);
 
+  // The pseudo-gradient competition over five windows: the global model's held-out loss falls every
+  // window; the copier is caught by overlap, the scaler clipped, the zero update gains exactly 0,
+  // the broken file is refused by its rule and the late one as late; honest peers end above the
+  // generic one, rated (μ − 3σ) and paid.
+  assert.equal(summary.windows.length, 5);
+  const heldOut = [summary.windows[0].heldOutBefore!, ...summary.windows.map((w) => w.heldOutAfter!)];
+  console.log(`demo windows: held-out loss ${heldOut.map((l) => l.toFixed(4)).join(" → ")}`);
+  heldOut.slice(1).forEach((l, i) => assert.ok(l < heldOut[i], `window ${i}: ${heldOut.join(" → ")}`));
+  const brokenRule = [
+    /^invalid: codes: /,
+    /^invalid: values: .*NaN/,
+    /^invalid: indices: .*twice/,
+    /^invalid: header: /,
+  ];
+  for (const w of summary.windows) {
+    const peer = (m: string) => w.peers.find((p) => p.miner === m)!;
+    assert.match(peer("cory").reason!, /^copy: 100\.0% of its positions are uid \d+'s \(mega\)$/);
+    assert.match(peer("sam").explanation!, /clip 0\.0[0-5]\d*/, `window ${w.window}: the ×20 scaler is clipped`);
+    assert.match(peer("zed").explanation!, /^g 0\.000e\+0, b −1,/, "the zero update gains exactly 0");
+    assert.match(peer("bea").reason!, brokenRule[w.window % 4]);
+    assert.match(peer("lou").reason!, /^late: committed at block \d+, after the deadline$/);
+  }
+  const last = summary.windows.at(-1)!.peers;
+  const rated = (m: string) => Number(/ordinal (-?[\d.]+)/.exec(last.find((p) => p.miner === m)!.explanation!)![1]);
+  for (const honest of ["pat", "quinn", "rosa"]) {
+    assert.ok(rated(honest) > rated("gus"), `${honest} is rated above the generic miner`);
+  }
+  const paidIn = (m: string) => last.find((p) => p.miner === m)!.weight ?? 0;
+  assert.ok(["pat", "quinn", "rosa"].some((m) => paidIn(m) > paidIn("gus")) && paidIn("gus") === 0);
+
   const chain = LocalChain.open(join(dir, "chain.sqlite"));
   const metagraph = await chain.metagraph(1);
   const addressOf = async (name: string) => (await keyFromUri(`//${name}`)).address;
@@ -132,7 +162,11 @@ Deno.test("demo: the best model and the helpful adapter win on chain, copies and
   const reasons = log.flatMap((r) => r.models ?? []).map((m: { reason: string | null }) => m.reason ?? "");
   assert.ok(reasons.some((r: string) => /exceeds the maximum 2000000/.test(r)));
   assert.ok(reasons.some((r: string) => /longer than the file/.test(r)));
-  assert.ok(log.every((r) => r.manifest?.seed?.length === 64), "every step record carries its manifest");
+  assert.ok(
+    log.filter((r) => r.kind === "step").every((r) => r.manifest?.seed?.length === 64),
+    "every step record carries its manifest",
+  );
+  assert.equal(log.filter((r) => r.kind === "window").length, 5, "a W&B row per window");
   state.close();
   await chain.close();
 });

@@ -3,9 +3,10 @@
  * part, draws the same (docs/pseudograd.md, "Windows"): each peer's assigned pages from the hash of
  * the window's first block (stream `pseudograd/{w}/assign/{uid}`); the hidden subset of its
  * sequences that measures it, and the window's common random pages, from the hash of the deadline
- * block (streams `pseudograd/{w}/own/{uid}`, `pseudograd/{w}/random`), which no one knows while
- * training or submitting; and fixed held-out pages from the pinned base's hash, the same every
- * window, so the global model's loss on them is comparable window over window.
+ * block (streams `pseudograd/{w}/own/{uid}`, `pseudograd/{w}/random`, and `…/random/sequences`
+ * for the subset of the random pages' sequences), which no one knows while training or
+ * submitting; and a fixed subset of fixed held-out pages from the pinned base's hash, the same
+ * every window, so the global model's loss on them is comparable window over window.
  */
 import { createHash } from "node:crypto";
 import type { PseudogradCompetition } from "../../competitions/mod.ts";
@@ -67,20 +68,33 @@ export async function windowData(
     });
     own.set(uid, pick(assigned.sequences, rules.ownSequences, new SeededStream(reveal, seeds.ownLabel(uid))));
   }
-  const random = await drawPages(competition, o, tokenizer, {
+  const randomPages = await drawPages(competition, o, tokenizer, {
     seed: reveal,
     label: seeds.randomLabel,
     pages: rules.randomPages,
   });
-  const heldOut = await drawPages(competition, o, tokenizer, {
-    seed: new Uint8Array(createHash("sha256").update(`pseudograd/held-out/${rules.base.hash}`).digest()),
+  const random = pick(
+    randomPages.sequences,
+    rules.randomSequences,
+    new SeededStream(reveal, `${seeds.randomLabel}/sequences`),
+  );
+  const fixed = new Uint8Array(createHash("sha256").update(`pseudograd/held-out/${rules.base.hash}`).digest());
+  const heldOutPages = await drawPages(competition, o, tokenizer, {
+    seed: fixed,
     label: "pseudograd/held-out",
     pages: rules.heldOutPages,
   });
+  const heldOut = {
+    sequences: pick(
+      heldOutPages.sequences,
+      rules.heldOutSequences,
+      new SeededStream(fixed, "pseudograd/held-out/sequences"),
+    ),
+  };
   const span = windowSpan(o.window, rules);
   return {
     own,
-    random: random.sequences,
+    random,
     heldOut: heldOut.sequences,
     manifest: {
       window: o.window,
@@ -89,7 +103,7 @@ export async function windowData(
       startBlockHash: o.startBlockHash,
       deadlineBlockHash: o.deadlineBlockHash,
       ownSequences: Object.fromEntries([...own].map(([uid, s]) => [uid, s.length])),
-      randomSequences: random.sequences.length,
+      randomSequences: random.length,
       heldOutSequences: heldOut.sequences.length,
     },
   };
