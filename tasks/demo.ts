@@ -11,8 +11,9 @@ export const command = defineCommand({
   name: "demo",
   summary: "Runs the whole competition on this machine, then prints the leaderboard and serves it.",
   notes: [
-    "An embedded chain, bundled pages, a local model store, a validator and fourteen miners in three",
-    "competitions; the third is of LoRA adapters, merged at the end into the next base.",
+    "An embedded chain, bundled pages, a local model store, a validator and twenty-three miners in four",
+    "competitions: full models twice; LoRA adapters, merged at the end into the next base; and five",
+    "windows of pseudo-gradients that train one model together.",
   ],
   flags: {
     dir: flags.path("where the demo writes its chain, store, state and run log", { default: ".cache/demo-run" }),
