@@ -125,7 +125,7 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   assert.equal(health.res.headers.get("access-control-allow-origin"), null);
 
   const comps = await get("/api/competitions");
-  assert.deepEqual(comps.body.competitions.map((c: { id: number }) => c.id), [1, 2, 3]);
+  assert.deepEqual(comps.body.competitions.map((c: { id: number }) => c.id), [1, 2, 3, 4]);
   assert.equal(comps.body.competitions[2].adapter.base.repo, "sn9/tiny-gpt2-base");
 
   const board = await get("/api/leaderboard?competition=1");
