@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { checkModel } from "../../eval/mod.ts";
-import { bigramTarget, breakSubmission, fitText, Rng, textPages } from "../../fixtures/mod.ts";
+import { bigramTarget, breakSubmission, fitText, minerDelta, textPages } from "../../fixtures/mod.ts";
 import {
   assignedPages,
   compressWithFeedback,
@@ -89,19 +89,7 @@ export class WindowMiners {
     const files = new Map<number, Uint8Array>();
     /** Δ for the miner's target, through its own error feedback, as a submission file. */
     const submission = (uid: number, target: Map<string, Float32Array> | null, times = 1) => {
-      const scale = times * TRAINING_STEP;
-      // A trained model differs from the global one a little everywhere (an optimiser's noise), and
-      // much where its pages taught it something.
-      const rng = new Rng(1000 * w + uid);
-      const delta = new Map([...theta].map(([name, t]) => {
-        const noise = rng.normals(t.length, 1e-5);
-        return [
-          name,
-          target
-            ? Float32Array.from(t, (x, i) => scale * (x - target.get(name)![i] + noise[i]))
-            : new Float32Array(t.length),
-        ];
-      }));
+      const delta = minerDelta(theta, target, { seed: 1000 * w + uid, scale: times * TRAINING_STEP });
       const step = compressWithFeedback(layout, delta, this.#buffers.get(uid) ?? new Map());
       this.#buffers.set(uid, step.buffer);
       return encodeSubmission(layout, step.parameters, { window: w, base: global.hash, codec: rules.codec });

@@ -146,16 +146,22 @@ async function cleanEnv(dir: string): Promise<Record<string, string>> {
   return env;
 }
 
-/** A line that runs to its end: exit 0 within its deadline. */
-async function run(e: FoundExample, cwd: string, env: Record<string, string>, prelude: string): Promise<void> {
-  const child = new Deno.Command("bash", {
-    args: ["-c", `${prelude}\n${e.line}`],
+/** `command` in the examples' directory with the newcomer's environment and nothing else, its output piped. */
+function spawn(command: string[], cwd: string, env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd,
     env,
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
+  })
+    .spawn();
+}
+
+/** A line that runs to its end: exit 0 within its deadline. */
+async function run(e: FoundExample, cwd: string, env: Record<string, string>, prelude: string): Promise<void> {
+  const child = spawn(["bash", "-c", `${prelude}\n${e.line}`], cwd, env);
   const out = await within(`${e.source}: ${e.line.slice(0, 100)}`, 240_000, child.output(), {
     onExpiry: () => child.kill("SIGKILL"),
   });
@@ -167,14 +173,11 @@ async function run(e: FoundExample, cwd: string, env: Record<string, string>, pr
 async function serve(e: FoundExample, cwd: string, env: Record<string, string>): Promise<void> {
   const module = (await taskModules()).get(e.task!);
   assert.ok(module, `${e.source}: no task ${e.task}`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", join(ROOT, "deno.json"), join(ROOT, module), ...e.argv],
+  const child = spawn(
+    [Deno.execPath(), "run", "--allow-all", "--config", join(ROOT, "deno.json"), join(ROOT, module), ...e.argv],
     cwd,
     env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  );
   const stderr = new Response(child.stderr).text();
   const lines: string[] = [];
   const what = `${e.source}: ${e.line.slice(0, 100)}`;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BUNDLED_SCHEDULES, leaderboardApp, loadSchedule, ValidatorState } from "../../src/mod.ts";
+import { paidNeuron } from "../helpers/neuron.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 /** A state with two steps of competition 1: uid 1 leads, uid 2 trails, uid 3 was rejected. */
@@ -87,25 +88,10 @@ async function fixtureState() {
     });
   }
   // The last epoch as read: uid 1 paid under its hotkey; uid 2's slot now holds another hotkey.
-  const neuron = (uid: number, hotkey: string, incentive: number, emission: bigint) => ({
-    uid,
-    hotkey,
-    coldkey: hotkey,
-    stake: 0n,
-    validatorPermit: false,
-    lastUpdate: 0,
-    blockAtRegistration: 0,
-    consensus: incentive,
-    incentive,
-    dividends: 0,
-    trust: 1,
-    validatorTrust: 0,
-    emission,
-  });
   s.recordOnChain({
     netuid: 1,
     block: 205,
-    neurons: [neuron(1, "h1", 0.75, 9_007_199_254_740_993n), neuron(2, "h9", 0.25, 1n)],
+    neurons: [paidNeuron(1, "h1", 0.75, 9_007_199_254_740_993n), paidNeuron(2, "h9", 0.25, 1n)],
   });
   s.close();
   return new ValidatorState(path, { readOnly: true });

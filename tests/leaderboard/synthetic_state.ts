@@ -7,7 +7,8 @@
  * and explanations come from the scoring rules themselves; the page test checks what is shown.
  */
 import { join } from "node:path";
-import { explainOutcomes, type Neuron, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
+import { explainOutcomes, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
+import { paidNeuron } from "../helpers/neuron.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const EPSILON = { start: 0.005, end: 0.0001, decayBlocks: 50400 };
@@ -208,10 +209,10 @@ export async function writeSyntheticState(): Promise<string> {
       netuid: 1,
       block: 4310,
       neurons: [
-        neuron(0, "5Validator", 0, 0n),
-        neuron(1, "5SomeoneElse", 0.05, 20_500_000n),
-        neuron(2, hotkey(2), 0.6, 246_000_000n),
-        neuron(9, hotkey(9), 0.35, 143_500_000n),
+        paidNeuron(0, "5Validator", 0, 0n),
+        paidNeuron(1, "5SomeoneElse", 0.05, 20_500_000n),
+        paidNeuron(2, hotkey(2), 0.6, 246_000_000n),
+        paidNeuron(9, hotkey(9), 0.35, 143_500_000n),
       ],
     });
     state.failStep({
@@ -226,23 +227,4 @@ export async function writeSyntheticState(): Promise<string> {
     state.close();
   }
   return path;
-}
-
-/** A metagraph neuron with the epoch's incentive and emission (rao); the rest as a plain miner's. */
-function neuron(uid: number, hotkey: string, incentive: number, emission: bigint): Neuron {
-  return {
-    uid,
-    hotkey,
-    coldkey: hotkey,
-    stake: 0n,
-    validatorPermit: false,
-    lastUpdate: 0,
-    blockAtRegistration: 0,
-    consensus: incentive,
-    incentive,
-    dividends: 0,
-    trust: 1,
-    validatorTrust: 0,
-    emission,
-  };
 }

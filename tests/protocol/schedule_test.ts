@@ -7,25 +7,15 @@ import {
   scheduleAt,
   validateSchedule,
 } from "../../src/mod.ts";
+import { tinyCompetition, tinyPseudogradRules } from "../helpers/competitions.ts";
 
-// Loose on purpose: some cases build competitions the validator must refuse (an adapter kind
-// without its rules, rules on a model kind).
 const competition = (over: Record<string, unknown> = {}): Competition =>
-  ({
-    id: 1,
-    name: "c",
-    minParameters: 0,
+  tinyCompetition({
     maxParameters: 1000,
     maxBytes: 10_000,
-    sequenceLength: 64,
-    tokenizer: "byte",
-    architectures: ["GPT2LMHeadModel"],
-    tasks: [{ id: "t", dataset: "falcon", pages: 1, weight: 1 }],
-    rewardShare: 1,
     epsilon: { start: 0.005, end: 0.0001, decayBlocks: 10 },
-    evalBlockDelay: 0,
     ...over,
-  }) as Competition;
+  });
 
 Deno.test("the bundled schedules load and validate", async () => {
   for (const url of Object.values(BUNDLED_SCHEDULES)) {
@@ -79,23 +69,8 @@ Deno.test("validateSchedule() refuses each broken rule with a reason", () => {
 });
 
 Deno.test("pseudo-gradient competitions: the pinned base, the windows, the codec and the scoring constants are checked at load", () => {
-  const pseudograd = {
-    base: { repo: "sn9/base", revision: "a".repeat(40), hash: "A".repeat(43) + "=" },
-    startBlock: 0,
-    windowBlocks: 20,
-    putBlocks: 5,
-    codec: { chunk: 64, topk: 64, bins: 4, range: 6 },
-    assignedPages: 2,
-    ownSequences: 8,
-    randomPages: 1,
-    randomSequences: 8,
-    heldOutPages: 2,
-    heldOutSequences: 32,
-    eta: 0.2,
-    outerLr: 1,
-    gather: 20,
-    overlapThreshold: 0.4,
-  };
+  const pseudograd = tinyPseudogradRules({ repo: "sn9/base", revision: "a".repeat(40), hash: "A".repeat(43) + "=" });
+
   const ok = validateSchedule([{
     startBlock: 0,
     competitions: [competition({ kind: "pseudograd", pseudograd } as never)],

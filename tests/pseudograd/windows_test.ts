@@ -18,8 +18,8 @@ import {
   breakSubmission,
   evalText,
   fitText,
+  minerDelta,
   QUALITY_CONFIG,
-  Rng,
   sequencesOf,
   textPages,
   writeModelFiles,
@@ -75,21 +75,7 @@ Deno.test("five windows: honest peers rise, copies, scalers, zeros, broken and l
 
     /** A miner's submission for this window from its target, through its own error feedback. */
     const submit = (uid: number, target: Map<string, Float32Array> | null, scale = 1) => {
-      // A trained model differs from the global one everywhere a little (an optimiser's noise), and
-      // much where its pages taught it something.
-      const rng = new Rng(1000 * w + uid);
-      const delta = new Map(
-        [...theta].map(([name, t]) => {
-          const noise = rng.normals(t.length, 1e-5);
-          return [
-            name,
-            target
-              ? Float32Array.from(t, (x, i) => scale * (x - target.get(name)![i] + noise[i]))
-              : new Float32Array(t.length),
-          ];
-        }),
-      );
-
+      const delta = minerDelta(theta, target, { seed: 1000 * w + uid, scale });
       const step = compressWithFeedback(layout, delta, buffers.get(uid) ?? new Map());
       buffers.set(uid, step.buffer);
       return encodeSubmission(layout, step.parameters, { window: w, base: baseHash, codec: CODEC });

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import {
-  type Competition,
   hashModelDir,
   keyFromUri,
   LocalChain,
@@ -23,6 +22,7 @@ import {
 import { publishModel } from "../../miner/mod.ts";
 import { fitText, writeFaultAdapter, writeFaultyBase, writeQualityModel } from "../../fixtures/mod.ts";
 import { startDatasetsServer } from "../standins/datasets_server.ts";
+import { tinyCompetition } from "../helpers/competitions.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { testValidatorContext } from "../helpers/validator_context.ts";
 
@@ -49,7 +49,7 @@ async function setup(o: { wrongHash?: boolean } = {}) {
     private: false,
   });
   const { hash } = await hashModelDir(baseDir);
-  const competition: Competition = {
+  const competition = tinyCompetition({
     id: 7,
     name: "lora",
     kind: "adapter",
@@ -59,17 +59,9 @@ async function setup(o: { wrongHash?: boolean } = {}) {
       targetModules: ["c_attn", "c_proj", "c_fc"],
       dora: true,
     },
-    minParameters: 0,
-    maxParameters: 2_000_000,
-    maxBytes: 1_000_000,
     sequenceLength: 128,
-    tokenizer: "byte",
-    architectures: ["GPT2LMHeadModel"],
-    tasks: [{ id: "falcon", dataset: "falcon", pages: 1, weight: 1 }],
-    rewardShare: 1,
-    epsilon: { start: 0.005, end: 0.0001, decayBlocks: 50 },
-    evalBlockDelay: 0,
-  };
+  });
+
   const schedule: Schedule = [{ startBlock: 0, competitions: [competition] }];
   const miners: Record<string, KeyringPair> = {};
   const publish = async (name: string, dir: string) => {

@@ -30,6 +30,7 @@ import {
 } from "../../src/mod.ts";
 import { type WindowMiner, WindowMiners } from "../../tasks/demo/pseudograd_miners.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { tinyCompetition, tinyPseudogradRules } from "../helpers/competitions.ts";
 import { testValidatorContext } from "../helpers/validator_context.ts";
 
 /** Five windows run in tests/pseudograd/windows_test.ts on the library alone; three here, through chain, store and pages. */
@@ -181,39 +182,12 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
   }
 });
 
-/** The competition: windows of 20 blocks, 5 to commit in; Templar's scoring constants. */
+/** The competition: windows of 20 blocks from block 40, 5 to commit in; Templar's scoring constants. */
 function competition(revision: string, hash: string) {
-  return {
+  return tinyCompetition({
     id: 4,
     name: "tiny-pseudograd",
     kind: "pseudograd",
-    pseudograd: {
-      base: { repo: "sn9/pseudograd-base", revision, hash },
-      startBlock: 40,
-      windowBlocks: 20,
-      putBlocks: 5,
-      codec: { chunk: 64, topk: 4, bins: 16, range: 6 },
-      assignedPages: 2,
-      ownSequences: 6,
-      randomPages: 1,
-      randomSequences: 8,
-      heldOutPages: 2,
-      heldOutSequences: 32,
-      eta: 0.2,
-      outerLr: 1,
-      gather: 3,
-      // Honest miners counting pages of one text share up to ~0.6 of their positions at 4 of 52 kept.
-      overlapThreshold: 0.9,
-    },
-    minParameters: 0,
-    maxParameters: 2_000_000,
-    maxBytes: 1_000_000,
-    sequenceLength: 64,
-    tokenizer: "byte",
-    architectures: ["GPT2LMHeadModel"],
-    tasks: [{ id: "falcon", dataset: "falcon", pages: 1, weight: 1 }],
-    rewardShare: 1,
-    epsilon: { start: 0.005, end: 0.0001, decayBlocks: 50 },
-    evalBlockDelay: 0,
-  };
+    pseudograd: tinyPseudogradRules({ repo: "sn9/pseudograd-base", revision, hash }, 40),
+  });
 }
