@@ -41,19 +41,18 @@ export const command = defineCommand({
     }
   },
   async run({ flags: f }) {
-    if (!f.state || f.competition === undefined || !f.out) throw new UsageError("unchecked flags");
     const network = await openNetworkFromFlags(f, f.json ? undefined : console.log);
-    const state = new ValidatorState(f.state, { readOnly: true });
+    const state = new ValidatorState(f.state!, { readOnly: true });
     try {
       const r = await averageStep({
         state,
         schedule: network.schedule,
         store: network.store,
         datasets: network.datasets,
-        competitionId: f.competition,
+        competitionId: f.competition!,
         stepId: f.step,
         top: f.top,
-        outDir: f.out,
+        outDir: f.out!,
         cacheDir: f["cache-dir"],
         modelCacheDir: network.modelCacheDir,
         resolveTokenizer: network.resolveTokenizer,

@@ -66,12 +66,11 @@ export const command = defineCommand({
     }
   },
   async run({ flags: f }) {
-    if (!f.model || !f.tokens) throw new UsageError("unchecked flags");
     const sequences = readTokens(
-      await readInputJson(f.tokens, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
+      await readInputJson(f.tokens!, { flag: "--tokens", maxBytes: f["max-mb"] * 2 ** 20 }),
       f["max-rows"],
     );
-    const named = await resolveModelFlag(f.model, { quiet: f.json });
+    const named = await resolveModelFlag(f.model!, { quiet: f.json });
     if (f.pseudograd) {
       const given = { file: f.pseudograd, scale: f["pseudograd-scale"], window: f.window };
       return await withPseudogradApplied(named.dir, given, (dir, label) => evaluate(dir, label));

@@ -54,13 +54,12 @@ export const command = defineCommand({
     if (f.model && f.adapter) throw new UsageError("give --model or --adapter, not both");
   },
   async run({ flags: f }) {
-    if (!f.repo || f.competition === undefined) throw new UsageError("unchecked flags");
     const network = await openNetworkFromFlags(f, console.log);
     try {
       const hotkey = await network.hotkey("miner");
       if (network.embedded) await network.prepareSubnet(hotkey, "miner");
       const block = await network.chain.currentBlock();
-      const competition = competitionAt(network.schedule, block, f.competition);
+      const competition = competitionAt(network.schedule, block, f.competition!);
       if (!competition) throw new RangeError(`competition ${f.competition} is not in force at block ${block}`);
       checkSubmissionKind(competition, f.adapter !== undefined);
       const p = await publishModel({
@@ -69,7 +68,7 @@ export const command = defineCommand({
         netuid: network.netuid,
         hotkey,
         dir: (f.adapter ?? f.model)!,
-        repo: f.repo,
+        repo: f.repo!,
         competition,
         checks: {
           datasets: network.datasets,

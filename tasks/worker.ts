@@ -58,7 +58,6 @@ export const command = defineCommand({
     }
   },
   async run({ flags: f }) {
-    if (f.queue === undefined) throw new UsageError("unchecked flags");
     const lanes = evalLanes(f.device, f.workers) ?? f.device;
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
     const stop = stopOnSignals(log);
@@ -71,7 +70,7 @@ export const command = defineCommand({
       env,
       log,
     });
-    const queue = await openQueue({ url: f.queue, credsFile: f["queue-creds"], name: f.name ?? "sn9 worker", log });
+    const queue = await openQueue({ url: f.queue!, credsFile: f["queue-creds"], name: f.name ?? "sn9 worker", log });
     try {
       log(
         `worker on ${queue.where}: ${lanes.length} lane${lanes.length === 1 ? "" : "s"}, models from ${

@@ -22,7 +22,7 @@ export interface SizeKeys {
 }
 
 /** `PretrainedConfig`'s names, which most configs use. */
-export const STANDARD_KEYS: SizeKeys = {
+const STANDARD_KEYS: SizeKeys = {
   hidden: "hidden_size",
   heads: "num_attention_heads",
   layers: "num_hidden_layers",

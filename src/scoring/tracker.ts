@@ -19,8 +19,8 @@ export function recordCompetitionWeights(
   state: CompetitionWeights,
   competitionId: number,
   stepWeights: ReadonlyMap<number, number>,
-  { alpha = EMA_ALPHA }: { alpha?: number } = {},
 ): CompetitionWeights {
+  const alpha = EMA_ALPHA;
   const total = [...stepWeights.values()].reduce((a, b) => a + b, 0);
   const fresh: Record<number, number> = {};
   for (const [uid, w] of stepWeights) fresh[uid] = total > 0 ? w / total : 0;

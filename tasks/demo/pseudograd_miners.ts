@@ -69,6 +69,18 @@ export class WindowMiners {
 
   constructor(readonly world: WindowWorld, readonly miners: readonly WindowMiner[]) {}
 
+  /** The pinned starting checkpoint, fetched from the store at its commit: window 0's global model. */
+  async startingCheckpoint(): Promise<{ dir: string; hash: string }> {
+    const { repo, revision, hash } = this.world.competition.pseudograd.base;
+    const got = await this.world.store.download({
+      repo,
+      commit: revision,
+      paths: ["config.json", "model.safetensors"],
+      cacheDir: join(this.world.cacheDir, "starting-checkpoint"),
+    });
+    return { dir: got.dir, hash };
+  }
+
   /**
    * Advances the chain to window `w`'s end and submits every miner's file for it on the checkpoint
    * `global`: all in the put period but the copier (two blocks after its source) and the late

@@ -60,14 +60,7 @@ export async function runWindows(
     schedule: [{ startBlock: 0, competitions: [competition] }],
     setWeights: false,
   };
-  const { repo, revision, hash } = competition.pseudograd.base;
-  const base = await net.store.download({
-    repo,
-    commit: revision,
-    paths: ["config.json", "model.safetensors"],
-    cacheDir: join(net.paths.cache, "window-miners-hub"),
-  });
-  let global = { dir: base.dir, hash };
+  let global = await crowd.startingCheckpoint();
   const windows: DemoSummary["windows"] = [];
   const steps: DemoSummary["steps"] = [];
   const nameOf = new Map(miners.map((m) => [m.uid, m.name]));

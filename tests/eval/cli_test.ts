@@ -3,19 +3,24 @@ import { join } from "node:path";
 import { evalSequences, writeRandomAdapter } from "../../fixtures/mod.ts";
 import { referenceForward } from "../reference/forward.ts";
 import { tinyModel } from "../helpers/models.ts";
+import { within } from "../helpers/deadline.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { startHub } from "../standins/hub.ts";
 import { HfModelStore, localModelFileSet } from "../../src/mod.ts";
 
 const EVAL = new URL("../../tasks/eval.ts", import.meta.url).pathname;
 
+/** `deno task eval` in its own process, killed if it runs past two minutes. */
 async function runEval(args: string[], env?: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", EVAL, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const out = await within(`eval ${args.join(" ").slice(0, 80)}`, 120_000, child.output(), {
+    onExpiry: () => child.kill("SIGKILL"),
+  });
   return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
 }
 

@@ -22,6 +22,7 @@ import {
 } from "../../src/mod.ts";
 import { startHub } from "../standins/hub.ts";
 import { tinyModel } from "../helpers/models.ts";
+import { within } from "../helpers/deadline.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
@@ -152,13 +153,16 @@ Deno.test("HF_ENDPOINT and HF_HOME steer a process that names no URL: tokenizer 
       const paths = ${JSON.stringify(files)};
       const got = await store.download({ repo: "tester/m", commit: "${modelCommit}", paths, cacheDir: hfHubCache() });
       console.log(JSON.stringify({ ids: tok.encode("hi"), dir: got.dir, hub: store.hubUrl }));`;
-    const out = await new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(Deno.execPath(), {
       args: ["eval", script],
       env: { HF_ENDPOINT: h.url, HF_HOME: home, HF_TOKEN: "" },
       clearEnv: true,
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }).spawn();
+    const out = await within("the HF-environment child", 120_000, child.output(), {
+      onExpiry: () => child.kill("SIGKILL"),
+    });
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
     assert.equal(result.hub, h.url);

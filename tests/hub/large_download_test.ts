@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startHub } from "../standins/hub.ts";
+import { within } from "../helpers/deadline.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const SIZE = 2_000_000_000, RATE = 200_000_000, STALL_MS = 1500, MiB = 1 << 20;
@@ -43,8 +44,28 @@ function child(args: string[]): { p: Deno.ChildProcess; stderr: Promise<string> 
   return { p, stderr: new Response(p.stderr).text() };
 }
 
-/** Reads JSON lines until `stop(line)` is true or the stream ends; returns the last line read. */
-async function readUntil(p: Deno.ChildProcess, stop: (line: Record<string, number>) => boolean) {
+/**
+ * Reads JSON lines until `stop(line)` is true or the stream ends; returns the last line read. Bounded:
+ * past `ms` the child is killed and the wait fails with the last line it printed.
+ */
+function readUntil(p: Deno.ChildProcess, stop: (line: Record<string, number>) => boolean, ms = 240_000) {
+  let last: Record<string, number> = {};
+  return within("the download child's lines", ms, () => readLines(p, stop, (l) => (last = l)), {
+    state: () => `last line ${JSON.stringify(last).slice(0, 200)}`,
+    onExpiry: () => p.kill("SIGKILL"),
+  });
+}
+
+/** The child's exit status, at most 30 s after it was expected to end (killed on expiry). */
+function exited(p: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  return within("the download child's exit", 30_000, p.status, { onExpiry: () => p.kill("SIGKILL") });
+}
+
+async function readLines(
+  p: Deno.ChildProcess,
+  stop: (line: Record<string, number>) => boolean,
+  seen: (line: Record<string, number>) => void,
+) {
   let last: Record<string, number> = {}, buffer = "";
   const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
@@ -55,6 +76,7 @@ async function readUntil(p: Deno.ChildProcess, stop: (line: Record<string, numbe
     buffer = lines.pop()!;
     for (const l of lines.filter(Boolean)) {
       last = JSON.parse(l);
+      seen(last);
       if (stop(last)) {
         reader.releaseLock();
         return last;
@@ -78,7 +100,7 @@ Deno.test("a 2 GB file over a throttled CDN: completes, survives kill -9 with < 
     const first = child(args);
     const atKill = await readUntil(first.p, (l) => l.bytes >= SIZE / 2);
     first.p.kill("SIGKILL");
-    await first.p.status;
+    await exited(first.p);
     await first.p.stdout.cancel().catch(() => {});
     await first.stderr;
     assert.ok(atKill.bytes >= SIZE / 2 && atKill.bytes < SIZE, `killed at ${atKill.bytes} bytes`);
@@ -87,7 +109,7 @@ Deno.test("a 2 GB file over a throttled CDN: completes, survives kill -9 with < 
 
     const second = child(args);
     const summary = await readUntil(second.p, (l) => l.done === 1 || (l.done as unknown) === true);
-    const status = await second.p.status;
+    const status = await exited(second.p);
     await second.p.stdout.cancel().catch(() => {});
     const stderr = await second.stderr;
     assert.equal(
@@ -144,7 +166,7 @@ Deno.test("a throttled 200 MB download: every ETA is within 2x of the time reall
         if (entry.done) end = entry.at!;
         return entry.done === true;
       });
-      const status = await c.p.status;
+      const status = await exited(c.p);
       await c.p.stdout.cancel().catch(() => {});
       assert.equal(status.code, 0, await c.stderr);
       return { lines, end };

@@ -127,7 +127,7 @@ Deno.test("leaderboard API: every endpoint, bad parameters, caching headers, no 
   // The header, by hand: uid 1 wins at 3.1, 0.3 below uid 2; both are past the local schedule's 50
   // decay blocks at block 200, so the bar is uid 1's 3.1 · (1 − 0.0001) (uid 2, later and worse, sets none).
   const { summary } = board.body;
-  // Emission is kept in rao as a string (2^53 + 1 here) and shown in τ.
+  // Emission is shown in τ (rao / 10^9); the state keeps the rao as a decimal string, whatever its size.
   assert.deepEqual(summary.winner, {
     uid: 1,
     repo: "m1/model",

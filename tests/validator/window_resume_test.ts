@@ -61,14 +61,7 @@ Deno.test("validator: kill -9 mid-window, restart, the window is evaluated whole
       workDir: join(dir, "miners"),
       startingText: await pseudogradStartingText(),
     }, miners);
-    const { repo, revision, hash } = competition.pseudograd.base;
-    const base = await store.download({
-      repo,
-      commit: revision,
-      paths: ["config.json", "model.safetensors"],
-      cacheDir: join(dir, "miners-hub"),
-    });
-    await crowd.submitWindow(0, { dir: base.dir, hash });
+    await crowd.submitWindow(0, await crowd.startingCheckpoint());
   } finally {
     await datasets.close();
     await chain.close();

@@ -71,6 +71,11 @@ export class LocalChain implements chain.Chain {
     // One transaction, so that of two processes creating the same file only one writes genesis.
     writeTransaction(db, () => {
       db.exec(SCHEMA);
+      // A chain written before the history existed kept each hotkey's latest commitment only.
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'commitments'").get()) {
+        db.exec("INSERT OR IGNORE INTO commitment_history SELECT netuid, hotkey, block, data FROM commitments");
+        db.exec("DROP TABLE commitments");
+      }
       if (!opened.#meta.hasGenesis) {
         opened.#blocks.writeGenesis(options.clock ?? DEFAULT_BLOCK_CLOCK, options.genesisHash);
       }
@@ -116,18 +121,14 @@ export class LocalChain implements chain.Chain {
   }
 
   async commitments(netuid: number, at?: number): Promise<chain.Commitment[]> {
-    const head = this.#blocks.head();
-    // The history holds every commitment from the table's creation on: state at an older block is
-    // the latest entry per hotkey at or before it (as subtensor's storage read at that block's hash).
-    const rows =
-      (at === undefined || at >= head
-        ? this.#db.prepare("SELECT hotkey, block, data FROM commitments WHERE netuid = ? ORDER BY hotkey").all(netuid)
-        : this.#db.prepare(
-          `SELECT h.hotkey, h.block, h.data FROM commitment_history h
-         WHERE h.netuid = ? AND h.block = (SELECT MAX(block) FROM commitment_history
-           WHERE netuid = h.netuid AND hotkey = h.hotkey AND block <= ?)
-         ORDER BY h.hotkey`,
-        ).all(netuid, at)) as Row[];
+    // Every commitment is kept with its block: the state after block `at` is each hotkey's latest
+    // at or before it (as subtensor's storage read at that block's hash), the head's by default.
+    const rows = this.#db.prepare(
+      `SELECT h.hotkey, h.block, h.data FROM commitment_history h
+       WHERE h.netuid = ? AND h.block = (SELECT MAX(block) FROM commitment_history
+         WHERE netuid = h.netuid AND hotkey = h.hotkey AND block <= ?)
+       ORDER BY h.hotkey`,
+    ).all(netuid, at ?? this.#blocks.head()) as Row[];
     return rows.map((r) => ({ hotkey: r.hotkey as string, block: Number(r.block), data: r.data as string }));
   }
 
@@ -142,10 +143,9 @@ export class LocalChain implements chain.Chain {
       }
       commitmentInfo(data); // the same encodability rule as subtensor's Raw field
       // The commitments pallet's rate limit (spec 218: CommitmentRateLimit = 100 blocks per hotkey).
-      const last = this.#db.prepare("SELECT block FROM commitments WHERE netuid = ? AND hotkey = ?").get(
-        netuid,
-        hotkey.address,
-      ) as Row | undefined;
+      const last = this.#db.prepare(
+        "SELECT MAX(block) AS block FROM commitment_history WHERE netuid = ? AND hotkey = ? HAVING block IS NOT NULL",
+      ).get(netuid, hotkey.address) as Row | undefined;
       const limit = this.#meta.commitmentRateLimit ?? DEFAULT_COMMITMENT_RATE_LIMIT;
       if (last && block < Number(last.block) + limit) {
         throw new ChainRejected(
@@ -153,14 +153,13 @@ export class LocalChain implements chain.Chain {
           `last commitment at block ${last.block}, rate limit ${limit} blocks`,
         );
       }
-      for (const table of ["commitments", "commitment_history"]) {
-        this.#db.prepare(`INSERT OR REPLACE INTO ${table} (netuid, hotkey, block, data) VALUES (?, ?, ?, ?)`).run(
+      this.#db.prepare("INSERT OR REPLACE INTO commitment_history (netuid, hotkey, block, data) VALUES (?, ?, ?, ?)")
+        .run(
           netuid,
           hotkey.address,
           block,
           data,
         );
-      }
     });
   }
 

@@ -11,9 +11,9 @@
  */
 import { join } from "node:path";
 import { checkModel } from "../../../eval/mod.ts";
+import type { Metagraph } from "../../chain/mod.ts";
 import type { PseudogradCompetition } from "../../competitions/mod.ts";
 import { downloadMeter, fetchModel } from "../../hub/mod.ts";
-import { hashModelDir } from "../../metadata/mod.ts";
 import {
   evaluateWindow,
   layoutOf,
@@ -112,7 +112,7 @@ export async function runWindowTurn(
     workDir,
     log: (line) => ctx.log(`    ${line}`),
   });
-  const nextHash = outcome.next ? (await hashModelDir(outcome.next.dir)).hash : null;
+  const nextHash = outcome.next?.manifest.result ?? null;
 
   // One step per window: its rows, the competition's weights, the standing and the checkpoint chain.
   const weights = windowWeights(outcome.standing, w);
@@ -120,7 +120,7 @@ export async function runWindowTurn(
   const seed = data.manifest.deadlineBlockHash.replace(/^0x/, "");
   const manifest = { ...data.manifest, globalHash: global.hash, nextHash, codec: rules.codec };
   const stepId = ctx.state.startStep(span.deadline, competition.id, seed, manifest, turn.now());
-  const rows = peerRows(ctx, competition, { stepId, outcome, submissions, weights });
+  const rows = peerRows(competition, { stepId, outcome, submissions, weights, metagraph: turn.metagraph });
   for (const r of rows) ctx.state.recordEval(r.record);
   ctx.state.finishStep(stepId, rows.map((r) => r.outcome), ema, turn.now(), () => {
     ctx.state.windows.record({
@@ -219,16 +219,16 @@ async function globalCheckpoint(
 
 /** Each peer's row in the window's step, and the scores `finishStep` writes on it. */
 function peerRows(
-  ctx: ValidatorContext,
   competition: PseudogradCompetition,
   o: {
     stepId: number;
     outcome: WindowOutcome;
     submissions: readonly FetchedSubmission[];
     weights: ReadonlyMap<number, number>;
+    metagraph: Metagraph;
   },
 ): { record: EvalRecord; outcome: EvalOutcome }[] {
-  const hotkeyOf = new Map((ctx.state.onChain()?.neurons ?? []).map((n) => [n.uid, n.hotkey]));
+  const hotkeyOf = new Map(o.metagraph.neurons.map((n) => [n.uid, n.hotkey]));
   return o.outcome.peers.map((p) => {
     const sub = o.submissions.find((s) => s.uid === p.uid);
     const hotkey = sub?.hotkey ?? hotkeyOf.get(p.uid) ?? `uid ${p.uid}`;
