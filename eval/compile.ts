@@ -8,11 +8,14 @@ import { type CheckedAdapter, loraSource } from "./adapters/mod.ts";
 import { DTYPE_BYTES, type WeightRef } from "./safetensors/mod.ts";
 import { addLossHead, capLogits } from "./loss_graph.ts";
 import { type ComputeType, DataType, GraphBuilder } from "./onnx/mod.ts";
+import { replacedWeight, sparseInputs } from "./sparse_update.ts";
 
 /** A graph ready to be written into `graphDir` (the checked place that really holds the weights). */
 export interface CompiledGraph {
   bytes: Uint8Array;
   graphDir: string;
+  /** The replaced parameters the graph reads, whose positions and values are its inputs (a parameter it never reads changes no loss). */
+  replaced: string[];
 }
 
 /** Graph input and output names. */
@@ -36,6 +39,11 @@ export interface CompileOptions {
   adapter?: CheckedAdapter;
   /** The network's compute type (default float32); the head and the loss are float32 always. */
   compute?: ComputeType;
+  /**
+   * Stored parameter names whose values each run replaces at fed positions (sparse_update.ts).
+   * Float32 compute only: the replaced values are float32, and float16 would erase them.
+   */
+  replaced?: readonly string[];
 }
 
 /**
@@ -51,6 +59,8 @@ export function compileModel(
   o: CompileOptions = {},
 ): CompiledGraph {
   const { headChunks, adapter, compute = "float32" } = o;
+  const replaced = new Set(o.replaced ?? []);
+  if (replaced.size > 0 && compute !== "float32") throw new RangeError("replaced weights need float32 compute");
   const graphDir = model.graphDir;
   const g = new GraphBuilder(
     (fileName) => relative(graphDir, model.files.realPath(fileName)),
@@ -62,15 +72,29 @@ export function compileModel(
     if (!ref) throw new Error(`compiler asked for "${name}", which the tensor check did not provide`);
     return ref;
   };
-  const w = (name: string, rows?: [number, number]) => g.weight(rows ? rowBlock(param(name), rows) : param(name));
+  const updated = new Map<string, string>();
+  // A replaced parameter is one value, whole; a block of its rows is a slice of it.
+  const weight = (ref: WeightRef, as: "compute" | "float32" = "compute") => {
+    if (!replaced.has(ref.name)) return g.weight(ref, as);
+    let value = updated.get(ref.name);
+    if (!value) updated.set(ref.name, value = replacedWeight(g, ref, g.weight(ref, "float32")));
+    return value;
+  };
+  const w = (name: string, rows?: [number, number]) => {
+    const ref = param(name);
+    if (!rows || !replaced.has(ref.name)) return weight(rows ? rowBlock(ref, rows) : ref);
+    rowBlock(ref, rows); // the same range check
+    return g.op("Slice", [weight(ref), g.i64([rows[0]]), g.i64([rows[0] + rows[1]]), g.i64([0])]);
+  };
   const body = model.arch.buildHidden({ g, w, ids: INPUT_IDS, lora: adapter && loraSource(g, adapter) }, model.spec);
   // The head and the loss in float32 whatever the compute type: logits and their log-sum-exp
   // are where float16's 11-bit mantissa would cost the loss its precision.
   const hidden = compute === "float32" ? body : g.op("Cast", [body], { to: DataType.FLOAT });
-  const head = g.weight(param(model.arch.headName(model.spec)), "float32");
+  const head = weight(param(model.arch.headName(model.spec)), "float32");
   const biasName = model.arch.headBiasName?.(model.spec);
-  const headBias = biasName ? g.weight(param(biasName), "float32") : undefined;
-  const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }];
+  const headBias = biasName ? weight(param(biasName), "float32") : undefined;
+  const read = [...updated.keys()];
+  const inputs = [{ name: INPUT_IDS, dataType: DataType.INT64, shape: ["B", "T"] }, ...sparseInputs(read)];
   if (output === "logits") {
     const projected = g.op("MatMul", [hidden, g.op("Transpose", [head], { perm: [1, 0] })]);
     const logits = capLogits(
@@ -80,7 +104,7 @@ export function compileModel(
     ); // (B, T, V)
     g.nodes.push({ opType: "Identity", inputs: [logits], outputs: [OUTPUT_LOGITS] });
     const outputs = [{ name: OUTPUT_LOGITS, dataType: DataType.FLOAT, shape: ["B", "T", model.spec.vocabSize] }];
-    return { bytes: g.toBytes(inputs, outputs), graphDir };
+    return { bytes: g.toBytes(inputs, outputs), graphDir, replaced: read };
   }
   const chunks = headChunks ??
     Math.min(64, Math.ceil((HEAD_CHUNK_BATCH * maxSequenceLength * model.spec.vocabSize) / HEAD_CHUNK_ELEMENTS));
@@ -100,7 +124,7 @@ export function compileModel(
     { name: OUTPUT_LOSS, dataType: DataType.FLOAT, shape: ["B"] },
     { name: OUTPUT_NEXT, dataType: DataType.INT64, shape: ["B", 2] },
   ];
-  return { bytes: g.toBytes(inputs, outputs), graphDir };
+  return { bytes: g.toBytes(inputs, outputs), graphDir, replaced: read };
 }
 
 /**

@@ -76,13 +76,16 @@ export {
 export { type CompiledGraph, compileModel } from "./compile.ts";
 export {
   createLossSession,
+  createReplacingSession,
   defaultCompute,
   type Device,
   DEVICES,
   ENGINE_VERSION,
   type LossSession,
+  type ReplacingSession,
   type SessionOptions,
 } from "./session.ts";
+export type { SparseValues } from "./sparse_update.ts";
 export { type DeviceSpec, formatDeviceSpec, parseDeviceSpec } from "./device_spec.ts";
 export type { ComputeType } from "./onnx/mod.ts";
 export { evaluateLosses, type EvaluateOptions } from "./evaluate.ts";

@@ -10,6 +10,7 @@ import type { CheckedModel } from "./model.ts";
 import type { CheckedAdapter } from "./adapters/mod.ts";
 import type { ComputeType } from "./onnx/mod.ts";
 import { ModelRejected } from "./rejected.ts";
+import { sparseInputNames, type SparseValues } from "./sparse_update.ts";
 
 /** The engine that runs the graphs, as results name it: "onnxruntime-node 1.30.0". */
 export const ENGINE_VERSION = `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`;
@@ -37,6 +38,8 @@ export interface SessionOptions {
   adapter?: CheckedAdapter;
   /** The network's compute type (default: float32 on CPU, float16 on a GPU; docs/gpu-precision.md). */
   compute?: ComputeType;
+  /** Stored parameters whose values runs replace at given positions (`createReplacingSession`). */
+  replaced?: readonly string[];
 }
 
 /** float32 on the CPU; float16 on the GPU paths, with the head and the loss in float32. */
@@ -58,18 +61,50 @@ export interface LossSession {
   release(): Promise<void>;
 }
 
+/** A session whose runs see `model` with some parameters' values replaced at some positions. */
+export interface ReplacingSession extends LossSession {
+  /**
+   * The replacements every later run sees; a parameter left out is the model's own, and one the
+   * graph never reads is ignored.
+   */
+  replace(values: ReadonlyMap<string, SparseValues>): void;
+}
+
 /** Compiles `model` and builds its session on the requested device, falling back to CPU. */
-export async function createLossSession(model: CheckedModel, options: SessionOptions): Promise<LossSession> {
+export function createLossSession(model: CheckedModel, options: SessionOptions): Promise<LossSession> {
+  return createReplacingSession(model, { ...options, replaced: [] });
+}
+
+/**
+ * A loss session in which each of `options.replaced` (stored parameter names) takes the values
+ * `replace` sets, in float32 compute (eval/sparse_update.ts).
+ */
+export async function createReplacingSession(model: CheckedModel, options: SessionOptions): Promise<ReplacingSession> {
   const start = performance.now();
-  const { session, device, compute } = await openSession(model, options, "loss");
+  const { session, device, compute, replaced } = await openSession(model, options, "loss");
   const maxLength = options.maxSequenceLength;
+  let feeds: Record<string, ort.Tensor> = {};
+  const replace = (values: ReadonlyMap<string, SparseValues>) => {
+    const unknown = [...values.keys()].find((name) => !options.replaced?.includes(name));
+    if (unknown !== undefined) throw new RangeError(`the session does not replace "${unknown}"`);
+    feeds = {};
+    for (const name of replaced) {
+      const { at, values: v } = values.get(name) ?? { at: new Uint32Array(0), values: new Float32Array(0) };
+      if (at.length !== v.length) throw new RangeError(`"${name}": ${at.length} positions, ${v.length} values`);
+      const inputs = sparseInputNames(name);
+      feeds[inputs.at] = new ort.Tensor("int64", BigInt64Array.from(at, BigInt), [at.length]);
+      feeds[inputs.values] = new ort.Tensor("float32", v, [v.length]);
+    }
+  };
+  replace(new Map());
   return {
     model,
     device,
     compute,
     loadMs: performance.now() - start,
+    replace,
     async run(batch) {
-      const out = await session.run({ [INPUT_IDS]: toInputIds(batch, model.spec.vocabSize, maxLength) });
+      const out = await session.run({ ...feeds, [INPUT_IDS]: toInputIds(batch, model.spec.vocabSize, maxLength) });
       const losses = Array.from(out[OUTPUT_LOSS].data as Float32Array);
       const top = Array.from(out[OUTPUT_NEXT].data as BigInt64Array, Number);
       const nextTokens = losses.map((_, b) => [top[2 * b], top[2 * b + 1]] as [number, number]);
@@ -84,7 +119,7 @@ export async function openSession(
   model: CheckedModel,
   options: SessionOptions,
   output: GraphOutput,
-): Promise<{ session: ort.InferenceSession; device: Device; compute: ComputeType }> {
+): Promise<{ session: ort.InferenceSession; device: Device; compute: ComputeType; replaced: string[] }> {
   const log = options.log ?? (() => {});
   if (options.maxSequenceLength > model.spec.maxPositions) {
     throw new ModelRejected(
@@ -101,16 +136,17 @@ export async function openSession(
   // The graph is compiled for the device it runs on: a fallback to CPU recompiles in float32.
   const attempt = async (on: Device) => {
     const compute = options.compute ?? defaultCompute(on);
-    const { bytes, graphDir } = compileModel(model, options.maxSequenceLength, output, {
+    const { bytes, graphDir, replaced } = compileModel(model, options.maxSequenceLength, output, {
       headChunks: options.headChunks,
       adapter: options.adapter,
       compute,
+      replaced: options.replaced,
     });
     await removeStaleGraphs(graphDir);
     const graphPath = join(graphDir, graphFileName());
     await Deno.writeFile(graphPath, bytes, { createNew: true });
     try {
-      return { session: await build(graphPath, on, options), device: on, compute };
+      return { session: await build(graphPath, on, options), device: on, compute, replaced };
     } finally {
       await Deno.remove(graphPath).catch(() => {});
     }

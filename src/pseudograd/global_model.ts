@@ -24,6 +24,13 @@ export async function readParameter(model: CheckedModel, ref: WeightRef): Promis
   return toFloat32(await model.files.read(ref.fileName, ref.offset, ref.offset + ref.length), ref.dtype);
 }
 
+/** Every stored parameter's values as float32, by name (the model's size in memory, as float32). */
+export async function readParameters(model: CheckedModel): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const ref of storedParameters(model).values()) out.set(ref.name, await readParameter(model, ref));
+  return out;
+}
+
 /** Writes θ − scale·update into `outDir`; a parameter without an update is copied as it is. */
 export async function writeUpdatedModel(
   base: CheckedModel,

@@ -1,27 +1,40 @@
 /**
  * The losses a window's scores come from: the global model's on the window's random sequences
- * (once) and on each peer's own ones, and each peer's θ' = θ − scale·c·decode(Δ) on both, where
- * θ' is a float32 copy evaluated in its own session. Every session runs in float32 with the same
- * options, so before and after differ only by the update.
+ * (once) and on each peer's own ones, and each peer's θ' = θ − scale·c·decode(Δ) on both. θ' is
+ * applied one of two ways (`apply`): as positions and values that one session of the global
+ * model replaces on each run ("graph", the default), or as a float32 copy compiled into a session
+ * of its own ("copy"). Both give the same weights, bit for bit; `deno task bench --pseudograd`
+ * times them. Every session runs in float32 with the same options, so before and after differ
+ * only by the update.
  */
 import { join } from "node:path";
 import {
   type CheckedModel,
   checkModel,
   createLossSession,
+  createReplacingSession,
   type Device,
   evaluateLosses,
   type LossSession,
+  type ReplacingSession,
+  type SparseValues,
 } from "../../eval/mod.ts";
+import { readParameters } from "./global_model.ts";
 import type { SubmissionLayout } from "./layout.ts";
-import { writePeerModel } from "./peer_model.ts";
+import { peerReplacements, type PeerUpdate, writePeerModel } from "./peer_model.ts";
 import type { Submission } from "./submission.ts";
+
+/** How a peer's θ' reaches the engine: replaced in one session's graph, or a copy with a session of its own. */
+export type ApplyUpdate = "graph" | "copy";
+export const APPLY_UPDATES: readonly ApplyUpdate[] = ["graph", "copy"];
 
 /** How the sessions run. */
 export interface MeasureSettings {
   batchSize: number;
   device?: Device;
   threads?: number;
+  /** Default "graph". */
+  apply?: ApplyUpdate;
 }
 
 /** One peer's mean losses, and its smallest clip factor. */
@@ -53,57 +66,112 @@ export async function meanLoss(session: LossSession, sequences: number[][], batc
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/** What a window's peers are measured on. */
+export interface MeasureInputs {
+  layout: SubmissionLayout;
+  peers: readonly { uid: number; submission: Submission; factors: ReadonlyMap<string, number> }[];
+  own: ReadonlyMap<number, number[][]>;
+  random: number[][];
+  /** Held-out sequences measured on the global model too. */
+  heldOut?: number[][];
+  scale: number;
+  settings: MeasureSettings;
+  /** Where "copy" writes each peer's θ'. */
+  workDir: string;
+  log?: (line: string) => void;
+}
+
 /** Measures every peer against the global model `base`. */
 export async function measurePeers(
   base: CheckedModel,
-  o: {
-    layout: SubmissionLayout;
-    peers: readonly { uid: number; submission: Submission; factors: ReadonlyMap<string, number> }[];
-    own: ReadonlyMap<number, number[][]>;
-    random: number[][];
-    /** Held-out sequences measured on the global model too. */
-    heldOut?: number[][];
-    scale: number;
-    settings: MeasureSettings;
-    workDir: string;
-    log?: (line: string) => void;
-  },
+  o: MeasureInputs,
 ): Promise<{ randomBefore: number; heldOutBefore?: number; peers: PeerMeasurement[] }> {
   const all = [o.random, ...o.own.values(), o.heldOut ?? []].flat();
   const mean = (session: LossSession, sequences: number[][]) => meanLoss(session, sequences, o.settings.batchSize);
-  const global = await openFloat32Session(base, o.settings, all);
+  const apply = o.settings.apply ?? "graph";
+  const global = apply === "graph"
+    ? await openReplacingSession(base, o.layout, o.settings, all)
+    : await openFloat32Session(base, o.settings, all);
   try {
     const randomBefore = await mean(global, o.random);
     const heldOutBefore = o.heldOut ? await mean(global, o.heldOut) : undefined;
+    const theta = apply === "graph" ? await readParameters(base) : undefined;
     const peers: PeerMeasurement[] = [];
     for (const { uid, submission, factors } of o.peers) {
       const own = o.own.get(uid);
       if (!own || own.length === 0) throw new RangeError(`no own sequences for uid ${uid}`);
-      const dir = join(o.workDir, `uid-${uid}`);
-      await writePeerModel(base, { layout: o.layout, submission, scale: o.scale, outDir: dir, factors });
-      const applied = await checkModel(dir, { scanWeights: false, label: `uid ${uid} applied` });
-      const session = await openFloat32Session(applied, o.settings, all);
-      try {
-        const m = {
-          uid,
-          ownBefore: await mean(global, own),
-          ownAfter: await mean(session, own),
-          randomAfter: await mean(session, o.random),
-          clip: Math.min(...factors.values()),
-        };
-        peers.push(m);
-        o.log?.(
-          `uid ${uid}: own ${m.ownBefore.toFixed(5)} → ${m.ownAfter.toFixed(5)}, random ${randomBefore.toFixed(5)} → ${
-            m.randomAfter.toFixed(5)
-          }`,
-        );
-      } finally {
-        await session.release();
-        await Deno.remove(dir, { recursive: true });
-      }
+      const ownBefore = await mean(global, own);
+      const update = { layout: o.layout, submission, scale: o.scale, factors };
+      const after = theta
+        ? await measureReplaced(global as ReplacingSession, peerReplacements(theta, update), own, o)
+        : await measureCopy(base, update, join(o.workDir, `uid-${uid}`), all, own, o);
+      const m = { uid, ownBefore, ...after, clip: Math.min(...factors.values()) };
+      peers.push(m);
+      o.log?.(
+        `uid ${uid}: own ${m.ownBefore.toFixed(5)} → ${m.ownAfter.toFixed(5)}, random ${randomBefore.toFixed(5)} → ${
+          m.randomAfter.toFixed(5)
+        }`,
+      );
     }
     return { randomBefore, heldOutBefore, peers };
   } finally {
     await global.release();
+  }
+}
+
+/** A float32 session of `base` whose layout parameters each run may replace. */
+export function openReplacingSession(
+  base: CheckedModel,
+  layout: SubmissionLayout,
+  s: MeasureSettings,
+  sequences: number[][],
+): Promise<ReplacingSession> {
+  return createReplacingSession(base, {
+    maxSequenceLength: Math.max(...sequences.map((x) => x.length)),
+    compute: "float32",
+    device: s.device,
+    threads: s.threads,
+    replaced: layout.parameters.map((p) => p.name),
+  });
+}
+
+/** θ' as the global session's replacements, then the global model back. */
+async function measureReplaced(
+  session: ReplacingSession,
+  replacements: ReadonlyMap<string, SparseValues>,
+  own: number[][],
+  o: MeasureInputs,
+): Promise<{ ownAfter: number; randomAfter: number }> {
+  session.replace(replacements);
+  try {
+    return {
+      ownAfter: await meanLoss(session, own, o.settings.batchSize),
+      randomAfter: await meanLoss(session, o.random, o.settings.batchSize),
+    };
+  } finally {
+    session.replace(new Map());
+  }
+}
+
+/** θ' as a float32 copy in `dir`, evaluated in a session of its own and removed. */
+async function measureCopy(
+  base: CheckedModel,
+  update: PeerUpdate,
+  dir: string,
+  all: number[][],
+  own: number[][],
+  o: MeasureInputs,
+): Promise<{ ownAfter: number; randomAfter: number }> {
+  await writePeerModel(base, { ...update, outDir: dir });
+  const applied = await checkModel(dir, { scanWeights: false, label: `${dir} applied` });
+  const session = await openFloat32Session(applied, o.settings, all);
+  try {
+    return {
+      ownAfter: await meanLoss(session, own, o.settings.batchSize),
+      randomAfter: await meanLoss(session, o.random, o.settings.batchSize),
+    };
+  } finally {
+    await session.release();
+    await Deno.remove(dir, { recursive: true });
   }
 }

@@ -3,11 +3,19 @@
  * submission by (Templar evaluates θ − 1.0·0.2·clip(Δ), c the parameter's clip factor;
  * `deno task eval --pseudograd` takes the scale as given and clips nothing). Written as a float32 checkpoint, so the engine evaluates it like any model.
  */
-import { type CheckedModel, writeDerivedModel } from "../../eval/mod.ts";
-import { subtractSparse } from "./decode.ts";
+import { type CheckedModel, type SparseValues, writeDerivedModel } from "../../eval/mod.ts";
+import { decodeParameter, slotOffsets, subtractSparse } from "./decode.ts";
 import { readParameter, storedParameters } from "./global_model.ts";
 import type { SubmissionLayout } from "./layout.ts";
 import type { Submission } from "./submission.ts";
+
+/** One peer's update as it is applied: its submission, the scale, and each parameter's clip factor (default 1). */
+export interface PeerUpdate {
+  layout: SubmissionLayout;
+  submission: Submission;
+  scale: number;
+  factors?: ReadonlyMap<string, number>;
+}
 
 /**
  * Writes θ − scale·factor·decode(submission) into `outDir`, with each parameter's clip factor
@@ -16,13 +24,7 @@ import type { Submission } from "./submission.ts";
  */
 export async function writePeerModel(
   base: CheckedModel,
-  { layout, submission, scale, outDir, factors }: {
-    layout: SubmissionLayout;
-    submission: Submission;
-    scale: number;
-    outDir: string;
-    factors?: ReadonlyMap<string, number>;
-  },
+  { layout, submission, scale, outDir, factors }: PeerUpdate & { outDir: string },
 ): Promise<void> {
   if (!Number.isFinite(scale)) throw new RangeError(`the update's scale ${scale} is not a finite number`);
   const byName = new Map(layout.parameters.map((p) => [p.name, p]));
@@ -36,4 +38,27 @@ export async function writePeerModel(
     },
   }));
   await writeDerivedModel(base, outDir, tensors);
+}
+
+/**
+ * The same θ' as positions and values, for a session that replaces them (eval/sparse_update.ts):
+ * each kept slot's θ − scale·factor·decode(Δ), rounded to float32 once as `writePeerModel` rounds
+ * it, read from `theta` (the global model's parameters as float32, by stored name).
+ */
+export function peerReplacements(
+  theta: ReadonlyMap<string, Float32Array>,
+  { layout, submission, scale, factors }: PeerUpdate,
+): Map<string, SparseValues> {
+  if (!Number.isFinite(scale)) throw new RangeError(`the update's scale ${scale} is not a finite number`);
+  const out = new Map<string, SparseValues>();
+  for (const p of layout.parameters) {
+    const t = theta.get(p.name);
+    if (!t) throw new RangeError(`no values of parameter "${p.name}"`);
+    const u = decodeParameter(p, submission.parameters.get(p.name)!);
+    const at = slotOffsets(p, u.idx), factor = factors?.get(p.name) ?? 1;
+    const values = new Float32Array(at.length);
+    for (let s = 0; s < at.length; s++) values[s] = t[at[s]] - scale * (factor * u.vals[s]);
+    out.set(p.name, { at, values });
+  }
+  return out;
 }

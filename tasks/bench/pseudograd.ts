@@ -1,9 +1,11 @@
 /**
  * `bench --pseudograd N`: what one evaluated peer of a pseudo-gradient window costs on a bench
- * model, as evaluateWindow measures it (docs/pseudograd.md, "A window, end to end"): the peer's
- * θ' = θ − 0.2·decode(Δ) written as a float32 copy, checked and compiled into its own session, and
- * its own and random sequences evaluated; against one plain evaluation of the same tokens on a
- * session compiled once. Every peer's file is read and checked as a validator reads it.
+ * model, as evaluateWindow measures it (docs/pseudograd.md, "A window, end to end"), both ways of
+ * applying the peer's θ' = θ − 0.2·decode(Δ): a float32 copy written, checked and compiled into a
+ * session of its own ("copy"), and positions and values that one session of the global model,
+ * compiled once per window, replaces on each run ("graph"). Each against one plain evaluation of
+ * the same tokens on a session compiled once. Every peer's file is read and checked as a validator
+ * reads it.
  */
 import { join } from "node:path";
 import { checkModel, createLossSession, evaluateLosses } from "../../eval/mod.ts";
@@ -13,6 +15,9 @@ import {
   compressParameter,
   encodeSubmission,
   layoutOf,
+  openReplacingSession,
+  peerReplacements,
+  readParameters,
   readSubmission,
   TEMPLAR_CODEC,
   writePeerModel,
@@ -70,6 +75,16 @@ export async function benchPseudograd(name: string, peers: number, o: Pseudograd
     } tokens/s)`,
   );
 
+  const line = (way: string, i: number, parts: Record<string, number>, evaluate: number) => {
+    const total = Object.values(parts).reduce((a, b) => a + b, 0) + evaluate;
+    const named = Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(2)} s, `).join("");
+    console.log(
+      `${way} peer ${i + 1}: ${named}evaluate ${evaluate.toFixed(2)} s (${(tokens / evaluate).toFixed(0)} tokens/s) = ${
+        total.toFixed(2)
+      } s per evaluated peer, ${(total / plainEval).toFixed(2)}× the plain evaluation of the same tokens`,
+    );
+    return { way, ...parts, evaluate, total };
+  };
   const rows = [];
   const root = await Deno.makeTempDir({ dir: o.cache, prefix: "pseudograd-" });
   try {
@@ -89,18 +104,45 @@ export async function benchPseudograd(name: string, peers: number, o: Pseudograd
       const evaluate = seconds(t);
       await peer.release();
       await Deno.remove(out, { recursive: true });
-      const total = read + write + load + evaluate;
-      rows.push({ read, write, load, evaluate, total });
-      console.log(
-        `peer ${i + 1}: read ${read.toFixed(2)} s, write θ' ${write.toFixed(2)} s, load ${
-          load.toFixed(2)
-        } s, evaluate ${evaluate.toFixed(2)} s (${(tokens / evaluate).toFixed(0)} tokens/s) = ${
-          total.toFixed(2)
-        } s per evaluated peer, ${(total / plainEval).toFixed(2)}× the plain evaluation of the same tokens`,
-      );
+      rows.push(line("copy", i, { read, "write θ'": write, load }, evaluate));
     }
   } finally {
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
-  if (o.json) console.log(JSON.stringify({ model: name, tokens, plainLoad, plainEval, encode: encodeS, peers: rows }));
+
+  // The second way: one session per window, each peer's slots replaced on its runs.
+  t = performance.now();
+  const replacing = await openReplacingSession(base, layout, { batchSize: o.batch, threads: o.threads }, sequences);
+  const theta = await readParameters(base);
+  const windowLoad = seconds(t);
+  t = performance.now();
+  await evaluateLosses(replacing, sequences, { batchSize: o.batch });
+  const unchanged = seconds(t);
+  console.log(
+    `graph: the window's session and θ in memory ${windowLoad.toFixed(2)} s once; the global model itself ` +
+      `${unchanged.toFixed(2)} s (${(tokens / unchanged).toFixed(0)} tokens/s, ${
+        (unchanged / plainEval).toFixed(2)
+      }× plain)`,
+  );
+  try {
+    for (let i = 0; i < peers; i++) {
+      t = performance.now();
+      const submission = readSubmission(bytes, layout);
+      const read = seconds(t);
+      t = performance.now();
+      replacing.replace(peerReplacements(theta, { layout, submission, scale: 0.2 }));
+      const slots = seconds(t);
+      t = performance.now();
+      await evaluateLosses(replacing, sequences, { batchSize: o.batch });
+      const evaluate = seconds(t);
+      rows.push(line("graph", i, { read, "θ' slots": slots }, evaluate));
+    }
+  } finally {
+    await replacing.release();
+  }
+  if (o.json) {
+    console.log(
+      JSON.stringify({ model: name, tokens, plainLoad, plainEval, encode: encodeS, windowLoad, peers: rows }),
+    );
+  }
 }

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { checkModel, createLossSession, evaluateLosses } from "../../eval/mod.ts";
+import { checkModel, createLossSession, createReplacingSession, evaluateLosses } from "../../eval/mod.ts";
 import {
   encodeSafetensors,
   evalSequences,
@@ -23,6 +23,9 @@ import {
   denseUpdate,
   encodeSubmission,
   layoutOf,
+  measurePeers,
+  peerReplacements,
+  readParameters,
   readSubmission,
   TEMPLAR_CODEC,
   writePeerModel,
@@ -116,8 +119,9 @@ for (const name of models) {
     );
     const meta = { window: 1, base: (await hashModelDir(dir)).hash, codec: TEMPLAR_CODEC };
     const bytes = encodeSubmission(layout, wire, meta);
+    const submission = readSubmission(bytes, layout);
     const engineDir = join(work, "engine"), refDir = join(work, "reference");
-    await writePeerModel(base, { layout, submission: readSubmission(bytes, layout), scale: SCALE, outDir: engineDir });
+    await writePeerModel(base, { layout, submission, scale: SCALE, outDir: engineDir });
 
     // The reference's θ': the base's weights in float64, minus the scale times its own decoding.
     const tensors = rawTensors(bytes);
@@ -139,16 +143,32 @@ for (const name of models) {
     const session = await createLossSession(await checkModel(engineDir), { maxSequenceLength: 64 });
     const got = await evaluateLosses(session, sequences, { batchSize: 3 });
     await session.release();
+    // The second way: the base's own session, the update's slots replaced on each run.
+    const replacing = await createReplacingSession(base, {
+      maxSequenceLength: 64,
+      compute: "float32",
+      replaced: layout.parameters.map((p) => p.name),
+    });
+    const plain = await evaluateLosses(replacing, sequences, { batchSize: 3 });
+    replacing.replace(peerReplacements(await readParameters(base), { layout, submission, scale: SCALE }));
+    const replaced = await evaluateLosses(replacing, sequences, { batchSize: 3 });
+    await replacing.release();
     const { losses: want } = await referenceForward(refDir, sequences);
     const { losses: before } = await referenceForward(dir, sequences);
-    const rel = got.map((g, i) => Math.abs(g - want[i]) / Math.abs(want[i]));
+    const rel = (xs: number[], ref: number[]) => xs.map((g, i) => Math.abs(g - ref[i]) / Math.abs(ref[i]));
     const moved = Math.min(...want.map((w, i) => Math.abs(w - before[i]) / before[i]));
     console.log(
-      `${name}: max relative difference ${Math.max(...rel).toExponential(2)} (tolerance ${REL_TOL}); ` +
+      `${name}: max relative difference ${Math.max(...rel(got, want)).toExponential(2)} as a copy, ` +
+        `${Math.max(...rel(replaced, want)).toExponential(2)} replaced in the graph (tolerance ${REL_TOL}); ` +
         `the update moved the losses by ≥ ${moved.toExponential(2)}`,
     );
     assert.ok(moved > 1e-3, "the update must move the losses well past the tolerance, or the test proves nothing");
-    rel.forEach((r, i) => assert.ok(r <= REL_TOL, `sequence ${i}: engine ${got[i]}, reference ${want[i]}`));
+    rel(got, want).forEach((r, i) => assert.ok(r <= REL_TOL, `sequence ${i}: engine ${got[i]}, reference ${want[i]}`));
+    rel(replaced, want).forEach((r, i) =>
+      assert.ok(r <= REL_TOL, `sequence ${i}: replaced in the graph ${replaced[i]}, reference ${want[i]}`)
+    );
+    // An empty replacement is the base itself.
+    rel(plain, before).forEach((r, i) => assert.ok(r <= REL_TOL, `sequence ${i}: base ${plain[i]}, ${before[i]}`));
     await Deno.remove(work, { recursive: true });
   });
 }
@@ -176,5 +196,47 @@ Deno.test("writePeerModel() touches only the kept slots and gives the dense path
     await Deno.readFile(join(work, "sparse", "model.safetensors")),
     await Deno.readFile(join(work, "dense", "model.safetensors")),
   );
+  await Deno.remove(work, { recursive: true });
+});
+
+Deno.test("measurePeers() gives the same losses with θ' replaced in one session's graph as with a copy per peer", async () => {
+  const base = await checkModel(await tinyModel("llama-bf16-untied"));
+  const layout = layoutOf(base, { chunk: 8, topk: 4, bins: 8, range: 6 });
+  const rng = new Rng(31);
+  const meta = { window: 0, base: "A".repeat(43) + "=", codec: layout.codec };
+  const peers = [3, 5].map((uid, i) => {
+    const wire = new Map(layout.parameters.map((p) => {
+      const n = p.geometry.shape.reduce((a, b) => a * b, 1);
+      return [p.name, compressParameter(rng.normals(n, 0.4), p.geometry.shape, layout.codec)];
+    }));
+    const factors = new Map(layout.parameters.map((p, j) => [p.name, (i + j) % 2 === 0 ? 1 : 0.6]));
+    return { uid, submission: readSubmission(encodeSubmission(layout, wire, meta), layout), factors };
+  });
+  const sequences = await evalSequences(24, 6);
+  const own = new Map([[3, sequences.slice(0, 2)], [5, sequences.slice(2, 4)]]);
+  const work = await tempDir("sn9-measure-");
+  const measure = (apply: "graph" | "copy") =>
+    measurePeers(base, {
+      layout,
+      peers,
+      own,
+      random: sequences.slice(4),
+      scale: 0.2,
+      settings: { batchSize: 2, apply },
+      workDir: work,
+    });
+  const graph = await measure("graph"), copy = await measure("copy");
+  assert.equal(graph.randomBefore, copy.randomBefore);
+  assert.equal(graph.peers.length, 2);
+  for (const [i, g] of graph.peers.entries()) {
+    const c = copy.peers[i];
+    assert.equal(g.uid, c.uid);
+    assert.equal(g.ownBefore, c.ownBefore);
+    assert.ok(Math.abs(g.ownAfter - g.ownBefore) > 1e-3, "the update moves the loss, or the comparison proves nothing");
+    for (const k of ["ownAfter", "randomAfter"] as const) {
+      assert.ok(Math.abs(g[k] - c[k]) <= 1e-6 * Math.abs(c[k]), `uid ${g.uid} ${k}: graph ${g[k]}, copy ${c[k]}`);
+    }
+  }
+  assert.deepEqual([...Deno.readDirSync(work)], [], "the copies are removed");
   await Deno.remove(work, { recursive: true });
 });
