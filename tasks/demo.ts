@@ -113,7 +113,9 @@ function print(s: DemoSummary, port: number): void {
       say(
         `\n  window ${w.window}: held-out loss of the global model ${w.heldOutBefore?.toFixed(4) ?? "—"} → ${
           w.heldOutAfter?.toFixed(4) ?? "—"
-        }${w.nextHash ? `, next checkpoint ${w.nextHash.slice(0, 12)}…` : ""}`,
+        }${w.nextHash ? `, next checkpoint ${w.nextHash.slice(0, 12)}…` : ""}${
+          w.published ? ` published as ${w.published.slice(0, w.published.indexOf("@") + 9)}` : ""
+        }`,
       );
       for (const p of w.peers) {
         say(`  ${String(p.uid).padStart(4)}  ${p.miner.padEnd(8)} ${(p.reason ?? p.explanation ?? "").slice(0, 150)}`);

@@ -55,6 +55,9 @@ export const command = defineCommand({
     state: flags.path("the validator's SQLite state", { default: ".cache/validator.sqlite" }),
     "run-log": flags.path("the local run log (JSON lines)", { default: ".cache/validator-run.jsonl" }),
     "dont-set-weights": flags.boolean("evaluate and log, never touch the chain's weights"),
+    "publish-checkpoints": flags.namespace(
+      "commit each pseudo-gradient window's next checkpoint to <namespace>/<competition>-global for miners and workers",
+    ),
     "wandb.off": flags.boolean("no W&B run even with WANDB_API_KEY set"),
     serve: flags.port("also serve the leaderboard on this port"),
     health: flags.port("serve liveness and the last turn as JSON on this port (GET /health)"),
@@ -94,6 +97,7 @@ export const command = defineCommand({
       checkOnly: "needs the real network and two GPUs",
     },
     "deno task validate --once --workers 2",
+    "deno task validate --once --publish-checkpoints my-validator",
     {
       line: "deno task validate --queue nats://127.0.0.1:4222   # with deno task worker --queue nats://127.0.0.1:4222",
       checkOnly: "needs a NATS server on port 4222 (tests/workers starts one)",
@@ -171,6 +175,7 @@ export const command = defineCommand({
         lanes,
         evaluator: queue && queueEvaluator(queue),
         setWeights: !f["dont-set-weights"],
+        publishCheckpoints: f["publish-checkpoints"],
         telemetry,
         log,
         budget: {

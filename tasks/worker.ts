@@ -7,8 +7,19 @@
  * As a service: SIGTERM or SIGINT gives the job in progress back to the queue (another worker
  * takes it at once) and exits 0; a second signal exits at once.
  */
-import { EMBEDDED_DEFAULTS, hfOffline, openModelStore, openQueue, serveJobs } from "../src/mod.ts";
-import { defineCommand, evalLanes, flags, laneFlags, main, queueFlags, stopOnSignals, UsageError } from "./cli/mod.ts";
+import { openQueue, serveJobs } from "../src/mod.ts";
+import {
+  defineCommand,
+  evalLanes,
+  flags,
+  laneFlags,
+  main,
+  openStoreFromFlags,
+  queueFlags,
+  stopOnSignals,
+  storeFlags,
+  UsageError,
+} from "./cli/mod.ts";
 
 /** The worker command. */
 const QUEUE = "needs a NATS server on port 4222 (tests/workers starts one)";
@@ -19,19 +30,7 @@ export const command = defineCommand({
   flags: {
     ...queueFlags,
     ...laneFlags,
-    "model-store": flags.choice(
-      "where models come from: the Hugging Face Hub, or a local store directory",
-      [
-        "hf",
-        "local",
-      ] as const,
-      { default: "hf" },
-    ),
-    "store-dir": flags.path("the local model store (with --model-store local)", {
-      default: EMBEDDED_DEFAULTS.storeDir,
-    }),
-    "cache-dir": flags.path("the model cache of a local store", { default: ".cache" }),
-    offline: flags.boolean("the Hugging Face cache only (also HF_HUB_OFFLINE=1)"),
+    ...storeFlags,
     name: flags.string("how results name this worker", { defaultText: "host/pid" }),
   },
   notes: [
@@ -61,21 +60,13 @@ export const command = defineCommand({
     const lanes = evalLanes(f.device, f.workers) ?? f.device;
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
     const stop = stopOnSignals(log);
-    const env = (name: string) => Deno.env.get(name);
-    const { store, modelCacheDir } = await openModelStore({
-      kind: f["model-store"],
-      storeDir: f["store-dir"],
-      cacheDir: f["cache-dir"],
-      offline: f.offline || hfOffline(env),
-      env,
-      log,
-    });
+    const { store, modelCacheDir, where } = await openStoreFromFlags(f, log);
     const queue = await openQueue({ url: f.queue!, credsFile: f["queue-creds"], name: f.name ?? "sn9 worker", log });
     try {
       log(
-        `worker on ${queue.where}: ${lanes.length} lane${lanes.length === 1 ? "" : "s"}, models from ${
-          f["model-store"] === "local" ? f["store-dir"] : f.offline ? "the Hugging Face cache" : "the Hugging Face Hub"
-        } into ${modelCacheDir}`,
+        `worker on ${queue.where}: ${lanes.length} lane${
+          lanes.length === 1 ? "" : "s"
+        }, models from ${where} into ${modelCacheDir}`,
       );
       await serveJobs({ queue, lanes, store, cacheDir: modelCacheDir, name: f.name, log, signal: stop.signal });
     } finally {

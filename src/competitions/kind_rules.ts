@@ -3,7 +3,7 @@
  * a base pinned by repo, commit and model hash (adapter and pseudo-gradient competitions), and a
  * pseudo-gradient competition's windows, codec and scoring constants. Each refusal names the field.
  */
-import { checkRepoId } from "../metadata/mod.ts";
+import { checkRepoId, isBase64Sha256 } from "../metadata/mod.ts";
 import { checkCodec, checkWindowRules } from "../pseudograd/mod.ts";
 import type { PseudogradRules } from "./competition.ts";
 
@@ -21,7 +21,7 @@ export function validatePinnedBase(base: unknown, at: string): void {
   if (typeof revision !== "string" || !/^[0-9a-f]{40}$/.test(revision)) {
     throw new RangeError(`${at}.revision must be a 40-hex-digit commit, got ${JSON.stringify(revision)?.slice(0, 80)}`);
   }
-  if (typeof hash !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(hash)) {
+  if (!isBase64Sha256(hash)) {
     throw new RangeError(
       `${at}.hash must be a model hash (44 base64 characters), got ${JSON.stringify(hash)?.slice(0, 80)}`,
     );

@@ -152,3 +152,8 @@ export function combineFileHashes(fileHashes: string[]): string {
 export function secureHash(hash: string, hotkeySs58: string): string {
   return createHash("sha256").update(hash + hotkeySs58, "utf8").digest("base64");
 }
+
+/** A model hash or a secure hash as written: base64 of a SHA-256, 44 characters. */
+export function isBase64Sha256(s: unknown): s is string {
+  return typeof s === "string" && /^[A-Za-z0-9+/]{43}=$/.test(s);
+}

@@ -9,6 +9,7 @@
  * - `competition_id` is a decimal integer 0–65535 without leading zeros.
  * The whole string is at most 128 bytes (the chain's commitment limit for this field).
  */
+import { isBase64Sha256 } from "./model_hash.ts";
 
 /** A parsed metadata string. */
 export interface ModelId {
@@ -44,7 +45,6 @@ export const MAX_COMPETITION_ID = 65535;
 
 const PART = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
-const SECURE_HASH = /^[A-Za-z0-9+/]{43}=$/;
 const COMPETITION_ID = /^(0|[1-9][0-9]{0,4})$/;
 
 /** Parses a metadata string; throws `InvalidMetadata` naming the rule it breaks. */
@@ -68,7 +68,7 @@ export function parseModelId(text: string): ModelId {
   if (!COMMIT.test(commit)) {
     throw new InvalidMetadata("commit", `commit ${JSON.stringify(commit)} is not 40 lowercase hex digits`);
   }
-  if (!SECURE_HASH.test(secureHash)) {
+  if (!isBase64Sha256(secureHash)) {
     throw new InvalidMetadata(
       "secure-hash",
       `secure hash ${JSON.stringify(secureHash)} is not 44 characters of base64 ending in "="`,
@@ -111,4 +111,19 @@ export function checkRepoId(namespace: string, name: string): void {
       );
     }
   }
+}
+
+/** `ns/name` or `ns/name@revision`, with the Hub's characters for each part. */
+const REPO_SPEC = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
+
+/** A Hub repo id with an optional `@revision`, or null when `s` is none. */
+export function parseRepoSpec(s: string): { repo: string; revision?: string } | null {
+  const m = REPO_SPEC.exec(s);
+  return m && { repo: m[1], revision: m[2] };
+}
+
+/** Whether `s` is a Hub repo id, `namespace/name`, with no revision. */
+export function isRepoId(s: string): boolean {
+  const m = parseRepoSpec(s);
+  return m !== null && m.revision === undefined;
 }

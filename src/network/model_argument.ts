@@ -7,16 +7,8 @@
  * from that cache alone.
  */
 import { downloadMeter, type EnvLookup, fetchModel, hfOffline, writeCacheRef } from "../hub/mod.ts";
+import { parseRepoSpec } from "../metadata/mod.ts";
 import { openModelStore } from "./open_network.ts";
-
-/** `ns/name` or `ns/name@revision`, with the Hub's characters for each part. */
-const REPO_ID = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
-
-/** Whether `s` is a Hub repo id, `namespace/name`, with no revision. */
-export function isRepoId(s: string): boolean {
-  const m = REPO_ID.exec(s);
-  return m !== null && m[2] === undefined;
-}
 
 /** A `--model` value that names no model: the command line is wrong, not the model. */
 export class ModelArgumentRefused extends TypeError {
@@ -48,13 +40,13 @@ export interface ModelArgumentOptions {
 export async function modelArgument(spec: string, o: ModelArgumentOptions = {}): Promise<ModelArgument> {
   const stat = await Deno.stat(spec).catch(() => undefined);
   if (stat?.isDirectory) return { dir: spec, label: spec };
-  const m = REPO_ID.exec(spec);
+  const m = parseRepoSpec(spec);
   const quoted = JSON.stringify(spec.slice(0, 80));
   if (stat) throw new ModelArgumentRefused(`${quoted} is a file, not a model directory`);
   if (!m) {
     throw new ModelArgumentRefused(`${quoted} is neither a directory nor a Hub repo id (namespace/name[@revision])`);
   }
-  const [, repo, revision = "main"] = m;
+  const { repo, revision = "main" } = m;
   const env = o.env ?? ((name: string) => Deno.env.get(name));
   // The "hf" kind keeps models in the HF cache, so it needs no cache folder of its own.
   const { store, modelCacheDir } = await openModelStore({ kind: "hf", cacheDir: "", offline: hfOffline(env), env });

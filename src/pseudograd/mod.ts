@@ -18,6 +18,7 @@ export * from "./error_feedback.ts";
 export * from "./feedback_file.ts";
 export * from "./global_model.ts";
 export * from "./next_checkpoint.ts";
+export * from "./published_checkpoint.ts";
 export * from "./peer_model.ts";
 export * from "./openskill.ts";
 export * from "./window_score.ts";

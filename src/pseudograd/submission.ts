@@ -9,6 +9,7 @@
  * a `SubmissionRefused` naming its rule in one bounded line.
  */
 import { assembleSafetensors, formatReason, parseSafetensorsHeader, previewValue } from "../../eval/mod.ts";
+import { isBase64Sha256 } from "../metadata/mod.ts";
 import type { CodecSettings, CompressedParameter } from "./codec.ts";
 import { checkCodec, type ParameterLayout, type SubmissionLayout } from "./layout.ts";
 import { unpack12 } from "./pack12.ts";
@@ -62,7 +63,6 @@ export class SubmissionRefused extends Error {
 const WIRE_DTYPES = { U8: 1, F32: 4 } as const;
 const SUFFIXES = ["idxs", "vals", "lookup", "shift"] as const;
 const META_KEYS = ["format", "window", "base", "codec"];
-const MODEL_HASH = /^[A-Za-z0-9+/]{43}=$/;
 /** Header bytes allowed: the JSON of every entry with room to spare, never more than 16 MiB. */
 const headerCap = (layout: SubmissionLayout) =>
   Math.min(16 * 2 ** 20, 4096 + layout.parameters.reduce((n, p) => n + 4 * (2 * p.name.length + 160), 0));
@@ -222,7 +222,7 @@ function readMeta(
   if (!/^(0|[1-9][0-9]{0,14})$/.test(raw.window ?? "")) {
     refuse("metadata", `__metadata__.window ${previewValue(raw.window)} is not a window number`);
   }
-  if (!MODEL_HASH.test(raw.base ?? "")) {
+  if (!isBase64Sha256(raw.base)) {
     refuse("metadata", `__metadata__.base ${previewValue(raw.base)} is not a model hash (base64 SHA-256)`);
   }
   let sent: unknown;

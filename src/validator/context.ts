@@ -38,6 +38,11 @@ export interface ValidatorContext {
   lanes?: EvalLane[];
   /** Where evaluations run (evaluator.ts); default in this process on `lanes`. A queue's workers instead. */
   evaluator?: Evaluator;
+  /**
+   * A namespace of the model store: each pseudo-gradient competition's next checkpoints are
+   * committed to `namespace/{competition}-global` for miners and queue workers (window_publish.ts).
+   */
+  publishCheckpoints?: string;
   /** When false, weights are computed and logged but not sent. */
   setWeights: boolean;
   telemetry: Telemetry;

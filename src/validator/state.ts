@@ -67,6 +67,8 @@ const MIGRATIONS: [table: string, column: string, definition: string][] = [
   ["evals", "queued", "TEXT"],
   ["evals", "losses_sha256", "TEXT"],
   ["evals", "evaluated_on", "TEXT"],
+  ["windows", "published_repo", "TEXT"],
+  ["windows", "published_revision", "TEXT"],
 ];
 
 /** The state database, opened (and on first open created or migrated) at `path`. */

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS window_standing (
 CREATE TABLE IF NOT EXISTS windows (
   competition_id INTEGER NOT NULL, window INTEGER NOT NULL, step_id INTEGER NOT NULL,
   global_hash TEXT NOT NULL, next_dir TEXT, next_hash TEXT, held_out_before REAL, held_out_after REAL,
+  published_repo TEXT, published_revision TEXT,
   PRIMARY KEY (competition_id, window));
 `;
 
@@ -29,6 +30,8 @@ export interface WindowRecord {
   nextHash: string | null;
   heldOutBefore: number | null;
   heldOutAfter: number | null;
+  /** Where the next checkpoint was published for miners and workers (window_publish.ts), once it is. */
+  published?: { repo: string; revision: string } | null;
 }
 
 /** The windows' records in the state database. */
@@ -62,12 +65,27 @@ export class WindowRecords {
       nextHash: (r.next_hash as string | null) ?? null,
       heldOutBefore: r.held_out_before === null ? null : Number(r.held_out_before),
       heldOutAfter: r.held_out_after === null ? null : Number(r.held_out_after),
+      published: r.published_revision
+        ? { repo: r.published_repo as string, revision: r.published_revision as string }
+        : null,
     }));
   }
 
   /** The latest evaluated window, if any. */
   latest(competitionId: number): WindowRecord | undefined {
     return this.windows(competitionId).at(-1);
+  }
+
+  /** The latest window that made a next checkpoint: the global model of the windows after it. */
+  latestCheckpoint(competitionId: number): WindowRecord | undefined {
+    return this.windows(competitionId).filter((w) => w.nextDir !== null).at(-1);
+  }
+
+  /** Records where a window's next checkpoint was published. */
+  setPublished(competitionId: number, window: number, published: { repo: string; revision: string }): void {
+    this.#db.prepare(
+      "UPDATE windows SET published_repo = ?, published_revision = ? WHERE competition_id = ? AND window = ?",
+    ).run(published.repo, published.revision, competitionId, window);
   }
 
   /** Records a window and replaces the competition's standing (inside the caller's transaction). */

@@ -77,6 +77,8 @@ export interface WindowTelemetry {
   heldOutAfter: number | null;
   globalHash: string;
   nextHash: string | null;
+  /** `repo@commit` of the next checkpoint when this validator publishes its checkpoints. */
+  published: string | null;
   subnetWeights: Record<string, number>;
   weightsResult: string;
 }

@@ -74,6 +74,16 @@ export const flags = {
     });
   },
 
+  /** A Hub namespace (a user or an organisation): the part of a repo id before the `/`. */
+  namespace(description: string): Flag<string | undefined> {
+    return make(description, { placeholder: "<namespace>" }, (raw, name) => {
+      if (raw.includes("/") || !isRepoId(`${raw}/x`)) {
+        throw new UsageError(`${name} must be a Hub namespace, letters, digits, - _ . (got ${quoted(raw)})`);
+      }
+      return raw;
+    });
+  },
+
   string<D extends string | undefined = undefined>(
     description: string,
     o: { default?: D; placeholder?: string; aliases?: string[]; defaultText?: string } = {},

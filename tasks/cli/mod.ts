@@ -5,6 +5,7 @@
 export * from "./flag.ts";
 export * from "./command.ts";
 export * from "./network_flags.ts";
+export * from "./store_flags.ts";
 export * from "./progress.ts";
 export * from "./input.ts";
 export * from "./submission.ts";

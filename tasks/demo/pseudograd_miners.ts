@@ -21,6 +21,7 @@ import {
   type LocalChain,
   type ModelStore,
   type PseudogradCompetition,
+  pullCheckpoint,
   readParameter,
   secureHash,
   storedParameters,
@@ -79,6 +80,12 @@ export class WindowMiners {
       cacheDir: join(this.world.cacheDir, "starting-checkpoint"),
     });
     return { dir: got.dir, hash };
+  }
+
+  /** The validator's latest published checkpoint, as a miner pulls it (`deno task pseudograd pull`). */
+  async publishedCheckpoint(repo: string): Promise<{ dir: string; hash: string; window: number | null }> {
+    const got = await pullCheckpoint(this.world.store, { repo, cacheDir: join(this.world.cacheDir, "published") });
+    return { dir: got.dir, hash: got.hash, window: got.manifest.window };
   }
 
   /**

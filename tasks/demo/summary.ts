@@ -51,6 +51,8 @@ export interface DemoSummary {
     heldOutBefore: number | null;
     heldOutAfter: number | null;
     nextHash: string | null;
+    /** `repo@commit` where the validator published the next checkpoint. */
+    published: string | null;
     peers: {
       uid: number;
       miner: string;

@@ -1,11 +1,12 @@
 /**
  * The demo's pseudo-gradient competition: from its first window on, the window miners
  * (pseudograd_miners.ts) train by counting and submit each window on the global checkpoint the
- * validator made from the window before, and the validator takes the window's turn (`runStep`).
- * Five windows; each one's held-out loss and its peers' rows go into the summary.
+ * validator made from the window before, which it publishes to the store and they pull, and the
+ * validator takes the window's turn (`runStep`). Five windows; each one's held-out loss, its
+ * published commit and its peers' rows go into the summary.
  */
 import { join } from "node:path";
-import { type PseudogradCompetition, runStep, windowSpan } from "../../src/mod.ts";
+import { checkpointRepo, type PseudogradCompetition, runStep, windowSpan } from "../../src/mod.ts";
 import { pseudogradStartingText } from "./base.ts";
 import { type DemoNetwork, NETUID } from "./network.ts";
 import { type WindowBehaviour, type WindowMiner, WindowMiners } from "./pseudograd_miners.ts";
@@ -27,6 +28,9 @@ export const WINDOW_MINERS: readonly { name: string; behaviour: WindowBehaviour 
 
 /** How many windows the demo runs. */
 export const DEMO_WINDOWS = 5;
+
+/** The namespace the demo's validator publishes its checkpoints under (`validate --publish-checkpoints`). */
+export const DEMO_CHECKPOINTS = "sn9";
 
 /** Runs the windows; returns their summaries and the steps they were recorded as. */
 export async function runWindows(
@@ -59,7 +63,9 @@ export async function runWindows(
     ...validatorContext(net, log),
     schedule: [{ startBlock: 0, competitions: [competition] }],
     setWeights: false,
+    publishCheckpoints: DEMO_CHECKPOINTS,
   };
+  const repo = checkpointRepo(DEMO_CHECKPOINTS, competition.name);
   let global = await crowd.startingCheckpoint();
   const windows: DemoSummary["windows"] = [];
   const steps: DemoSummary["steps"] = [];
@@ -80,6 +86,7 @@ export async function runWindows(
       heldOutBefore: done.heldOutBefore,
       heldOutAfter: done.heldOutAfter,
       nextHash: done.nextHash,
+      published: done.published ? `${done.published.repo}@${done.published.revision}` : null,
       peers: net.state.evals(done.stepId).map((e) => ({
         uid: e.uid,
         miner: nameOf.get(e.uid) ?? "?",
@@ -89,7 +96,14 @@ export async function runWindows(
         weight: e.weight ?? null,
       })),
     });
-    if (done.nextDir) global = { dir: done.nextDir, hash: done.nextHash! };
+    if (done.nextDir) {
+      // The miners take the next global model from the store, as published, not from the validator's disk.
+      const pulled = await crowd.publishedCheckpoint(repo);
+      if (pulled.window !== w || pulled.hash !== done.nextHash) {
+        throw new Error(`the published checkpoint is window ${pulled.window}'s ${pulled.hash}, not window ${w}'s`);
+      }
+      global = pulled;
+    }
   }
   return { windows, steps };
 }

@@ -87,7 +87,10 @@ Deno.test("demo: the best model and the helpful adapter win on chain, copies and
     assert.match(peer("zed").explanation!, /^g 0\.000e\+0, b −1,/, "the zero update gains exactly 0");
     assert.match(peer("bea").reason!, brokenRule[w.window % 4]);
     assert.match(peer("lou").reason!, /^late: committed at block \d+, after the deadline$/);
+    // Published for the miners, who trained the next window on what they pulled (windows.ts checks the hash).
+    assert.match(w.published!, /^sn9\/tiny-pseudograd-global@[0-9a-f]{40}$/, `window ${w.window}: published`);
   }
+  assert.equal(new Set(summary.windows.map((w) => w.published)).size, 5, "a commit per window");
   const last = summary.windows.at(-1)!.peers;
   const rated = (m: string) => Number(/ordinal (-?[\d.]+)/.exec(last.find((p) => p.miner === m)!.explanation!)![1]);
   for (const honest of ["pat", "quinn", "rosa"]) {

@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bigramParameters, fitText, QUALITY_CONFIG, textPages, writeModelFiles } from "../../fixtures/mod.ts";
 import {
+  checkpointRepo,
   DatasetsServerClient,
   devKey,
   hashModelDir,
@@ -21,6 +22,7 @@ import {
   keyFromUri,
   LocalChain,
   LocalModelStore,
+  type ModelStore,
   ordinal,
   type PseudogradCompetition,
   runStep,
@@ -91,6 +93,8 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
     };
     const crowd = new WindowMiners(world, miners);
 
+    // The first validator publishes its checkpoints; the miners pull each window's from the store.
+    const logs: string[] = [];
     const contexts = validators.map((hotkey, i) =>
       testValidatorContext(
         {
@@ -102,10 +106,11 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
           hotkey,
           state: new ValidatorState(join(root, `validator-${i}`, "state.sqlite")),
         },
-        () => {},
-        { setWeights: i === 0 },
+        i === 0 ? (line) => logs.push(line) : () => {},
+        { setWeights: i === 0, publishCheckpoints: i === 0 ? "alice" : undefined },
       )
     );
+    const published = checkpointRepo("alice", c.name);
 
     // Before the first deadline there is nothing to evaluate.
     assert.equal(await runStep(contexts[0]), null);
@@ -125,7 +130,28 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
         assert.equal(contexts[0].state.windows.latest(c.id)!.window, 0);
       }
       const summaries = [];
-      for (const ctx of contexts) summaries.push(await runStep(ctx));
+      if (w === 0) {
+        // The store refuses the upload: the window stands, its checkpoint is not published, and
+        // the validator's next turn (nothing else due) publishes it.
+        const refusing: ModelStore = {
+          name: store.name,
+          revision: (repo, revision) => store.revision(repo, revision),
+          readRange: (file, start, end) => store.readRange(file, start, end),
+          download: (request) => store.download(request),
+          upload: () => Promise.reject(new HttpError(503, "store down", { transient: true })),
+          setVisibility: (repo, isPrivate) => store.setVisibility(repo, isPrivate),
+        };
+        summaries.push(await runStep({ ...contexts[0], store: refusing }));
+        assert.equal(contexts[0].state.windows.latest(c.id)!.published, null);
+        assert.ok(
+          logs.some((l) =>
+            /window 0's checkpoint was not published to alice\/.*store down.*next turn tries again/.test(l)
+          ),
+        );
+        await assert.rejects(crowd.publishedCheckpoint(published), /has no revision main/);
+        assert.equal(await runStep(contexts[0]), null, "nothing else is due");
+      } else summaries.push(await runStep(contexts[0]));
+      summaries.push(await runStep(contexts[1]));
       const [a, b] = contexts.map((ctx) => ctx.state.windows.latest(c.id)!);
       assert.equal(a.window, w);
       assert.equal(a.nextHash, b.nextHash, `window ${w}: both validators make the same next checkpoint`);
@@ -141,7 +167,11 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
         [/^invalid: codes: /, /^invalid: values: .*NaN/, /^invalid: indices: .*twice/, /^invalid: header: /][w % 4],
       );
       assert.match(rows.get(uidOf("late"))!.reason!, /^late: committed at block \d+, after the deadline$/);
-      global = { dir: a.nextDir!, hash: a.nextHash! };
+      // What the miners train on next: the checkpoint as published, the one both validators made.
+      const pulled = await crowd.publishedCheckpoint(published);
+      assert.deepEqual([pulled.window, pulled.hash], [w, a.nextHash]);
+      assert.equal(a.published!.repo, published);
+      global = pulled;
       console.log(
         `window ${w}: next ${a.nextHash!.slice(0, 12)}…, held-out ${a.heldOutBefore!.toFixed(4)} → ${
           a.heldOutAfter!.toFixed(4)
@@ -149,7 +179,12 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
       );
     }
     // The interrupted window was evaluated once, by the turn after.
-    assert.deepEqual(contexts[0].state.windows.windows(c.id).map((w) => w.window), [0, 1, 2]);
+    const done = contexts[0].state.windows.windows(c.id);
+    assert.deepEqual(done.map((w) => w.window), [0, 1, 2]);
+    // Each window's checkpoint was published as its own commit; only the latest is kept on disk.
+    assert.equal(new Set(done.map((w) => w.published?.revision)).size, 3);
+    for (const w of done.slice(0, -1)) await assert.rejects(Deno.stat(w.nextDir!), Deno.errors.NotFound);
+    await Deno.stat(done.at(-1)!.nextDir!);
     assert.equal(contexts[0].state.steps().filter((s) => s.status !== "done").length, 0);
     // Honest miners end above the generic one: rated higher (by g), and paid no less (B is a slow
     // average of a noisy indicator, so an honest miner can sit at final 0 after three windows).

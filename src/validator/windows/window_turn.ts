@@ -32,6 +32,7 @@ import type { Turn } from "../turn.ts";
 import { sendWeights } from "../weights_sender.ts";
 import { windowData } from "./window_data.ts";
 import { type FetchedSubmission, windowSubmissions } from "./window_files.ts";
+import { pruneOldCheckpoints, publishLatestCheckpoint } from "./window_publish.ts";
 
 /** Evaluates the competition's next due window, or returns null when none is due. */
 export async function runWindowTurn(
@@ -51,6 +52,8 @@ export async function runWindowTurn(
       nowMs: turn.now(),
     });
   }
+  // A checkpoint a store failed to take last turn is offered again first.
+  await publishLatestCheckpoint(ctx, competition);
   const latest = ctx.state.windows.latest(competition.id);
   const w = latest ? latest.window + 1 : 0;
   const span = windowSpan(w, rules);
@@ -146,6 +149,8 @@ export async function runWindowTurn(
         }`
         : "nothing gathered: the global model stays"),
   );
+  const published = await publishLatestCheckpoint(ctx, competition);
+  await pruneOldCheckpoints(ctx, competition);
 
   const shares = new Map(turn.entry.competitions.map((c) => [c.id, c.rewardShare]));
   const subnet = subnetWeights(ema, shares);
@@ -178,6 +183,7 @@ export async function runWindowTurn(
     heldOutAfter: outcome.next?.heldOutLoss ?? null,
     globalHash: global.hash,
     nextHash,
+    published: published && `${published.repo}@${published.revision}`,
     subnetWeights: Object.fromEntries(subnet),
     weightsResult,
   });
@@ -196,7 +202,7 @@ async function globalCheckpoint(
   ctx: ValidatorContext,
   competition: PseudogradCompetition,
 ): Promise<{ dir: string; hash: string }> {
-  const made = ctx.state.windows.windows(competition.id).filter((w) => w.nextDir !== null).at(-1);
+  const made = ctx.state.windows.latestCheckpoint(competition.id);
   if (made) {
     try {
       await Deno.stat(made.nextDir!);
