@@ -11,7 +11,14 @@
 import { join } from "node:path";
 import { type CheckedModel, checkModel } from "../../eval/mod.ts";
 import { peerClipFactors } from "./clip_factors.ts";
-import { meanLoss, measurePeers, type MeasureSettings, openFloat32Session } from "./measure_peers.ts";
+import {
+  meanLoss,
+  type MeasureInputs,
+  measurePeers,
+  type MeasureSettings,
+  openFloat32Session,
+  type PeersMeasured,
+} from "./measure_peers.ts";
 import { type CheckpointManifest, writeNextCheckpoint } from "./next_checkpoint.ts";
 import { OVERLAP_THRESHOLD } from "./overlap.ts";
 import { applySlash } from "./slashes.ts";
@@ -90,6 +97,8 @@ export async function evaluateWindow(
     /** A directory for this window's models (the peers' temporary copies, and `next/`). */
     workDir: string;
     log?: (line: string) => void;
+    /** Where the forward passes run (default `measurePeers` in this process; a validator's queue workers). */
+    measure?: (inputs: MeasureInputs) => Promise<PeersMeasured>;
   },
 ): Promise<WindowOutcome> {
   const s = o.settings ?? TEMPLAR_WINDOW_EVAL;
@@ -112,7 +121,8 @@ export async function evaluateWindow(
 
   // Each evaluated peer's losses, its update clipped to the lower median of the evaluated norms.
   const factors = evaluated.length > 0 ? peerClipFactors(o.layout, evaluated) : new Map();
-  const { randomBefore, heldOutBefore, peers: measured } = await measurePeers(base, {
+  const measure = o.measure ?? ((inputs: MeasureInputs) => measurePeers(base, inputs));
+  const { randomBefore, heldOutBefore, peers: measured } = await measure({
     layout: o.layout,
     peers: evaluated.map((e) => ({ ...e, factors: factors.get(e.uid)! })),
     own: o.data.own,

@@ -32,6 +32,8 @@ export const APPLY_UPDATES: readonly ApplyUpdate[] = ["graph", "copy"];
 export interface MeasureSettings {
   batchSize: number;
   device?: Device;
+  /** Which GPU of several. */
+  deviceId?: number;
   threads?: number;
   /** Default "graph". */
   apply?: ApplyUpdate;
@@ -81,11 +83,15 @@ export interface MeasureInputs {
   log?: (line: string) => void;
 }
 
-/** Measures every peer against the global model `base`. */
-export async function measurePeers(
-  base: CheckedModel,
-  o: MeasureInputs,
-): Promise<{ randomBefore: number; heldOutBefore?: number; peers: PeerMeasurement[] }> {
+/** The global model's losses on the window's common sets, and every peer's measurement. */
+export interface PeersMeasured {
+  randomBefore: number;
+  heldOutBefore?: number;
+  peers: PeerMeasurement[];
+}
+
+/** Measures every peer against the global model `base`, in this process. */
+export async function measurePeers(base: CheckedModel, o: MeasureInputs): Promise<PeersMeasured> {
   const all = [o.random, ...o.own.values(), o.heldOut ?? []].flat();
   const mean = (session: LossSession, sequences: number[][]) => meanLoss(session, sequences, o.settings.batchSize);
   const apply = o.settings.apply ?? "graph";
@@ -103,20 +109,27 @@ export async function measurePeers(
       const ownBefore = await mean(global, own);
       const update = { layout: o.layout, submission, scale: o.scale, factors };
       const after = theta
-        ? await measureReplaced(global as ReplacingSession, peerReplacements(theta, update), own, o)
+        ? await measureReplaced(global as ReplacingSession, peerReplacements(theta, update), {
+          own,
+          random: o.random,
+          batchSize: o.settings.batchSize,
+        })
         : await measureCopy(base, update, join(o.workDir, `uid-${uid}`), all, own, o);
       const m = { uid, ownBefore, ...after, clip: Math.min(...factors.values()) };
       peers.push(m);
-      o.log?.(
-        `uid ${uid}: own ${m.ownBefore.toFixed(5)} → ${m.ownAfter.toFixed(5)}, random ${randomBefore.toFixed(5)} → ${
-          m.randomAfter.toFixed(5)
-        }`,
-      );
+      o.log?.(measurementLine(m, randomBefore));
     }
     return { randomBefore, heldOutBefore, peers };
   } finally {
     await global.release();
   }
+}
+
+/** A peer's measurement as a log line. */
+export function measurementLine(m: PeerMeasurement, randomBefore: number): string {
+  return `uid ${m.uid}: own ${m.ownBefore.toFixed(5)} → ${m.ownAfter.toFixed(5)}, random ${randomBefore.toFixed(5)} → ${
+    m.randomAfter.toFixed(5)
+  }`;
 }
 
 /** A float32 session of `base` whose layout parameters each run may replace. */
@@ -130,23 +143,23 @@ export function openReplacingSession(
     maxSequenceLength: Math.max(...sequences.map((x) => x.length)),
     compute: "float32",
     device: s.device,
+    deviceId: s.deviceId,
     threads: s.threads,
     replaced: layout.parameters.map((p) => p.name),
   });
 }
 
-/** θ' as the global session's replacements, then the global model back. */
-async function measureReplaced(
+/** θ' as the global session's replacements, then the global model back (a queue worker's way too). */
+export async function measureReplaced(
   session: ReplacingSession,
   replacements: ReadonlyMap<string, SparseValues>,
-  own: number[][],
-  o: MeasureInputs,
+  { own, random, batchSize }: { own: number[][]; random: number[][]; batchSize: number },
 ): Promise<{ ownAfter: number; randomAfter: number }> {
   session.replace(replacements);
   try {
     return {
-      ownAfter: await meanLoss(session, own, o.settings.batchSize),
-      randomAfter: await meanLoss(session, o.random, o.settings.batchSize),
+      ownAfter: await meanLoss(session, own, batchSize),
+      randomAfter: await meanLoss(session, random, batchSize),
     };
   } finally {
     session.replace(new Map());

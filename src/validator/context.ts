@@ -11,6 +11,7 @@ import type { Evaluator } from "./evaluator.ts";
 import type { ScoreProgress } from "./score_model.ts";
 import type { Telemetry } from "./telemetry.ts";
 import type { ValidatorState } from "./state.ts";
+import type { WindowWorkers } from "./windows/window_workers.ts";
 
 /** Everything a step needs. */
 export interface ValidatorContext {
@@ -38,6 +39,8 @@ export interface ValidatorContext {
   lanes?: EvalLane[];
   /** Where evaluations run (evaluator.ts); default in this process on `lanes`. A queue's workers instead. */
   evaluator?: Evaluator;
+  /** Where a pseudo-gradient window's peers are measured; default in this process. A queue's workers instead. */
+  windowWorkers?: WindowWorkers;
   /**
    * A namespace of the model store: each pseudo-gradient competition's next checkpoints are
    * committed to `namespace/{competition}-global` for miners and queue workers (window_publish.ts).

@@ -1,12 +1,16 @@
 /**
  * What travels on the queue, as JSON. A job names one model of one step: the commitment (hotkey,
  * repo, revision, secure hash), its competition, the step's stream hash and where its token data
- * is, and the scoring settings that must match the coordinator's. A result carries the record a
- * local evaluation would have made, the stream hash the worker checked, and who did it. Both are
- * parsed as untrusted input: a malformed message is refused with the rule it broke.
+ * is, and the scoring settings that must match the coordinator's. A window job (`kind: "window"`)
+ * names one part of a pseudo-gradient window: the global model's own losses, or one peer's
+ * update measured against it. A result carries the record a local evaluation would have made
+ * (a window job's losses in `taskLosses`), the stream hash the worker checked, and who did it. All
+ * are parsed as untrusted input: a malformed message is refused with the rule it broke.
  */
 import { formatReason } from "../../eval/mod.ts";
 import type { Competition } from "../competitions/mod.ts";
+import { isBase64Sha256 } from "../metadata/mod.ts";
+import { checkCodec, type CodecSettings } from "../pseudograd/mod.ts";
 import type { EvalRecord, StepBaseline, TrackedModel } from "../validator/mod.ts";
 
 /** The wire format's version; a message of another version is refused. */
@@ -37,6 +41,32 @@ export interface JobMessage {
   baseline?: StepBaseline;
 }
 
+/** One part of a pseudo-gradient window's measurement. */
+export interface WindowJobMessage {
+  v: typeof WIRE_VERSION;
+  kind: "window";
+  /** `stepKey.global`, or `stepKey.uid-N` for a peer. */
+  key: string;
+  id: string;
+  stepKey: string;
+  competitionId: number;
+  window: number;
+  /** The window's global checkpoint: the pinned base, or the validator's published checkpoint. */
+  global: { repo: string; revision: string; hash: string };
+  codec: CodecSettings;
+  /** SHA-256 (hex) of the window's data in the bucket, also its name there (window_data_blob.ts). */
+  streamSha256: string;
+  batchSize: number;
+  maxAttempts: number;
+  /** θ' = θ − scale·factor·decode(Δ). */
+  scale: number;
+  /** The peer whose update is measured; absent for the global model's own losses. */
+  peer?: { uid: number; repo: string; revision: string; sha256: string; factors: Record<string, number> };
+}
+
+/** A job off the queue, of either kind. */
+export type QueueJob = { kind: "model"; job: JobMessage } | { kind: "window"; job: WindowJobMessage };
+
 /** The part of a record a worker measures. */
 export type MeasuredRecord = Pick<
   EvalRecord,
@@ -61,8 +91,13 @@ export function jobKey(stepKey: string, hotkey: string): string {
   return `${stepKey}.${hotkey}`;
 }
 
+/** A window job's key: the global model's part, or a peer's. */
+export function windowJobKey(stepKey: string, uid?: number): string {
+  return `${stepKey}.${uid === undefined ? "global" : `uid-${uid}`}`;
+}
+
 /** Encodes a message. */
-export function encodeMessage(m: JobMessage | ResultMessage): Uint8Array {
+export function encodeMessage(m: JobMessage | WindowJobMessage | ResultMessage): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(m));
 }
 
@@ -71,9 +106,18 @@ export class BadMessage extends Error {
   override name = "BadMessage";
 }
 
-/** Parses a job. Throws `BadMessage`. */
-export function parseJob(bytes: Uint8Array): JobMessage {
+/** Parses a job of either kind. Throws `BadMessage`. */
+export function parseQueueJob(bytes: Uint8Array): QueueJob {
   const m = parse(bytes, "job");
+  return m.kind === "window" ? { kind: "window", job: checkWindowJob(m) } : { kind: "model", job: checkModelJob(m) };
+}
+
+/** Parses a model's job. Throws `BadMessage`. */
+export function parseJob(bytes: Uint8Array): JobMessage {
+  return checkModelJob(parse(bytes, "job"));
+}
+
+function checkModelJob(m: Record<string, unknown>): JobMessage {
   const model = m.model as JobMessage["model"] | undefined;
   const c = m.competition as Competition | undefined;
   need(
@@ -100,6 +144,44 @@ export function parseJob(bytes: Uint8Array): JobMessage {
     need(Number.isSafeInteger(m[f]) && (m[f] as number) >= 0, "job", f);
   }
   return m as unknown as JobMessage;
+}
+
+function checkWindowJob(m: Record<string, unknown>): WindowJobMessage {
+  const what = "window job";
+  need(typeof m.stepKey === "string" && typeof m.id === "string", what, "ids");
+  const peer = m.peer as WindowJobMessage["peer"] | undefined;
+  need(
+    m.key === windowJobKey(m.stepKey as string, peer?.uid),
+    what,
+    "key (it must be stepKey.global or stepKey.uid-N)",
+  );
+  need(Number.isSafeInteger(m.competitionId) && Number.isSafeInteger(m.window), what, "competition or window");
+  const g = m.global as WindowJobMessage["global"] | undefined;
+  need(
+    typeof g?.repo === "string" && typeof g.revision === "string" && isBase64Sha256(g.hash),
+    what,
+    "global (repo, revision and model hash)",
+  );
+  try {
+    checkCodec(m.codec as CodecSettings);
+  } catch {
+    need(false, what, "codec");
+  }
+  need(isHash(m.streamSha256), what, "streamSha256");
+  for (const f of ["batchSize", "maxAttempts"] as const) {
+    need(Number.isSafeInteger(m[f]) && (m[f] as number) > 0, what, f);
+  }
+  need(typeof m.scale === "number" && Number.isFinite(m.scale), what, "scale");
+  if (peer !== undefined) {
+    need(
+      Number.isSafeInteger(peer?.uid) && typeof peer.repo === "string" && typeof peer.revision === "string" &&
+        isHash(peer.sha256) && typeof peer.factors === "object" && peer.factors !== null &&
+        Object.values(peer.factors).every((f) => typeof f === "number" && f > 0 && f <= 1),
+      what,
+      "peer (uid, repo, revision, sha256, factors in (0, 1])",
+    );
+  }
+  return m as unknown as WindowJobMessage;
 }
 
 /** Parses a result. Throws `BadMessage`. */

@@ -5,12 +5,14 @@
  * job's id and only then acknowledges the job. While it works it extends the job's deadline; a
  * worker that dies leaves the job to be delivered again. A job delivered more often than its
  * `maxAttempts` is a model that ends its workers: it is recorded as failed without running it.
- * The worker needs no chain and no keys.
+ * A window job (a part of a pseudo-gradient window) goes to window_worker.ts the same way. The
+ * worker needs no chain and no keys.
  */
 import { hostname } from "node:os";
 import type { JsMsg } from "@nats-io/jetstream";
 import { type CheckedModel, ENGINE_VERSION, formatReason } from "../../eval/mod.ts";
 import type { TaskData } from "../data/mod.ts";
+import type { WindowData } from "../pseudograd/mod.ts";
 import type { ModelStore } from "../hub/mod.ts";
 import { VERSION } from "../version.ts";
 import { type EvalLane, type EvalSettings, evaluateModel, laneName, prepareStepBase } from "../validator/mod.ts";
@@ -19,13 +21,17 @@ import {
   encodeMessage,
   type JobMessage,
   type MeasuredRecord,
-  parseJob,
+  parseQueueJob,
+  type QueueJob,
   type ResultMessage,
+  type WindowJobMessage,
   WIRE_VERSION,
 } from "./messages.ts";
 import { pause } from "./pause.ts";
 import { type EvalQueue, QUEUE_NAMES } from "./queue.ts";
 import { decodeStepData, StepDataMismatch } from "./step_data.ts";
+import { decodeWindowData } from "./window_data_blob.ts";
+import { GlobalSession, measureWindowJob } from "./window_worker.ts";
 
 /** What a worker serves with. */
 export interface WorkerOptions {
@@ -41,14 +47,29 @@ export interface WorkerOptions {
   signal: AbortSignal;
 }
 
+/** The data a worker's jobs read from the bucket: steps' token data and windows' sequences. */
+interface JobData {
+  steps: DataCache<TaskData[]>;
+  windows: DataCache<WindowData>;
+}
+
 /** Serves jobs on every lane until `signal` aborts. */
 export async function serveJobs(o: WorkerOptions): Promise<void> {
   const name = o.name ?? `${hostname()}/${Deno.pid}`;
-  const data = new StepDataCache(o.queue);
+  const data = { steps: new DataCache(o.queue, decodeStepData), windows: new DataCache(o.queue, decodeWindowData) };
   await Promise.all(o.lanes.map((lane, i) => serveLane(o, lane, o.lanes.length > 1 ? `${name}#${i + 1}` : name, data)));
 }
 
-async function serveLane(o: WorkerOptions, lane: EvalLane, name: string, data: StepDataCache): Promise<void> {
+async function serveLane(o: WorkerOptions, lane: EvalLane, name: string, data: JobData): Promise<void> {
+  const global = new GlobalSession();
+  try {
+    await takeJobs(o, lane, name, data, global);
+  } finally {
+    await global.release();
+  }
+}
+
+async function takeJobs(o: WorkerOptions, lane: EvalLane, name: string, data: JobData, global: GlobalSession) {
   const { queue, signal, log } = o;
   let paused = false;
   while (!signal.aborted) {
@@ -65,16 +86,23 @@ async function serveLane(o: WorkerOptions, lane: EvalLane, name: string, data: S
       await pause(1_000, signal);
       continue;
     }
-    if (msg) await serveJob(o, lane, name, data, msg);
+    if (msg) await serveJob(o, lane, name, data, global, msg);
   }
 }
 
 /** One delivery of a job, to its result (or back to the queue when the worker stops). */
-async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: StepDataCache, msg: JsMsg) {
+async function serveJob(
+  o: WorkerOptions,
+  lane: EvalLane,
+  name: string,
+  data: JobData,
+  global: GlobalSession,
+  msg: JsMsg,
+) {
   const { queue, log, signal } = o;
-  let job: JobMessage;
+  let parsed: QueueJob;
   try {
-    job = parseJob(msg.data);
+    parsed = parseQueueJob(msg.data);
   } catch (e) {
     if (!(e instanceof BadMessage)) throw e;
     log(`${name}: refused a job: ${e.message}`);
@@ -83,8 +111,12 @@ async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: St
     else msg.term(e.message);
     return;
   }
-  const { model } = job;
-  const label = `uid ${model.uid} ${model.repo}@${model.revision.slice(0, 8)}`;
+  const { job } = parsed;
+  const label = parsed.kind === "model"
+    ? `uid ${parsed.job.model.uid} ${parsed.job.model.repo}@${parsed.job.model.revision.slice(0, 8)}`
+    : `window ${parsed.job.window} of competition ${parsed.job.competitionId}, ${
+      parsed.job.peer ? `uid ${parsed.job.peer.uid}` : "the global model"
+    }`;
   const heartbeat = setInterval(() => msg.working(), Math.max(250, queue.timing.ackWaitMs / 4));
   try {
     let record: MeasuredRecord;
@@ -95,10 +127,13 @@ async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: St
       const n = job.maxAttempts;
       record = failed(`killed: ${n} worker${n === 1 ? "" : "s"} ended while evaluating it, none with a result`);
     } else {
-      log(`${name}: ${label}: evaluating (step ${job.stepId}, attempt ${attempt} of ${job.maxAttempts})`);
-      const outcome = await evaluate(o, lane, name, job, data);
-      record = outcome.record;
-      streamSha256 = outcome.streamSha256;
+      const where = parsed.kind === "model" ? `step ${parsed.job.stepId}` : `key ${job.key}`;
+      log(`${name}: ${label}: evaluating (${where}, attempt ${attempt} of ${job.maxAttempts})`);
+      if (parsed.kind === "model") {
+        const outcome = await evaluate(o, lane, name, parsed.job, data.steps);
+        record = outcome.record;
+        streamSha256 = outcome.streamSha256;
+      } else record = await measureWindow(o, lane, parsed.job, data.windows, global);
       log(
         `${name}: ${label}: ${
           record.status === "ok" ? `loss ${record.loss!.toFixed(4)}` : `${record.status}: ${record.reason}`
@@ -117,9 +152,13 @@ async function serveJob(o: WorkerOptions, lane: EvalLane, name: string, data: St
       o,
       name,
       () =>
-        queue.js.publish(QUEUE_NAMES.resultSubject(job.stepKey, model.hotkey), encodeMessage(result), {
-          msgID: job.id,
-        }),
+        queue.js.publish(
+          QUEUE_NAMES.resultSubject(job.stepKey, job.key.slice(job.stepKey.length + 1)),
+          encodeMessage(result),
+          {
+            msgID: job.id,
+          },
+        ),
     );
     await msg.ackAck().catch(() => false); // unacknowledged, the job comes back and its result is a duplicate
   } catch (e) {
@@ -137,7 +176,7 @@ async function evaluate(
   lane: EvalLane,
   name: string,
   job: JobMessage,
-  data: StepDataCache,
+  data: DataCache<TaskData[]>,
 ): Promise<{ record: MeasuredRecord; streamSha256: string }> {
   const { streamSha256, competition } = job;
   let tasks: TaskData[];
@@ -190,6 +229,25 @@ async function evaluate(
   };
 }
 
+/** A window job, on the window's data from the bucket. */
+async function measureWindow(
+  o: WorkerOptions,
+  lane: EvalLane,
+  job: WindowJobMessage,
+  data: DataCache<WindowData>,
+  global: GlobalSession,
+): Promise<MeasuredRecord> {
+  let sets: WindowData;
+  try {
+    sets = await data.get(job.streamSha256);
+  } catch (e) {
+    o.signal.throwIfAborted();
+    if (!(e instanceof StepDataMismatch)) throw e;
+    return failed(`queue: ${e.message}`);
+  }
+  return await measureWindowJob(o, lane, job, sets, global);
+}
+
 function failed(reason: string): MeasuredRecord {
   return {
     loss: null,
@@ -218,26 +276,26 @@ async function untilSent(o: WorkerOptions, name: string, send: () => Promise<unk
   }
 }
 
-/** The steps' token data, fetched from the bucket once per step and checked against its hash. */
-class StepDataCache {
-  readonly #entries = new Map<string, Promise<TaskData[]>>();
-  constructor(readonly queue: EvalQueue) {}
+/** Data from the bucket, fetched once per step or window and checked against the hash that names it. */
+class DataCache<T> {
+  readonly #entries = new Map<string, Promise<T>>();
+  constructor(readonly queue: EvalQueue, readonly decode: (bytes: Uint8Array, hash: string) => T) {}
 
-  get(hash: string): Promise<TaskData[]> {
+  get(hash: string): Promise<T> {
     let entry = this.#entries.get(hash);
     if (!entry) {
       entry = this.#load(hash);
       entry.catch(() => this.#entries.delete(hash));
       this.#entries.set(hash, entry);
-      // Two steps' data at most: a worker serves one step at a time, and the next may start.
+      // Two at most: a worker serves one step or window at a time, and the next may start.
       while (this.#entries.size > 2) this.#entries.delete(this.#entries.keys().next().value!);
     }
     return entry;
   }
 
-  async #load(hash: string): Promise<TaskData[]> {
+  async #load(hash: string): Promise<T> {
     const bytes = await this.queue.data.getBlob(hash);
-    if (!bytes) throw new StepDataMismatch(`the step's token data ${hash.slice(0, 12)}… is not in the bucket`);
-    return decodeStepData(bytes, hash);
+    if (!bytes) throw new StepDataMismatch(`the data ${hash.slice(0, 12)}… is not in the bucket`);
+    return this.decode(bytes, hash);
   }
 }

@@ -9,9 +9,12 @@ import assert from "node:assert/strict";
 import {
   BadMessage,
   decodeStepData,
+  decodeWindowData,
   encodeMessage,
   encodeStepData,
+  encodeWindowData,
   parseJob,
+  parseQueueJob,
   parseQueueUrl,
   parseResult,
   redactQueueUrl,
@@ -19,6 +22,7 @@ import {
   stepStreamHash,
   type TaskData,
   tokenStreamHash,
+  type WindowJobMessage,
   WIRE_VERSION,
 } from "../../src/mod.ts";
 
@@ -159,4 +163,68 @@ Deno.test("queue URLs are read as the NATS client reads them, and printed withou
   assert.equal(redactQueueUrl("nats://val:p%40ss@q.example:4222"), "nats://***@q.example:4222");
   assert.equal(redactQueueUrl("nats://tok@a:1,nats://b:2"), "nats://***@a:1,nats://b:2");
   assert.throws(() => parseQueueUrl("http://val:secret@q:1"), (e: Error) => !e.message.includes("secret"));
+});
+
+const WINDOW_JOB: WindowJobMessage = {
+  v: WIRE_VERSION,
+  kind: "window",
+  key: "5Grw-c4-w2-00ff.uid-7",
+  id: "5Grw-c4-w2-00ff.uid-7",
+  stepKey: "5Grw-c4-w2-00ff",
+  competitionId: 4,
+  window: 2,
+  global: { repo: "bob/tiny-pseudograd-global", revision: "a".repeat(40), hash: "B".repeat(43) + "=" },
+  codec: { chunk: 64, topk: 4, bins: 16, range: 6 },
+  streamSha256: "c".repeat(64),
+  batchSize: 4,
+  maxAttempts: 3,
+  scale: 0.2,
+  peer: {
+    uid: 7,
+    repo: "m/p",
+    revision: "d".repeat(40),
+    sha256: "e".repeat(64),
+    factors: { "h.0.w": 1, "h.1.w": 0.04 },
+  },
+};
+
+Deno.test("window jobs are told from model jobs and refused by the rule they break", () => {
+  assert.deepEqual(parseQueueJob(bytes(WINDOW_JOB)), { kind: "window", job: WINDOW_JOB });
+  assert.deepEqual(parseQueueJob(bytes(JOB)), { kind: "model", job: JOB });
+  const global = { ...WINDOW_JOB, key: "5Grw-c4-w2-00ff.global", id: "5Grw-c4-w2-00ff.global", peer: undefined };
+  assert.equal(parseQueueJob(bytes(global)).kind, "window");
+  const peer = WINDOW_JOB.peer!;
+  const refused: [unknown, RegExp][] = [
+    [
+      { ...WINDOW_JOB, key: "5Grw-c4-w2-00ff.uid-8" },
+      /a window job with a bad key \(it must be stepKey\.global or stepKey\.uid-N\)/,
+    ],
+    [{ ...WINDOW_JOB, global: { ...WINDOW_JOB.global, hash: "not a hash" } }, /a window job with a bad global/],
+    [{ ...WINDOW_JOB, codec: { chunk: 65, topk: 4, bins: 16, range: 6 } }, /a window job with a bad codec/],
+    [{ ...WINDOW_JOB, scale: "0.2" }, /a window job with a bad scale/],
+    [{ ...WINDOW_JOB, batchSize: 0 }, /a window job with a bad batchSize/],
+    [{ ...WINDOW_JOB, peer: { ...peer, factors: { a: 1.5 } } }, /a window job with a bad peer/],
+    [{ ...WINDOW_JOB, peer: { ...peer, factors: { a: 0 } } }, /a window job with a bad peer/],
+    [{ ...WINDOW_JOB, peer: { ...peer, sha256: "E".repeat(64) } }, /a window job with a bad peer/],
+  ];
+  for (const [message, rule] of refused) assert.throws(() => parseQueueJob(bytes(message)), rule);
+});
+
+Deno.test("a window's sequences round-trip to the bit and are refused when they are not the job's", () => {
+  const data = {
+    random: [[1, 2, 3], [4, 5, 6]],
+    heldOut: [[2 ** 31 - 1, 0, 9]],
+    own: new Map([[9, [[7, 7, 7]]], [3, [[8, 8, 8], [1, 1, 1]]]]),
+  };
+  const { bytes: blob, sha256 } = encodeWindowData(data);
+  const back = decodeWindowData(blob, sha256);
+  assert.deepEqual(back.random, data.random);
+  assert.deepEqual(back.heldOut, data.heldOut);
+  assert.deepEqual([...back.own].sort((a, b) => a[0] - b[0]), [...data.own].sort((a, b) => a[0] - b[0]));
+  // The same sets in another map order are the same bytes: every validator names them alike.
+  assert.equal(encodeWindowData({ ...data, own: new Map([...data.own].reverse()) }).sha256, sha256);
+  const flipped = blob.slice();
+  flipped[flipped.length - 1] ^= 1;
+  assert.throws(() => decodeWindowData(flipped, sha256), /the window's data hashes to .*, not the job's/);
+  assert.throws(() => decodeWindowData(blob, "0".repeat(64)), StepDataMismatch);
 });

@@ -7,3 +7,4 @@ export * from "./window_data.ts";
 export * from "./window_files.ts";
 export * from "./window_publish.ts";
 export * from "./window_turn.ts";
+export * from "./window_workers.ts";

@@ -17,6 +17,7 @@ import { downloadMeter, fetchModel } from "../../hub/mod.ts";
 import {
   evaluateWindow,
   layoutOf,
+  type MeasureInputs,
   ordinal,
   TEMPLAR_WINDOW_EVAL,
   type WindowOutcome,
@@ -33,6 +34,7 @@ import { sendWeights } from "../weights_sender.ts";
 import { windowData } from "./window_data.ts";
 import { type FetchedSubmission, windowSubmissions } from "./window_files.ts";
 import { pruneOldCheckpoints, publishLatestCheckpoint } from "./window_publish.ts";
+import type { CheckpointRef } from "./window_workers.ts";
 
 /** Evaluates the competition's next due window, or returns null when none is due. */
 export async function runWindowTurn(
@@ -96,6 +98,28 @@ export async function runWindowTurn(
   const workDir = join(ctx.cacheDir, "pseudograd", `competition-${competition.id}`, `window-${w}`);
   await Deno.remove(workDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(workDir, { recursive: true });
+  // On the queue's workers when there are some and they can fetch the global checkpoint.
+  let measure;
+  if (ctx.windowWorkers && global.ref) {
+    const workers = ctx.windowWorkers, ref = global.ref;
+    const where = new Map(submissions.map((s) => [s.uid, { repo: s.repo, revision: s.revision, sha256: s.sha256 }]));
+    measure = (inputs: MeasureInputs) =>
+      workers.measure({
+        stepKey: `${ctx.hotkey.address.slice(0, 12)}-c${competition.id}-w${w}-${seedOf(data).slice(0, 16)}`,
+        competitionId: competition.id,
+        window: w,
+        global: ref,
+        codec: rules.codec,
+        submissions: where,
+        log: (line) => ctx.log(`    ${line}`),
+        signal: ctx.signal,
+      }, inputs);
+  } else if (ctx.windowWorkers) {
+    ctx.log(
+      `  window ${w}: its global checkpoint is not published, so the queue's workers cannot fetch it; ` +
+        `it is evaluated in this process (validate --publish-checkpoints publishes it)`,
+    );
+  }
   const outcome = await evaluateWindow(model, {
     window: w,
     rules,
@@ -107,6 +131,8 @@ export async function runWindowTurn(
     standing,
     settings: {
       ...TEMPLAR_WINDOW_EVAL,
+      // In this process, on the validator's first lane (a window's peers are measured one after another).
+      ...(ctx.lanes?.[0] ?? { device: ctx.device }),
       eta: rules.eta,
       outerLr: rules.outerLr,
       gatherCount: rules.gather,
@@ -114,13 +140,14 @@ export async function runWindowTurn(
     },
     workDir,
     log: (line) => ctx.log(`    ${line}`),
+    measure,
   });
   const nextHash = outcome.next?.manifest.result ?? null;
 
   // One step per window: its rows, the competition's weights, the standing and the checkpoint chain.
   const weights = windowWeights(outcome.standing, w);
   const ema = { ...ctx.state.ema(), [competition.id]: Object.fromEntries(weights) };
-  const seed = data.manifest.deadlineBlockHash.replace(/^0x/, "");
+  const seed = seedOf(data);
   const manifest = { ...data.manifest, globalHash: global.hash, nextHash, codec: rules.codec };
   const stepId = ctx.state.startStep(span.deadline, competition.id, seed, manifest, turn.now());
   const rows = peerRows(competition, { stepId, outcome, submissions, weights, metagraph: turn.metagraph });
@@ -197,11 +224,19 @@ export async function runWindowTurn(
   };
 }
 
-/** The global checkpoint the next window is judged on: the latest one a window made, or the pinned base. */
+/** The window's seed: its deadline block's hash, hex. */
+function seedOf(data: { manifest: { deadlineBlockHash: string } }): string {
+  return data.manifest.deadlineBlockHash.replace(/^0x/, "");
+}
+
+/**
+ * The global checkpoint the next window is judged on: the latest one a window made, or the pinned
+ * base; with where others can fetch it, when they can (the base, or a published checkpoint).
+ */
 async function globalCheckpoint(
   ctx: ValidatorContext,
   competition: PseudogradCompetition,
-): Promise<{ dir: string; hash: string }> {
+): Promise<{ dir: string; hash: string; ref?: CheckpointRef }> {
   const made = ctx.state.windows.latestCheckpoint(competition.id);
   if (made) {
     try {
@@ -211,7 +246,8 @@ async function globalCheckpoint(
         `window ${made.window}'s checkpoint is gone from ${made.nextDir}; the windows after it cannot be judged without it`,
       );
     }
-    return { dir: made.nextDir!, hash: made.nextHash! };
+    const ref = made.published && { ...made.published, hash: made.nextHash! };
+    return { dir: made.nextDir!, hash: made.nextHash!, ref: ref || undefined };
   }
   const { repo, revision, hash } = competition.pseudograd.base;
   const fetched = await fetchModel(ctx.store, repo, revision, {
@@ -220,7 +256,7 @@ async function globalCheckpoint(
     expect: { hash },
     onProgress: downloadMeter({ emit: ctx.log, prefix: `    base ${repo}: `, intervalMs: 10_000 }),
   });
-  return { dir: fetched.dir, hash };
+  return { dir: fetched.dir, hash, ref: { repo, revision, hash } };
 }
 
 /** Each peer's row in the window's step, and the scores `finishStep` writes on it. */

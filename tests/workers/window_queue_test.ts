@@ -1,0 +1,154 @@
+/**
+ * Pseudo-gradient windows measured by queue workers over a real NATS JetStream server: one
+ * validator measures its windows in its own process, another hands them to two workers (one job
+ * for the global model's losses and one per evaluated peer), which fetch the global checkpoint by
+ * reference, the pinned base for window 0 and the second validator's published checkpoint after.
+ * Both validators make the same checkpoints and the same weights, and every peer's losses are the
+ * in-process ones to the bit (the same float32 graph on one thread each side).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  BUNDLED_SCHEDULES,
+  checkpointRepo,
+  DatasetsServerClient,
+  devKey,
+  type EvalQueue,
+  keyFromUri,
+  loadSchedule,
+  LocalChain,
+  LocalModelStore,
+  openQueue,
+  type PseudogradCompetition,
+  queueWindowMeasurer,
+  runStep,
+  serveJobs,
+  startDatasetsServer,
+  ValidatorState,
+} from "../../src/mod.ts";
+import { pseudogradStartingText, publishBase } from "../../tasks/demo/base.ts";
+import { type WindowMiner, WindowMiners } from "../../tasks/demo/pseudograd_miners.ts";
+import { within } from "../helpers/deadline.ts";
+import { NATS_SERVER, type NatsServer, startNatsServer, WITHOUT_NATS } from "../helpers/nats_server.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { testValidatorContext } from "../helpers/validator_context.ts";
+
+Deno.test({
+  name:
+    `pseudo-gradient windows measured by two queue workers give the in-process checkpoints, weights and losses${WITHOUT_NATS}`,
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const root = await tempDir("sn9-window-queue-");
+    const competition = (await loadSchedule(BUNDLED_SCHEDULES.local))[0].competitions.find((c) =>
+      c.kind === "pseudograd"
+    ) as PseudogradCompetition;
+    const schedule = [{ startBlock: 0, competitions: [{ ...competition, rewardShare: 1 }] }];
+    const chain = LocalChain.open(join(root, "chain.sqlite"), { clock: { kind: "manual" } });
+    const store = new LocalModelStore(join(root, "store"));
+    const datasets = await startDatasetsServer();
+    let server: NatsServer | undefined;
+    const queues: EvalQueue[] = [];
+    const stop = new AbortController();
+    let workers: Promise<unknown> | undefined;
+    try {
+      chain.createSubnet(1, { tempo: 20, weightsRateLimit: 1 });
+      chain.setCommitmentRateLimit(5);
+      const validators = [await devKey("Alice"), await devKey("Bob")];
+      for (const v of validators) {
+        await chain.register(1, v.address, v);
+        chain.addStake(v.address, 1_000_000_000_000n);
+      }
+      await publishBase(competition, store, join(root, "bases"));
+      const miners: WindowMiner[] = [];
+      for (const [i, behaviour] of (["honest", "honest", "generic", "zero", "scaler", "copier"] as const).entries()) {
+        const key = await keyFromUri(`//queued${i}`);
+        miners.push({ name: `queued${i}`, behaviour, key, uid: await chain.register(1, key.address, key) });
+      }
+      const crowd = new WindowMiners({
+        competition,
+        chain,
+        netuid: 1,
+        store,
+        datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
+        cacheDir: join(root, "miners-cache"),
+        workDir: join(root, "miners"),
+        startingText: await pseudogradStartingText(),
+      }, miners);
+
+      server = await startNatsServer();
+      const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 5_000 } });
+      queues.push(coordinator);
+      const workerLines: string[] = [];
+      workers = Promise.all([1, 2].map(async (n) => {
+        const queue = await openQueue({ url: server!.url });
+        queues.push(queue);
+        await serveJobs({
+          queue,
+          lanes: [{ device: "cpu", threads: 1 }],
+          store,
+          cacheDir: join(root, `worker-${n}`, "hub"),
+          name: `w${n}`,
+          log: (l) => workerLines.push(l),
+          signal: stop.signal,
+        });
+      }));
+
+      // Alice measures in her own process; Bob's windows go to the workers, on his published checkpoints.
+      const lines: string[][] = [[], []];
+      const [alice, bob] = validators.map((hotkey, i) =>
+        testValidatorContext(
+          {
+            root: join(root, `validator-${i}`),
+            chain,
+            store,
+            datasetsUrl: datasets.url,
+            schedule,
+            hotkey,
+            state: new ValidatorState(join(root, `validator-${i}`, "state.sqlite")),
+          },
+          (l) => lines[i].push(l),
+          {
+            lanes: [{ device: "cpu", threads: 1 }],
+            publishCheckpoints: i === 0 ? "alice" : "bob",
+            windowWorkers: i === 1 ? queueWindowMeasurer(coordinator) : undefined,
+          },
+        )
+      );
+      let global = await crowd.startingCheckpoint();
+      for (let w = 0; w < 2; w++) {
+        await crowd.submitWindow(w, global);
+        const a = await runStep(alice), b = await within(`window ${w} on the workers`, 240_000, runStep(bob));
+        const [wa, wb] = [alice, bob].map((ctx) => ctx.state.windows.latest(competition.id)!);
+        assert.equal(wb.window, w);
+        assert.equal(wb.nextHash, wa.nextHash, `window ${w}: the same next checkpoint`);
+        assert.deepEqual([...b!.weights], [...a!.weights], `window ${w}: the same weights`);
+        const rows = (ctx: typeof alice, stepId: number) =>
+          ctx.state.evals(stepId).map((e) => [e.uid, e.status, e.loss, e.taskLosses, e.explanation]);
+        assert.deepEqual(rows(bob, wb.stepId), rows(alice, wa.stepId), `window ${w}: every peer's losses, to the bit`);
+        assert.equal(wb.heldOutBefore, wa.heldOutBefore);
+        assert.equal(wb.published?.repo, checkpointRepo("bob", competition.name));
+        global = await crowd.publishedCheckpoint(checkpointRepo("alice", competition.name));
+      }
+      // Bob's windows went to the queue: the global part and each evaluated peer's, by both workers'
+      // consumer, and window 1's global checkpoint came from his published repo.
+      const scored = bob.state.evals(bob.state.windows.latest(competition.id)!.stepId).filter((e) =>
+        e.status === "ok"
+      ).length;
+      assert.ok(
+        lines[1].some((l) => new RegExp(`queued ${scored + 1} parts of window 1 on nats://`).test(l)),
+        lines[1].join("\n"),
+      );
+      assert.ok(!lines[0].some((l) => /queued/.test(l)), "Alice measured in her own process");
+      assert.ok(workerLines.some((l) => /window 1 of competition \d+, the global model: evaluating/.test(l)));
+      assert.ok(workerLines.some((l) => /window 1 of competition \d+, uid \d+: evaluating/.test(l)));
+      assert.ok(lines[1].some((l) => /uid \d+: evaluated by worker w[12] on cpu/.test(l)));
+    } finally {
+      stop.abort();
+      if (workers) await within("the workers to stop", 20_000, workers);
+      for (const q of queues) await q.close();
+      await server?.stop();
+      await datasets.close();
+      await chain.close();
+    }
+  },
+});
