@@ -75,6 +75,7 @@ export const PAGE_HTML = `<!doctype html>
 <li><b>Epsilon: the earlier model's advantage.</b> When two models meet, the one committed at the earlier block has its loss multiplied by (1 − epsilon). Epsilon starts at <span id="eps-start">start</span> when a model is committed and decays to <span id="eps-end">end</span> over <span id="eps-blocks">N</span> blocks. A newcomer must be better by that margin; a copy of the leader, with the leader's exact loss but a later block, never wins.</li>
 <li><b>Not competitive.</b> A model that could not beat an earlier one even once that model's epsilon has decayed to its end value takes no part in the wins (it could only take wins from others).</li>
 <li><b>Adapter competitions.</b> Miners publish PEFT LoRA or DoRA adapters for a pinned base model. The validator scores the base on the same pages in the same step; an adapter takes part only if its loss beats the base's by the base's epsilon (the base counts as committed when the competition began). The <i>vs base</i> column is the base's loss minus the adapter's.</li>
+<li><b>Pseudo-gradient competitions.</b> Miners train one shared model together: each window, each sends a compressed update of the global checkpoint. The validator measures every update by the loss it takes off the miner's own hidden pages (g) and whether it helps on common random pages (b), rates the miners against each other with OpenSkill (μ, σ), and pays ordinal · max(0, B), B a moving average of b. Copies, late, missing and broken files are slashed with their reason; the best miners' updates, each clipped to the median norm, make the next global checkpoint, whose held-out loss the header follows window by window. Epsilon and win rates play no part there.</li>
 <li><b>Win rate.</b> The share of the other competing models a model beats.</li>
 <li><b>Weight.</b> softmax(win rate / 0.01): a win rate 0.25 below the best earns about e<sup>−25</sup> of the best's weight, so in practice only the best win rate is paid. Step weights feed a moving average per competition, and competitions share the subnet's weights by their reward share.</li>
 </ul>
@@ -100,7 +101,9 @@ function chart(id, config) {
   charts[id] = new Chart(document.getElementById(id), config);
   return charts[id];
 }
-const columns = (adapters) => ["uid", "repo", "commit", "block", "loss", ...(adapters ? ["vs base"] : []), "per task", "epsilon", "win rate", "weight", "incentive", "emission τ", "status", "why"];
+// A pseudo-gradient competition is scored by its windows (g, b, B, μ, σ: the why column), not by epsilon and win rates.
+const columns = (kind) => ["uid", "repo", "commit", "block", "loss", ...(kind === "adapter" ? ["vs base"] : []), "per task",
+  ...(kind === "pseudograd" ? [] : ["epsilon", "win rate"]), "weight", "incentive", "emission τ", "status", "why"];
 /** Each series' dash: a line whose losses repeat an earlier-committed model's is dashed, so both show. */
 function copyOf(series, rows) {
   const block = new Map(rows.map((r) => [r.uid, r.commitBlock]));
@@ -109,18 +112,19 @@ function copyOf(series, rows) {
     ((block.get(o.uid) ?? 0) < (block.get(s.uid) ?? 0) || ((block.get(o.uid) ?? 0) === (block.get(s.uid) ?? 0) && o.uid < s.uid))));
 }
 const signed = (x) => x === null || x === undefined ? "—" : (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(4);
-function row(r, best, adapters) {
+function row(r, best, kind) {
   // A model without a loss is explained by its reason; a scored one by the scoring rule that decided its weight.
   // On a wide screen the reason is a line of its own under the row; on a phone, a field of the row's card.
   const why = (r.reason ? esc(r.reason) : esc(r.explanation ?? (r.status === "pending" ? "waiting for its evaluation" : "not in the latest step"))) +
     (r.next ? '<div class="next">next step: ' + esc(r.next) + "</div>" : "");
-  const span = columns(adapters).length - 2; // the visible columns but uid (the why column is hidden here)
+  const span = columns(kind).length - 2; // the visible columns but uid (the why column is hidden here)
   return '<tr class="has-why' + (best ? " best" : "") + '" data-uid="' + r.uid + '">' +
     td("uid", r.uid, "num") + td("repo", esc(r.repo), "wide repo") + td("commit", "<code>" + esc(r.commit.slice(0, 8)) + "</code>") +
     td("block", r.commitBlock, "num") + td("loss", fmt(r.loss), "num") +
-    (adapters ? td("vs base", signed(r.improvement), "num") : "") +
+    (kind === "adapter" ? td("vs base", signed(r.improvement), "num") : "") +
     td("per task", esc(Object.entries(r.taskLosses).map(([k, v]) => k + " " + fmt(v, 3)).join(", ")), "wide") +
-    td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num") + td("weight", fmt(r.weight), "num") +
+    (kind === "pseudograd" ? "" : td("epsilon", fmt(r.epsilon, 5), "num") + td("win rate", fmt(r.winRate, 3), "num")) +
+    td("weight", fmt(r.weight), "num") +
     td("incentive", fmt(r.incentive), "num") + td("emission τ", fmt(r.emission, 6), "num") + td("status", esc(r.status)) + td("why", why, r.reason ? "why reason inline-why" : "why inline-why") +
     '</tr><tr class="why-line"><td></td><td colspan="' + span + '"' + (r.reason ? ' class="reason"' : "") + ">" + why + "</td></tr>";
 }
@@ -164,7 +168,7 @@ async function refresh() {
       section.innerHTML = '<h2></h2><div class="summary"></div><div class="flag" hidden></div><div class="muted base"></div>' +
         // On a phone every competition starts folded to its header; a tap opens its table and charts.
         '<details class="rows"' + (innerWidth < 720 ? "" : " open") + '><summary class="muted"></summary><div class="card scroll"><table class="board" data-competition="' + c.id + '"><thead><tr>' +
-        columns(c.kind === "adapter").map((h) => "<th" + (h === "why" ? ' class="why-col"' : "") + ">" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
+        columns(c.kind).map((h) => "<th" + (h === "why" ? ' class="why-col"' : "") + ">" + h + "</th>").join("") + '</tr></thead><tbody></tbody></table></div>' +
         '<div class="charts"><div class="card"><div class="chart"><canvas id="loss' + c.id + '"></canvas></div></div>' +
         '<div class="card"><div class="chart"><canvas id="bars' + c.id + '"></canvas></div></div></div></details>';
       root.appendChild(section);
@@ -172,16 +176,19 @@ async function refresh() {
     section.querySelector("h2").textContent = "Competition " + c.id + " · " + c.name + " · " + Math.round(c.rewardShare * 100) + "% of rewards" +
       (board.step ? " · step " + board.step.id + " at block " + board.step.block : " · no completed step yet");
     section.querySelector(".summary").innerHTML = summaryHtml(board.summary);
-    section.querySelector("details.rows > summary").textContent = board.rows.length + " model" + (board.rows.length === 1 ? "" : "s") + ": table and charts";
+    const noun = c.kind === "pseudograd" ? "peer" : "model";
+    section.querySelector("details.rows > summary").textContent = board.rows.length + " " + noun + (board.rows.length === 1 ? "" : "s") + ": table and charts";
     const flag = section.querySelector(".flag");
     flag.hidden = !board.summary.failed;
     flag.textContent = board.summary.failed ? "The latest step (" + board.summary.failed.stepId + ", block " + board.summary.failed.block +
       ") failed: " + (board.summary.failed.reason ?? "no reason recorded") + ". The table shows the last completed step." : "";
-    const adapters = c.kind === "adapter";
-    section.querySelector(".base").textContent = !adapters ? "" : "PEFT adapters (max rank " + c.adapter.maxRank + ", " +
+    const adapters = c.kind === "adapter", p = c.pseudograd;
+    section.querySelector(".base").textContent = p ? "One model trained together from " + p.base.repo + "@" + p.base.revision.slice(0, 8) +
+      ": windows of " + p.windowBlocks + " blocks from block " + p.startBlock + ", each update committed within " + p.putBlocks + " blocks after its window; " +
+      p.codec.topk + " values kept per " + p.codec.chunk + "-wide chunk, in " + p.codec.bins + " levels" : !adapters ? "" : "PEFT adapters (max rank " + c.adapter.maxRank + ", " +
       c.adapter.targetModules.join(", ") + (c.adapter.dora ? ", DoRA allowed" : "") + ") on the base " + c.adapter.base.repo + "@" +
       c.adapter.base.revision.slice(0, 8) + (board.base ? "; its loss on the latest step's pages: " + fmt(board.base.loss) : "");
-    section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0, adapters)).join("");
+    section.querySelector("tbody").innerHTML = board.rows.map((r, i) => row(r, i === 0 && r.weight > 0, c.kind)).join("");
     const copies = copyOf(board.series, board.rows);
     const blocks = board.series.flatMap((s) => s.points.map((p) => p.block));
     const [lo, hi] = [Math.min(...blocks), Math.max(...blocks)];
@@ -200,8 +207,11 @@ async function refresh() {
     const scored = board.rows.filter((r) => r.winRate !== null);
     chart("bars" + c.id, {
       type: "bar",
-      data: { labels: scored.map((r) => r.repo), datasets: [{ label: "win rate", data: scored.map((r) => r.winRate) }, { label: "weight", data: scored.map((r) => r.weight) }] },
-      options: { scales: { y: { min: 0, max: 1 } }, plugins: { title: { display: true, text: "Win rate and weight, latest step" } } },
+      data: { labels: scored.map((r) => r.repo), datasets: [
+        ...(c.kind === "pseudograd" ? [] : [{ label: "win rate", data: scored.map((r) => r.winRate) }]),
+        { label: "weight", data: scored.map((r) => r.weight) },
+      ] },
+      options: { scales: { y: { min: 0, max: 1 } }, plugins: { title: { display: true, text: c.kind === "pseudograd" ? "Weight, latest window" : "Win rate and weight, latest step" } } },
     });
   }
   const { ignored } = await (await fetch("/api/ignored")).json();
@@ -218,12 +228,25 @@ async function refresh() {
       "</tbody></table>";
   const { manifests } = await (await fetch("/api/manifests?limit=1")).json();
   const m = manifests[0];
-  document.getElementById("manifest").innerHTML = m
-    ? "step " + m.stepId + " · competition " + m.competitionId + " · block " + m.block + "<br>seed <code>" + esc(m.manifest.seed) + "</code><br>" +
-      m.manifest.tasks.map((t) => esc(t.taskId) + ": " + esc(t.hfDataset) + " pages " + t.pages.map((p) => esc(p.config) + "@" + p.offset).join(", ") + " · " + t.documents + " documents, " + t.tokens + " tokens, stream <code>" + esc(t.streamSha256.slice(0, 16)) + "…</code>").join("<br>")
-    : "no step yet";
+  document.getElementById("manifest").innerHTML = !m ? "no step yet"
+    : "step " + m.stepId + " · competition " + m.competitionId + " · block " + m.block + "<br>" +
+      (Array.isArray(m.manifest.tasks) ? modelManifest(m.manifest) : windowManifest(m.manifest));
   document.getElementById("status").textContent = "block " + block + " · updated " + new Date().toLocaleTimeString() + " · refreshes every 5 s";
   document.body.dataset.ready = "true";
+}
+/** A model step's pages and streams. */
+function modelManifest(m) {
+  return "seed <code>" + esc(m.seed) + "</code><br>" +
+    m.tasks.map((t) => esc(t.taskId) + ": " + esc(t.hfDataset) + " pages " + t.pages.map((p) => esc(p.config) + "@" + p.offset).join(", ") + " · " + t.documents + " documents, " + t.tokens + " tokens, stream <code>" + esc(t.streamSha256.slice(0, 16)) + "…</code>").join("<br>");
+}
+/** A pseudo-gradient window's blocks, seeds, checkpoints and how many sequences of each kind. */
+function windowManifest(m) {
+  const own = Object.entries(m.ownSequences ?? {});
+  return "window " + esc(m.window) + " · blocks " + esc(m.startBlock) + "–" + esc(m.deadlineBlock) + " (deadline)<br>" +
+    "seeds: start block <code>" + esc(String(m.startBlockHash).slice(0, 18)) + "…</code>, deadline block <code>" + esc(String(m.deadlineBlockHash).slice(0, 18)) + "…</code><br>" +
+    "global <code>" + esc(m.globalHash) + "</code> → next <code>" + esc(m.nextHash ?? "none (nothing gathered)") + "</code><br>" +
+    own.length + " peers' own sequences (" + own.map(([uid, n]) => "uid " + esc(uid) + ": " + esc(n)).join(", ") + ") · " +
+    esc(m.randomSequences) + " random · " + esc(m.heldOutSequences) + " held-out";
 }
 refresh().catch((e) => (document.getElementById("status").textContent = "error: " + e.message));
 setInterval(() => refresh().catch((e) => (document.getElementById("status").textContent = "error: " + e.message)), 5000);

@@ -212,6 +212,34 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
       "−0.1800",
     ]]);
     assert.match(adapters[2][2]!, /^no better than the base \(loss 3\.5200, worse by 0\.1800\): no weight$/);
+
+    // The pseudo-gradient competition: scored by its windows, so no epsilon or win-rate columns; its
+    // training run above the table; the global model's held-out loss by window; the window's manifest.
+    const heads = await page.$$eval('table[data-competition="4"] thead th', (ths) => ths.map((th) => th.textContent));
+    assert.deepEqual(heads.filter((h) => h === "epsilon" || h === "win rate"), [], JSON.stringify(heads));
+    assert.match(
+      await page.textContent("#c4 .base") ?? "",
+      /^One model trained together from sn9\/tiny-pseudograd-base@\w{8}: windows of 20 blocks from block 300, each update committed within 5 blocks after its window; 4 values kept per 64-wide chunk, in 16 levels$/,
+    );
+    assert.match(
+      await page.textContent("#c4 .summary") ?? "",
+      /^uid 12 pat\/pseudograd leads the last window with weight 0\.7000 · the global model's held-out loss by window: start 3\.9000 → w0 3\.7100 → w1 3\.5500$/,
+    );
+    const peers = await page.$$eval(
+      'table[data-competition="4"] tbody tr[data-uid]',
+      (trs) => trs.map((tr) => [tr.getAttribute("data-uid"), tr.querySelector('td[data-label="why"]')?.textContent]),
+    );
+    assert.match(peers.find(([uid]) => uid === "12")![1]!, /^g 7\.084e-3, b \+1, B 0\.1262, μ 29\.084/);
+    assert.equal(peers.find(([uid]) => uid === "14")![1], "copy: 100.0% of its positions are uid 12's (mega)");
+    assert.match(
+      await page.textContent("#manifest") ?? "",
+      /^step \d+ · competition 4 · block 4525window 1 · blocks 4500–4525 \(deadline\)seeds: start block 0x1a1a.*global G1g+= → next G2g+=3 peers' own sequences \(uid 12: 6, uid 13: 6, uid 14: 6\) · 8 random · 32 held-out$/,
+    );
+    assert.match(
+      await page.textContent("#status") ?? "",
+      /^block \d+ · updated /,
+      "the page rendered without an error",
+    );
     await shot("leaderboard-desktop.png");
   });
 });

@@ -2,9 +2,11 @@
  * A validator state written directly, without running the demo: eight weeks of steps for two
  * competitions with a leader, a newcomer who overtakes it, a copy of the leader committed later,
  * a spoiler, models rejected with hostile reasons, commitments that are malformed or for a
- * competition not in force (one carrying markup and terminal escapes), a failed turn, and an adapter
- * competition's step (its base's loss, an adapter that beats it, one that matches it, one worse). Scores
- * and explanations come from the scoring rules themselves; the page test checks what is shown.
+ * competition not in force (one carrying markup and terminal escapes), a failed turn, an adapter
+ * competition's step (its base's loss, an adapter that beats it, one that matches it, one worse), and
+ * the latest step: two windows of a pseudo-gradient competition (peers scored and slashed, the global
+ * model's held-out loss falling). Model competitions' scores and explanations come from the scoring
+ * rules themselves; the page test checks what is shown.
  */
 import { join } from "node:path";
 import { explainOutcomes, scoreCompetition, type StepBaseline, ValidatorState } from "../../src/mod.ts";
@@ -203,6 +205,91 @@ export async function writeSyntheticState(): Promise<string> {
         computeMs: 9000,
       },
     });
+    // Two windows of the pseudo-gradient competition, the latest steps: rows as the window turn writes them.
+    const held = [3.9, 3.71, 3.55];
+    for (const w of [0, 1]) {
+      const block = 4505 + 20 * w;
+      const manifest = {
+        window: w,
+        startBlock: block - 25,
+        deadlineBlock: block,
+        startBlockHash: `0x${"1a".repeat(32)}`,
+        deadlineBlockHash: `0x${"2b".repeat(32)}`,
+        ownSequences: { 12: 6, 13: 6, 14: 6 },
+        randomSequences: 8,
+        heldOutSequences: 32,
+        globalHash: `G${w}${"g".repeat(41)}=`,
+        nextHash: `G${w + 1}${"g".repeat(41)}=`,
+        codec: { chunk: 64, topk: 4, bins: 16, range: 6 },
+      };
+      const stepId = state.startStep(block, 4, "2b".repeat(32), manifest, 1_700_003_000_000 + w * 60_000);
+      const peers = [
+        {
+          uid: 12,
+          repo: "pat/pseudograd",
+          own: [3.41, 3.38],
+          weight: 0.7,
+          why: "g 7.084e-3, b +1, B 0.1262, μ 29.084, σ 8.020, ordinal 5.025, final 0.6342, clip 0.9132: weight 0.7000",
+        },
+        {
+          uid: 13,
+          repo: "gus/pseudograd",
+          own: [3.16, 3.2],
+          weight: 0.3,
+          why:
+            "g -1.365e-2, b −1, B -0.0312, μ 13.043, σ 7.800, ordinal -10.358, final 0.0000, clip 0.9736: weight 0.3000",
+        },
+        {
+          uid: 14,
+          repo: "cory/pseudograd",
+          own: null,
+          weight: 0,
+          reason: "copy: 100.0% of its positions are uid 12's (mega)",
+        },
+      ];
+      for (const p of peers) {
+        state.recordEval({
+          stepId,
+          hotkey: hotkey(p.uid),
+          uid: p.uid,
+          competitionId: 4,
+          repo: p.repo,
+          revision: revision(p.uid),
+          commitBlock: block - 3,
+          loss: p.own?.[1] ?? null,
+          taskLosses: p.own ? { own_before: p.own[0], own_after: p.own[1], random_after: 3.19 } : {},
+          status: p.own ? "ok" : "rejected",
+          reason: p.reason ?? null,
+          loadMs: null,
+          computeMs: null,
+        });
+      }
+      state.finishStep(
+        stepId,
+        peers.map((p) => ({
+          hotkey: hotkey(p.uid),
+          winRate: 0,
+          wins: 0,
+          epsilon: 0,
+          weight: p.weight,
+          excluded: p.own ? null : "copy",
+          explanation: p.why ?? "",
+        })),
+        {},
+        1_700_003_000_000 + w * 60_000 + 5_000,
+        () =>
+          state.windows.record({
+            competitionId: 4,
+            window: w,
+            stepId,
+            globalHash: manifest.globalHash,
+            nextDir: null,
+            nextHash: manifest.nextHash,
+            heldOutBefore: held[w],
+            heldOutAfter: held[w + 1],
+          }, new Map()),
+      );
+    }
     // The last epoch, as the validator read it: uid 2 (the winner of competition 1) and uid 9 (the
     // adapter that helps) paid; uid 1 re-registered under another hotkey, so its row shows nothing.
     state.recordOnChain({
