@@ -17,6 +17,7 @@ import {
   evaluateLosses,
   type LossSession,
   type ReplacingSession,
+  type SessionOptions,
   type SparseValues,
 } from "../../eval/mod.ts";
 import { readParameters } from "./global_model.ts";
@@ -48,18 +49,25 @@ export interface PeerMeasurement {
   clip: number;
 }
 
+/** Float32 sessions on the settings' device, long enough for every sequence given. */
+function float32Options(s: MeasureSettings, sequences: number[][]): SessionOptions {
+  const { device, deviceId, threads } = s;
+  return {
+    maxSequenceLength: Math.max(...sequences.map((x) => x.length)),
+    compute: "float32",
+    device,
+    deviceId,
+    threads,
+  };
+}
+
 /** A loss session of `model` in float32, long enough for every sequence given. */
 export function openFloat32Session(
   model: CheckedModel,
   s: MeasureSettings,
   sequences: number[][],
 ): Promise<LossSession> {
-  return createLossSession(model, {
-    maxSequenceLength: Math.max(...sequences.map((x) => x.length)),
-    compute: "float32",
-    device: s.device,
-    threads: s.threads,
-  });
+  return createLossSession(model, float32Options(s, sequences));
 }
 
 /** The mean per-sequence loss of `sequences`. */
@@ -140,11 +148,7 @@ export function openReplacingSession(
   sequences: number[][],
 ): Promise<ReplacingSession> {
   return createReplacingSession(base, {
-    maxSequenceLength: Math.max(...sequences.map((x) => x.length)),
-    compute: "float32",
-    device: s.device,
-    deviceId: s.deviceId,
-    threads: s.threads,
+    ...float32Options(s, sequences),
     replaced: layout.parameters.map((p) => p.name),
   });
 }

@@ -46,6 +46,11 @@ export async function benchPseudograd(name: string, peers: number, o: Pseudograd
   );
   const tokens = sequences.length * o.seq;
   const seconds = (t0: number) => (performance.now() - t0) / 1000;
+  const timed = async <T>(f: () => T | Promise<T>): Promise<[T, number]> => {
+    const t0 = performance.now();
+    const value = await f();
+    return [value, seconds(t0)];
+  };
   const options = { maxSequenceLength: o.seq, compute: "float32" as const, threads: o.threads };
 
   let t = performance.now();
@@ -89,19 +94,13 @@ export async function benchPseudograd(name: string, peers: number, o: Pseudograd
   const root = await Deno.makeTempDir({ dir: o.cache, prefix: "pseudograd-" });
   try {
     for (let i = 0; i < peers; i++) {
-      t = performance.now();
-      const submission = readSubmission(bytes, layout);
-      const read = seconds(t);
-      t = performance.now();
+      const [submission, read] = await timed(() => readSubmission(bytes, layout));
       const out = join(root, `peer-${i}`);
-      await writePeerModel(base, { layout, submission, scale: 0.2, outDir: out });
-      const write = seconds(t);
-      t = performance.now();
-      const peer = await createLossSession(await checkModel(out, { scanWeights: false }), options);
-      const load = seconds(t);
-      t = performance.now();
-      await evaluateLosses(peer, sequences, { batchSize: o.batch });
-      const evaluate = seconds(t);
+      const [, write] = await timed(() => writePeerModel(base, { layout, submission, scale: 0.2, outDir: out }));
+      const [peer, load] = await timed(async () =>
+        createLossSession(await checkModel(out, { scanWeights: false }), options)
+      );
+      const [, evaluate] = await timed(() => evaluateLosses(peer, sequences, { batchSize: o.batch }));
       await peer.release();
       await Deno.remove(out, { recursive: true });
       rows.push(line("copy", i, { read, "write θ'": write, load }, evaluate));
@@ -126,15 +125,11 @@ export async function benchPseudograd(name: string, peers: number, o: Pseudograd
   );
   try {
     for (let i = 0; i < peers; i++) {
-      t = performance.now();
-      const submission = readSubmission(bytes, layout);
-      const read = seconds(t);
-      t = performance.now();
-      replacing.replace(peerReplacements(theta, { layout, submission, scale: 0.2 }));
-      const slots = seconds(t);
-      t = performance.now();
-      await evaluateLosses(replacing, sequences, { batchSize: o.batch });
-      const evaluate = seconds(t);
+      const [submission, read] = await timed(() => readSubmission(bytes, layout));
+      const [, slots] = await timed(() =>
+        replacing.replace(peerReplacements(theta, { layout, submission, scale: 0.2 }))
+      );
+      const [, evaluate] = await timed(() => evaluateLosses(replacing, sequences, { batchSize: o.batch }));
       rows.push(line("graph", i, { read, "θ' slots": slots }, evaluate));
     }
   } finally {

@@ -12,7 +12,7 @@ import {
   type ModelStore,
   type Schedule,
   type ValidatorContext,
-  type ValidatorState,
+  ValidatorState,
 } from "../../src/mod.ts";
 
 /** What every step test gives its validator. */
@@ -48,4 +48,18 @@ export function testValidatorContext(
     log,
     ...overrides,
   };
+}
+
+/** One context per hotkey over the same chain, store and pages, each with its state under `root/validator-i`. */
+export function testValidatorContexts(
+  v: Omit<TestValidator, "hotkey" | "state">,
+  hotkeys: readonly KeyringPair[],
+  log: (i: number) => (line: string) => void,
+  overrides: (i: number) => Partial<ValidatorContext> = () => ({}),
+): ValidatorContext[] {
+  return hotkeys.map((hotkey, i) => {
+    const root = join(v.root, `validator-${i}`);
+    const state = new ValidatorState(join(root, "state.sqlite"));
+    return testValidatorContext({ ...v, root, hotkey, state }, log(i), overrides(i));
+  });
 }

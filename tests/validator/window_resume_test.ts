@@ -8,9 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   BUNDLED_SCHEDULES,
-  DatasetsServerClient,
   devKey,
-  keyFromUri,
   loadSchedule,
   LocalChain,
   LocalModelStore,
@@ -18,10 +16,10 @@ import {
   startDatasetsServer,
   ValidatorState,
 } from "../../src/mod.ts";
-import { pseudogradStartingText, publishBase } from "../../tasks/demo/base.ts";
-import { type WindowMiner, WindowMiners } from "../../tasks/demo/pseudograd_miners.ts";
+import { publishBase } from "../../tasks/demo/base.ts";
 import { runScript } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { windowCrowd } from "../helpers/window_crowd.ts";
 
 Deno.test("validator: kill -9 mid-window, restart, the window is evaluated whole and to the same checkpoint", async () => {
   const dir = await tempDir("sn9-window-resume-");
@@ -46,21 +44,15 @@ Deno.test("validator: kill -9 mid-window, restart, the window is evaluated whole
     chain.addStake(validator.address, 1_000_000_000_000n);
     const store = new LocalModelStore(storeDir);
     await publishBase(competition, store, join(dir, "bases"));
-    const miners: WindowMiner[] = [];
-    for (const [i, behaviour] of (["honest", "honest", "zero", "copier"] as const).entries()) {
-      const key = await keyFromUri(`//window${i}`);
-      miners.push({ name: `window${i}`, behaviour, key, uid: await chain.register(1, key.address, key) });
-    }
-    const crowd = new WindowMiners({
+    const { crowd } = await windowCrowd({
       competition,
       chain,
-      netuid: 1,
       store,
-      datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
-      cacheDir: join(dir, "miners-cache"),
-      workDir: join(dir, "miners"),
-      startingText: await pseudogradStartingText(),
-    }, miners);
+      datasetsUrl: datasets.url,
+      dir,
+      behaviours: ["honest", "honest", "zero", "copier"],
+      prefix: "window",
+    });
     await crowd.submitWindow(0, await crowd.startingCheckpoint());
   } finally {
     await datasets.close();

@@ -15,11 +15,9 @@ import { join } from "node:path";
 import { bigramParameters, fitText, QUALITY_CONFIG, textPages, writeModelFiles } from "../../fixtures/mod.ts";
 import {
   checkpointRepo,
-  DatasetsServerClient,
   devKey,
   hashModelDir,
   HttpError,
-  keyFromUri,
   LocalChain,
   LocalModelStore,
   type ModelStore,
@@ -28,12 +26,11 @@ import {
   runStep,
   startDatasetsServer,
   validateSchedule,
-  ValidatorState,
 } from "../../src/mod.ts";
-import { type WindowMiner, WindowMiners } from "../../tasks/demo/pseudograd_miners.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { tinyCompetition, tinyPseudogradRules } from "../helpers/competitions.ts";
-import { testValidatorContext } from "../helpers/validator_context.ts";
+import { testValidatorContexts } from "../helpers/validator_context.ts";
+import { windowCrowd } from "../helpers/window_crowd.ts";
 
 /** Five windows run in tests/pseudograd/windows_test.ts on the library alone; three here, through chain, store and pages. */
 const WINDOWS = 3;
@@ -70,45 +67,27 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
       await chain.register(1, v.address, v);
       chain.addStake(v.address, 1_000_000_000_000n);
     }
-    const behaviours = ["honest", "honest", "honest", "generic", "scaler", "zero", "copier", "broken", "late"] as const;
-    const miners: WindowMiner[] = [];
-    for (const [i, behaviour] of behaviours.entries()) {
-      const name = `${behaviour}${i}`;
-      const key = await keyFromUri(`//${name}`);
-      const uid = await chain.register(1, key.address, key);
-      miners.push({ name, behaviour, key, uid });
-    }
+    const { crowd, miners } = await windowCrowd({
+      competition: c,
+      chain,
+      store,
+      datasetsUrl: datasets.url,
+      dir: root,
+      behaviours: ["honest", "honest", "honest", "generic", "scaler", "zero", "copier", "broken", "late"],
+      prefix: "",
+      startingText,
+    });
     chain.advance(21); // one epoch: the staked validators get their permits
     const uidOf = (b: string) => miners.find((m) => m.behaviour === b)!.uid;
     const honest = miners.filter((m) => m.behaviour === "honest").map((m) => m.uid);
-    const world = {
-      competition: c,
-      chain,
-      netuid: 1,
-      store,
-      datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
-      cacheDir: join(root, "miners-cache"),
-      workDir: join(root, "miners"),
-      startingText,
-    };
-    const crowd = new WindowMiners(world, miners);
 
     // The first validator publishes its checkpoints; the miners pull each window's from the store.
     const logs: string[] = [];
-    const contexts = validators.map((hotkey, i) =>
-      testValidatorContext(
-        {
-          root: join(root, `validator-${i}`),
-          chain,
-          store,
-          datasetsUrl: datasets.url,
-          schedule,
-          hotkey,
-          state: new ValidatorState(join(root, `validator-${i}`, "state.sqlite")),
-        },
-        i === 0 ? (line) => logs.push(line) : () => {},
-        { setWeights: i === 0, publishCheckpoints: i === 0 ? "alice" : undefined },
-      )
+    const contexts = testValidatorContexts(
+      { root, chain, store, datasetsUrl: datasets.url, schedule },
+      validators,
+      (i) => i === 0 ? (line) => logs.push(line) : () => {},
+      (i) => ({ setWeights: i === 0, publishCheckpoints: i === 0 ? "alice" : undefined }),
     );
     const published = checkpointRepo("alice", c.name);
 

@@ -11,10 +11,8 @@ import { join } from "node:path";
 import {
   BUNDLED_SCHEDULES,
   checkpointRepo,
-  DatasetsServerClient,
   devKey,
   type EvalQueue,
-  keyFromUri,
   loadSchedule,
   LocalChain,
   LocalModelStore,
@@ -24,14 +22,13 @@ import {
   runStep,
   serveJobs,
   startDatasetsServer,
-  ValidatorState,
 } from "../../src/mod.ts";
-import { pseudogradStartingText, publishBase } from "../../tasks/demo/base.ts";
-import { type WindowMiner, WindowMiners } from "../../tasks/demo/pseudograd_miners.ts";
+import { publishBase } from "../../tasks/demo/base.ts";
 import { within } from "../helpers/deadline.ts";
 import { NATS_SERVER, type NatsServer, startNatsServer, WITHOUT_NATS } from "../helpers/nats_server.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { testValidatorContext } from "../helpers/validator_context.ts";
+import { testValidatorContexts } from "../helpers/validator_context.ts";
+import { windowCrowd } from "../helpers/window_crowd.ts";
 
 Deno.test({
   name:
@@ -59,21 +56,15 @@ Deno.test({
         chain.addStake(v.address, 1_000_000_000_000n);
       }
       await publishBase(competition, store, join(root, "bases"));
-      const miners: WindowMiner[] = [];
-      for (const [i, behaviour] of (["honest", "honest", "generic", "zero", "scaler", "copier"] as const).entries()) {
-        const key = await keyFromUri(`//queued${i}`);
-        miners.push({ name: `queued${i}`, behaviour, key, uid: await chain.register(1, key.address, key) });
-      }
-      const crowd = new WindowMiners({
+      const { crowd } = await windowCrowd({
         competition,
         chain,
-        netuid: 1,
         store,
-        datasets: new DatasetsServerClient({ baseUrl: datasets.url, token: "" }),
-        cacheDir: join(root, "miners-cache"),
-        workDir: join(root, "miners"),
-        startingText: await pseudogradStartingText(),
-      }, miners);
+        datasetsUrl: datasets.url,
+        dir: root,
+        behaviours: ["honest", "honest", "generic", "zero", "scaler", "copier"],
+        prefix: "queued",
+      });
 
       server = await startNatsServer();
       const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 5_000 } });
@@ -95,24 +86,15 @@ Deno.test({
 
       // Alice measures in her own process; Bob's windows go to the workers, on his published checkpoints.
       const lines: string[][] = [[], []];
-      const [alice, bob] = validators.map((hotkey, i) =>
-        testValidatorContext(
-          {
-            root: join(root, `validator-${i}`),
-            chain,
-            store,
-            datasetsUrl: datasets.url,
-            schedule,
-            hotkey,
-            state: new ValidatorState(join(root, `validator-${i}`, "state.sqlite")),
-          },
-          (l) => lines[i].push(l),
-          {
-            lanes: [{ device: "cpu", threads: 1 }],
-            publishCheckpoints: i === 0 ? "alice" : "bob",
-            windowWorkers: i === 1 ? queueWindowMeasurer(coordinator) : undefined,
-          },
-        )
+      const [alice, bob] = testValidatorContexts(
+        { root, chain, store, datasetsUrl: datasets.url, schedule },
+        validators,
+        (i) => (l) => lines[i].push(l),
+        (i) => ({
+          lanes: [{ device: "cpu", threads: 1 }],
+          publishCheckpoints: i === 0 ? "alice" : "bob",
+          windowWorkers: i === 1 ? queueWindowMeasurer(coordinator) : undefined,
+        }),
       );
       let global = await crowd.startingCheckpoint();
       for (let w = 0; w < 2; w++) {
