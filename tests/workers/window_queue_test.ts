@@ -13,9 +13,11 @@ import {
   checkpointRepo,
   devKey,
   type EvalQueue,
+  HttpError,
   loadSchedule,
   LocalChain,
   LocalModelStore,
+  type ModelStore,
   openQueue,
   type PseudogradCompetition,
   queueWindowMeasurer,
@@ -70,13 +72,24 @@ Deno.test({
       const coordinator = await openQueue({ url: server.url, timing: { ackWaitMs: 5_000 } });
       queues.push(coordinator);
       const workerLines: string[] = [];
+      // The workers' store, which the test can take down: a part a worker cannot fetch for fails its window's turn.
+      let down = false;
+      const workerStore: ModelStore = {
+        name: store.name,
+        revision: (repo, revision) =>
+          down ? Promise.reject(new HttpError(503, "store down", { transient: true })) : store.revision(repo, revision),
+        readRange: (file, start, end) => store.readRange(file, start, end),
+        download: (request) => store.download(request),
+        upload: (request) => store.upload(request),
+        setVisibility: (repo, isPrivate) => store.setVisibility(repo, isPrivate),
+      };
       workers = Promise.all([1, 2].map(async (n) => {
         const queue = await openQueue({ url: server!.url });
         queues.push(queue);
         await serveJobs({
           queue,
           lanes: [{ device: "cpu", threads: 1 }],
-          store,
+          store: workerStore,
           cacheDir: join(root, `worker-${n}`, "hub"),
           name: `w${n}`,
           log: (l) => workerLines.push(l),
@@ -99,7 +112,19 @@ Deno.test({
       let global = await crowd.startingCheckpoint();
       for (let w = 0; w < 2; w++) {
         await crowd.submitWindow(w, global);
-        const a = await runStep(alice), b = await within(`window ${w} on the workers`, 240_000, runStep(bob));
+        const a = await runStep(alice);
+        if (w === 1) {
+          // The workers' store is away: the turn fails whole and writes nothing; the next one measures
+          // every part again rather than take the failed parts' results from the stream.
+          down = true;
+          await assert.rejects(
+            within("the failing turn", 240_000, runStep(bob)),
+            /window 1: the workers could not measure .*store down/,
+          );
+          assert.equal(bob.state.windows.latest(competition.id)!.window, 0);
+          down = false;
+        }
+        const b = await within(`window ${w} on the workers`, 240_000, runStep(bob));
         const [wa, wb] = [alice, bob].map((ctx) => ctx.state.windows.latest(competition.id)!);
         assert.equal(wb.window, w);
         assert.equal(wb.nextHash, wa.nextHash, `window ${w}: the same next checkpoint`);

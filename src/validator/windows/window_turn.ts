@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { checkModel } from "../../../eval/mod.ts";
 import type { Metagraph } from "../../chain/mod.ts";
 import type { PseudogradCompetition } from "../../competitions/mod.ts";
+import { toHex } from "../../data/mod.ts";
 import { downloadMeter, fetchModel } from "../../hub/mod.ts";
 import {
   evaluateWindow,
@@ -98,14 +99,17 @@ export async function runWindowTurn(
   const workDir = join(ctx.cacheDir, "pseudograd", `competition-${competition.id}`, `window-${w}`);
   await Deno.remove(workDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(workDir, { recursive: true });
-  // On the queue's workers when there are some and they can fetch the global checkpoint.
+  // On the queue's workers when there are some and they can fetch the global checkpoint. Each turn's
+  // jobs are its own (the key ends in a nonce): a part that failed in an earlier turn, a store's
+  // outage, must be measured again, not answered from the results stream.
   let measure;
   if (ctx.windowWorkers && global.ref) {
     const workers = ctx.windowWorkers, ref = global.ref;
     const where = new Map(submissions.map((s) => [s.uid, { repo: s.repo, revision: s.revision, sha256: s.sha256 }]));
+    const nonce = toHex(crypto.getRandomValues(new Uint8Array(4)));
     measure = (inputs: MeasureInputs) =>
       workers.measure({
-        stepKey: `${ctx.hotkey.address.slice(0, 12)}-c${competition.id}-w${w}-${seedOf(data).slice(0, 16)}`,
+        stepKey: `${ctx.hotkey.address.slice(0, 12)}-c${competition.id}-w${w}-${seedOf(data).slice(0, 16)}-${nonce}`,
         competitionId: competition.id,
         window: w,
         global: ref,
