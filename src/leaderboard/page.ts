@@ -193,7 +193,16 @@ async function refresh() {
     const blocks = board.series.flatMap((s) => s.points.map((p) => p.block));
     const [lo, hi] = [Math.min(...blocks), Math.max(...blocks)];
     const range = !blocks.length ? "no evaluations since block " + board.seriesSince : lo === hi ? "block " + lo : "blocks " + lo + "–" + hi;
-    chart("loss" + c.id, {
+    // A pseudo-gradient competition trains one model: its curve is the global model's held-out loss by
+    // window (each peer's own loss is on its own pages, so the peers' lines would not compare).
+    if (c.kind === "pseudograd") {
+      const held = board.summary.heldOut ?? [];
+      chart("loss" + c.id, {
+        type: "line",
+        data: { datasets: [{ label: "global model, held-out pages", data: held.map((h) => ({ x: h.window + 1, y: h.loss })), tension: 0.2 }] },
+        options: { parsing: true, scales: { x: { type: "linear", ticks: { stepSize: 1 }, title: { display: true, text: "windows applied" } }, y: { title: { display: true, text: "held-out loss" } } }, plugins: { title: { display: true, text: held.length ? "The global model's held-out loss, window by window" : "no window evaluated yet" }, legend: { labels: { boxWidth: 12 } } } },
+      });
+    } else chart("loss" + c.id, {
       type: "line",
       data: { datasets: board.series.map((s, i) => ({
         label: s.repo + " (uid " + s.uid + ")" + (copies[i] ? " = uid " + copies[i].uid : ""),

@@ -235,6 +235,16 @@ Deno.test("leaderboard at desktop width: order, explanations, repo legends, char
       await page.textContent("#manifest") ?? "",
       /^step \d+ · competition 4 · block 4525window 1 · blocks 4500–4525 \(deadline\)seeds: start block 0x1a1a.*global G1g+= → next G2g+=3 peers' own sequences \(uid 12: 6, uid 13: 6, uid 14: 6\) · 8 random · 32 held-out$/,
     );
+    // Its chart is the one model's held-out loss by window, not the peers' own losses on their own pages.
+    const held = await page.evaluate(() => {
+      // deno-lint-ignore no-explicit-any
+      const c = (globalThis as any).Chart.getChart("loss4");
+      return { title: c.options.plugins.title.text, points: c.data.datasets.map((d: { data: unknown[] }) => d.data) };
+    });
+    assert.deepEqual(held, {
+      title: "The global model's held-out loss, window by window",
+      points: [[{ x: 0, y: 3.9 }, { x: 1, y: 3.71 }, { x: 2, y: 3.55 }]],
+    });
     assert.match(
       await page.textContent("#status") ?? "",
       /^block \d+ · updated /,
