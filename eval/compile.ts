@@ -82,8 +82,9 @@ export function compileModel(
   };
   const w = (name: string, rows?: [number, number]) => {
     const ref = param(name);
-    if (!rows || !replaced.has(ref.name)) return weight(rows ? rowBlock(ref, rows) : ref);
-    rowBlock(ref, rows); // the same range check
+    if (!rows) return weight(ref);
+    const block = rowBlock(ref, rows);
+    if (!replaced.has(ref.name)) return weight(block);
     return g.op("Slice", [weight(ref), g.i64([rows[0]]), g.i64([rows[0] + rows[1]]), g.i64([0])]);
   };
   const body = model.arch.buildHidden({ g, w, ids: INPUT_IDS, lora: adapter && loraSource(g, adapter) }, model.spec);

@@ -92,7 +92,8 @@ export async function createReplacingSession(model: CheckedModel, options: Sessi
       const { at, values: v } = values.get(name) ?? { at: new Uint32Array(0), values: new Float32Array(0) };
       if (at.length !== v.length) throw new RangeError(`"${name}": ${at.length} positions, ${v.length} values`);
       const inputs = sparseInputNames(name);
-      feeds[inputs.at] = new ort.Tensor("int64", BigInt64Array.from(at, BigInt), [at.length]);
+      // Below 2³¹ (replacedWeight refuses larger parameters), so the same bits read as int32.
+      feeds[inputs.at] = new ort.Tensor("int32", new Int32Array(at.buffer, at.byteOffset, at.length), [at.length]);
       feeds[inputs.values] = new ort.Tensor("float32", v, [v.length]);
     }
   };

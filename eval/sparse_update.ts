@@ -19,8 +19,16 @@ export function sparseInputNames(parameter: string): { at: string; values: strin
   return { at: `${parameter}::at`, values: `${parameter}::values` };
 }
 
-/** Adds the replacement of `ref`'s positions to the graph; `weight` is its float32 value in the graph. */
+/**
+ * Adds the replacement of `ref`'s positions to the graph; `weight` is its float32 value in the graph.
+ * Positions are int32 (ScatterElements takes int32 or int64 indices), so they are fed as they are
+ * kept, without a conversion per position; a parameter of 2³¹ elements or more cannot be replaced.
+ */
 export function replacedWeight(g: GraphBuilder, ref: WeightRef, weight: string): string {
+  const elements = ref.shape.reduce((a, b) => a * b, 1);
+  if (elements > 2 ** 31 - 1) {
+    throw new RangeError(`"${ref.name}" has ${elements} elements, too many to replace by int32 position`);
+  }
   const names = sparseInputNames(ref.name);
   const flat = g.op("Reshape", [weight, g.i64([-1])]);
   const replaced = g.op("ScatterElements", [flat, names.at, names.values], { axis: 0 });
@@ -32,7 +40,7 @@ export function sparseInputs(parameters: Iterable<string>): ValueInfo[] {
   return [...parameters].flatMap((name, i) => {
     const n = sparseInputNames(name);
     return [
-      { name: n.at, dataType: DataType.INT64, shape: [`n${i}`] },
+      { name: n.at, dataType: DataType.INT32, shape: [`n${i}`] },
       { name: n.values, dataType: DataType.FLOAT, shape: [`n${i}`] },
     ];
   });

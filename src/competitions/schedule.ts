@@ -7,7 +7,7 @@ import { MAX_ADAPTER_RANK, SUPPORTED_ARCHITECTURES } from "../../eval/mod.ts";
 import { DATASETS } from "../data/mod.ts";
 import { MAX_COMPETITION_ID } from "../metadata/mod.ts";
 import { checkEpsilonDecay } from "../scoring/mod.ts";
-import type { Competition, PseudogradCompetition, Schedule, ScheduleEntry } from "./competition.ts";
+import type { Competition, Schedule, ScheduleEntry } from "./competition.ts";
 import { validatePinnedBase, validatePseudogradRules } from "./kind_rules.ts";
 
 /** How far shares and weights may stray from summing to 1 (JSON decimals are not exact). */
@@ -120,7 +120,7 @@ function validateKind(c: Competition, where: string): void {
     throw new TypeError(`${where}.pseudograd is only for kind "pseudograd"`);
   }
   if (kind === "model") return;
-  if (kind === "pseudograd") return validatePseudogradRules((c as PseudogradCompetition).pseudograd, where);
+  if (kind === "pseudograd") return validatePseudogradRules(c.pseudograd, where);
   const a = c.adapter!;
   const at = `${where}.adapter`;
   if (typeof a !== "object" || a === null) throw new TypeError(`${at} is required for kind "adapter"`);

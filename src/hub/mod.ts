@@ -13,6 +13,7 @@ export * from "./hf_cache_store.ts";
 export * from "./download_meter.ts";
 export * from "./inspect.ts";
 export * from "./fetch_model.ts";
+export * from "./repo_file.ts";
 export * from "./tokenizer_repo.ts";
 export * from "./cache_eviction.ts";
 export * from "./download_bench.ts";

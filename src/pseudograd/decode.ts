@@ -40,6 +40,22 @@ export function slotOffsets(p: ParameterLayout, idx: Uint16Array): Uint32Array {
 }
 
 /**
+ * The kept slots of θ − scale·factor·decode(w): each slot's row-major position and its value,
+ * rounded to float32 once. What a session replaces (peer_model.ts) and what `subtractSparse` writes.
+ */
+export function sparseValues(
+  theta: Float32Array,
+  p: ParameterLayout,
+  w: WireParameter,
+  { scale, factor = 1 }: { scale: number; factor?: number },
+): { at: Uint32Array; values: Float32Array } {
+  const u = decodeParameter(p, w);
+  const at = slotOffsets(p, u.idx), values = new Float32Array(at.length);
+  for (let s = 0; s < at.length; s++) values[s] = theta[at[s]] - scale * (factor * u.vals[s]);
+  return { at, values };
+}
+
+/**
  * θ ← θ − scale·factor·decode(w) in place, touching only the kept slots: what `denseUpdate` and a
  * dense subtraction give, bit for bit, since a valid file names each position of a chunk once.
  */
@@ -47,11 +63,10 @@ export function subtractSparse(
   theta: Float32Array,
   p: ParameterLayout,
   w: WireParameter,
-  { scale, factor = 1 }: { scale: number; factor?: number },
+  o: { scale: number; factor?: number },
 ): void {
-  const u = decodeParameter(p, w);
-  const at = slotOffsets(p, u.idx);
-  for (let s = 0; s < at.length; s++) theta[at[s]] = theta[at[s]] - scale * (factor * u.vals[s]);
+  const { at, values } = sparseValues(theta, p, w, o);
+  for (let s = 0; s < at.length; s++) theta[at[s]] = values[s];
 }
 
 /** Several submissions' clipped aggregate of a parameter, row-major, with each peer's clip factor and the clip norm. */

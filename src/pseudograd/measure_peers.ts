@@ -18,16 +18,15 @@ import {
   type LossSession,
   type ReplacingSession,
   type SessionOptions,
-  type SparseValues,
 } from "../../eval/mod.ts";
 import { readParameters } from "./global_model.ts";
 import type { SubmissionLayout } from "./layout.ts";
 import { peerReplacements, type PeerUpdate, writePeerModel } from "./peer_model.ts";
 import type { Submission } from "./submission.ts";
+import type { PeerLosses } from "./window_score.ts";
 
 /** How a peer's θ' reaches the engine: replaced in one session's graph, or a copy with a session of its own. */
 export type ApplyUpdate = "graph" | "copy";
-export const APPLY_UPDATES: readonly ApplyUpdate[] = ["graph", "copy"];
 
 /** How the sessions run. */
 export interface MeasureSettings {
@@ -41,11 +40,7 @@ export interface MeasureSettings {
 }
 
 /** One peer's mean losses, and its smallest clip factor. */
-export interface PeerMeasurement {
-  uid: number;
-  ownBefore: number;
-  ownAfter: number;
-  randomAfter: number;
+export interface PeerMeasurement extends PeerLosses {
   clip: number;
 }
 
@@ -101,29 +96,30 @@ export interface PeersMeasured {
 /** Measures every peer against the global model `base`, in this process. */
 export async function measurePeers(base: CheckedModel, o: MeasureInputs): Promise<PeersMeasured> {
   const all = [o.random, ...o.own.values(), o.heldOut ?? []].flat();
-  const mean = (session: LossSession, sequences: number[][]) => meanLoss(session, sequences, o.settings.batchSize);
-  const apply = o.settings.apply ?? "graph";
-  const global = apply === "graph"
-    ? await openReplacingSession(base, o.layout, o.settings, all)
-    : await openFloat32Session(base, o.settings, all);
+  const sets = { random: o.random, batchSize: o.settings.batchSize };
+  let global: LossSession;
+  let measurePeer: (update: PeerUpdate, own: number[][], uid: number) => Promise<Losses>;
+  if ((o.settings.apply ?? "graph") === "graph") {
+    const session = await openReplacingSession(base, o.layout, o.settings, all);
+    const theta = await readParameters(base);
+    global = session;
+    measurePeer = (update, own) => measureReplacedPeer(session, theta, update, { ...sets, own });
+  } else {
+    const session = global = await openFloat32Session(base, o.settings, all);
+    measurePeer = async (update, own, uid) => ({
+      ownBefore: await meanLoss(session, own, sets.batchSize),
+      ...await measureCopy(base, update, join(o.workDir, `uid-${uid}`), all, { ...sets, own, settings: o.settings }),
+    });
+  }
   try {
-    const randomBefore = await mean(global, o.random);
-    const heldOutBefore = o.heldOut ? await mean(global, o.heldOut) : undefined;
-    const theta = apply === "graph" ? await readParameters(base) : undefined;
+    const randomBefore = await meanLoss(global, o.random, sets.batchSize);
+    const heldOutBefore = o.heldOut ? await meanLoss(global, o.heldOut, sets.batchSize) : undefined;
     const peers: PeerMeasurement[] = [];
     for (const { uid, submission, factors } of o.peers) {
       const own = o.own.get(uid);
       if (!own || own.length === 0) throw new RangeError(`no own sequences for uid ${uid}`);
-      const ownBefore = await mean(global, own);
-      const update = { layout: o.layout, submission, scale: o.scale, factors };
-      const after = theta
-        ? await measureReplaced(global as ReplacingSession, peerReplacements(theta, update), {
-          own,
-          random: o.random,
-          batchSize: o.settings.batchSize,
-        })
-        : await measureCopy(base, update, join(o.workDir, `uid-${uid}`), all, own, o);
-      const m = { uid, ownBefore, ...after, clip: Math.min(...factors.values()) };
+      const losses = await measurePeer({ layout: o.layout, submission, scale: o.scale, factors }, own, uid);
+      const m = { uid, ...losses, clip: Math.min(...factors.values()) };
       peers.push(m);
       o.log?.(measurementLine(m, randomBefore));
     }
@@ -131,6 +127,16 @@ export async function measurePeers(base: CheckedModel, o: MeasureInputs): Promis
   } finally {
     await global.release();
   }
+}
+
+/** A peer's mean losses (window_score.ts's, without the uid). */
+type Losses = Omit<PeerLosses, "uid">;
+
+/** The sequences a peer is measured on. */
+interface PeerSequences {
+  own: number[][];
+  random: number[][];
+  batchSize: number;
 }
 
 /** A peer's measurement as a log line. */
@@ -153,18 +159,20 @@ export function openReplacingSession(
   });
 }
 
-/** θ' as the global session's replacements, then the global model back (a queue worker's way too). */
-export async function measureReplaced(
+/**
+ * One peer on the global model's replacing session (in this process, and on a queue worker): its
+ * own loss before, then θ' as the session's replacements, then the global model back.
+ */
+export async function measureReplacedPeer(
   session: ReplacingSession,
-  replacements: ReadonlyMap<string, SparseValues>,
-  { own, random, batchSize }: { own: number[][]; random: number[][]; batchSize: number },
-): Promise<{ ownAfter: number; randomAfter: number }> {
-  session.replace(replacements);
+  theta: ReadonlyMap<string, Float32Array>,
+  update: PeerUpdate,
+  { own, random, batchSize }: PeerSequences,
+): Promise<Losses> {
+  const ownBefore = await meanLoss(session, own, batchSize);
+  session.replace(peerReplacements(theta, update));
   try {
-    return {
-      ownAfter: await meanLoss(session, own, batchSize),
-      randomAfter: await meanLoss(session, random, batchSize),
-    };
+    return { ownBefore, ...await lossesAfter(session, { own, random, batchSize }) };
   } finally {
     session.replace(new Map());
   }
@@ -176,19 +184,23 @@ async function measureCopy(
   update: PeerUpdate,
   dir: string,
   all: number[][],
-  own: number[][],
-  o: MeasureInputs,
+  o: PeerSequences & { settings: MeasureSettings },
 ): Promise<{ ownAfter: number; randomAfter: number }> {
   await writePeerModel(base, { ...update, outDir: dir });
   const applied = await checkModel(dir, { scanWeights: false, label: `${dir} applied` });
   const session = await openFloat32Session(applied, o.settings, all);
   try {
-    return {
-      ownAfter: await meanLoss(session, own, o.settings.batchSize),
-      randomAfter: await meanLoss(session, o.random, o.settings.batchSize),
-    };
+    return await lossesAfter(session, o);
   } finally {
     await session.release();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The own and random losses of a session that holds θ'. */
+async function lossesAfter(
+  session: LossSession,
+  { own, random, batchSize }: PeerSequences,
+): Promise<{ ownAfter: number; randomAfter: number }> {
+  return { ownAfter: await meanLoss(session, own, batchSize), randomAfter: await meanLoss(session, random, batchSize) };
 }

@@ -4,7 +4,7 @@
  * `deno task eval --pseudograd` takes the scale as given and clips nothing). Written as a float32 checkpoint, so the engine evaluates it like any model.
  */
 import { type CheckedModel, type SparseValues, writeDerivedModel } from "../../eval/mod.ts";
-import { decodeParameter, slotOffsets, subtractSparse } from "./decode.ts";
+import { sparseValues, subtractSparse } from "./decode.ts";
 import { readParameter, storedParameters } from "./global_model.ts";
 import type { SubmissionLayout } from "./layout.ts";
 import type { Submission } from "./submission.ts";
@@ -54,11 +54,7 @@ export function peerReplacements(
   for (const p of layout.parameters) {
     const t = theta.get(p.name);
     if (!t) throw new RangeError(`no values of parameter "${p.name}"`);
-    const u = decodeParameter(p, submission.parameters.get(p.name)!);
-    const at = slotOffsets(p, u.idx), factor = factors?.get(p.name) ?? 1;
-    const values = new Float32Array(at.length);
-    for (let s = 0; s < at.length; s++) values[s] = t[at[s]] - scale * (factor * u.vals[s]);
-    out.set(p.name, { at, values });
+    out.set(p.name, sparseValues(t, p, submission.parameters.get(p.name)!, { scale, factor: factors?.get(p.name) }));
   }
   return out;
 }

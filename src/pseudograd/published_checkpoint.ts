@@ -84,7 +84,7 @@ export async function pullCheckpoint(
 }
 
 /** A manifest as published, checked field by field. Throws `ModelRejected`. */
-export function parseManifest(text: string, label: string): CheckpointManifest {
+function parseManifest(text: string, label: string): CheckpointManifest {
   const fail = (why: string): never => {
     throw new ModelRejected("config", formatReason(`${label}: ${MANIFEST_FILE} ${why}`));
   };

@@ -20,7 +20,6 @@ export function recordCompetitionWeights(
   competitionId: number,
   stepWeights: ReadonlyMap<number, number>,
 ): CompetitionWeights {
-  const alpha = EMA_ALPHA;
   const total = [...stepWeights.values()].reduce((a, b) => a + b, 0);
   const fresh: Record<number, number> = {};
   for (const [uid, w] of stepWeights) fresh[uid] = total > 0 ? w / total : 0;
@@ -28,7 +27,7 @@ export function recordCompetitionWeights(
   if (!previous) return { ...state, [competitionId]: fresh };
   const blended: Record<number, number> = {};
   for (const uid of new Set([...Object.keys(previous), ...Object.keys(fresh)].map(Number))) {
-    const w = alpha * (fresh[uid] ?? 0) + (1 - alpha) * (previous[uid] ?? 0);
+    const w = EMA_ALPHA * (fresh[uid] ?? 0) + (1 - EMA_ALPHA) * (previous[uid] ?? 0);
     if (w > 0) blended[uid] = w;
   }
   return { ...state, [competitionId]: blended };

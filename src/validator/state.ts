@@ -16,7 +16,6 @@ import { BUDGET_SCHEMA, BudgetRecords } from "./state_budget.ts";
 import { StateQueries } from "./state_queries.ts";
 import { WindowRecords, WINDOWS_SCHEMA } from "./state_windows.ts";
 
-export type { WindowRecord } from "./state_windows.ts";
 import { type Row, toEval, toModel, toStep } from "./state_rows.ts";
 import type {
   EvalOutcome,

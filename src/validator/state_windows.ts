@@ -52,33 +52,37 @@ export class WindowRecords {
 
   /** The competition's windows, oldest first (none in a state written before windows existed). */
   windows(competitionId: number): WindowRecord[] {
-    const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'windows'").get();
-    if (!table) return [];
-    return (this.#db.prepare("SELECT * FROM windows WHERE competition_id = ? ORDER BY window").all(
-      competitionId,
-    ) as Row[]).map((r) => ({
-      competitionId: Number(r.competition_id),
-      window: Number(r.window),
-      stepId: Number(r.step_id),
-      globalHash: r.global_hash as string,
-      nextDir: (r.next_dir as string | null) ?? null,
-      nextHash: (r.next_hash as string | null) ?? null,
-      heldOutBefore: r.held_out_before === null ? null : Number(r.held_out_before),
-      heldOutAfter: r.held_out_after === null ? null : Number(r.held_out_after),
-      published: r.published_revision
-        ? { repo: r.published_repo as string, revision: r.published_revision as string }
-        : null,
-    }));
+    return this.#select(competitionId, "ORDER BY window");
   }
 
   /** The latest evaluated window, if any. */
   latest(competitionId: number): WindowRecord | undefined {
-    return this.windows(competitionId).at(-1);
+    return this.#select(competitionId, "ORDER BY window DESC LIMIT 1")[0];
   }
 
   /** The latest window that made a next checkpoint: the global model of the windows after it. */
   latestCheckpoint(competitionId: number): WindowRecord | undefined {
-    return this.windows(competitionId).filter((w) => w.nextDir !== null).at(-1);
+    return this.#select(competitionId, "AND next_dir IS NOT NULL ORDER BY window DESC LIMIT 1")[0];
+  }
+
+  /** The competition's windows that `rest` (the query's tail) picks. */
+  #select(competitionId: number, rest: string): WindowRecord[] {
+    const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'windows'").get();
+    if (!table) return [];
+    return (this.#db.prepare(`SELECT * FROM windows WHERE competition_id = ? ${rest}`).all(competitionId) as Row[])
+      .map((r) => ({
+        competitionId: Number(r.competition_id),
+        window: Number(r.window),
+        stepId: Number(r.step_id),
+        globalHash: r.global_hash as string,
+        nextDir: (r.next_dir as string | null) ?? null,
+        nextHash: (r.next_hash as string | null) ?? null,
+        heldOutBefore: r.held_out_before === null ? null : Number(r.held_out_before),
+        heldOutAfter: r.held_out_after === null ? null : Number(r.held_out_after),
+        published: r.published_revision
+          ? { repo: r.published_repo as string, revision: r.published_revision as string }
+          : null,
+      }));
   }
 
   /** Records where a window's next checkpoint was published. */

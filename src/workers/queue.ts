@@ -25,7 +25,8 @@ export const QUEUE_NAMES = {
   jobsSubject: (stepKey: string) => `sn9.eval.jobs.${stepKey}`,
   workers: "sn9-eval-workers",
   resultsStream: "SN9_EVAL_RESULTS",
-  resultSubject: (stepKey: string, hotkey: string) => `sn9.eval.results.${stepKey}.${hotkey}`,
+  /** A job's result, by the job's key (`step.hotkey`, `step.global`, `step.uid-N`), under its step's. */
+  resultSubject: (jobKey: string) => `sn9.eval.results.${jobKey}`,
   stepResults: (stepKey: string) => `sn9.eval.results.${stepKey}.>`,
   allResults: "sn9.eval.results.>",
   dataBucket: "sn9-eval-step-data",

@@ -6,7 +6,7 @@
  * A part no worker could measure fails the window's turn, to be evaluated again at the next: a
  * window is judged whole or not at all.
  */
-import { measurementLine, type PeerMeasurement, type PeersMeasured } from "../pseudograd/mod.ts";
+import { type MeasureInputs, measurementLine, type PeerMeasurement, type PeersMeasured } from "../pseudograd/mod.ts";
 import type { WindowOnWorkers, WindowWorkers } from "../validator/mod.ts";
 import { type CoordinatorOptions, runJobs } from "./jobs_on_queue.ts";
 import { type ResultMessage, windowJobKey, type WindowJobMessage, WIRE_VERSION } from "./messages.ts";
@@ -18,11 +18,11 @@ export function queueWindowMeasurer(queue: EvalQueue, o: CoordinatorOptions = {}
   return {
     async measure(w, inputs) {
       const { bytes, sha256 } = encodeWindowData({ random: inputs.random, heldOut: inputs.heldOut, own: inputs.own });
-      const job = (uid?: number): WindowJobMessage => {
-        const key = windowJobKey(w.stepKey, uid);
-        const peer = uid === undefined ? undefined : inputs.peers.find((p) => p.uid === uid)!;
-        const where = uid === undefined ? undefined : w.submissions.get(uid);
-        if (peer && !where) throw new RangeError(`window ${w.window}: no file of uid ${uid} to send`);
+      // The global model's part, then each peer's, with where its file is and its clip factors.
+      const job = (peer?: MeasureInputs["peers"][number]): WindowJobMessage => {
+        const key = windowJobKey(w.stepKey, peer?.uid);
+        const where = peer && w.submissions.get(peer.uid);
+        if (peer && !where) throw new RangeError(`window ${w.window}: no file of uid ${peer.uid} to send`);
         return {
           v: WIRE_VERSION,
           kind: "window",
@@ -40,7 +40,10 @@ export function queueWindowMeasurer(queue: EvalQueue, o: CoordinatorOptions = {}
           peer: peer && { uid: peer.uid, ...where!, factors: Object.fromEntries(peer.factors) },
         };
       };
-      const parts: (number | "global")[] = ["global", ...inputs.peers.map((p) => p.uid)];
+      const jobs = [
+        { item: "global" as const, job: job() },
+        ...inputs.peers.map((p) => ({ item: p.uid, job: job(p) })),
+      ];
       const results = new Map<number | "global", ResultMessage["record"]>();
       const failures: string[] = [];
       const label = (part: number | "global") => (part === "global" ? "the global model" : `uid ${part}`);
@@ -48,7 +51,7 @@ export function queueWindowMeasurer(queue: EvalQueue, o: CoordinatorOptions = {}
         stepKey: w.stepKey,
         dataHash: sha256,
         data: () => bytes,
-        jobs: parts.map((part) => ({ item: part, job: job(part === "global" ? undefined : part) })),
+        jobs,
         noun: `parts of window ${w.window}`,
         label,
         accept: (part, result) => {

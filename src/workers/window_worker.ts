@@ -8,16 +8,14 @@
  * the validator reads it.
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import { type CheckedModel, checkModel, formatReason, type ReplacingSession } from "../../eval/mod.ts";
-import { fetchModel } from "../hub/mod.ts";
+import { fetchModel, readRepoFile } from "../hub/mod.ts";
 import {
   layoutOf,
   maxSubmissionBytes,
   meanLoss,
-  measureReplaced,
+  measureReplacedPeer,
   openReplacingSession,
-  peerReplacements,
   readParameters,
   readSubmission,
   SUBMISSION_FILE,
@@ -28,17 +26,17 @@ import type { EvalLane } from "../validator/mod.ts";
 import type { MeasuredRecord, WindowJobMessage } from "./messages.ts";
 import type { WorkerOptions } from "./worker.ts";
 
-/** One lane's open global checkpoint. */
+/** One lane's open global checkpoint, and its parameters once a peer's job needs them. */
 export class GlobalSession {
   #open?: {
     key: string;
     model: CheckedModel;
     layout: SubmissionLayout;
     session: ReplacingSession;
-    theta: Map<string, Float32Array>;
+    theta?: Map<string, Float32Array>;
   };
 
-  /** The session of the job's global checkpoint, long enough for `maxLength`; another one open is released. */
+  /** The session of the job's global checkpoint, long enough for `sequences`; another one open is released. */
   async get(o: WorkerOptions, lane: EvalLane, job: WindowJobMessage, sequences: number[][]) {
     const maxLength = Math.max(...sequences.map((s) => s.length));
     const key = `${job.global.hash} ${JSON.stringify(job.codec)} ${maxLength}`;
@@ -49,8 +47,14 @@ export class GlobalSession {
     const model = await checkModel(fetched.dir, { label: `window ${job.window}'s global` });
     const layout = layoutOf(model, job.codec);
     const session = await openReplacingSession(model, layout, { batchSize: job.batchSize, ...lane }, sequences);
-    this.#open = { key, model, layout, session, theta: await readParameters(model) };
+    this.#open = { key, model, layout, session };
     return this.#open;
+  }
+
+  /** The open checkpoint's parameters as float32 (its size in memory), read at the first peer's job. */
+  async theta(): Promise<Map<string, Float32Array>> {
+    const open = this.#open!;
+    return open.theta ??= await readParameters(open.model);
   }
 
   async release(): Promise<void> {
@@ -73,29 +77,22 @@ export async function measureWindowJob(
     const all = [data.random, ...data.own.values(), data.heldOut ?? []].flat();
     const g = await global.get(o, lane, job, all);
     const loadMs = performance.now() - started;
-    const mean = (sequences: number[][]) => meanLoss(g.session, sequences, job.batchSize);
     let taskLosses: Record<string, number>;
     if (!job.peer) {
-      taskLosses = { random_before: await mean(data.random) };
-      if (data.heldOut) taskLosses.held_out_before = await mean(data.heldOut);
+      taskLosses = { random_before: await meanLoss(g.session, data.random, job.batchSize) };
+      if (data.heldOut) taskLosses.held_out_before = await meanLoss(g.session, data.heldOut, job.batchSize);
     } else {
       const { uid, factors } = job.peer;
       const own = data.own.get(uid);
       if (!own || own.length === 0) throw new RangeError(`the window's data has no own sequences for uid ${uid}`);
       const submission = readSubmission(await peerFile(o, job, g.layout), g.layout, `uid ${uid}'s ${SUBMISSION_FILE}`);
-      const ownBefore = await mean(own);
-      const replacements = peerReplacements(g.theta, {
-        layout: g.layout,
-        submission,
-        scale: job.scale,
-        factors: new Map(Object.entries(factors)),
-      });
-      const after = await measureReplaced(g.session, replacements, {
+      const update = { layout: g.layout, submission, scale: job.scale, factors: new Map(Object.entries(factors)) };
+      const m = await measureReplacedPeer(g.session, await global.theta(), update, {
         own,
         random: data.random,
         batchSize: job.batchSize,
       });
-      taskLosses = { own_before: ownBefore, own_after: after.ownAfter, random_after: after.randomAfter };
+      taskLosses = { own_before: m.ownBefore, own_after: m.ownAfter, random_after: m.randomAfter };
     }
     const loss = job.peer ? taskLosses.own_after : taskLosses.random_before;
     return {
@@ -124,13 +121,13 @@ export async function measureWindowJob(
 /** The peer's file at its commit, within the layout's size, with the SHA-256 the validator read. */
 async function peerFile(o: WorkerOptions, job: WindowJobMessage, layout: SubmissionLayout): Promise<Uint8Array> {
   const { repo, revision, sha256, uid } = job.peer!;
-  const listed = (await o.store.revision(repo, revision)).files.find((f) => f.path === SUBMISSION_FILE);
-  if (!listed) throw new RangeError(`uid ${uid}: ${repo}@${revision.slice(0, 8)} has no ${SUBMISSION_FILE}`);
-  if (listed.size > maxSubmissionBytes(layout)) {
-    throw new RangeError(`uid ${uid}: ${SUBMISSION_FILE} is ${listed.size} bytes, more than its layout allows`);
-  }
-  const got = await o.store.download({ repo, commit: revision, paths: [SUBMISSION_FILE], cacheDir: o.cacheDir });
-  const bytes = await Deno.readFile(join(got.dir, SUBMISSION_FILE));
+  const bytes = await readRepoFile(o.store, {
+    repo,
+    commit: revision,
+    path: SUBMISSION_FILE,
+    maxBytes: maxSubmissionBytes(layout),
+    cacheDir: o.cacheDir,
+  });
   const actual = createHash("sha256").update(bytes).digest("hex");
   if (actual !== sha256) {
     throw new RangeError(

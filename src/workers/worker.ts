@@ -153,7 +153,7 @@ async function serveJob(
       name,
       () =>
         queue.js.publish(
-          QUEUE_NAMES.resultSubject(job.stepKey, job.key.slice(job.stepKey.length + 1)),
+          QUEUE_NAMES.resultSubject(job.key),
           encodeMessage(result),
           {
             msgID: job.id,

@@ -25,6 +25,7 @@ import {
   readParameter,
   secureHash,
   storedParameters,
+  SUBMISSION_FILE,
   submissionHash,
   windowSpan,
 } from "../../src/mod.ts";
@@ -160,9 +161,9 @@ export class WindowMiners {
   async #publish(m: WindowMiner, w: number, bytes: Uint8Array): Promise<void> {
     const dir = join(this.world.workDir, m.name, `window-${w}`);
     await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeFile(join(dir, "pseudograd.safetensors"), bytes);
+    await Deno.writeFile(join(dir, SUBMISSION_FILE), bytes);
     const repo = `${m.name}/pseudograd`;
-    const commit = await this.world.store.upload({ repo, dir, paths: ["pseudograd.safetensors"] });
+    const commit = await this.world.store.upload({ repo, dir, paths: [SUBMISSION_FILE] });
     const secure = secureHash(submissionHash(bytes), m.key.address);
     await this.world.chain.setCommitment(
       this.world.netuid,

@@ -23,8 +23,6 @@ export async function windowCrowd(o: {
   dir: string;
   behaviours: readonly WindowBehaviour[];
   prefix: string;
-  /** The text the pinned checkpoint was fitted on (default: the demo's). */
-  startingText?: readonly string[];
 }): Promise<{ crowd: WindowMiners; miners: WindowMiner[] }> {
   const miners: WindowMiner[] = [];
   for (const [i, behaviour] of o.behaviours.entries()) {
@@ -40,7 +38,7 @@ export async function windowCrowd(o: {
     datasets: new DatasetsServerClient({ baseUrl: o.datasetsUrl, token: "" }),
     cacheDir: join(o.dir, "miners-cache"),
     workDir: join(o.dir, "miners"),
-    startingText: o.startingText ?? await pseudogradStartingText(),
+    startingText: await pseudogradStartingText(),
   }, miners);
   return { crowd, miners };
 }

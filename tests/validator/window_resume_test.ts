@@ -19,9 +19,11 @@ import {
 import { publishBase } from "../../tasks/demo/base.ts";
 import { runScript } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { timeLimit } from "../helpers/time_limit.ts";
 import { windowCrowd } from "../helpers/window_crowd.ts";
 
 Deno.test("validator: kill -9 mid-window, restart, the window is evaluated whole and to the same checkpoint", async () => {
+  timeLimit(780_000); // three validator processes of up to 240 s each, one after another
   const dir = await tempDir("sn9-window-resume-");
   const chainDb = join(dir, "chain.sqlite"), storeDir = join(dir, "store");
   // The local schedule's pseudo-gradient competition, alone in a schedule file, so every turn is its own.

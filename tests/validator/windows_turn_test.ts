@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bigramParameters, fitText, QUALITY_CONFIG, textPages, writeModelFiles } from "../../fixtures/mod.ts";
+import { bigramParameters, QUALITY_CONFIG, writeModelFiles } from "../../fixtures/mod.ts";
 import {
   checkpointRepo,
   devKey,
@@ -20,16 +20,17 @@ import {
   HttpError,
   LocalChain,
   LocalModelStore,
-  type ModelStore,
   ordinal,
   type PseudogradCompetition,
   runStep,
   startDatasetsServer,
   validateSchedule,
 } from "../../src/mod.ts";
+import { pseudogradStartingText } from "../../tasks/demo/base.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { tinyCompetition, tinyPseudogradRules } from "../helpers/competitions.ts";
 import { testValidatorContexts } from "../helpers/validator_context.ts";
+import { storeWith } from "../helpers/store_with.ts";
 import { windowCrowd } from "../helpers/window_crowd.ts";
 
 /** Five windows run in tests/pseudograd/windows_test.ts on the library alone; three here, through chain, store and pages. */
@@ -46,7 +47,7 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
 
     // The pinned starting checkpoint: a byte bigram model of two pages of generic text.
     const baseDir = join(root, "base");
-    const startingText = textPages(await fitText()).slice(0, 2);
+    const startingText = await pseudogradStartingText();
     await writeModelFiles(baseDir, {
       config: QUALITY_CONFIG,
       tensors: bigramParameters(startingText, 1),
@@ -75,7 +76,6 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
       dir: root,
       behaviours: ["honest", "honest", "honest", "generic", "scaler", "zero", "copier", "broken", "late"],
       prefix: "",
-      startingText,
     });
     chain.advance(21); // one epoch: the staked validators get their permits
     const uidOf = (b: string) => miners.find((m) => m.behaviour === b)!.uid;
@@ -101,25 +101,19 @@ Deno.test("pseudo-gradient windows through the validator: two validators agree o
         // A window cut short: the store answers 503 mid-window. The turn fails without writing
         // anything (no peer is slashed for the store's outage), and the next turn evaluates the
         // window from the start; the other validator's agreement below shows nothing was lost.
-        const away = {
-          name: store.name,
+        const away = storeWith(store, {
           revision: () => Promise.reject(new HttpError(503, "store down", { transient: true })),
-        };
-        await assert.rejects(runStep({ ...contexts[0], store: away as unknown as LocalModelStore }), /store down/);
+        });
+        await assert.rejects(runStep({ ...contexts[0], store: away }), /store down/);
         assert.equal(contexts[0].state.windows.latest(c.id)!.window, 0);
       }
       const summaries = [];
       if (w === 0) {
         // The store refuses the upload: the window stands, its checkpoint is not published, and
         // the validator's next turn (nothing else due) publishes it.
-        const refusing: ModelStore = {
-          name: store.name,
-          revision: (repo, revision) => store.revision(repo, revision),
-          readRange: (file, start, end) => store.readRange(file, start, end),
-          download: (request) => store.download(request),
+        const refusing = storeWith(store, {
           upload: () => Promise.reject(new HttpError(503, "store down", { transient: true })),
-          setVisibility: (repo, isPrivate) => store.setVisibility(repo, isPrivate),
-        };
+        });
         summaries.push(await runStep({ ...contexts[0], store: refusing }));
         assert.equal(contexts[0].state.windows.latest(c.id)!.published, null);
         assert.ok(

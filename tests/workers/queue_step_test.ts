@@ -191,7 +191,7 @@ Deno.test({
         worker: { name: "rogue", device: "cpu", engine: "none", version: "0" },
       };
       await coordinator.js.publish(
-        QUEUE_NAMES.resultSubject(lied.stepKey, lied.model.hotkey),
+        QUEUE_NAMES.resultSubject(lied.key),
         encodeMessage(forged),
         { msgID: lied.id },
       );

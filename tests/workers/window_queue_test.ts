@@ -17,7 +17,6 @@ import {
   loadSchedule,
   LocalChain,
   LocalModelStore,
-  type ModelStore,
   openQueue,
   type PseudogradCompetition,
   queueWindowMeasurer,
@@ -30,6 +29,7 @@ import { within } from "../helpers/deadline.ts";
 import { NATS_SERVER, type NatsServer, startNatsServer, WITHOUT_NATS } from "../helpers/nats_server.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { testValidatorContexts } from "../helpers/validator_context.ts";
+import { storeWith } from "../helpers/store_with.ts";
 import { windowCrowd } from "../helpers/window_crowd.ts";
 
 Deno.test({
@@ -74,15 +74,10 @@ Deno.test({
       const workerLines: string[] = [];
       // The workers' store, which the test can take down: a part a worker cannot fetch for fails its window's turn.
       let down = false;
-      const workerStore: ModelStore = {
-        name: store.name,
+      const workerStore = storeWith(store, {
         revision: (repo, revision) =>
           down ? Promise.reject(new HttpError(503, "store down", { transient: true })) : store.revision(repo, revision),
-        readRange: (file, start, end) => store.readRange(file, start, end),
-        download: (request) => store.download(request),
-        upload: (request) => store.upload(request),
-        setVisibility: (repo, isPrivate) => store.setVisibility(repo, isPrivate),
-      };
+      });
       workers = Promise.all([1, 2].map(async (n) => {
         const queue = await openQueue({ url: server!.url });
         queues.push(queue);
@@ -152,9 +147,15 @@ Deno.test({
     } finally {
       stop.abort();
       if (workers) await within("the workers to stop", 20_000, workers);
-      for (const q of queues) await q.close();
-      await server?.stop();
-      await datasets.close();
+      await within(
+        "the queues, the server and the pages to close",
+        30_000,
+        (async () => {
+          for (const q of queues) await q.close();
+          await server?.stop();
+          await datasets.close();
+        })(),
+      );
       await chain.close();
     }
   },

@@ -8,11 +8,10 @@
  * with the reason; the format's own rules are screenSubmissions' (src/pseudograd).
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import type { Chain, Metagraph } from "../../chain/mod.ts";
 import type { PseudogradCompetition } from "../../competitions/mod.ts";
 import { isTimeout, isTransient } from "../../http/mod.ts";
-import type { ModelStore } from "../../hub/mod.ts";
+import { type ModelStore, readRepoFile, RepoFileUnavailable } from "../../hub/mod.ts";
 import { combineFileHashes, InvalidMetadata, parseModelId, repoId, secureHash } from "../../metadata/mod.ts";
 import { SUBMISSION_FILE, windowSpan, type WindowSubmission } from "../../pseudograd/mod.ts";
 
@@ -39,7 +38,6 @@ export async function windowSubmissions(
     window: number;
     head: number;
     cacheDir: string;
-    log?: (line: string) => void;
   },
 ): Promise<FetchedSubmission[]> {
   const rules = competition.pseudograd;
@@ -84,25 +82,20 @@ async function fetchFile(
   c: { repo: string; commit: string; hotkey: string; secure: string },
 ): Promise<Uint8Array | { unavailable: string }> {
   try {
-    const revision = await o.store.revision(c.repo, c.commit);
-    const listed = revision.files.find((f) => f.path === SUBMISSION_FILE);
-    if (!listed) return { unavailable: `${c.repo}@${c.commit.slice(0, 8)} has no ${SUBMISSION_FILE}` };
-    if (listed.size > competition.maxBytes) {
-      return { unavailable: `${SUBMISSION_FILE} is ${listed.size} bytes, over the cap of ${competition.maxBytes}` };
-    }
-    const got = await o.store.download({
+    const bytes = await readRepoFile(o.store, {
       repo: c.repo,
-      commit: revision.commit,
-      paths: [SUBMISSION_FILE],
+      commit: c.commit,
+      path: SUBMISSION_FILE,
+      maxBytes: competition.maxBytes,
       cacheDir: o.cacheDir,
     });
-    const bytes = await Deno.readFile(join(got.dir, SUBMISSION_FILE));
     if (secureHash(submissionHash(bytes), c.hotkey) !== c.secure) {
       return { unavailable: `${SUBMISSION_FILE} does not match the committed hash (a changed file, or another's)` };
     }
     return bytes;
   } catch (e) {
     // A service that may answer later fails the turn, to be retried; anything else is the peer's.
+    if (e instanceof RepoFileUnavailable) return { unavailable: e.message };
     if (isTransient(e) || isTimeout(e)) throw e;
     return { unavailable: `${c.repo}@${c.commit.slice(0, 8)}: ${(e as Error).message}` };
   }
